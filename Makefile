@@ -1,0 +1,93 @@
+# physml: two commands do all set-up on a fresh machine (Python >= 3.11, no GPU needed).
+#   make book   create .venv if missing, execute every chapter (active profile), render _build/html
+#   make test   the same set-up, then unit + structure tests, every chapter under nbmake (quick
+#               profile, 2 at a time), and a strict book build from the notebooks nbmake executed
+#   make bench  the speed benchmarks in tests/benchmarks (not part of make test)
+#   make chapter CHAPTER=book/foundations/fits-likelihoods-uncertainties.md   one chapter
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# The exact pin of the set-up: on these machines it installs the CPU build from local disk.
+# physml's own metadata (pyproject.toml) only range-pins torch.
+TORCH_PIN := torch==2.13.0
+STAMP := $(VENV)/.physml-installed
+BUILD := _build
+# nbmake skips paths under _build, so the chapters it executes are staged here.
+NBRUN := _nbmake
+PIP := $(PY) -m pip install -q --disable-pip-version-check
+
+# Chapters run with one torch thread each, two at a time (faster on 2 cores than one with two).
+export PHYSML_THREADS ?= 1
+# Executions driven by make are not interactive: no progress bars in the rendered outputs.
+export PHYSML_PROGRESS ?= 0
+export OMP_NUM_THREADS ?= 1
+# Plain tracebacks (no ANSI colours) from the notebook kernels.
+export IPYTHONDIR := $(CURDIR)/.ci/ipython
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: setup book test bench chapter clean unit notebooks render
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	$(PIP) --upgrade pip
+	$(PIP) $(TORCH_PIN)
+	$(PIP) -e '.[book,test]'
+	@touch $@
+
+setup: $(STAMP)
+
+# Render the book from the execution cache; a physml or profile change re-reads every page.
+define render
+	fp=$$($(PY) -m physml.book fingerprint); \
+	export PHYSML_RESULTS_DIR=$(CURDIR)/$(BUILD)/claims/$$fp; \
+	$(PY) -m physml.book link-cache >/dev/null && \
+	$(PY) -m physml.book scoreboard && \
+	all=""; if [ "$$(cat $(BUILD)/.html-fingerprint 2>/dev/null)" != "$$fp" ]; then all=--all; fi; \
+	$(BIN)/jupyter-book build . --keep-going $$all $(1) && echo $$fp > $(BUILD)/.html-fingerprint
+endef
+
+book: setup
+	@fp=$$($(PY) -m physml.book fingerprint); \
+	export PHYSML_RESULTS_DIR=$(CURDIR)/$(BUILD)/claims/$$fp PHYSML_PROGRESS=0; \
+	$(PY) -m physml.book execute --jobs 2; status=$$?; \
+	$(call render,); status2=$$?; \
+	echo; echo "Open $(CURDIR)/$(BUILD)/html/index.html"; \
+	if [ $$status -ne 0 ]; then echo "make book: some chapters failed (see above)"; fi; \
+	exit $$(( status || status2 ))
+
+chapter: setup
+	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=book/<part>/<chapter>.md"; exit 2; }
+	@fp=$$($(PY) -m physml.book fingerprint); \
+	export PHYSML_RESULTS_DIR=$(CURDIR)/$(BUILD)/claims/$$fp; \
+	$(PY) -m physml.book execute $(CHAPTER)
+
+unit: setup
+	$(PY) -m pytest -q tests/unit tests/structure
+
+notebooks: setup
+	@export PHYSML_PROFILE=quick PHYSML_PROGRESS=0; \
+	fp=$$($(PY) -m physml.book fingerprint); \
+	export PHYSML_RESULTS_DIR=$(CURDIR)/$(BUILD)/claims/$$fp; \
+	rm -rf $(NBRUN) && $(PY) -m physml.book stage $(NBRUN) && \
+	{ $(PY) -m pytest -q -p no:cacheprovider --nbmake --overwrite --nbmake-timeout=900 -n 2 $(NBRUN); status=$$?; \
+	  $(PY) -m physml.book prime $(NBRUN); exit $$status; }
+
+render: setup
+	@export PHYSML_PROFILE=quick; $(call render,-W -n)
+
+test: setup
+	@start=$$(date +%s); status=0; \
+	$(MAKE) --no-print-directory unit || status=1; t1=$$(date +%s); \
+	$(MAKE) --no-print-directory notebooks || status=1; t2=$$(date +%s); \
+	$(MAKE) --no-print-directory render || status=1; t3=$$(date +%s); \
+	echo "make test timings: unit+structure $$((t1-start)) s, notebooks $$((t2-t1)) s, book build $$((t3-t2)) s"; \
+	exit $$status
+
+bench: setup
+	$(PY) -m pytest -q -s -p no:cacheprovider tests/benchmarks
+
+clean:
+	rm -rf $(BUILD) $(NBRUN)

@@ -1,0 +1,71 @@
+"""One-dimensional regression toys with a known truth, generated in code.
+
+- :func:`spectrum`: a Breit-Wigner resonance on a falling exponential, spanning almost three
+  orders of magnitude, like a measured invariant-mass spectrum; :func:`sample_spectrum` draws
+  points with a known relative Gaussian error. The toy of the χ²-versus-MSE and preprocessing
+  section (Pawlowski & Plehn 2025, Sec. 1.3, eqs. 1.42-1.45).
+- :func:`smooth_truth` and :func:`noise_width`, sampled by :func:`sample_heteroscedastic`: a
+  smooth function with input-dependent Gaussian noise, the toy of the heteroscedastic loss and
+  the uncertainty split (Sec. 1.5 and 2.1, eqs. 2.3-2.8).
+
+Used by "Fits, likelihoods and uncertainties".
+"""
+
+from __future__ import annotations
+
+import torch
+
+# Parameters of the spectrum: background amplitude and slope, resonance height, mass and width.
+SPECTRUM_PARAMS = (1000.0, 6.0, 50.0, 0.6, 0.03)
+
+
+def spectrum(x: torch.Tensor, params: tuple[float, ...] = SPECTRUM_PARAMS) -> torch.Tensor:
+    """a exp(-b x) + h Γ² / ((x - m)² + Γ²) on x in [0, 1]."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    if len(params) != 5:
+        raise ValueError(f"params must hold (a, b, h, m, Γ), got {len(params)} values")
+    a, b, h, m, g = params
+    return a * torch.exp(-b * x) + h * g**2 / ((x - m) ** 2 + g**2)
+
+
+def _check_n(n: int) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+
+
+def sample_spectrum(
+    n: int, rel_error: float = 0.05, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``n`` points x ~ U(0, 1) with y = spectrum(x) (1 + rel_error ε), ε ~ N(0, 1).
+
+    Returns (x, y, σ) with σ = rel_error · spectrum(x), the known error of each point (float64).
+    """
+    _check_n(n)
+    if not 0 < rel_error < 1:
+        raise ValueError(f"rel_error must be in (0, 1), got {rel_error!r}")
+    x = torch.rand(n, generator=generator, dtype=torch.float64)
+    f = spectrum(x)
+    sigma = rel_error * f
+    y = f + sigma * torch.randn(n, generator=generator, dtype=torch.float64)
+    return x, y, sigma
+
+
+def smooth_truth(x: torch.Tensor) -> torch.Tensor:
+    """The truth of the heteroscedastic toy: sin(3x) + x/2 on [-1, 1]."""
+    return torch.sin(3 * x) + 0.5 * x
+
+
+def noise_width(x: torch.Tensor) -> torch.Tensor:
+    """The injected noise width σ(x) = 0.05 + 0.25 x², growing fivefold across [-1, 1]."""
+    return 0.05 + 0.25 * x**2
+
+
+def sample_heteroscedastic(
+    n: int, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` points x ~ U(-1, 1), y = smooth_truth(x) + noise_width(x) ε, as (x, y), float32."""
+    _check_n(n)
+    x = 2 * torch.rand(n, generator=generator) - 1
+    y = smooth_truth(x) + noise_width(x) * torch.randn(n, generator=generator)
+    return x, y

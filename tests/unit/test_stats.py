@@ -1,0 +1,105 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import norm
+
+from physml import stats
+
+
+def ar1(phi, n, chains=1, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.zeros((chains, n))
+    eps = rng.normal(size=(chains, n)) * math.sqrt(1 - phi**2)
+    x[:, 0] = rng.normal(size=chains)
+    for t in range(1, n):
+        x[:, t] = phi * x[:, t - 1] + eps[:, t]
+    return x
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.5, 0.9])
+def test_tau_int_ar1_closed_form(phi):
+    x = ar1(phi, 20_000, chains=4, seed=int(phi * 10))
+    est = stats.tau_int(x)
+    exact = (1 + phi) / (2 * (1 - phi))
+    # a pull test: within 4 of its own statistical errors (plus the window's truncation bias)
+    assert abs(est.tau - exact) < 4 * est.error + 0.02 * exact
+    assert est.window >= 1
+
+
+def test_autocorrelation_of_ar1():
+    rho = stats.autocorrelation(ar1(0.7, 50_000, seed=3)[0])
+    assert rho[0] == 1.0
+    assert abs(rho[1] - 0.7) < 0.02 and abs(rho[3] - 0.7**3) < 0.03
+
+
+def test_mean_with_error_matches_spread_of_chain_means():
+    x = ar1(0.8, 4_000, chains=200, seed=5)
+    errs = [stats.mean_with_error(c)[1] for c in x[:50]]
+    spread = x.mean(axis=1).std(ddof=1)
+    assert abs(np.mean(errs) / spread - 1) < 0.2
+
+
+def test_bootstrap_and_jackknife_error_of_mean():
+    x = np.random.default_rng(1).normal(2.0, 3.0, size=2_000)
+    exact = 3.0 / math.sqrt(x.size)
+    m, e = stats.bootstrap(x, n_resamples=2_000)
+    assert m == pytest.approx(x.mean()) and abs(e / exact - 1) < 0.1
+    jm, je = stats.jackknife(x)
+    assert jm == pytest.approx(x.mean()) and je == pytest.approx(x.std(ddof=1) / math.sqrt(x.size), rel=1e-9)
+    bm, be = stats.jackknife(x, n_blocks=20)
+    assert abs(be / exact - 1) < 0.4
+
+
+def test_jackknife_removes_bias_of_variance():
+    x = np.random.default_rng(2).normal(size=50)
+    est, _ = stats.jackknife(x, statistic=lambda a: a.var(ddof=0))
+    assert est == pytest.approx(x.var(ddof=1), rel=1e-9)
+
+
+def test_auc_two_gaussians_closed_form():
+    rng = np.random.default_rng(4)
+    n, delta, sigma = 200_000, 1.0, 1.0
+    scores = np.r_[rng.normal(delta, sigma, n), rng.normal(0, sigma, n)]
+    labels = np.r_[np.ones(n), np.zeros(n)]
+    exact = norm.cdf(delta / (math.sqrt(2) * sigma))
+    assert abs(stats.auc(labels, scores) - exact) < 0.003
+    eps_b, eps_s, thr = stats.roc_curve(labels, scores)
+    assert (eps_b[0], eps_s[0], eps_b[-1], eps_s[-1]) == (0, 0, 1, 1)
+    assert np.all(np.diff(eps_s) >= 0) and np.all(np.diff(eps_b) >= 0)
+    assert abs(np.trapezoid(eps_s, eps_b) - exact) < 0.003
+    # cut at 1/ε_B for ε_S = 0.5: threshold at the signal median δ, ε_B = 1 - Φ(δ/σ)
+    assert abs(stats.rejection_at(labels, scores, 0.5) * (1 - norm.cdf(delta)) - 1) < 0.03
+
+
+def test_auc_ties_and_torch_input():
+    assert stats.auc(torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([0.5, 0.5, 0.5, 0.5])) == 0.5
+    assert stats.auc([0, 1], [0.1, 0.9]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: stats.auc([0, 1, 2], [0.1, 0.2, 0.3]), "labels must be 0"),
+        (lambda: stats.auc([1, 1], [0.1, 0.2]), "both signal"),
+        (lambda: stats.auc([0, 1, 1], [0.1, 0.2]), "same shape"),
+        (lambda: stats.tau_int([1.0, 1.0, 1.0, 1.0]), "constant"),
+        (lambda: stats.tau_int(np.zeros((2, 2, 5))), "dimension"),
+        (lambda: stats.tau_int([1.0, np.nan, 2.0, 3.0, 4.0]), "NaN"),
+        (lambda: stats.tau_int(np.arange(10.0), S=0), "S must"),
+        (lambda: stats.bootstrap([1.0, 2.0], n_resamples=1), "n_resamples"),
+        (lambda: stats.jackknife([1.0, 2.0, 3.0], n_blocks=5), "n_blocks"),
+        (lambda: stats.rejection_at([0, 1], [0.1, 0.2], 1.5), "signal_efficiency"),
+    ],
+)
+def test_bad_input_value_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_bad_input_type_errors():
+    with pytest.raises(TypeError, match="x must hold real numbers"):
+        stats.tau_int(["a", "b", "c", "d"])
+    with pytest.raises(TypeError, match="real"):
+        stats.bootstrap(np.array([1 + 1j, 2.0]))

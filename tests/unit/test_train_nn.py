@@ -1,0 +1,127 @@
+import pytest
+import torch
+
+from physml import likelihood, train
+from physml.nn import MLP, EnsembleLinear, EnsembleMLP
+
+
+def line_data(n=512, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, 1, generator=g)
+    return x, 3 * x - 1 + 0.01 * torch.randn(n, 1, generator=g)
+
+
+def mse_loss(model, x, y):
+    return likelihood.mse(model(x), y)
+
+
+def test_fit_learns_a_line():
+    x, y = line_data()
+    model = torch.nn.Linear(1, 1)
+    hist = train.fit(model, mse_loss, (x, y), steps=600, batch_size=64, lr=0.05, device="cpu", progress=False)
+    assert hist.steps == 600 and hist.loss[-1] < 1e-3
+    assert model.weight.item() == pytest.approx(3, abs=0.05)
+
+
+def test_fit_is_reproducible():
+    x, y = line_data()
+    w = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        m = MLP(1, 1, hidden=8, depth=1)
+        train.fit(m, mse_loss, (x, y), steps=50, batch_size=32, generator=torch.Generator().manual_seed(3),
+                  device="cpu", progress=False)
+        w.append(torch.cat([p.flatten() for p in m.parameters()]))
+    assert torch.equal(w[0], w[1])
+
+
+def test_early_stopping_restores_best():
+    x, y = line_data(64)
+    xv, yv = line_data(64, seed=1)
+    yv = yv + 5.0  # validation data the model cannot fit: the first evaluation stays the best
+    model = torch.nn.Linear(1, 1)
+    hist = train.fit(model, mse_loss, (x, y), steps=1000, batch_size=16, lr=0.05, val_data=(xv, yv),
+                     eval_every=10, patience=3, device="cpu", progress=False)
+    assert hist.stopped_early and hist.steps < 1000
+    assert hist.best_val == min(hist.val_loss)
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        (dict(steps=0, batch_size=4), ValueError, "steps"),
+        (dict(steps=1, batch_size=4, lr=-1.0), ValueError, "lr"),
+        (dict(steps=1, batch_size=4, optimizer="lbfgs"), ValueError, "optimizer"),
+        (dict(steps=1, batch_size=4, patience=2), ValueError, "val_data"),
+        (dict(steps=1, batch_size=4, schedule="step"), ValueError, "schedule"),
+    ],
+)
+def test_fit_bad_arguments(kwargs, err, match):
+    x, y = line_data(8)
+    with pytest.raises(err, match=match):
+        train.fit(torch.nn.Linear(1, 1), mse_loss, (x, y), device="cpu", progress=False, **kwargs)
+
+
+def test_fit_bad_data():
+    x, y = line_data(8)
+    with pytest.raises(TypeError, match="tuple of tensors"):
+        train.fit(torch.nn.Linear(1, 1), mse_loss, x, steps=1, batch_size=2)
+    with pytest.raises(ValueError, match="rows"):
+        train.fit(torch.nn.Linear(1, 1), mse_loss, (x, y[:4]), steps=1, batch_size=2)
+    with pytest.raises(TypeError, match="model"):
+        train.fit("net", mse_loss, (x, y), steps=1, batch_size=2)
+
+
+def test_progress_flag(monkeypatch):
+    monkeypatch.setenv("PHYSML_PROGRESS", "1")
+    assert train.progress_enabled()
+    monkeypatch.setenv("PHYSML_PROGRESS", "0")
+    assert not train.progress_enabled()
+    monkeypatch.delenv("PHYSML_PROGRESS")
+    monkeypatch.setenv("CI", "true")
+    assert not train.progress_enabled()
+
+
+def test_ensemble_mlp_equals_separate_mlps():
+    torch.manual_seed(0)
+    ens = EnsembleMLP(3, 2, 4, hidden=5, depth=2)
+    x = torch.randn(7, 2)
+    out = ens(x)
+    assert out.shape == (3, 7, 4)
+    for e in range(3):
+        h = x
+        for layer in ens.hidden:
+            h = torch.nn.functional.silu(h @ layer.weight[e] + layer.bias[e])
+        ref = h @ ens.out.weight[e] + ens.out.bias[e]
+        assert torch.allclose(out[e], ref, atol=1e-6)
+    per_member = ens(x.unsqueeze(0).expand(3, -1, -1))
+    assert torch.allclose(per_member, out)
+
+
+def test_ensemble_members_train_independently():
+    torch.manual_seed(0)
+    ens = EnsembleMLP(2, 1, 1, hidden=4, depth=1)
+    x = torch.randn(5, 1)
+    out = ens(x)
+    out[0].sum().backward()
+    assert ens.out.weight.grad[1].abs().sum() == 0 and ens.out.weight.grad[0].abs().sum() > 0
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: MLP(0, 1), "n_in"),
+        (lambda: MLP(1, 1, dropout=1.0), "dropout"),
+        (lambda: MLP(1, 1, activation="sigmoidish"), "activation"),
+        (lambda: EnsembleMLP(0, 1, 1), "n_members"),
+    ],
+)
+def test_network_bad_sizes(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_ensemble_bad_input_shape():
+    with pytest.raises(ValueError, match="x must have shape"):
+        EnsembleMLP(3, 2, 1)(torch.randn(4, 3))
+    assert EnsembleLinear(2, 3, 4)(torch.randn(2, 5, 3)).shape == (2, 5, 4)
