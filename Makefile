@@ -1,7 +1,8 @@
 # physml: two commands do all set-up on a fresh machine (Python >= 3.11, no GPU needed).
 #   make book   create .venv if missing, execute every chapter (active profile), render _build/html
 #   make test   the same set-up, then unit + structure tests, every chapter under nbmake (quick
-#               profile, 2 at a time), and a strict book build from the notebooks nbmake executed
+#               profile, 2 at a time), a strict book build from the notebooks nbmake executed,
+#               and a browser test of the rendered site (headless Chromium)
 #   make bench  the speed benchmarks in tests/benchmarks (not part of make test)
 #   make chapter CHAPTER=book/foundations/fits-likelihoods-uncertainties.md   one chapter
 SHELL := /bin/bash
@@ -28,7 +29,7 @@ export OMP_NUM_THREADS ?= 1
 export IPYTHONDIR := $(CURDIR)/.ci/ipython
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book test bench chapter clean unit notebooks render
+.PHONY: setup browser-deps book test bench chapter clean unit notebooks render browser
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
@@ -38,6 +39,14 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 setup: $(STAMP)
+
+# The browser test drives Debian's Chromium (no browser download): install it where missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (Debian package) for the browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: install it (Debian: apt-get install chromium) for the browser test"; fi; }
 
 # Render the book from the execution cache; a physml or profile change re-reads every page.
 define render
@@ -78,12 +87,18 @@ notebooks: setup
 render: setup
 	@export PHYSML_PROFILE=quick; $(call render,-W -n)
 
+browser: setup browser-deps
+	@export PHYSML_PROFILE=quick; fp=$$($(PY) -m physml.book fingerprint); \
+	export PHYSML_RESULTS_DIR=$(CURDIR)/$(BUILD)/claims/$$fp; \
+	$(PY) -m pytest -q -p no:cacheprovider tests/browser
+
 test: setup
 	@start=$$(date +%s); status=0; \
 	$(MAKE) --no-print-directory unit || status=1; t1=$$(date +%s); \
 	$(MAKE) --no-print-directory notebooks || status=1; t2=$$(date +%s); \
 	$(MAKE) --no-print-directory render || status=1; t3=$$(date +%s); \
-	echo "make test timings: unit+structure $$((t1-start)) s, notebooks $$((t2-t1)) s, book build $$((t3-t2)) s"; \
+	$(MAKE) --no-print-directory browser || status=1; t4=$$(date +%s); \
+	echo "make test timings: unit+structure $$((t1-start)) s, notebooks $$((t2-t1)) s, book build $$((t3-t2)) s, browser $$((t4-t3)) s"; \
 	exit $$status
 
 bench: setup

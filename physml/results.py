@@ -290,7 +290,8 @@ class Chapter:
                 "timestamp": time.time(),
             }
         )
-        return ClaimTable(self.claims, wall_s=wall)
+        return ClaimTable(self.claims, wall_s=wall, profile=self.profile, device=self.device,
+                          torch_version=self.torch_version)
 
 
 def _fmt(x: float | None, err: float | None = None) -> str:
@@ -303,13 +304,19 @@ def _fmt(x: float | None, err: float | None = None) -> str:
 
 
 class ClaimTable:
-    """Claims shown as a table: Markdown in a terminal, HTML in a notebook."""
+    """Claims shown as a table (paper vs this run) with the run's facts.
+
+    In a notebook it renders as HTML: the table, then a collapsed "run facts" block with profile,
+    device, torch version, wall time and each claim's pass/fail; in a terminal as Markdown.
+    """
 
     columns = ("quantity", "paper", "this run", "tolerance", "pass", "source")
 
-    def __init__(self, claims: Iterable[Claim], wall_s: float | None = None):
+    def __init__(self, claims: Iterable[Claim], wall_s: float | None = None, profile: str = "",
+                 device: str = "", torch_version: str = ""):
         self.claims = list(claims)
         self.wall_s = wall_s
+        self.profile, self.device, self.torch_version = profile, device, torch_version
 
     def rows(self) -> list[tuple[str, ...]]:
         return [
@@ -318,7 +325,7 @@ class ClaimTable:
                 _fmt(c.reference, c.reference_err),
                 _fmt(c.value, c.value_err),
                 c.tolerance,
-                "✅" if c.passed else "❌",
+                "✓" if c.passed else "✗",
                 c.source,
             )
             for c in self.claims
@@ -332,6 +339,31 @@ class ClaimTable:
     def _repr_markdown_(self) -> str:
         tail = f"\n\nWall time of this execution: {self.wall_s:.1f} s." if self.wall_s else ""
         return self.to_markdown() + tail
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = "".join(f"<th>{escape(c)}</th>" for c in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(x)}</td>" for x in row) + "</tr>" for row in self.rows()
+        )
+        n_pass = sum(c.passed for c in self.claims)
+        wall = f"{self.wall_s:.1f} s" if self.wall_s is not None else "n/a"
+        facts = [
+            ("profile", self.profile), ("device", self.device), ("torch", self.torch_version),
+            ("wall time of this execution", wall),
+            ("claims passed", f"{n_pass} of {len(self.claims)}"),
+        ]
+        items = "".join(f"<li><b>{escape(k)}:</b> {escape(str(v))}</li>" for k, v in facts)
+        items += "".join(
+            f"<li>{'✓ pass' if c.passed else '✗ FAIL'}: {escape(c.key)}</li>" for c in self.claims
+        )
+        summary = f"Run facts: {n_pass} of {len(self.claims)} claims pass, {escape(self.profile)} profile, " \
+                  f"{escape(self.device)}, {wall}"
+        return (
+            f'<table class="physml-claims"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            f'<details class="physml-run-facts"><summary>{summary}</summary><ul>{items}</ul></details>'
+        )
 
     def __repr__(self) -> str:
         return self.to_markdown()
@@ -364,41 +396,45 @@ def load_records(directory: str | Path) -> tuple[list[dict], list[dict]]:
 
 
 def scoreboard_markdown(directory: str | Path, titles: Mapping[str, str] | None = None) -> str:
-    """The scoreboard's tables (MyST Markdown): every recorded claim and each chapter's run time."""
+    """The scoreboard (MyST Markdown): per chapter, its run facts and a table of its claims
+    (quantity, paper value and source, this book's value, tolerance, pass), then every chapter's
+    execution time."""
     claims, chapters = load_records(directory)
     titles = dict(titles or {})
+    runs = {ch["chapter"]: ch for ch in chapters}
     for ch in chapters:
         titles.setdefault(ch["chapter"], ch.get("title", ch["chapter"]))
     if not claims:
         return "No claims have been recorded yet: execute the book (`make book`) first.\n"
     n_pass = sum(bool(c["passed"]) for c in claims)
-    out = [
-        f"**{n_pass} of {len(claims)} claims pass.**\n",
-        "| chapter | quantity | paper | source | this book | tolerance | profile | device | pass |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for c in claims:
-        unit = f" [{c['unit']}]" if c.get("unit") else ""
-        out.append(
-            "| "
-            + " | ".join(
-                _md_escape(x)
-                for x in (
-                    titles.get(c["chapter"], c["chapter"]),
-                    c["quantity"] + unit,
-                    _fmt(c["reference"], c.get("reference_err")),
-                    c["source"],
-                    _fmt(c["value"], c.get("value_err")),
-                    c["tolerance"],
-                    c["profile"],
-                    c["device"],
-                    "✅ pass" if c["passed"] else "❌ FAIL",
-                )
+    order = list(dict.fromkeys(c["chapter"] for c in claims))
+    out = [f"**{n_pass} of {len(claims)} claims pass** in {len(order)} chapter(s).", ""]
+    for name in order:
+        mine = [c for c in claims if c["chapter"] == name]
+        run = runs.get(name, {})
+        wall = f", executed in {run['wall_s']:.1f} s" if "wall_s" in run else ", did not finish"
+        out += [
+            f"## {titles.get(name, name)}",
+            "",
+            f"{mine[0]['profile']} profile, {mine[0]['device']}, torch {mine[0]['torch']}{wall}: "
+            f"{sum(bool(c['passed']) for c in mine)} of {len(mine)} claims pass.",
+            "",
+            "| quantity | paper | source | this book | tolerance | pass |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in mine:
+            unit = f" [{c['unit']}]" if c.get("unit") else ""
+            cells = (
+                c["quantity"] + unit,
+                _fmt(c["reference"], c.get("reference_err")),
+                c["source"],
+                _fmt(c["value"], c.get("value_err")),
+                c["tolerance"],
+                "✓ pass" if c["passed"] else "✗ FAIL",
             )
-            + " |"
-        )
+            out.append("| " + " | ".join(_md_escape(x) for x in cells) + " |")
+        out.append("")
     out += [
-        "",
         "## Execution times",
         "",
         "| chapter | profile | device | torch | wall time [s] | claims passed |",

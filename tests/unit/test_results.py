@@ -45,7 +45,7 @@ def test_claim_passes_and_records(chapter):
     recs = [json.loads(line) for line in chapter.path.read_text().splitlines()]
     assert recs[0]["key"] == "x" and recs[0]["profile"] == "quick" and recs[0]["source"] == SRC
     assert recs[-1]["record"] == "chapter" and recs[-1]["n_claims"] == 1 and recs[-1]["wall_s"] >= 0
-    assert "a ratio" in table.to_markdown() and "✅" in table._repr_markdown_()
+    assert "a ratio" in table.to_markdown() and "✓" in table._repr_markdown_()
 
 
 def test_claim_failure_is_recorded_then_raises(chapter):
@@ -111,8 +111,8 @@ def test_scoreboard_lists_every_claim(chapter):
         chapter.claim("y", 5.0, reference=1.0, tolerance=Abs(1), source=SRC)
     chapter.finish()
     text = results.scoreboard_markdown(chapter.directory)
-    assert "1 of 2 claims pass" in text
-    assert "A demo" in text and "first \\| piped" in text and "❌ FAIL" in text
+    assert "1 of 2 claims pass" in text and "## A demo" in text
+    assert "first \\| piped" in text and "✗ FAIL" in text and "quick profile" in text
     assert "| A demo | quick |" in text
 
 
@@ -121,3 +121,10 @@ def test_scoreboard_empty_and_corrupt(tmp_path):
     (tmp_path / "bad.jsonl").write_text("{not json\n")
     with pytest.raises(ValueError, match="bad.jsonl:1"):
         results.load_records(tmp_path)
+
+
+def test_claim_table_html_has_run_facts(chapter):
+    chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source="A & B <2025>", quantity="q")
+    html = chapter.finish()._repr_html_()
+    assert '<details class="physml-run-facts">' in html and "1 of 1 claims pass" in html
+    assert "quick profile" in html and "&lt;2025&gt;" in html and "<b>torch:</b>" in html

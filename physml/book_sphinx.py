@@ -1,0 +1,78 @@
+"""Sphinx extension of the book: a rendered site that works offline and has a clean console.
+
+- MathJax: Sphinx loads it from a CDN by default, so the book would show raw TeX offline. This
+  points ``mathjax_path`` at a local copy and, after the build, copies MathJax 3's es5 bundle (with
+  its fonts) from the installed ``django-static-mathjax`` package (Apache-2.0) into the site's
+  ``_static/mathjax``. Nothing is fetched at build or read time.
+- Duplicate scripts: Jupyter Book sets some extensions up twice (sphinx-thebe, togglebutton), so
+  their inline scripts appear twice in every page and redeclaring thebe's ``const`` is a
+  JavaScript error. Exact duplicates are dropped from each page.
+- Theme mode: sphinx-book-theme's head script sets an empty colour mode on a first visit, which
+  pydata-sphinx-theme reports as a console error; an empty mode is set to ``auto`` before that.
+
+Enabled in ``_config.yml`` (``sphinx.extra_extensions``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from importlib.util import find_spec
+from pathlib import Path
+
+LOCAL_PATH = "mathjax/tex-chtml.js"
+
+
+def mathjax_es5_dir() -> Path:
+    """The es5 folder of the installed MathJax package; a clear error when it is missing."""
+    spec = find_spec("mathjax")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for loc in locations:
+        es5 = Path(loc) / "static" / "mathjax" / "es5"
+        if (es5 / "tex-chtml.js").is_file():
+            return es5
+    raise RuntimeError(
+        "MathJax not found: the book serves MathJax from the package django-static-mathjax "
+        "(pip install django-static-mathjax), whose layout may have changed"
+    )
+
+
+def _use_local_mathjax(app, config) -> None:
+    mathjax_es5_dir()  # fail early, before a long build
+    config.mathjax_path = LOCAL_PATH
+
+
+def _copy_mathjax(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    if not (target / "tex-chtml.js").is_file():
+        shutil.copytree(mathjax_es5_dir(), target, dirs_exist_ok=True)
+
+
+def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for js in scripts:
+        attrs = getattr(js, "attributes", {}) or {}
+        # Inline scripts are registered with filename None or "" depending on the path taken.
+        name = str(getattr(js, "filename", js) or "")
+        key = (name, tuple(sorted((k, str(v)) for k, v in attrs.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    # In place: the list is the builder's own, and handlers after this one (sphinx.ext.mathjax)
+    # still append to it.
+    scripts[:] = unique
+
+
+NORMALISE_MODE = "if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = 'auto'; }"
+
+
+def setup(app):
+    app.connect("config-inited", _use_local_mathjax, priority=900)
+    app.connect("build-finished", _copy_mathjax)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
+    app.add_js_file(None, body=NORMALISE_MODE, priority=1)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,287 @@
+"""The rendered book as a reader sees it, in headless Chromium driven by Playwright.
+
+Runs after the book build (`make test`), against `_build/html` served on 127.0.0.1. For every
+page of `_toc.yml`: no console errors or failed requests, the page's title, every figure loaded,
+MathJax rendered (no raw TeX left), every internal link and anchor resolves. Then the reader's
+affordances: search, Colab launch and .ipynb download buttons, the repository button, the
+bibliography, opaque figures for dark mode, the per-chapter run facts, and the scoreboard (one row
+per recorded claim, none failing). Screenshots go to `_build/screenshots/`.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import pytest
+import yaml
+
+from physml import book
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+PAGES = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.toc_files(ROOT)]
+CHAPTERS = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.chapters(ROOT)]
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _chromium() -> str | None:
+    for name in (os.environ.get("PHYSML_CHROMIUM", ""), "chromium", "chromium-browser", "google-chrome"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.fixture(scope="session")
+def site():
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"{SITE} has no index.html: build the book first (make render)")
+    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser():
+    exe = _chromium()
+    if exe is None:
+        msg = "Chromium not found (Debian: apt-get install chromium; or set PHYSML_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page opened in the browser, with the console errors and failed requests it produced."""
+
+    def __init__(self, browser, url: str, color_scheme: str = "light"):
+        self.errors: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"))
+        self.page.on("response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"))
+        response = self.page.goto(url, wait_until="networkidle")
+        assert response is not None and response.ok, f"{url} answered {response and response.status}"
+        # MathJax typesets asynchronously; wait for it where it is loaded.
+        self.page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+
+    def close(self):
+        self.page.close()
+
+
+@pytest.fixture
+def visit(browser, site):
+    opened = []
+
+    def _open(path: str, **kw) -> Visit:
+        v = Visit(browser, urljoin(site, path), **kw)
+        opened.append(v)
+        return v
+
+    yield _open
+    for v in opened:
+        v.close()
+
+
+def _md_title(html_path: str) -> str:
+    md = ROOT / Path(html_path).with_suffix(".md")
+    for line in md.read_text().splitlines():
+        if line.startswith("# "):
+            return line[2:].replace("`", "").strip()
+    raise AssertionError(f"{md} has no '# ' title")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders(visit, path):
+    v = visit(path)
+    page = v.page
+    assert not v.errors, f"{path}: " + "; ".join(v.errors)
+    h1 = page.locator("article h1").first.text_content().strip().rstrip("#¶").strip()
+    assert h1 == _md_title(path), f"{path}: title {h1!r}, source says {_md_title(path)!r}"
+    images = page.evaluate(
+        "() => Array.from(document.querySelectorAll('article img'))"
+        ".map(i => ({src: i.getAttribute('src'), complete: i.complete, w: i.naturalWidth}))"
+    )
+    broken = [i["src"] for i in images if not (i["complete"] and i["w"] > 0)]
+    assert not broken, f"{path}: figures that did not load: {broken}"
+    if path in CHAPTERS:
+        assert images, f"{path}: a chapter page shows no executed figure"
+    text = page.locator("article").inner_text()
+    for raw in ("$$", "\\(", "\\[", "\\begin{"):
+        assert raw not in text, f"{path}: raw TeX {raw!r} left on the page: MathJax did not render it"
+    n_math = page.locator("article .math").count()
+    n_mjx = page.locator("article mjx-container").count()
+    assert n_mjx >= n_math, f"{path}: {n_math} math elements but {n_mjx} typeset by MathJax"
+    assert page.locator("mjx-merror").count() == 0, f"{path}: MathJax reported a TeX error"
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for key in ("id", "name"):
+            if a.get(key):
+                self.ids.add(a[key])
+        ref = a.get("href") if tag in ("a", "link") else a.get("src") if tag in ("img", "script") else None
+        if ref:
+            self.refs.append(ref)
+
+
+@functools.lru_cache(maxsize=None)
+def _parse(file: Path) -> _Links:
+    parser = _Links()
+    parser.feed(file.read_text(errors="replace"))
+    return parser
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_internal_links_and_anchors_resolve(path):
+    base = "http://book.invalid/" + path
+    bad = []
+    for ref in _parse(SITE / path).refs:
+        url = urlparse(urljoin(base, ref))
+        if url.scheme not in ("http", "https") or url.netloc != "book.invalid":
+            continue  # external link, mailto:, javascript:
+        target = SITE / unquote(url.path.lstrip("/"))
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            bad.append(f"{ref} (no file {target.relative_to(SITE)})")
+        elif url.fragment and target.suffix == ".html" and unquote(url.fragment) not in _parse(target).ids:
+            bad.append(f"{ref} (no anchor #{url.fragment})")
+    assert not bad, f"{path}: broken internal links: {bad}"
+
+
+def test_search_finds_each_chapter(visit):
+    for chapter in CHAPTERS:
+        word = max(re.findall(r"[A-Za-z]{5,}", _md_title(chapter)), key=len).lower()
+        v = visit(f"search.html?q={word}")
+        link = v.page.locator(f"#search-results a[href*='{Path(chapter).stem}']")
+        link.first.wait_for(timeout=20_000)
+        assert link.count() >= 1, f"searching {word!r} does not find {chapter}"
+
+
+def test_chapter_buttons(visit):
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+    for chapter in CHAPTERS:
+        page = visit(chapter).page
+        ipynb = Path(chapter).with_suffix(".ipynb").as_posix()
+        colab = page.locator("a[href*='colab.research.google.com']").first.get_attribute("href")
+        assert colab.endswith(f"/blob/main/{ipynb}"), f"{chapter}: Colab button points at {colab}"
+        assert (ROOT / ipynb).is_file(), f"the Colab button's notebook {ipynb} is not in the repository"
+        download = page.locator("a.btn-download-notebook-button").first.get_attribute("href")
+        assert download.endswith(".ipynb"), f"{chapter}: download button offers {download}"
+        target = (SITE / Path(chapter).parent / download).resolve()
+        assert target.is_file(), f"{chapter}: the downloadable notebook {download} is missing"
+        assert page.locator(f"a[href^='{repo}']").count() >= 1, f"{chapter}: no repository button"
+
+
+def test_run_facts_on_every_chapter(visit):
+    for chapter in CHAPTERS:
+        page = visit(chapter).page
+        facts = page.locator("details.physml-run-facts")
+        assert facts.count() == 1, f"{chapter}: no run-facts block"
+        assert facts.get_attribute("open") is None, f"{chapter}: the run-facts block is not collapsed"
+        text = facts.text_content()
+        for word in ("profile", "device", "torch", "wall time", "claims passed"):
+            assert word in text, f"{chapter}: run facts lack {word!r}"
+        assert "FAIL" not in text
+
+
+def test_bibliography_and_citations(visit):
+    bib = (ROOT / "book" / "references.bib").read_text()
+    n_entries = len(re.findall(r"^@\w+\{", bib, flags=re.M))
+    page = visit("book/bibliography.html").page
+    assert page.locator("div.citation").count() == n_entries
+    cited = set()
+    for md in (ROOT / "book").rglob("*.md"):
+        cited |= set(re.findall(r"\{cite[pt]?\}`([^`]+)`", md.read_text()))
+    assert cited, "no chapter cites a source"
+    for key in cited:
+        assert re.search(rf"^@\w+\{{{re.escape(key)},", bib, flags=re.M), f"{key} not in references.bib"
+    intro = visit("book/intro.html").page
+    assert intro.locator("span.bibtex-citation a[href*='bibliography.html#']").count() >= 3
+
+
+def test_figures_are_opaque_and_readable_in_dark_mode(visit):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for chapter in CHAPTERS:
+        v = visit(chapter, color_scheme="dark")
+        v.page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+        transparent = v.page.evaluate(
+            """() => Array.from(document.querySelectorAll('article img')).filter(img => {
+                 const c = document.createElement('canvas');
+                 c.width = img.naturalWidth; c.height = img.naturalHeight;
+                 const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+                 const d = ctx.getImageData(0, 0, c.width, c.height).data;
+                 for (let i = 3; i < d.length; i += 4) if (d[i] < 255) return true;
+                 return false; }).map(img => img.getAttribute('src'))"""
+        )
+        assert not transparent, f"{chapter}: figures with transparent pixels (unreadable in dark mode): {transparent}"
+        if chapter == CHAPTERS[0]:
+            v.page.screenshot(path=str(SHOTS / "chapter-dark.png"), full_page=False)
+
+
+def _recorded_claims() -> list[dict]:
+    directory = os.environ.get("PHYSML_RESULTS_DIR")
+    if not directory:
+        pytest.fail("PHYSML_RESULTS_DIR is not set: run the browser test through make (make test)")
+    claims = []
+    for f in sorted(Path(directory).glob("*.jsonl")):
+        claims += [r for r in map(json.loads, f.read_text().splitlines()) if r.get("record") == "claim"]
+    return claims
+
+
+def test_scoreboard_lists_every_claim(visit):
+    claims = _recorded_claims()
+    assert claims, "no claims were recorded"
+    page = visit("book/scoreboard.html").page
+    texts = page.evaluate(
+        "() => Array.from(document.querySelectorAll('article table'))"
+        ".filter(t => t.querySelector('thead').innerText.includes('quantity'))"
+        ".flatMap(t => Array.from(t.querySelectorAll('tbody tr')).map(r => r.innerText))"
+    )
+    assert len(texts) == len(claims), f"scoreboard shows {len(texts)} claim rows for {len(claims)} claims"
+    failing = [t for t in texts if "FAIL" in t]
+    assert not failing, f"failing claims on the scoreboard: {failing}"
+    for claim in claims:
+        assert any(claim["quantity"] in t for t in texts), f"claim {claim['key']} is not on the scoreboard"
+
+
+def test_screenshots(visit):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    targets = {"intro": "book/intro.html", "chapter": CHAPTERS[0], "scoreboard": "book/scoreboard.html"}
+    for name, path in targets.items():
+        visit(path).page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        assert (SHOTS / f"{name}.png").stat().st_size > 10_000
