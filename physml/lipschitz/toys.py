@@ -1,0 +1,142 @@
+"""The 1-D toys of the thesis's section 2.3 and the loss study of section 2.5, generated in code.
+
+- :func:`sine_with_outlier`: y = sin x with small noise and one point shifted far off (Fig. 2.1;
+  the thesis's "unit variance" outlier is realised as a fixed shift, so every seed sees it).
+- :func:`log_with_gap`: y = log x with noise growing in x, and a gap in the training data at the
+  top (extrapolation) or in the middle (interpolation) (Fig. 2.2).
+- :func:`slopes`: finite-difference slopes of a 1-D model on a grid, the exact check of the bounds.
+
+Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def sine_with_outlier(
+    n: int = 30, shift: float = 1.0, noise: float = 0.01, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """``n`` points on [0, 2π], y = sin x + noise·ε, the middle one shifted by ``shift``.
+
+    Returns (x, y, index of the outlier) as float32 tensors.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 3:
+        raise ValueError(f"n must be an int >= 3, got {n!r}")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    x = torch.linspace(0, 2 * math.pi, n)
+    y = torch.sin(x) + noise * torch.randn(n, generator=generator)
+    out = n // 2
+    y[out] += shift
+    return x, y, out
+
+
+def log_with_gap(
+    n: int = 40, gap: str = "extrapolation", generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Training points of y = log x + ε on [0.1, 7] with σ(x) = 0.05 + 0.1 x, a region left out.
+
+    ``gap="extrapolation"`` keeps only x < 5; ``gap="interpolation"`` leaves out 2.5 < x < 4.5.
+    """
+    if gap not in ("extrapolation", "interpolation"):
+        raise ValueError(f"gap must be 'extrapolation' or 'interpolation', got {gap!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 4:
+        raise ValueError(f"n must be an int >= 4, got {n!r}")
+    x = 0.1 + 6.9 * torch.rand(4 * n, generator=generator)
+    keep = x < 5 if gap == "extrapolation" else (x < 2.5) | (x > 4.5)
+    x = x[keep][:n]
+    y = torch.log(x) + (0.05 + 0.1 * x) * torch.randn(x.shape[0], generator=generator)
+    return x, y
+
+
+def slopes(model: torch.nn.Module, lo: float, hi: float, n: int = 1000) -> torch.Tensor:
+    """Finite-difference slopes of a model of one input on ``n`` grid points in [lo, hi]."""
+    if not hi > lo:
+        raise ValueError(f"need hi > lo, got lo={lo}, hi={hi}")
+    grid = torch.linspace(lo, hi, n, dtype=torch.float64)
+    with torch.no_grad():
+        f = model(grid[:, None].to(next(model.parameters()).dtype)).double().reshape(-1)
+    return torch.diff(f) / torch.diff(grid)
+
+
+def flower(n_per_ring: int = 200, radii: tuple[float, ...] = (1.2, 1.5, 1.8),
+           labels: tuple[float, ...] = (0.0, 0.5, 1.0), alpha: float = 0.18,
+           petals: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+    """Points on three nested flower-shaped rings ρ(θ) = r + α cos(petals·θ) with a value per ring.
+
+    The expressiveness target of Fig. 2.3 (the thesis gives r = 1.5 and α = 0.18 but not the
+    number of petals). Returns (points (3n, 2), values (3n,)).
+    """
+    if isinstance(n_per_ring, bool) or not isinstance(n_per_ring, int) or n_per_ring < 3:
+        raise ValueError(f"n_per_ring must be an int >= 3, got {n_per_ring!r}")
+    if len(radii) != len(labels):
+        raise ValueError("radii and labels must have the same length")
+    theta = torch.linspace(0, 2 * math.pi, n_per_ring + 1)[:-1]
+    pts, vals = [], []
+    for r, v in zip(radii, labels):
+        rho = r + alpha * torch.cos(petals * theta)
+        pts.append(torch.stack([rho * torch.cos(theta), rho * torch.sin(theta)], dim=-1))
+        vals.append(torch.full((n_per_ring,), float(v)))
+    return torch.cat(pts), torch.cat(vals)
+
+
+def classifier_loss(name: str):
+    """A loss ``loss(score, label01)`` of the thesis's study of losses for Lipschitz classifiers.
+
+    ``"mse"`` (score against ±1), ``"bce"``, ``"bce_t16"`` (BCE of 16·score, a temperature,
+    eq. 2.13), ``"hinge"`` (margin 1) and ``"hinge_0.1"`` (margin 0.1).
+    """
+    import torch.nn.functional as F
+
+    losses = {
+        "mse": lambda f, y: torch.mean((f - (2 * y - 1)) ** 2),
+        "bce": lambda f, y: F.binary_cross_entropy_with_logits(f, y),
+        "bce_t16": lambda f, y: F.binary_cross_entropy_with_logits(16 * f, y),
+        "hinge": lambda f, y: torch.mean(F.relu(1 - (2 * y - 1) * f)),
+        "hinge_0.1": lambda f, y: torch.mean(F.relu(0.1 - (2 * y - 1) * f)),
+    }
+    if name not in losses:
+        raise ValueError(f"name must be one of {sorted(losses)}, got {name!r}")
+    return losses[name]
+
+
+def grid_steps(score, lo: tuple[float, float], hi: tuple[float, float], n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
+    """Finite-difference slopes of a 2-input score along each axis on an n x n grid.
+
+    ``score`` maps an (m, 2) float tensor to m scores. Returns (slopes along x0, along x1).
+    """
+    if n < 2:
+        raise ValueError(f"n must be >= 2, got {n}")
+    a = torch.linspace(lo[0], hi[0], n)
+    b = torch.linspace(lo[1], hi[1], n)
+    ga, gb = torch.meshgrid(a, b, indexing="ij")
+    with torch.no_grad():
+        s = torch.as_tensor(score(torch.stack([ga.reshape(-1), gb.reshape(-1)], -1))).double().reshape(n, n)
+    return torch.diff(s, dim=0) / (a[1] - a[0]).item(), torch.diff(s, dim=1) / (b[1] - b[0]).item()
+
+
+def fit_1d(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr: float,
+           loss: str = "mse", generator: torch.Generator | None = None) -> torch.nn.Module:
+    """Full-batch fit of a 1-D regression; x, y of shape (n,) or, for a batched
+    :class:`physml.nn.EnsembleMLP`, (members, n): one data realisation per member."""
+    from physml import train
+
+    if x.shape != y.shape or x.ndim not in (1, 2):
+        raise ValueError(f"x and y must share a shape (n,) or (members, n), got {tuple(x.shape)}, {tuple(y.shape)}")
+    if loss not in ("mse", "l1"):
+        raise ValueError(f"loss must be 'mse' or 'l1', got {loss!r}")
+    n = x.shape[-1]
+    xb, yb = x[..., None], y
+
+    def objective(m, idx):
+        pred = m(xb[..., idx, :]).reshape(yb[..., idx].shape)
+        err = pred - yb[..., idx]
+        per_member = (err**2 if loss == "mse" else err.abs()).mean(dim=-1)
+        return per_member.sum()  # members are independent: each sees its own mean loss
+
+    train.fit(model, objective, (torch.arange(n),), steps=steps, batch_size=n, lr=lr, schedule=None,
+              generator=generator, device="cpu", desc="1-D fit")
+    return model

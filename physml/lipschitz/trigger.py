@@ -1,0 +1,128 @@
+"""A synthetic heavy-flavour trigger: a faithful toy of the problem of the thesis's section 2.4.
+
+The LHCb simulation behind the thesis's Figs 2.4-2.6 is not public. This toy reproduces the
+physics the thesis describes with two features, Σp_T of the two tracks and the displacement
+significance χ²_IP, as in the thesis's two-feature Fig. 2.4:
+
+- signal: a b hadron (m = 5.28 GeV) with a falling p_T spectrum decays after a proper time
+  t ~ Exp(τ = 1.5 ps); its tracks miss the primary vertex by an impact parameter of order c t
+  (independent of the boost), measured with a p_T-dependent resolution;
+- prompt background: tracks from the primary vertex, displaced only by resolution (small χ²_IP)
+  and soft;
+- material interactions: very large displacement but small p_T;
+- fake tracks (after track-quality cuts, a small fraction): large p_T with random, moderate
+  displacement.
+
+Large displacement and large p_T are then more common in the background than in the signal at the
+extremes, which is exactly what makes an unconstrained classifier reject long-lived signal.
+
+Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+C_MM_PER_PS = 0.29979  # c in mm / ps
+TAU_B_PS = 1.5
+FEATURES = ("log Σp_T [GeV]", "log χ²_IP")
+
+
+def _check_n(n: int) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+
+
+def _gamma(shape: float, scale: float, n: int, g: torch.Generator | None) -> torch.Tensor:
+    # Sum of exponentials for integer shape (seeded through the generator).
+    k = int(shape)
+    return -scale * torch.log(torch.rand(n, k, generator=g)).sum(-1)
+
+
+def _features(sum_pt: torch.Tensor, ip_mm: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
+    track_pt = sum_pt / 2
+    sigma_ip = 0.015 + 0.030 / track_pt  # mm: 15 μm ⊕ multiple scattering
+    measured = ip_mm + sigma_ip * torch.randn(ip_mm.shape[0], generator=g)
+    chi2 = (measured / sigma_ip) ** 2
+    return torch.stack([torch.log(sum_pt), torch.log(chi2 + 1e-3)], dim=-1)
+
+
+def signal(n: int, tau_ps: float = TAU_B_PS, generator: torch.Generator | None = None,
+           t_ps: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` heavy-flavour candidates: features (n, 2) and proper decay times t [ps].
+
+    Times are drawn from Exp(``tau_ps``) unless given as ``t_ps``.
+    """
+    _check_n(n)
+    if not tau_ps > 0:
+        raise ValueError(f"tau_ps must be > 0, got {tau_ps!r}")
+    if t_ps is None:
+        t_ps = -tau_ps * torch.log(torch.rand(n, generator=generator))
+    elif t_ps.shape != (n,):
+        raise ValueError(f"t_ps must have shape ({n},), got {tuple(t_ps.shape)}")
+    pt_b = 2.0 + _gamma(2, 2.5, n, generator)
+    sum_pt = pt_b * (0.5 + 0.4 * torch.rand(n, generator=generator))
+    angle = 0.1 + 0.9 * torch.rand(n, generator=generator)  # |sin| of the decay angle
+    ip = C_MM_PER_PS * t_ps * angle
+    return _features(sum_pt, ip, generator), t_ps
+
+
+def background(n: int, generator: torch.Generator | None = None,
+               fractions: tuple[float, float, float] = (0.90, 0.05, 0.05)) -> torch.Tensor:
+    """``n`` background candidates (prompt, material, fakes in ``fractions``): features (n, 2)."""
+    _check_n(n)
+    if len(fractions) != 3 or any(f < 0 for f in fractions) or not math.isclose(sum(fractions), 1.0):
+        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
+    which = torch.multinomial(torch.tensor(fractions), n, replacement=True, generator=generator)
+    sum_pt = torch.empty(n)
+    ip = torch.empty(n)
+    prompt, material, fake = which == 0, which == 1, which == 2
+    sum_pt[prompt] = 1.0 + _gamma(2, 1.0, int(prompt.sum()), generator)
+    ip[prompt] = 0.0
+    sum_pt[material] = 0.8 + _gamma(2, 0.4, int(material.sum()), generator)
+    ip[material] = 2.0 + 18.0 * torch.rand(int(material.sum()), generator=generator)
+    sum_pt[fake] = 2.0 + _gamma(2, 3.0, int(fake.sum()), generator)
+    ip[fake] = torch.exp(math.log(0.005) + math.log(60) * torch.rand(int(fake.sum()), generator=generator))
+    return _features(sum_pt, ip, generator)
+
+
+def training_set(n_per_class: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Balanced training data: features (2n, 2) and labels (1 signal, 0 background)."""
+    xs, _ = signal(n_per_class, generator=generator)
+    xb = background(n_per_class, generator=generator)
+    x = torch.cat([xs, xb])
+    y = torch.cat([torch.ones(n_per_class), torch.zeros(n_per_class)])
+    return x, y
+
+
+def log_uniform_times(n: int, lo_ps: float = 0.1, hi_ps: float = 100.0,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+    """Proper times spread log-uniformly over [lo, hi] ps: a probe of the efficiency at every lifetime,
+    long-lived (BSM-like) decays included."""
+    _check_n(n)
+    if not 0 < lo_ps < hi_ps:
+        raise ValueError(f"need 0 < lo_ps < hi_ps, got {lo_ps}, {hi_ps}")
+    u = torch.rand(n, generator=generator)
+    return torch.exp(math.log(lo_ps) + (math.log(hi_ps) - math.log(lo_ps)) * u)
+
+
+def threshold_at_rate(background_scores: torch.Tensor, rate: float) -> float:
+    """The score threshold that accepts a fraction ``rate`` of background (the output bandwidth)."""
+    if not 0 < rate < 1:
+        raise ValueError(f"rate must be in (0, 1), got {rate!r}")
+    s = torch.as_tensor(background_scores, dtype=torch.float64).reshape(-1)
+    return float(torch.quantile(s, 1 - rate))
+
+
+def efficiency_in_bins(accepted: torch.Tensor, t_ps: torch.Tensor, edges: list[float]) -> torch.Tensor:
+    """Fraction of signal accepted in each bin of proper time (bins given by ``edges``)."""
+    accepted = torch.as_tensor(accepted).reshape(-1).double()
+    if accepted.shape != t_ps.shape:
+        raise ValueError("accepted and t_ps must have the same length")
+    out = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        sel = (t_ps >= a) & (t_ps < b)
+        out.append(accepted[sel].mean() if sel.any() else torch.tensor(float("nan")))
+    return torch.stack(out)
