@@ -61,6 +61,13 @@ def _column(name: str, t: torch.Tensor) -> torch.Tensor:
     return t.float()[:, None]
 
 
+def _paired(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    xc, yc = _column("x", x), _column("y", y)
+    if xc.shape != yc.shape:
+        raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
+    return xc, yc
+
+
 def fit_curve(
     x: torch.Tensor,
     y: torch.Tensor,
@@ -82,9 +89,7 @@ def fit_curve(
     """
     if loss not in ("mse", "chi2", "mse_log"):
         raise ValueError(f"loss must be 'mse', 'chi2' or 'mse_log', got {loss!r}")
-    xc, yc = _column("x", x), _column("y", y)
-    if xc.shape != yc.shape:
-        raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
+    xc, yc = _paired(x, y)
     if loss == "chi2":
         if sigma is None:
             raise ValueError("loss='chi2' needs sigma, the known error of each point")
@@ -131,9 +136,7 @@ def fit_heteroscedastic_ensemble(
     Every member trains on its own bootstrap resample of the data (bagging), all members in one
     batched network (:class:`physml.nn.EnsembleMLP`).
     """
-    xc, yc = _column("x", x), _column("y", y)
-    if xc.shape != yc.shape:
-        raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
+    xc, yc = _paired(x, y)
     dev = config.device()
     xd, yd = xc.to(dev), yc.to(dev)
     net = EnsembleMLP(n_members, 1, 2, hidden=hidden, depth=depth)
@@ -155,8 +158,7 @@ def predict_ensemble(model: EnsembleMLP, x: torch.Tensor) -> UncertaintySplit:
     xc = _column("x", x).to(next(model.parameters()).device)
     with torch.no_grad():
         mean, log_sigma = model(xc).unbind(-1)
-    split = decompose(mean.cpu(), log_sigma.exp().cpu())
-    return split
+    return decompose(mean.cpu(), log_sigma.exp().cpu())
 
 
 def fit_mc_dropout(
@@ -172,7 +174,7 @@ def fit_mc_dropout(
     generator: torch.Generator | None = None,
 ) -> MLP:
     """One heteroscedastic MLP with dropout after each hidden layer, for MC-dropout sampling."""
-    xc, yc = _column("x", x), _column("y", y)
+    xc, yc = _paired(x, y)
     net = MLP(1, 2, hidden=hidden, depth=depth, dropout=dropout)
 
     def objective(model, xb, yb):

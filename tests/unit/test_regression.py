@@ -123,3 +123,13 @@ def test_heteroscedastic_ensemble_learns_width():
     split = regression.predict_ensemble(ens, grid)
     assert (split.sigma_stoch / toys.noise_width(grid) - 1).abs().median() < 0.25
     assert torch.all(split.sigma_pred > 0)
+
+
+def test_fits_reject_mismatched_lengths():
+    x, y = torch.rand(10), torch.rand(9)
+    with pytest.raises(ValueError, match="same length"):
+        regression.fit_curve(x, y, loss="mse", steps=1, batch_size=4)
+    with pytest.raises(ValueError, match="same length"):
+        regression.fit_heteroscedastic_ensemble(x, y, n_members=2, steps=1, batch_size=4)
+    with pytest.raises(ValueError, match="same length"):
+        regression.fit_mc_dropout(x, y, dropout=0.1, steps=1, batch_size=4)
