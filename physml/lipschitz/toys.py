@@ -11,6 +11,7 @@ Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
 
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -52,13 +53,22 @@ def log_with_gap(
     return x, y
 
 
+def in_float64(model: torch.nn.Module) -> torch.nn.Module:
+    """A float64 copy of a model on the CPU, for checking exact guarantees to floating point.
+
+    In float32, finite differences of outputs of order 10 carry rounding errors of order 1e-5,
+    enough to fake a negative slope where a monotone network's slope is exactly zero.
+    """
+    return copy.deepcopy(model).cpu().double().eval()
+
+
 def slopes(model: torch.nn.Module, lo: float, hi: float, n: int = 1000) -> torch.Tensor:
-    """Finite-difference slopes of a model of one input on ``n`` grid points in [lo, hi]."""
+    """Finite-difference slopes of a model of one input on ``n`` grid points in [lo, hi] (float64)."""
     if not hi > lo:
         raise ValueError(f"need hi > lo, got lo={lo}, hi={hi}")
     grid = torch.linspace(lo, hi, n, dtype=torch.float64)
     with torch.no_grad():
-        f = model(grid[:, None].to(next(model.parameters()).dtype)).double().reshape(-1)
+        f = in_float64(model)(grid[:, None]).reshape(-1)
     return torch.diff(f) / torch.diff(grid)
 
 
@@ -106,12 +116,13 @@ def classifier_loss(name: str):
 def grid_steps(score, lo: tuple[float, float], hi: tuple[float, float], n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
     """Finite-difference slopes of a 2-input score along each axis on an n x n grid.
 
-    ``score`` maps an (m, 2) float tensor to m scores. Returns (slopes along x0, along x1).
+    ``score`` maps an (m, 2) float64 tensor to m scores; for an exact check of a network, evaluate
+    it in float64 (:func:`in_float64`). Returns (slopes along x0, along x1).
     """
     if n < 2:
         raise ValueError(f"n must be >= 2, got {n}")
-    a = torch.linspace(lo[0], hi[0], n)
-    b = torch.linspace(lo[1], hi[1], n)
+    a = torch.linspace(lo[0], hi[0], n, dtype=torch.float64)
+    b = torch.linspace(lo[1], hi[1], n, dtype=torch.float64)
     ga, gb = torch.meshgrid(a, b, indexing="ij")
     with torch.no_grad():
         s = torch.as_tensor(score(torch.stack([ga.reshape(-1), gb.reshape(-1)], -1))).double().reshape(n, n)
