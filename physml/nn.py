@@ -14,13 +14,14 @@ import math
 import torch
 from torch import nn
 
+from physml._checks import positive_int
+
 _ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 
 
 def _check_sizes(n_in: int, n_out: int, hidden: int, depth: int, dropout: float) -> None:
     for name, val in (("n_in", n_in), ("n_out", n_out), ("hidden", hidden), ("depth", depth)):
-        if isinstance(val, bool) or not isinstance(val, int) or val < 1:
-            raise ValueError(f"{name} must be a positive int, got {val!r}")
+        positive_int(name, val)
     if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
 
@@ -90,8 +91,7 @@ class EnsembleMLP(nn.Module):
         activation: str = "silu",
     ) -> None:
         _check_sizes(n_in, n_out, hidden, depth, 0.0)
-        if isinstance(n_members, bool) or not isinstance(n_members, int) or n_members < 1:
-            raise ValueError(f"n_members must be a positive int, got {n_members!r}")
+        positive_int("n_members", n_members)
         super().__init__()
         self.n_members, self.n_in = n_members, n_in
         widths = [n_in] + [hidden] * depth

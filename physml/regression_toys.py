@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import torch
 
+from physml._checks import positive_int
+
 # Parameters of the spectrum: background amplitude and slope, resonance height, mass and width.
 SPECTRUM_PARAMS = (1000.0, 6.0, 50.0, 0.6, 0.03)
 
@@ -29,11 +31,6 @@ def spectrum(x: torch.Tensor, params: tuple[float, ...] = SPECTRUM_PARAMS) -> to
     return a * torch.exp(-b * x) + h * g**2 / ((x - m) ** 2 + g**2)
 
 
-def _check_n(n: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-
-
 def sample_spectrum(
     n: int, rel_error: float = 0.05, generator: torch.Generator | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -41,7 +38,7 @@ def sample_spectrum(
 
     Returns (x, y, σ) with σ = rel_error · spectrum(x), the known error of each point (float64).
     """
-    _check_n(n)
+    positive_int("n", n)
     if not 0 < rel_error < 1:
         raise ValueError(f"rel_error must be in (0, 1), got {rel_error!r}")
     x = torch.rand(n, generator=generator, dtype=torch.float64)
@@ -65,7 +62,7 @@ def sample_heteroscedastic(
     n: int, generator: torch.Generator | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` points x ~ U(-1, 1), y = smooth_truth(x) + noise_width(x) ε, as (x, y), float32."""
-    _check_n(n)
+    positive_int("n", n)
     x = 2 * torch.rand(n, generator=generator) - 1
     y = smooth_truth(x) + noise_width(x) * torch.randn(n, generator=generator)
     return x, y

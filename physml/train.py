@@ -19,6 +19,7 @@ import torch
 from tqdm import tqdm
 
 from physml import config
+from physml._checks import positive_int
 
 
 def progress_enabled() -> bool:
@@ -98,8 +99,7 @@ def fit(
     if not callable(loss_fn):
         raise TypeError("loss_fn must be callable as loss_fn(model, *batch)")
     for name, val in (("steps", steps), ("batch_size", batch_size), ("eval_every", eval_every)):
-        if isinstance(val, bool) or not isinstance(val, int) or val < 1:
-            raise ValueError(f"{name} must be a positive int, got {val!r}")
+        positive_int(name, val)
     if patience is not None and (not isinstance(patience, int) or patience < 1):
         raise ValueError(f"patience must be a positive int or None, got {patience!r}")
     if patience is not None and val_data is None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import torch
 
+from physml._checks import positive_int
+
 
 @dataclass
 class UncertaintySplit:
@@ -82,8 +84,7 @@ def mc_dropout(model: torch.nn.Module, x: torch.Tensor, n_samples: int) -> torch
 
     The inputs are repeated in one batch, so the samples cost one forward pass.
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
-        raise ValueError(f"n_samples must be an int >= 2, got {n_samples!r}")
+    positive_int("n_samples", n_samples, minimum=2)
     was_training = model.training
     model.train()
     with torch.no_grad():
@@ -99,7 +100,6 @@ def bootstrap_indices(n: int, n_members: int, generator: torch.Generator | None 
     members, σ_pred, estimate the statistical uncertainty of the fit; members that see the same
     data in the same order agree far more closely than the fit's real error.
     """
-    for name, val in (("n", n), ("n_members", n_members)):
-        if isinstance(val, bool) or not isinstance(val, int) or val < 1:
-            raise ValueError(f"{name} must be a positive int, got {val!r}")
+    positive_int("n", n)
+    positive_int("n_members", n_members)
     return torch.randint(0, n, (n, n_members), generator=generator)

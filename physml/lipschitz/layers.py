@@ -27,6 +27,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from physml._checks import positive_int, positive_number
+
 KINDS: tuple[str, ...] = ("one", "inf", "one-inf", "two-inf")
 # The (input, output) norms each kind's operator norm maps between.
 _NORMS = {"one": ("1", "1"), "inf": ("inf", "inf"), "one-inf": ("1", "inf"), "two-inf": ("2", "inf")}
@@ -56,8 +58,7 @@ def normalise(weight: torch.Tensor, kind: str = "one", max_norm: float = 1.0) ->
     """
     if not isinstance(weight, torch.Tensor) or weight.ndim != 2:
         raise ValueError("weight must be a 2-D tensor of shape (out_features, in_features)")
-    if not isinstance(max_norm, (int, float)) or isinstance(max_norm, bool) or not max_norm > 0:
-        raise ValueError(f"max_norm must be a positive number, got {max_norm!r}")
+    positive_number("max_norm", max_norm)
     scale = torch.clamp(_norms(weight, kind) / max_norm, min=1.0)
     return weight / scale
 
@@ -75,10 +76,9 @@ class LipschitzLinear(nn.Linear):
     def __init__(self, in_features: int, out_features: int, kind: str = "one", max_norm: float = 1.0,
                  bias: bool = True) -> None:
         _check_kind(kind)
-        if not isinstance(max_norm, (int, float)) or not max_norm > 0:
-            raise ValueError(f"max_norm must be a positive number, got {max_norm!r}")
+        max_norm = positive_number("max_norm", max_norm)
         super().__init__(in_features, out_features, bias=bias)
-        self.kind, self.max_norm = kind, float(max_norm)
+        self.kind, self.max_norm = kind, max_norm
 
     @property
     def normalised_weight(self) -> torch.Tensor:
@@ -96,9 +96,7 @@ class GroupSort(nn.Module):
 
     def __init__(self, group_size: int = 2) -> None:
         super().__init__()
-        if isinstance(group_size, bool) or not isinstance(group_size, int) or group_size < 1:
-            raise ValueError(f"group_size must be a positive int, got {group_size!r}")
-        self.group_size = group_size
+        self.group_size = positive_int("group_size", group_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n = x.shape[-1]
@@ -119,12 +117,10 @@ class LipschitzMLP(nn.Sequential):
 
     def __init__(self, n_in: int, widths: Sequence[int], lipschitz_const: float = 1.0,
                  group_size: int = 2, norm: str = "one", constrained: bool = True) -> None:
-        if isinstance(n_in, bool) or not isinstance(n_in, int) or n_in < 1:
-            raise ValueError(f"n_in must be a positive int, got {n_in!r}")
+        positive_int("n_in", n_in)
         if not widths or any(not isinstance(w, int) or w < 1 or w % group_size for w in widths):
             raise ValueError(f"widths must be positive ints divisible by group_size={group_size}, got {widths!r}")
-        if not isinstance(lipschitz_const, (int, float)) or not lipschitz_const > 0:
-            raise ValueError(f"lipschitz_const must be a positive number, got {lipschitz_const!r}")
+        positive_number("lipschitz_const", lipschitz_const)
         if norm not in ("one", "one-inf"):
             raise ValueError(f"norm must be 'one' or 'one-inf', got {norm!r}")
         sizes = [n_in, *widths, 1]
@@ -182,8 +178,7 @@ class MonotonicWrapper(nn.Module):
         super().__init__()
         if not isinstance(net, LipschitzMLP) or not net.constrained:
             raise TypeError("net must be a constrained LipschitzMLP")
-        if not isinstance(lipschitz_const, (int, float)) or not lipschitz_const > 0:
-            raise ValueError(f"lipschitz_const must be a positive number, got {lipschitz_const!r}")
+        positive_number("lipschitz_const", lipschitz_const)
         if isinstance(constraints, (str, bytes)) or not isinstance(constraints, (Sequence, torch.Tensor)):
             raise TypeError("constraints must be a sequence of -1, 0 or 1, one per input")
         values = [float(c) for c in constraints]

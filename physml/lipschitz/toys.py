@@ -16,6 +16,8 @@ import math
 
 import torch
 
+from physml._checks import positive_int
+
 
 def sine_with_outlier(
     n: int = 30, shift: float = 1.0, noise: float = 0.01, generator: torch.Generator | None = None
@@ -24,8 +26,7 @@ def sine_with_outlier(
 
     Returns (x, y, index of the outlier) as float32 tensors.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 3:
-        raise ValueError(f"n must be an int >= 3, got {n!r}")
+    positive_int("n", n, minimum=3)
     if not noise >= 0:
         raise ValueError(f"noise must be >= 0, got {noise!r}")
     x = torch.linspace(0, 2 * math.pi, n)
@@ -44,8 +45,7 @@ def log_with_gap(
     """
     if gap not in ("extrapolation", "interpolation"):
         raise ValueError(f"gap must be 'extrapolation' or 'interpolation', got {gap!r}")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 4:
-        raise ValueError(f"n must be an int >= 4, got {n!r}")
+    positive_int("n", n, minimum=4)
     x = 0.1 + 6.9 * torch.rand(4 * n, generator=generator)
     keep = x < 5 if gap == "extrapolation" else (x < 2.5) | (x > 4.5)
     x = x[keep][:n]
@@ -80,8 +80,7 @@ def flower(n_per_ring: int = 200, radii: tuple[float, ...] = (1.2, 1.5, 1.8),
     The expressiveness target of Fig. 2.3 (the thesis gives r = 1.5 and α = 0.18 but not the
     number of petals). Returns (points (3n, 2), values (3n,)).
     """
-    if isinstance(n_per_ring, bool) or not isinstance(n_per_ring, int) or n_per_ring < 3:
-        raise ValueError(f"n_per_ring must be an int >= 3, got {n_per_ring!r}")
+    positive_int("n_per_ring", n_per_ring, minimum=3)
     if len(radii) != len(labels):
         raise ValueError("radii and labels must have the same length")
     theta = torch.linspace(0, 2 * math.pi, n_per_ring + 1)[:-1]
@@ -130,22 +129,19 @@ def grid_steps(score, lo: tuple[float, float], hi: tuple[float, float], n: int =
 
 
 def fit_1d(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr: float,
-           loss: str = "mse", generator: torch.Generator | None = None) -> torch.nn.Module:
-    """Full-batch fit of a 1-D regression; x, y of shape (n,) or, for a batched
+           generator: torch.Generator | None = None) -> torch.nn.Module:
+    """Full-batch MSE fit of a 1-D regression; x, y of shape (n,) or, for a batched
     :class:`physml.nn.EnsembleMLP`, (members, n): one data realisation per member."""
     from physml import train
 
     if x.shape != y.shape or x.ndim not in (1, 2):
         raise ValueError(f"x and y must share a shape (n,) or (members, n), got {tuple(x.shape)}, {tuple(y.shape)}")
-    if loss not in ("mse", "l1"):
-        raise ValueError(f"loss must be 'mse' or 'l1', got {loss!r}")
     n = x.shape[-1]
     xb, yb = x[..., None], y
 
     def objective(m, idx):
         pred = m(xb[..., idx, :]).reshape(yb[..., idx].shape)
-        err = pred - yb[..., idx]
-        per_member = (err**2 if loss == "mse" else err.abs()).mean(dim=-1)
+        per_member = ((pred - yb[..., idx]) ** 2).mean(dim=-1)
         return per_member.sum()  # members are independent: each sees its own mean loss
 
     train.fit(model, objective, (torch.arange(n),), steps=steps, batch_size=n, lr=lr, schedule=None,

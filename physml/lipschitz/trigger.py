@@ -25,14 +25,11 @@ import math
 
 import torch
 
+from physml._checks import positive_int
+
 C_MM_PER_PS = 0.29979  # c in mm / ps
 TAU_B_PS = 1.5
 FEATURES = ("log Σp_T [GeV]", "log χ²_IP")
-
-
-def _check_n(n: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
 
 
 def _gamma(shape: float, scale: float, n: int, g: torch.Generator | None) -> torch.Tensor:
@@ -55,7 +52,7 @@ def signal(n: int, tau_ps: float = TAU_B_PS, generator: torch.Generator | None =
 
     Times are drawn from Exp(``tau_ps``) unless given as ``t_ps``.
     """
-    _check_n(n)
+    positive_int("n", n)
     if not tau_ps > 0:
         raise ValueError(f"tau_ps must be > 0, got {tau_ps!r}")
     if t_ps is None:
@@ -72,7 +69,7 @@ def signal(n: int, tau_ps: float = TAU_B_PS, generator: torch.Generator | None =
 def background(n: int, generator: torch.Generator | None = None,
                fractions: tuple[float, float, float] = (0.90, 0.05, 0.05)) -> torch.Tensor:
     """``n`` background candidates (prompt, material, fakes in ``fractions``): features (n, 2)."""
-    _check_n(n)
+    positive_int("n", n)
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not math.isclose(sum(fractions), 1.0):
         raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
     which = torch.multinomial(torch.tensor(fractions), n, replacement=True, generator=generator)
@@ -101,7 +98,7 @@ def log_uniform_times(n: int, lo_ps: float = 0.1, hi_ps: float = 100.0,
                       generator: torch.Generator | None = None) -> torch.Tensor:
     """Proper times spread log-uniformly over [lo, hi] ps: a probe of the efficiency at every lifetime,
     long-lived (BSM-like) decays included."""
-    _check_n(n)
+    positive_int("n", n)
     if not 0 < lo_ps < hi_ps:
         raise ValueError(f"need 0 < lo_ps < hi_ps, got {lo_ps}, {hi_ps}")
     u = torch.rand(n, generator=generator)
