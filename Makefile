@@ -24,6 +24,7 @@ PIP := $(PY) -m pip install -q --disable-pip-version-check
 export PHYSML_THREADS ?= 1
 # Executions driven by make are not interactive: no progress bars in the rendered outputs.
 export PHYSML_PROGRESS ?= 0
+# Claims go to _build/claims/<fingerprint of physml and the profile> (physml.results.results_dir).
 export OMP_NUM_THREADS ?= 1
 # Plain tracebacks (no ANSI colours) from the notebook kernels.
 export IPYTHONDIR := $(CURDIR)/.ci/ipython
@@ -51,7 +52,6 @@ browser-deps:
 # Render the book from the execution cache; a physml or profile change re-reads every page.
 define render
 	fp=$$($(PY) -m physml.book fingerprint); \
-	export PHYSML_RESULTS_DIR=$(CURDIR)/$(BUILD)/claims/$$fp; \
 	$(PY) -m physml.book link-cache >/dev/null && \
 	$(PY) -m physml.book scoreboard && \
 	all=""; if [ "$$(cat $(BUILD)/.html-fingerprint 2>/dev/null)" != "$$fp" ]; then all=--all; fi; \
@@ -59,9 +59,7 @@ define render
 endef
 
 book: setup
-	@fp=$$($(PY) -m physml.book fingerprint); \
-	export PHYSML_RESULTS_DIR=$(CURDIR)/$(BUILD)/claims/$$fp PHYSML_PROGRESS=0; \
-	$(PY) -m physml.book execute --jobs 2; status=$$?; \
+	@$(PY) -m physml.book execute --jobs 2; status=$$?; \
 	$(call render,); status2=$$?; \
 	echo; echo "Open $(CURDIR)/$(BUILD)/html/index.html"; \
 	if [ $$status -ne 0 ]; then echo "make book: some chapters failed (see above)"; fi; \
@@ -69,17 +67,13 @@ book: setup
 
 chapter: setup
 	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=book/<part>/<chapter>.md"; exit 2; }
-	@fp=$$($(PY) -m physml.book fingerprint); \
-	export PHYSML_RESULTS_DIR=$(CURDIR)/$(BUILD)/claims/$$fp; \
-	$(PY) -m physml.book execute $(CHAPTER)
+	@$(PY) -m physml.book execute $(CHAPTER)
 
 unit: setup
 	$(PY) -m pytest -q tests/unit tests/structure
 
 notebooks: setup
-	@export PHYSML_PROFILE=quick PHYSML_PROGRESS=0; \
-	fp=$$($(PY) -m physml.book fingerprint); \
-	export PHYSML_RESULTS_DIR=$(CURDIR)/$(BUILD)/claims/$$fp; \
+	@export PHYSML_PROFILE=quick; \
 	rm -rf $(NBRUN) && $(PY) -m physml.book stage $(NBRUN) && \
 	{ $(PY) -m pytest -q -p no:cacheprovider --nbmake --overwrite --nbmake-timeout=900 -n 2 $(NBRUN); status=$$?; \
 	  $(PY) -m physml.book prime $(NBRUN); exit $$status; }
@@ -88,9 +82,7 @@ render: setup
 	@export PHYSML_PROFILE=quick; $(call render,-W -n)
 
 browser: setup browser-deps
-	@export PHYSML_PROFILE=quick; fp=$$($(PY) -m physml.book fingerprint); \
-	export PHYSML_RESULTS_DIR=$(CURDIR)/$(BUILD)/claims/$$fp; \
-	$(PY) -m pytest -q -p no:cacheprovider tests/browser
+	PHYSML_PROFILE=quick $(PY) -m pytest -q -p no:cacheprovider tests/browser
 
 test: setup
 	@start=$$(date +%s); status=0; \

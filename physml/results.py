@@ -162,10 +162,12 @@ class Claim:
 
 
 def results_dir() -> Path:
-    """Where claim records go: ``PHYSML_RESULTS_DIR``, else ``_build/claims`` of the book.
+    """Where claim records go: ``PHYSML_RESULTS_DIR``, else ``_build/claims/<fingerprint>`` of the book.
 
     The book root is the nearest folder at or above the working directory holding ``_toc.yml``;
-    without one, ``./_build/claims``.
+    the fingerprint (:func:`physml.book.fingerprint`) hashes ``physml``'s source and the active
+    profile, so each execution cache has the claims of its own runs. Without a book root,
+    ``./_build/claims``.
     """
     env = os.environ.get("PHYSML_RESULTS_DIR", "").strip()
     if env:
@@ -173,7 +175,9 @@ def results_dir() -> Path:
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "_toc.yml").is_file():
-            return folder / "_build" / "claims"
+            from physml.book import fingerprint
+
+            return folder / "_build" / "claims" / fingerprint(folder, config.profile())
     return here / "_build" / "claims"
 
 
@@ -319,21 +323,16 @@ class ClaimTable:
         self.profile, self.device, self.torch_version = profile, device, torch_version
 
     def rows(self) -> list[tuple[str, ...]]:
-        return [
-            (
-                c.quantity + (f" [{c.unit}]" if c.unit else ""),
-                _fmt(c.reference, c.reference_err),
-                _fmt(c.value, c.value_err),
-                c.tolerance,
-                "✓" if c.passed else "✗",
-                c.source,
-            )
-            for c in self.claims
-        ]
+        rows = []
+        for c in self.claims:
+            cells = _claim_cells(asdict(c))
+            rows.append((cells["quantity"], cells["paper"], cells["value"], cells["tolerance"],
+                         "✓" if c.passed else "✗", cells["source"]))
+        return rows
 
     def to_markdown(self) -> str:
-        lines = ["| " + " | ".join(self.columns) + " |", "|" + "---|" * len(self.columns)]
-        lines += ["| " + " | ".join(_md_escape(x) for x in row) + " |" for row in self.rows()]
+        lines = [_md_row(self.columns), "|" + "---|" * len(self.columns)]
+        lines += [_md_row(row) for row in self.rows()]
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
@@ -371,6 +370,22 @@ class ClaimTable:
 
 def _md_escape(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_row(cells: Iterable[str]) -> str:
+    return "| " + " | ".join(_md_escape(x) for x in cells) + " |"
+
+
+def _claim_cells(c: Mapping[str, Any]) -> dict[str, str]:
+    """A claim record's table cells: quantity (with unit), paper and this run's values, tolerance, source."""
+    unit = f" [{c['unit']}]" if c.get("unit") else ""
+    return {
+        "quantity": c["quantity"] + unit,
+        "paper": _fmt(c["reference"], c.get("reference_err")),
+        "value": _fmt(c["value"], c.get("value_err")),
+        "tolerance": c["tolerance"],
+        "source": c["source"],
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,16 +438,9 @@ def scoreboard_markdown(directory: str | Path, titles: Mapping[str, str] | None 
             "|---|---|---|---|---|---|",
         ]
         for c in mine:
-            unit = f" [{c['unit']}]" if c.get("unit") else ""
-            cells = (
-                c["quantity"] + unit,
-                _fmt(c["reference"], c.get("reference_err")),
-                c["source"],
-                _fmt(c["value"], c.get("value_err")),
-                c["tolerance"],
-                "✓ pass" if c["passed"] else "✗ FAIL",
-            )
-            out.append("| " + " | ".join(_md_escape(x) for x in cells) + " |")
+            cells = _claim_cells(c)
+            out.append(_md_row((cells["quantity"], cells["paper"], cells["source"], cells["value"],
+                                cells["tolerance"], "✓ pass" if c["passed"] else "✗ FAIL")))
         out.append("")
     out += [
         "## Execution times",

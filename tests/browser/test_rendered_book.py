@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import os
 import re
 import shutil
@@ -24,7 +23,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 import yaml
 
-from physml import book
+from physml import book, results
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
@@ -254,13 +253,8 @@ def test_figures_are_opaque_and_readable_in_dark_mode(visit):
 
 
 def _recorded_claims() -> list[dict]:
-    directory = os.environ.get("PHYSML_RESULTS_DIR")
-    if not directory:
-        pytest.fail("PHYSML_RESULTS_DIR is not set: run the browser test through make (make test)")
-    claims = []
-    for f in sorted(Path(directory).glob("*.jsonl")):
-        claims += [r for r in map(json.loads, f.read_text().splitlines()) if r.get("record") == "claim"]
-    return claims
+    # The claims of this physml source and profile, as the chapters recorded them.
+    return results.load_records(results.results_dir())[0]
 
 
 def test_scoreboard_lists_every_claim(visit):

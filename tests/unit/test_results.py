@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from physml import results
+from physml import book, results
 from physml.results import Abs, AtLeast, AtMost, Chapter, Rel, Sigma
 
 
@@ -102,7 +102,11 @@ def test_results_dir(monkeypatch, tmp_path):
     (tmp_path / "_toc.yml").write_text("root: intro\n")
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
-    assert results.results_dir() == tmp_path.resolve() / "_build" / "claims"
+    monkeypatch.setenv("PHYSML_PROFILE", "quick")
+    fp = book.fingerprint(tmp_path.resolve(), "quick")
+    assert results.results_dir() == tmp_path.resolve() / "_build" / "claims" / fp
+    monkeypatch.setenv("PHYSML_PROFILE", "full")  # another profile, another folder
+    assert results.results_dir() == tmp_path.resolve() / "_build" / "claims" / book.fingerprint(tmp_path.resolve(), "full")
 
 
 def test_scoreboard_lists_every_claim(chapter):
