@@ -65,18 +65,23 @@ def jackknife(
 ) -> tuple[float, float]:
     """Bias-corrected jackknife estimate of ``statistic(x)`` and its standard error.
 
-    With ``n_blocks`` the sample is cut into that many contiguous blocks and one block is left
-    out at a time (the blocked jackknife for autocorrelated chains); by default one entry.
+    ``x`` has shape ``(n,)`` or ``(n, k)`` (n samples of k observables; ``statistic`` then gets the
+    rows kept, e.g. to form a susceptibility from two moments). With ``n_blocks`` the samples are
+    cut into that many contiguous blocks and one block is left out at a time (the blocked
+    jackknife for autocorrelated chains); by default one sample.
     """
-    arr = _as_array("x", x)
-    n = arr.size
+    arr = _as_array("x", x, ndim=(1, 2), min_len=1)
+    n = arr.shape[0]
+    if n < 2:
+        raise ValueError(f"x needs at least 2 samples along its first axis, got {n}")
     k = n if n_blocks is None else n_blocks
-    if not isinstance(k, int) or not 2 <= k <= n:
+    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= n:
         raise ValueError(f"n_blocks must be an int in [2, len(x)={n}], got {n_blocks!r}")
     usable = (n // k) * k
-    blocks = arr[:usable].reshape(k, -1)
-    full = statistic(blocks.reshape(-1))
-    loo = np.array([statistic(np.delete(blocks, i, axis=0).reshape(-1)) for i in range(k)])
+    blocks = arr[:usable].reshape(k, -1, *arr.shape[1:])
+    full = statistic(blocks.reshape(usable, *arr.shape[1:]))
+    keep = ~np.eye(k, dtype=bool)
+    loo = np.array([statistic(blocks[keep[i]].reshape(-1, *arr.shape[1:])) for i in range(k)])
     mean_loo = loo.mean()
     estimate = k * full - (k - 1) * mean_loo
     err = np.sqrt((k - 1) / k * np.sum((loo - mean_loo) ** 2))

@@ -1,0 +1,15 @@
+"""Lattice models sampled by Monte Carlo: 2-D Ising, lattice φ⁴, HMC, ensemble observables.
+
+- :mod:`physml.lattice.ising`: checkerboard Metropolis and Wolff cluster updates of many chains.
+- :mod:`physml.lattice.phi4`: the φ⁴ action in the (κ, λ) parametrisation, its HMC sampler and
+  the exact free propagator.
+- :mod:`physml.lattice.hmc`: the leapfrog HMC step, for any action.
+- :mod:`physml.lattice.observables`: susceptibility, specific heat and Binder cumulant with
+  jackknife errors; peaks and crossings of sampled curves.
+"""
+
+from physml.lattice import hmc, ising, observables, phi4
+from physml.lattice.ising import T_C, IsingChains
+from physml.lattice.phi4 import Phi4Chains
+
+__all__ = ["hmc", "ising", "observables", "phi4", "IsingChains", "Phi4Chains", "T_C"]

@@ -1,0 +1,84 @@
+"""Autoencoder and variational autoencoder with a one-dimensional latent space.
+
+The architecture of Pawlowski and Plehn, Sec. 4.3: one hidden layer of 256 units in the encoder
+and one in the decoder, a latent dimension of 1 and a sigmoid output, reconstructing Ising
+configurations mapped to {0, 1}. The VAE's encoder gives a mean and a log-variance; its loss is
+the reconstruction cross-entropy plus the KL divergence to a unit Gaussian (the ELBO). Used by
+"Finding the order parameter without labels".
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from physml import train
+from physml._checks import positive_int
+
+
+class Autoencoder(nn.Module):
+    """Encoder ``n_in -> hidden -> latent``, decoder ``latent -> hidden -> n_in`` (logits)."""
+
+    variational = False
+
+    def __init__(self, n_in: int, hidden: int = 256, latent: int = 1) -> None:
+        super().__init__()
+        positive_int("n_in", n_in)
+        positive_int("hidden", hidden)
+        positive_int("latent", latent)
+        out = 2 * latent if self.variational else latent
+        self.encoder = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, out))
+        self.decoder = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, n_in))
+        self.latent_dim = latent
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The latent coordinate (the mean, for the VAE) of flattened inputs ``(n, n_in)``."""
+        return self.encoder(x)[:, : self.latent_dim]
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruction cross-entropy per input (summed over pixels, averaged over the batch)."""
+        return F.binary_cross_entropy_with_logits(self.decoder(self.encode(x)), x, reduction="sum") / x.shape[0]
+
+    def reconstruction_loss(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-input reconstruction cross-entropy of the mean latent, shape ``(n,)``."""
+        logits = self.decoder(self.encode(x))
+        return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
+
+
+class VariationalAutoencoder(Autoencoder):
+    """The VAE: Gaussian encoder q(z|x), loss = reconstruction + KL(q(z|x) ‖ N(0, 1))."""
+
+    variational = True
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        mu, log_var = self.encoder(x).chunk(2, dim=1)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * log_var)
+        rec = F.binary_cross_entropy_with_logits(self.decoder(z), x, reduction="sum")
+        kl = 0.5 * (mu**2 + log_var.exp() - 1.0 - log_var).sum()
+        return (rec + kl) / x.shape[0]
+
+
+def as_pixels(spins: torch.Tensor) -> torch.Tensor:
+    """Ising spins ``(n, L, L)`` of ±1 as flattened pixels in {0, 1}, shape ``(n, L²)``."""
+    if spins.ndim != 3:
+        raise ValueError(f"spins must have shape (n, L, L), got {tuple(spins.shape)}")
+    return (spins.reshape(spins.shape[0], -1).float() + 1.0) / 2.0
+
+
+def fit(model: Autoencoder, pixels: torch.Tensor, *, steps: int, batch_size: int, lr: float = 1e-3,
+        generator: torch.Generator | None = None, device: torch.device | str | None = None) -> train.History:
+    """Train an (variational) autoencoder on ``(n, L²)`` pixels with :func:`physml.train.fit`."""
+    if not isinstance(model, Autoencoder):
+        raise TypeError(f"model must be an Autoencoder, got {type(model).__name__}")
+    name = "VAE" if model.variational else "AE"
+    return train.fit(model, lambda m, xb: m.loss(xb), (pixels,), steps=steps, batch_size=batch_size,
+                     lr=lr, generator=generator, device=device, desc=name)
+
+
+@torch.no_grad()
+def latent(model: Autoencoder, pixels: torch.Tensor) -> torch.Tensor:
+    """The latent coordinate of each input (first latent dimension), on the CPU."""
+    dev = next(model.parameters()).device
+    model.eval()
+    return model.encode(pixels.to(dev))[:, 0].cpu()

@@ -1,0 +1,87 @@
+"""A CNN that tells the ordered from the disordered phase, and pooling as a block-spin step.
+
+:class:`PhaseCNN` follows Pawlowski and Plehn, Sec. 3.2.2: 3x3 convolutions with circular
+padding (the lattice is periodic), two layers of 8 feature maps and no pooling, a third
+convolution to a single map, flattened to L² numbers and mapped to two logits (disordered,
+ordered). With circular padding every convolution commutes with lattice translations. Used by
+"A neural network sees a phase transition".
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from physml import train
+from physml._checks import positive_int
+
+
+class PhaseCNN(nn.Module):
+    """The notes' phase classifier for ``(n, L, L)`` configurations; returns ``(n, 2)`` logits."""
+
+    def __init__(self, L: int, channels: int = 8, n_conv: int = 2) -> None:
+        super().__init__()
+        positive_int("L", L, minimum=2)
+        positive_int("channels", channels)
+        positive_int("n_conv", n_conv)
+        layers: list[nn.Module] = []
+        c_in = 1
+        for _ in range(n_conv):
+            layers += [nn.Conv2d(c_in, channels, 3, padding=1, padding_mode="circular"), nn.ReLU()]
+            c_in = channels
+        layers += [nn.Conv2d(c_in, 1, 3, padding=1, padding_mode="circular"), nn.ReLU(), nn.Flatten()]
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(L * L, 2)
+        self.L = L
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 3 or tuple(x.shape[-2:]) != (self.L, self.L):
+            raise ValueError(f"x must have shape (n, {self.L}, {self.L}), got {tuple(x.shape)}")
+        return self.head(self.features(x.unsqueeze(1)))
+
+
+def augment_z2(configs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Add the image φ → -φ of every configuration (the action is Z₂ symmetric), labels repeated."""
+    if configs.shape[0] != labels.shape[0]:
+        raise ValueError(f"configs and labels differ in length: {configs.shape[0]} vs {labels.shape[0]}")
+    return torch.cat([configs, -configs]), torch.cat([labels, labels])
+
+
+def train_classifier(model: PhaseCNN, configs: torch.Tensor, labels: torch.Tensor, *, steps: int,
+                     batch_size: int, lr: float = 3e-3, generator: torch.Generator | None = None,
+                     device: torch.device | str | None = None) -> train.History:
+    """Train with the cross-entropy (BCE over the two classes) on Z₂-augmented data."""
+    if labels.dtype != torch.long:
+        raise TypeError(f"labels must be a long tensor of 0 and 1, got dtype {labels.dtype}")
+    x, y = augment_z2(configs.float(), labels)
+
+    def loss(m, xb, yb):
+        return F.cross_entropy(m(xb), yb)
+
+    return train.fit(model, loss, (x, y), steps=steps, batch_size=batch_size, lr=lr,
+                     generator=generator, device=device, desc="phase CNN")
+
+
+@torch.no_grad()
+def ordered_probability(model: nn.Module, configs: torch.Tensor, batch: int = 4096) -> torch.Tensor:
+    """The network's probability of the ordered phase for each configuration (on the CPU)."""
+    dev = next(model.parameters()).device
+    model.eval()
+    out = [torch.softmax(model(c.float().to(dev)), dim=-1)[:, 1].cpu() for c in configs.split(batch)]
+    return torch.cat(out)
+
+
+def block_spin(x: torch.Tensor) -> torch.Tensor:
+    """Kadanoff block-spin step: the average over 2x2 plaquettes, ``(n, L, L) -> (n, L/2, L/2)``."""
+    if x.ndim != 3 or x.shape[-1] % 2 or x.shape[-2] % 2:
+        raise ValueError(f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}")
+    return F.avg_pool2d(x.unsqueeze(1), 2).squeeze(1)
+
+
+def block_spin_as_convolution(x: torch.Tensor) -> torch.Tensor:
+    """The same step as a stride-2 convolution with a fixed 2x2 filter of weights 1/4 (eq. 3.36)."""
+    if x.ndim != 3 or x.shape[-1] % 2 or x.shape[-2] % 2:
+        raise ValueError(f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}")
+    weight = torch.full((1, 1, 2, 2), 0.25, dtype=x.dtype, device=x.device)
+    return F.conv2d(x.unsqueeze(1), weight, stride=2).squeeze(1)
