@@ -249,7 +249,7 @@ def wolff_cluster(spins: torch.Tensor, p_add: torch.Tensor, generator: torch.Gen
 
 
 def exact_moments(L: int, temperatures) -> dict[str, torch.Tensor]:
-    """Exact ⟨e⟩, ⟨e²⟩, ⟨|m|⟩, ⟨m²⟩, ⟨m⁴⟩ per site on an L x L periodic lattice, by enumeration.
+    """Exact ``<e>, <e²>, <|m|>, <m²>, <m⁴>`` per site on an L x L periodic lattice, by enumeration.
 
     Sums over all 2^(L²) configurations (L <= 4) in float64; the reference of the sampler's
     tests. Bonds are counted as in :func:`energy`.
@@ -280,11 +280,11 @@ def sample(L: int, temperatures, chains_per_temperature: int, samples_per_chain:
     One update is a checkerboard Metropolis sweep followed by ``wolff`` Wolff cluster flips (the
     cluster flips decorrelate near T_c, where Metropolis alone slows down critically). Every chain
     thermalises for ``thermalization`` updates, then keeps a configuration every ``spacing``
-    updates. Returns ``(spins, T)`` with spins of shape ``(n_T, chains * samples, L, L)`` (float
+    updates. Returns ``(spins, T)`` with spins of shape ``(n_T, chains, samples, L, L)`` (float
     ±1, on the CPU) and the temperatures ``(n_T,)``. Used by "A neural network sees a phase
     transition" and "Finding the order parameter without labels".
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from physml.train import progress_enabled
 
@@ -308,5 +308,4 @@ def sample(L: int, temperatures, chains_per_temperature: int, samples_per_chain:
             if step > thermalization and (step - thermalization) % spacing == 0:
                 kept.append(chains.spins.cpu().view(n_T, chains_per_temperature, L, L))
             bar.update()
-    spins = torch.stack(kept, dim=2).reshape(n_T, chains_per_temperature * samples_per_chain, L, L)
-    return spins, temps
+    return torch.stack(kept, dim=2), temps

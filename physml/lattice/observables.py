@@ -3,7 +3,7 @@
 From time series of per-configuration observables, shape ``(n_measurements, n_chains)``, of
 chains that share one coupling:
 
-- :func:`estimates`: ⟨|m|⟩, ⟨m²⟩, the susceptibility χ = β V (⟨m²⟩ - ⟨|m|⟩²), the Binder
+- :func:`estimates`: ``<|m|>``, ``<m²>``, the susceptibility ``χ = β V (<m²> - <|m|>²)``, the Binder
   cumulant U = 1 - ⟨m⁴⟩ / (3 ⟨m²⟩²) and, given energies, ⟨e⟩ and the specific heat
   C = β² V (⟨e²⟩ - ⟨e⟩²), each with a jackknife error. Independent chains are the jackknife's
   blocks (a chain's whole history is one block, so its autocorrelation is inside the block);

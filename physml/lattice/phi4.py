@@ -141,3 +141,37 @@ class Phi4Chains:
     def magnetization(self) -> torch.Tensor:
         """M of each chain's current field."""
         return magnetization(self.phi)
+
+
+def sample(L: int, kappas, lam: float, chains_per_kappa: int, samples_per_chain: int, *,
+           thermalization: int, spacing: int, step_size: float = 0.1, n_steps: int = 10,
+           seed: int = 0, device: torch.device | str | None = None, desc: str = "phi^4 HMC",
+           progress: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Equilibrium φ⁴ configurations at each κ (one λ), from many independent HMC chains at once.
+
+    Every chain runs ``thermalization`` trajectories, then keeps its field every ``spacing``
+    trajectories. Returns ``(phi, acceptance)``: fields of shape ``(n_kappa, chains, samples, L,
+    L)`` on the CPU and the acceptance rate per κ. Used by "A neural network sees a phase
+    transition".
+    """
+    from tqdm import tqdm
+
+    from physml.train import progress_enabled
+
+    ks = torch.as_tensor(kappas, dtype=torch.float32).reshape(-1)
+    positive_int("chains_per_kappa", chains_per_kappa)
+    positive_int("samples_per_chain", samples_per_chain)
+    positive_int("thermalization", thermalization)
+    positive_int("spacing", spacing)
+    n_k = ks.numel()
+    chains = Phi4Chains(L, ks.repeat_interleave(chains_per_kappa), lam, n_k * chains_per_kappa,
+                        step_size=step_size, n_steps=n_steps, seed=seed, device=device)
+    show = progress_enabled() if progress is None else progress
+    kept = []
+    for step in tqdm(range(1, thermalization + samples_per_chain * spacing + 1), desc=desc,
+                     disable=not show, leave=False):
+        chains.trajectory()
+        if step > thermalization and (step - thermalization) % spacing == 0:
+            kept.append(chains.phi.cpu().view(n_k, chains_per_kappa, L, L))
+    acceptance = chains.acceptance.cpu().view(n_k, chains_per_kappa).mean(dim=1)
+    return torch.stack(kept, dim=2), acceptance

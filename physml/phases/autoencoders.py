@@ -47,7 +47,7 @@ class Autoencoder(nn.Module):
 
 
 class VariationalAutoencoder(Autoencoder):
-    """The VAE: Gaussian encoder q(z|x), loss = reconstruction + KL(q(z|x) ‖ N(0, 1))."""
+    """The VAE: Gaussian encoder ``q(z|x)``, loss = reconstruction + ``KL(q(z|x) ‖ N(0, 1))``."""
 
     variational = True
 

@@ -30,7 +30,7 @@ class PhaseCNN(nn.Module):
         for _ in range(n_conv):
             layers += [nn.Conv2d(c_in, channels, 3, padding=1, padding_mode="circular"), nn.ReLU()]
             c_in = channels
-        layers += [nn.Conv2d(c_in, 1, 3, padding=1, padding_mode="circular"), nn.ReLU(), nn.Flatten()]
+        layers += [nn.Conv2d(c_in, 1, 3, padding=1, padding_mode="circular"), nn.Flatten()]
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(L * L, 2)
         self.L = L

@@ -257,6 +257,11 @@ def _recorded_claims() -> list[dict]:
     return results.load_records(results.results_dir())[0]
 
 
+def _typeset(text: str) -> str:
+    """Text with MyST's typographic quotes turned back into plain ones, for comparison."""
+    return text.translate(str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}))
+
+
 def test_scoreboard_lists_every_claim(visit):
     claims = _recorded_claims()
     assert claims, "no claims were recorded"
@@ -270,7 +275,8 @@ def test_scoreboard_lists_every_claim(visit):
     failing = [t for t in texts if "FAIL" in t]
     assert not failing, f"failing claims on the scoreboard: {failing}"
     for claim in claims:
-        assert any(claim["quantity"] in t for t in texts), f"claim {claim['key']} is not on the scoreboard"
+        assert any(_typeset(claim["quantity"]) in _typeset(t) for t in texts), \
+            f"claim {claim['key']} is not on the scoreboard"
 
 
 def test_screenshots(visit):
