@@ -3,25 +3,13 @@
 Run with `make bench`. Prints the speed ratio measured in this run (same sizes, same device).
 """
 
-import time
-
 import torch
 
 from physml import config, likelihood
 from physml.nn import MLP, EnsembleMLP
 
 
-def _time(fn, repeats=5):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def test_batched_ensemble_beats_loop_over_members():
+def test_batched_ensemble_beats_loop_over_members(timer):
     dev = config.device()
     members, batch, steps = 8, 256, 20
     x = torch.randn(members, batch, 1, device=dev)
@@ -49,7 +37,7 @@ def test_batched_ensemble_beats_loop_over_members():
             loss.backward()
             opt_l.step()
 
-    t_batched, t_loop = _time(batched), _time(looped)
+    t_batched, t_loop = timer(batched), timer(looped)
     ratio = t_loop / t_batched
     print(f"\n[bench] {members}-member ensemble training step on {dev}: batched "
           f"{1e3 * t_batched / steps:.2f} ms, loop {1e3 * t_loop / steps:.2f} ms, speed-up {ratio:.1f}x")

@@ -7,8 +7,6 @@ other; the ratio of spin updates per second is printed and must reach 5 on the C
 thread each. Run with `make bench`.
 """
 
-import time
-
 import numpy as np
 import pytest
 import torch
@@ -25,31 +23,21 @@ def numpy_sweep(s: np.ndarray, beta: float, rng: np.random.Generator, masks) -> 
         s[flip] *= -1
 
 
-def _best(fn, repeats: int) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 @pytest.mark.parametrize("L, chains", [(64, 64), (256, 16)])
-def test_checkerboard_sweeps_beat_numpy(L, chains):
+def test_checkerboard_sweeps_beat_numpy(L, chains, timer):
     threads = torch.get_num_threads()
     sweeps = 10
     rng = np.random.default_rng(0)
     s = rng.choice(np.array([-1, 1], dtype=np.int8), size=(chains, L, L))
     i, j = np.indices((L, L))
     black = (i + j) % 2 == 0
-    t_np = _best(lambda: [numpy_sweep(s, 1.0 / T, rng, (black, ~black)) for _ in range(sweeps)], 3)
+    t_np = timer(lambda: [numpy_sweep(s, 1.0 / T, rng, (black, ~black)) for _ in range(sweeps)], 3)
 
     results = {}
     for n_threads in sorted({1, threads}):
         torch.set_num_threads(n_threads)
         ising = IsingChains(L, T, chains, seed=0, device="cpu")
-        results[n_threads] = _best(lambda: ising.sweep(sweeps), 3)
+        results[n_threads] = timer(lambda: ising.sweep(sweeps), 3)
     torch.set_num_threads(threads)
 
     updates = chains * L * L * sweeps
@@ -64,6 +52,6 @@ def test_checkerboard_sweeps_beat_numpy(L, chains):
             gpu.sweep(sweeps)
             torch.cuda.synchronize()
 
-        t_gpu = _best(run, 3)
+        t_gpu = timer(run, 3)
         print(f"[bench] same on {torch.cuda.get_device_name()}: {updates / t_gpu / 1e6:.0f} Mupd/s = {t_np / t_gpu:.0f}x numpy")
     assert t_np / results[1] >= 5.0
