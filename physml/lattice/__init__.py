@@ -6,10 +6,12 @@
 - :mod:`physml.lattice.hmc`: the leapfrog HMC step, for any action.
 - :mod:`physml.lattice.observables`: susceptibility, specific heat and Binder cumulant with
   jackknife errors; peaks and crossings of sampled curves.
+- :mod:`physml.lattice.chains`: per-chain couplings, seeded generators and the
+  thermalise-then-sample loop shared by the samplers.
 """
 
-from physml.lattice import hmc, ising, observables, phi4
+from physml.lattice import chains, hmc, ising, observables, phi4
 from physml.lattice.ising import T_C, IsingChains
 from physml.lattice.phi4 import Phi4Chains
 
-__all__ = ["hmc", "ising", "observables", "phi4", "IsingChains", "Phi4Chains", "T_C"]
+__all__ = ["chains", "hmc", "ising", "observables", "phi4", "IsingChains", "Phi4Chains", "T_C"]

@@ -28,6 +28,7 @@ import math
 import torch
 
 from physml._checks import positive_int
+from physml.lattice.chains import collect, per_chain, seeded_generator
 
 #: Onsager's critical temperature of the square-lattice Ising model, 2 / ln(1 + sqrt 2).
 T_C: float = 2.0 / math.log(1.0 + math.sqrt(2.0))
@@ -48,22 +49,6 @@ def _check_spins(spins: torch.Tensor) -> torch.Tensor:
     if spins.dtype == torch.bool or spins.is_complex():
         raise TypeError(f"spins must be a real tensor of +-1, got dtype {spins.dtype}")
     return spins
-
-
-def _temperatures(T, n_chains: int, device: torch.device) -> torch.Tensor:
-    if isinstance(T, bool):
-        raise TypeError("temperature must be a number or a 1-D tensor of numbers, got a bool")
-    t = torch.as_tensor(T, dtype=torch.float32, device=device)
-    if t.is_complex() or not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64)):
-        raise TypeError(f"temperature must be real, got dtype {t.dtype}")
-    if t.ndim == 0:
-        t = t.expand(n_chains)
-    if t.ndim != 1 or t.numel() != n_chains:
-        raise ValueError(f"temperature must be a number or have one entry per chain ({n_chains}), "
-                         f"got shape {tuple(t.shape)}")
-    if not torch.all(torch.isfinite(t) & (t > 0)):
-        raise ValueError("temperature must be finite and > 0 for every chain")
-    return t.contiguous()
 
 
 def magnetization(spins: torch.Tensor) -> torch.Tensor:
@@ -131,18 +116,12 @@ class IsingChains:
 
     def __init__(self, L: int, temperature, n_chains: int = 1, *, start: str = "hot",
                  seed: int = 0, device: torch.device | str | None = None) -> None:
-        from physml import config
-
         self.L = _check_lattice(L, even=True)
         self.n_chains = positive_int("n_chains", n_chains)
         if start not in ("hot", "cold"):
             raise ValueError(f"start must be 'hot' or 'cold', got {start!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-        self.device = torch.device(device) if device is not None else config.device()
-        self.temperature = _temperatures(temperature, n_chains, self.device)
-        self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(seed)
+        self.device, self.generator = seeded_generator(seed, device)
+        self.temperature = per_chain("temperature", temperature, n_chains, self.device, strictly_positive=True)
         shape = (n_chains, L, L // 2)
         if start == "cold":
             self.black = torch.ones(shape, device=self.device)
@@ -284,28 +263,19 @@ def sample(L: int, temperatures, chains_per_temperature: int, samples_per_chain:
     ±1, on the CPU) and the temperatures ``(n_T,)``. Used by "A neural network sees a phase
     transition" and "Finding the order parameter without labels".
     """
-    from tqdm import tqdm
-
-    from physml.train import progress_enabled
-
     temps = torch.as_tensor(temperatures, dtype=torch.float32).reshape(-1)
     positive_int("chains_per_temperature", chains_per_temperature)
-    positive_int("samples_per_chain", samples_per_chain)
-    positive_int("thermalization", thermalization)
-    positive_int("spacing", spacing)
     positive_int("wolff", wolff, minimum=0)
     n_T = temps.numel()
     chains = IsingChains(L, temps.repeat_interleave(chains_per_temperature), n_T * chains_per_temperature,
                          seed=seed, device=device)
-    show = progress_enabled() if progress is None else progress
-    total = thermalization + samples_per_chain * spacing
-    kept = []
-    with tqdm(total=total, desc=desc, disable=not show, leave=False) as bar:
-        for step in range(1, total + 1):
-            chains.sweep()
-            if wolff:
-                chains.wolff(wolff)
-            if step > thermalization and (step - thermalization) % spacing == 0:
-                kept.append(chains.spins.cpu().view(n_T, chains_per_temperature, L, L))
-            bar.update()
-    return torch.stack(kept, dim=2), temps
+
+    def update() -> None:
+        chains.sweep()
+        if wolff:
+            chains.wolff(wolff)
+
+    spins = collect(update, lambda: chains.spins.cpu().view(n_T, chains_per_temperature, L, L),
+                    thermalization=thermalization, samples_per_chain=samples_per_chain,
+                    spacing=spacing, desc=desc, progress=progress)
+    return spins, temps

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from physml import stats
 from physml._checks import positive_int, positive_number
@@ -38,16 +37,9 @@ class Estimate:
 
 
 def _series(name: str, x) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().double().numpy()
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[0] < 1:
-        raise ValueError(f"{name} must have shape (n_measurements, n_chains), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
+    """A ``(n_measurements, n_chains)`` float64 array; a 1-D series is one chain."""
+    arr = stats._as_array(name, x, ndim=(1, 2), min_len=1)
+    return arr[:, None] if arr.ndim == 1 else arr
 
 
 def _blocks(arr: np.ndarray, time_blocks: int) -> np.ndarray:

@@ -18,21 +18,12 @@ import math
 import torch
 
 from physml._checks import positive_int, positive_number
+from physml.lattice.chains import collect, per_chain, seeded_generator
 from physml.lattice.hmc import hmc_step
 
 
-def _coupling(name: str, value, n: int, device: torch.device, lower: float = 0.0) -> torch.Tensor:
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a number or a 1-D tensor, got a bool")
-    t = torch.as_tensor(value, dtype=torch.float32, device=device)
-    if t.is_complex():
-        raise TypeError(f"{name} must be real")
-    t = t.expand(n) if t.ndim == 0 else t
-    if t.ndim != 1 or t.numel() != n:
-        raise ValueError(f"{name} must be a number or have one entry per chain ({n}), got shape {tuple(t.shape)}")
-    if not torch.all(torch.isfinite(t) & (t >= lower)):
-        raise ValueError(f"{name} must be finite and >= {lower} for every chain")
-    return t.contiguous().view(-1, 1, 1)
+def _coupling(name: str, value, n: int, device: torch.device) -> torch.Tensor:
+    return per_chain(name, value, n, device, strictly_positive=False).view(-1, 1, 1)
 
 
 def _check_field(phi: torch.Tensor) -> torch.Tensor:
@@ -97,19 +88,13 @@ class Phi4Chains:
 
     def __init__(self, L: int, kappa, lam, n_chains: int = 1, *, step_size: float = 0.1,
                  n_steps: int = 10, seed: int = 0, device: torch.device | str | None = None) -> None:
-        from physml import config
-
         self.L = positive_int("L", L, minimum=2)
         self.n_chains = positive_int("n_chains", n_chains)
         self.step_size = positive_number("step_size", step_size)
         self.n_steps = positive_int("n_steps", n_steps)
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-        self.device = torch.device(device) if device is not None else config.device()
+        self.device, self.generator = seeded_generator(seed, device)
         self.kappa = _coupling("kappa", kappa, n_chains, self.device)
         self.lam = _coupling("lam", lam, n_chains, self.device)
-        self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(seed)
         self.phi = 0.5 * torch.randn(n_chains, L, L, generator=self.generator, device=self.device)
         self.trajectories = 0
         self.accepted = torch.zeros(n_chains, device=self.device)
@@ -154,24 +139,12 @@ def sample(L: int, kappas, lam: float, chains_per_kappa: int, samples_per_chain:
     L)`` on the CPU and the acceptance rate per κ. Used by "A neural network sees a phase
     transition".
     """
-    from tqdm import tqdm
-
-    from physml.train import progress_enabled
-
     ks = torch.as_tensor(kappas, dtype=torch.float32).reshape(-1)
     positive_int("chains_per_kappa", chains_per_kappa)
-    positive_int("samples_per_chain", samples_per_chain)
-    positive_int("thermalization", thermalization)
-    positive_int("spacing", spacing)
     n_k = ks.numel()
     chains = Phi4Chains(L, ks.repeat_interleave(chains_per_kappa), lam, n_k * chains_per_kappa,
                         step_size=step_size, n_steps=n_steps, seed=seed, device=device)
-    show = progress_enabled() if progress is None else progress
-    kept = []
-    for step in tqdm(range(1, thermalization + samples_per_chain * spacing + 1), desc=desc,
-                     disable=not show, leave=False):
-        chains.trajectory()
-        if step > thermalization and (step - thermalization) % spacing == 0:
-            kept.append(chains.phi.cpu().view(n_k, chains_per_kappa, L, L))
-    acceptance = chains.acceptance.cpu().view(n_k, chains_per_kappa).mean(dim=1)
-    return torch.stack(kept, dim=2), acceptance
+    phi = collect(chains.trajectory, lambda: chains.phi.cpu().view(n_k, chains_per_kappa, L, L),
+                  thermalization=thermalization, samples_per_chain=samples_per_chain,
+                  spacing=spacing, desc=desc, progress=progress)
+    return phi, chains.acceptance.cpu().view(n_k, chains_per_kappa).mean(dim=1)
