@@ -1,4 +1,4 @@
-"""What every batch of independent Markov chains in :mod:`physml.lattice` needs.
+"""What every batch of independent Markov chains in ``physml.lattice`` needs.
 
 - :func:`per_chain`: a coupling given as one number or one value per chain, checked.
 - :func:`seeded_generator`: the device the chains live on and a generator there, seeded.
