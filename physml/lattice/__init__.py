@@ -6,12 +6,16 @@
 - :mod:`physml.lattice.hmc`: the leapfrog HMC step, for any action.
 - :mod:`physml.lattice.observables`: susceptibility, specific heat and Binder cumulant with
   jackknife errors; peaks and crossings of sampled curves.
+- :mod:`physml.lattice.correlators`: heat-kernel smoothing, the zero-momentum correlator, ξ.
+- :mod:`physml.lattice.measure`: time series of φ⁴ observables from any sampler, their
+  averages and autocorrelation times, and the dynamic exponent fit.
+- :mod:`physml.lattice.reference`: Tables 3-6 of the notes' chapter 8.
 - :mod:`physml.lattice.chains`: per-chain couplings, seeded generators and the
   thermalise-then-sample loop shared by the samplers.
 """
 
-from physml.lattice import chains, hmc, ising, observables, phi4
+from physml.lattice import chains, correlators, hmc, ising, measure, observables, phi4, reference
 from physml.lattice.ising import T_C, IsingChains
 from physml.lattice.phi4 import Phi4Chains
 
-__all__ = ["chains", "hmc", "ising", "observables", "phi4", "IsingChains", "Phi4Chains", "T_C"]
+__all__ = ["chains", "correlators", "hmc", "ising", "measure", "observables", "phi4", "reference", "IsingChains", "Phi4Chains", "T_C"]

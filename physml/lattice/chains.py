@@ -17,8 +17,9 @@ import torch
 from physml._checks import positive_int
 
 
-def per_chain(name: str, value, n: int, device: torch.device, *, strictly_positive: bool) -> torch.Tensor:
-    """``value`` (a number, or one entry per chain) as a float32 tensor of shape ``(n,)``.
+def per_chain(name: str, value, n: int, device: torch.device, *, strictly_positive: bool,
+              dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """``value`` (a number, or one entry per chain) as a ``dtype`` tensor of shape ``(n,)``.
 
     Every entry must be finite and > 0 (``strictly_positive``) or >= 0; errors name ``name``.
     """
@@ -26,7 +27,7 @@ def per_chain(name: str, value, n: int, device: torch.device, *, strictly_positi
         raise TypeError(f"{name} must be a number or a 1-D tensor of numbers, got a bool")
     if isinstance(value, torch.Tensor) and value.is_complex():
         raise TypeError(f"{name} must be real, got dtype {value.dtype}")
-    t = torch.as_tensor(value, dtype=torch.float32, device=device)
+    t = torch.as_tensor(value, dtype=dtype, device=device)
     if t.ndim == 0:
         t = t.expand(n)
     if t.ndim != 1 or t.numel() != n:

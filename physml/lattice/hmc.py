@@ -45,12 +45,10 @@ def autograd_force(action: Action) -> Action:
 def leapfrog(phi: torch.Tensor, pi: torch.Tensor, force: Action, step_size: float,
              n_steps: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Leapfrog integration of dφ/dt = π, dπ/dt = -dS/dφ; returns the final (φ, π)."""
-    pi = pi - 0.5 * step_size * force(phi)
+    pi = torch.add(pi, force(phi), alpha=-0.5 * step_size)
     for i in range(n_steps):
-        phi = phi + step_size * pi
-        if i < n_steps - 1:
-            pi = pi - step_size * force(phi)
-    pi = pi - 0.5 * step_size * force(phi)
+        phi = torch.add(phi, pi, alpha=step_size)
+        pi = torch.add(pi, force(phi), alpha=-(step_size if i < n_steps - 1 else 0.5 * step_size))
     return phi, pi
 
 

@@ -7,8 +7,16 @@ The action on an L x L periodic lattice (Pawlowski and Plehn, eq. 3.11) is::
 with hopping parameter κ and quartic coupling λ; p(φ) ∝ exp(-S). For λ → ∞ the field is pinned
 to ±1 and S becomes the Ising energy at 1/T = 2κ; at λ = 0 the theory is free (Gaussian) and
 :func:`free_propagator` gives its two-point function exactly. :class:`Phi4Chains` samples many
-chains, one (κ, λ) each, with :func:`physml.lattice.hmc.hmc_step`. Used by "A neural network sees
-a phase transition" and the lattice field theory chapters.
+chains, one (κ, λ) each, with :func:`physml.lattice.hmc.hmc_step`.
+
+Chapter 8 of the notes writes the same theory as (eq. 8.1)::
+
+    S(φ) = Σ_x [ -β Σ_μ φ_x φ_{x+μ} + φ_x² + λ (φ_x² - 1)² ]
+
+which expands to eq. 3.11 with β = 2κ plus the constant λ L²: the same distribution, so
+:func:`kappa_from_beta` is all the translation needed (:func:`action` and :func:`force` are
+shared). Used by "A neural network sees a phase transition", "Hamiltonian Monte Carlo and
+critical slowing down" and "Trivializing flows and flow HMC".
 """
 
 from __future__ import annotations
@@ -19,11 +27,11 @@ import torch
 
 from physml._checks import positive_int, positive_number
 from physml.lattice.chains import collect, per_chain, seeded_generator
-from physml.lattice.hmc import hmc_step
 
 
-def _coupling(name: str, value, n: int, device: torch.device) -> torch.Tensor:
-    return per_chain(name, value, n, device, strictly_positive=False).view(-1, 1, 1)
+def _coupling(name: str, value, n: int, device: torch.device,
+              dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    return per_chain(name, value, n, device, strictly_positive=False, dtype=dtype).view(-1, 1, 1)
 
 
 def _check_field(phi: torch.Tensor) -> torch.Tensor:
@@ -36,25 +44,50 @@ def _check_field(phi: torch.Tensor) -> torch.Tensor:
     return phi
 
 
-def _hop(phi: torch.Tensor) -> torch.Tensor:
-    """Σ_μ φ_{x+μ}: the forward neighbours (each bond once)."""
-    return torch.roll(phi, -1, dims=-1) + torch.roll(phi, -1, dims=-2)
+def neighbour_sum(phi: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """Σ_{±μ} φ_{x±μ}, the four nearest neighbours on the periodic lattice (last two dimensions).
+
+    Built from shifted slices into one buffer (``out`` if given, else a new tensor), with no
+    temporaries: on a CPU faster than four ``torch.roll`` for the small lattices of chapter 8.
+    """
+    if out is None:
+        out = torch.empty_like(phi)
+    out[..., :, :-1] = phi[..., :, 1:]
+    out[..., :, -1] = phi[..., :, 0]
+    out[..., :, 1:] += phi[..., :, :-1]
+    out[..., :, 0] += phi[..., :, -1]
+    out[..., :-1, :] += phi[..., 1:, :]
+    out[..., -1, :] += phi[..., 0, :]
+    out[..., 1:, :] += phi[..., :-1, :]
+    out[..., 0, :] += phi[..., -1, :]
+    return out
+
+
+def kappa_from_beta(beta: float) -> float:
+    """κ = β/2: the hopping parameter of eq. 3.11 for the β of chapter 8 (eq. 8.1)."""
+    return positive_number("beta", beta) / 2.0
 
 
 def action(phi: torch.Tensor, kappa, lam) -> torch.Tensor:
     """S(φ) of eq. 3.11 for each configuration; κ, λ are numbers or one per chain."""
     _check_field(phi)
-    k = kappa if isinstance(kappa, torch.Tensor) and kappa.ndim == 3 else _coupling("kappa", kappa, phi.shape[0], phi.device)
-    g = lam if isinstance(lam, torch.Tensor) and lam.ndim == 3 else _coupling("lam", lam, phi.shape[0], phi.device)
-    phi2 = phi * phi
-    density = -2.0 * k * phi * _hop(phi) + (1.0 - 2.0 * g) * phi2 + g * phi2 * phi2
-    return density.sum(dim=(-2, -1))
+    k = (kappa if isinstance(kappa, torch.Tensor) and kappa.ndim == 3
+         else _coupling("kappa", kappa, phi.shape[0], phi.device, phi.dtype))
+    g = (lam if isinstance(lam, torch.Tensor) and lam.ndim == 3
+         else _coupling("lam", lam, phi.shape[0], phi.device, phi.dtype))
+    # Σ_x φ_x Σ_μ φ_{x+μ} = ½ Σ_x φ_x Σ_{±μ} φ_{x±μ}: one neighbour sum, no rolls.
+    inner = neighbour_sum(phi).mul_(-k)
+    inner.addcmul_(phi, g * phi * phi + (1.0 - 2.0 * g))
+    return (phi * inner).sum(dim=(-2, -1))
 
 
 def force(phi: torch.Tensor, kappa: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
-    """dS/dφ_x = -2κ Σ_μ (φ_{x+μ} + φ_{x-μ}) + 2(1 - 2λ) φ_x + 4λ φ_x³ (κ, λ shaped (n, 1, 1))."""
-    neighbours = _hop(phi) + torch.roll(phi, 1, dims=-1) + torch.roll(phi, 1, dims=-2)
-    return -2.0 * kappa * neighbours + 2.0 * (1.0 - 2.0 * lam) * phi + 4.0 * lam * phi**3
+    """dS/dφ_x = -2κ Σ_μ (φ_{x+μ} + φ_{x-μ}) + 2(1 - 2λ) φ_x + 4λ φ_x³ (κ, λ shaped (n, 1, 1)).
+
+    In chapter 8's notation this is minus the HMC force of eq. 8.28 with β = 2κ.
+    """
+    out = neighbour_sum(phi).mul_(-2.0 * kappa)
+    return out.addcmul_(phi, (4.0 * lam) * phi * phi + 2.0 * (1.0 - 2.0 * lam))
 
 
 def magnetization(phi: torch.Tensor) -> torch.Tensor:
@@ -82,20 +115,25 @@ class Phi4Chains:
 
     ``step_size`` and ``n_steps`` set the leapfrog trajectory (length ``step_size * n_steps``,
     1 by default). The fields start at zero-mean Gaussian noise of width 0.5, on ``device``
-    (default :func:`physml.config.device`), with a generator seeded by ``seed``. Used by "A neural
-    network sees a phase transition".
+    (default :func:`physml.config.device`) in ``dtype`` (float64 for precision work), with a
+    generator seeded by ``seed``. Used by "A neural network sees a phase transition" and
+    "Hamiltonian Monte Carlo and critical slowing down".
     """
 
     def __init__(self, L: int, kappa, lam, n_chains: int = 1, *, step_size: float = 0.1,
-                 n_steps: int = 10, seed: int = 0, device: torch.device | str | None = None) -> None:
+                 n_steps: int = 10, seed: int = 0, device: torch.device | str | None = None,
+                 dtype: torch.dtype = torch.float32) -> None:
         self.L = positive_int("L", L, minimum=2)
         self.n_chains = positive_int("n_chains", n_chains)
         self.step_size = positive_number("step_size", step_size)
         self.n_steps = positive_int("n_steps", n_steps)
+        if dtype not in (torch.float32, torch.float64):
+            raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
         self.device, self.generator = seeded_generator(seed, device)
-        self.kappa = _coupling("kappa", kappa, n_chains, self.device)
-        self.lam = _coupling("lam", lam, n_chains, self.device)
-        self.phi = 0.5 * torch.randn(n_chains, L, L, generator=self.generator, device=self.device)
+        self.kappa = _coupling("kappa", kappa, n_chains, self.device, dtype)
+        self.lam = _coupling("lam", lam, n_chains, self.device, dtype)
+        self.phi = 0.5 * torch.randn(n_chains, L, L, generator=self.generator, device=self.device,
+                                     dtype=dtype)
         self.trajectories = 0
         self.accepted = torch.zeros(n_chains, device=self.device)
 
@@ -107,16 +145,52 @@ class Phi4Chains:
         """dS/dφ of each chain at its own couplings."""
         return force(phi, self.kappa, self.lam)
 
+    def _force_into(self, x: torch.Tensor, out: torch.Tensor, tmp: torch.Tensor) -> torch.Tensor:
+        """:func:`force` written into ``out`` with ``tmp`` as scratch: no allocation."""
+        if getattr(self, "_coefficients", None) is None:
+            self._coefficients = (-2.0 * self.kappa, 4.0 * self.lam, 2.0 * (1.0 - 2.0 * self.lam))
+        hop, quartic, quadratic = self._coefficients
+        neighbour_sum(x, out).mul_(hop)
+        torch.mul(x, x, out=tmp).mul_(quartic).add_(quadratic)
+        return out.addcmul_(tmp, x)
+
+    def _momenta(self, out: torch.Tensor) -> torch.Tensor:
+        # torch's CPU normal generator is five times slower in float64 than in float32; widening
+        # float32 normals changes the momentum distribution only at float32 rounding (1e-7).
+        if out.dtype == torch.float64 and out.device.type == "cpu":
+            return out.copy_(torch.randn(out.shape, generator=self.generator, dtype=torch.float32))
+        return out.normal_(generator=self.generator)
+
     def trajectory(self, n: int = 1) -> Phi4Chains:
-        """``n`` HMC trajectories of every chain. Returns self."""
+        """``n`` HMC trajectories of every chain. Returns self.
+
+        The same algorithm as :func:`physml.lattice.hmc.hmc_step` with this action's force,
+        written in place into preallocated buffers (see ``tests/benchmarks/test_hmc_speed.py``).
+        """
         positive_int("n", n)
+        if getattr(self, "_buffers", None) is None or self._buffers[0].shape != self.phi.shape:
+            self._buffers = tuple(torch.empty_like(self.phi) for _ in range(4))
+        x, p, f, tmp = self._buffers
+        eps = self.step_size
         for _ in range(n):
-            step = hmc_step(self.phi, self.action, self.force, step_size=self.step_size,
-                            n_steps=self.n_steps, generator=self.generator)
-            self.phi = step.phi
-            self.accepted += step.accepted.float()
+            self._momenta(p)
+            h0 = 0.5 * (p * p).sum(dim=(-2, -1)) + self.action(self.phi)
+            x.copy_(self.phi)
+            p.add_(self._force_into(x, f, tmp), alpha=-0.5 * eps)
+            for i in range(self.n_steps):
+                x.add_(p, alpha=eps)
+                p.add_(self._force_into(x, f, tmp), alpha=-(eps if i < self.n_steps - 1 else 0.5 * eps))
+            delta_h = 0.5 * (p * p).sum(dim=(-2, -1)) + self.action(x) - h0
+            u = torch.rand(delta_h.shape, generator=self.generator, device=x.device, dtype=x.dtype)
+            accepted = u < torch.exp(-delta_h)
+            self.phi = torch.where(accepted.view(-1, 1, 1), x, self.phi)
+            self.accepted += accepted.float()
         self.trajectories += n
         return self
+
+    def state(self) -> torch.Tensor:
+        """The chains' current fields (what :func:`physml.lattice.measure.series` measures)."""
+        return self.phi
 
     @property
     def acceptance(self) -> torch.Tensor:

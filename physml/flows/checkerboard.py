@@ -1,0 +1,139 @@
+"""Checkerboard affine coupling flows for lattice fields, equivariant under φ → -φ (notes §8.3).
+
+The flow f maps a field φ on an L x L periodic lattice to z = f(φ), which should be a set of
+independent standard normals when φ follows e^{-S}/Z. It is a composition of affine layers
+(eq. 8.23): the lattice is split into a checkerboard, A = {x₁ + x₂ odd} and B = the rest (eq.
+8.22), and a layer keeps φ^A and updates
+
+    φ^B → φ^B ⊙ e^{|s(φ^A)|} + t(φ^A),      log |det| = Σ_{x ∈ B} |s_x(φ^A)|   (eq. 8.24),
+
+where s and t are single convolutions with a k x k kernel, periodic padding, no bias and a tanh
+(eq. 8.25). tanh with no bias makes t odd in φ^A and |s| even, so f(-φ) = -f(φ), the symmetry of
+the action. One *coupling layer* is two affine layers with the roles of A and B swapped; a final
+global rescaling z → e^a z makes N_params = 4 k² N_l + 1 (37 for the minimal network, k = 3, N_l = 1).
+
+Convolutions make the flow translation covariant and independent of L: a flow trained on one
+lattice acts on any even L (§8.5.2). Used by "Trivializing flows and flow HMC".
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from physml._checks import positive_int
+
+
+def checkerboard(L: int, *, odd: bool, dtype: torch.dtype = torch.float64,
+                 device: torch.device | str | None = None) -> torch.Tensor:
+    """The (L, L) mask that is 1 where x₁ + x₂ is odd (``odd``) or even, 0 elsewhere (eq. 8.22)."""
+    positive_int("L", L, minimum=2)
+    x = torch.arange(L, device=device)
+    parity = (x[:, None] + x[None, :]) % 2
+    return (parity == (1 if odd else 0)).to(dtype)
+
+
+def _check_fields(phi: torch.Tensor, name: str = "phi") -> torch.Tensor:
+    if not isinstance(phi, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(phi).__name__}")
+    if not phi.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {phi.dtype}")
+    if phi.ndim != 3 or phi.shape[-1] != phi.shape[-2]:
+        raise ValueError(f"{name} must have shape (n, L, L), got {tuple(phi.shape)}")
+    if phi.shape[-1] % 2 or phi.shape[-1] < 2:
+        raise ValueError(f"the checkerboard needs an even L >= 2, got L={phi.shape[-1]}")
+    return phi
+
+
+class AffineCheckerboard(nn.Module):
+    """One affine layer of eq. 8.23: the sites of one parity are scaled and shifted by CNNs of the others.
+
+    ``frozen_odd``: whether the unchanged partition A is the odd sites (as in eq. 8.22) or the even
+    ones. ``kernel_size`` k must be odd. The kernels start as small random numbers drawn from
+    ``generator`` (exactly zero would leave |s| at a kink where its gradient vanishes).
+    """
+
+    def __init__(self, kernel_size: int = 3, *, frozen_odd: bool = True, init_scale: float = 0.01,
+                 generator: torch.Generator | None = None) -> None:
+        super().__init__()
+        k = positive_int("kernel_size", kernel_size)
+        if k % 2 == 0:
+            raise ValueError(f"kernel_size must be odd, got {k}")
+        self.kernel_size = k
+        self.frozen_odd = bool(frozen_odd)
+        # Channel 0 is the kernel of s, channel 1 that of t: one convolution computes both.
+        self.weight = nn.Parameter(init_scale * torch.randn((2, 1, k, k), generator=generator,
+                                                            dtype=torch.float64))
+        self._mask_cache: dict = {}
+
+    def _masks(self, phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        key = (phi.shape[-1], phi.dtype, phi.device)
+        if key not in self._mask_cache:
+            a = checkerboard(phi.shape[-1], odd=self.frozen_odd, dtype=phi.dtype, device=phi.device)
+            self._mask_cache[key] = (a, 1.0 - a)
+        return self._mask_cache[key]
+
+    def _scale_shift(self, frozen: torch.Tensor, mask_b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        pad = self.kernel_size // 2
+        xp = nn.functional.pad(frozen.unsqueeze(1), (pad, pad, pad, pad), mode="circular")
+        st = torch.tanh(nn.functional.conv2d(xp, self.weight.to(frozen.dtype)))
+        return st[:, 0].abs() * mask_b, st[:, 1] * mask_b
+
+    def forward(self, phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """φ → (g(φ), log |det ∂g/∂φ|) per configuration."""
+        mask_a, mask_b = self._masks(phi)
+        frozen = phi * mask_a
+        s, t = self._scale_shift(frozen, mask_b)
+        return frozen + mask_b * phi * torch.exp(s) + t, s.sum(dim=(-2, -1))
+
+    def inverse(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """y → (g⁻¹(y), log |det ∂g/∂φ| at g⁻¹(y)): the forward layer's log-determinant."""
+        mask_a, mask_b = self._masks(y)
+        frozen = y * mask_a
+        s, t = self._scale_shift(frozen, mask_b)
+        return frozen + mask_b * (y - t) * torch.exp(-s), s.sum(dim=(-2, -1))
+
+
+class TrivializingFlow(nn.Module):
+    """f = (global rescaling) ∘ N_l coupling layers: a field φ → z ≈ independent normals (§8.3).
+
+    ``n_layers`` coupling layers (N_l) of two affine layers each, with kernels of size
+    ``kernel_size``, then z = e^a · y with one learnable a. :meth:`forward` gives f(φ) and
+    log |det ∂f/∂φ|; :meth:`inverse` gives f⁻¹(z) (the generator of the model distribution p_f and
+    the map F of eq. 8.16) with log |det ∂f/∂φ| at the returned φ. Parameters are float64.
+    """
+
+    def __init__(self, kernel_size: int = 3, n_layers: int = 1, *, init_scale: float = 0.01,
+                 seed: int = 0) -> None:
+        super().__init__()
+        positive_int("n_layers", n_layers)
+        g = torch.Generator().manual_seed(seed)
+        self.layers = nn.ModuleList(
+            AffineCheckerboard(kernel_size, frozen_odd=(i % 2 == 0), init_scale=init_scale, generator=g)
+            for i in range(2 * n_layers))
+        self.log_scale = nn.Parameter(torch.zeros((), dtype=torch.float64))
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of trainable numbers: 4 k² N_l + 1 (eq. 8.34)."""
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """z = f(φ) and log |det ∂f/∂φ| per configuration."""
+        y = _check_fields(phi)
+        logdet = torch.zeros(y.shape[0], dtype=y.dtype, device=y.device)
+        for layer in self.layers:
+            y, ld = layer(y)
+            logdet = logdet + ld
+        volume = y.shape[-1] * y.shape[-2]
+        return torch.exp(self.log_scale) * y, logdet + volume * self.log_scale
+
+    def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """φ = f⁻¹(z) and log |det ∂f/∂φ| at that φ, per configuration."""
+        y = _check_fields(z, "z") * torch.exp(-self.log_scale)
+        volume = y.shape[-1] * y.shape[-2]
+        logdet = torch.full((y.shape[0],), 0.0, dtype=y.dtype, device=y.device) + volume * self.log_scale
+        for layer in reversed(self.layers):
+            y, ld = layer.inverse(y)
+            logdet = logdet + ld
+        return y, logdet

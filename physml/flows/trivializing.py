@@ -1,0 +1,199 @@
+"""Trivializing flows for lattice φ⁴: reverse-KL training, flow proposals, and flow HMC (notes §8.1-8.4).
+
+- :func:`train_reverse_kl`: fit a :class:`physml.flows.checkerboard.TrivializingFlow` to
+  p(φ) = e^{-S}/Z from the action alone. Samples φ = f⁻¹(z), z ~ N(0, 1), have model density
+  log p_f(φ) = log r(z) + log |det ∂f/∂φ| (eq. 8.13), and the loss ⟨log p_f(φ) + S(φ)⟩_{p_f} (eq.
+  8.15) is the KL divergence shifted by -log Z. No training data.
+- :func:`proposal_log_weights`, :func:`independence_metropolis` and :func:`effective_sample_size`:
+  the flow as an independent Metropolis-Hastings proposal (Table 4): a proposal φ' replaces the
+  current φ with probability min(1, w(φ')/w(φ)), w = e^{-S}/p_f.
+- :class:`FlowHMC`: HMC on the flowed variable φ̃ = f(φ) with the action
+  S_eff(φ̃) = S(f⁻¹(φ̃)) + log |det ∂f/∂φ| at f⁻¹(φ̃) (eq. 8.18, with det J[f⁻¹] = 1/det ∂f/∂φ),
+  its force by automatic differentiation through the flow and its log-determinant; every
+  configuration is mapped back with f⁻¹ (eqs. 8.19-8.20).
+
+Used by "Trivializing flows and flow HMC".
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from physml._checks import positive_int, positive_number
+from physml.flows.checkerboard import TrivializingFlow
+from physml.lattice.chains import seeded_generator
+from physml.lattice.hmc import hmc_step
+
+Action = Callable[[torch.Tensor], torch.Tensor]
+
+
+def _check_flow(flow) -> TrivializingFlow:
+    if not isinstance(flow, TrivializingFlow):
+        raise TypeError(f"flow must be a TrivializingFlow, got {type(flow).__name__}")
+    return flow
+
+
+def log_prior(z: torch.Tensor) -> torch.Tensor:
+    """log r(z) of independent standard normals, summed over the sites of each configuration."""
+    return -0.5 * (z * z).sum(dim=(-2, -1)) - 0.5 * z[0].numel() * math.log(2 * math.pi)
+
+
+def sample_model(flow: TrivializingFlow, L: int, n: int, *, generator: torch.Generator | None = None,
+                 device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` fields φ = f⁻¹(z) on an L x L lattice and their model log-density log p_f(φ)."""
+    _check_flow(flow)
+    positive_int("L", L, minimum=2)
+    positive_int("n", n)
+    z = torch.randn(n, L, L, generator=generator, dtype=torch.float64, device=device)
+    phi, logdet = flow.inverse(z)
+    return phi, log_prior(z) + logdet
+
+
+@dataclass
+class TrainingHistory:
+    """Loss ⟨log p_f + S⟩ per step (the reverse KL shifted by -log Z) and its final plateau."""
+
+    loss: np.ndarray
+
+    def plateau(self, fraction: float = 0.1) -> float:
+        """Mean loss over the last ``fraction`` of the steps."""
+        k = max(1, int(len(self.loss) * fraction))
+        return float(self.loss[-k:].mean())
+
+
+def train_reverse_kl(flow: TrivializingFlow, action: Action, L: int, *, steps: int, batch_size: int,
+                     lr: float = 0.01, seed: int = 0, device: torch.device | str | None = None,
+                     progress: bool | None = None, desc: str = "reverse KL") -> TrainingHistory:
+    """Minimise ⟨log p_f(φ) + S(φ)⟩ over φ ~ p_f with Adam (eq. 8.15); returns the loss history.
+
+    ``action(phi)`` gives S per configuration of a batch ``(n, L, L)``. The flow is trained in
+    place, on ``device``.
+    """
+    from tqdm import tqdm
+
+    from physml.train import progress_enabled
+
+    _check_flow(flow)
+    positive_int("steps", steps)
+    positive_int("batch_size", batch_size, minimum=2)
+    positive_number("lr", lr)
+    dev, gen = seeded_generator(seed, device)
+    flow.to(dev)
+    opt = torch.optim.Adam(flow.parameters(), lr=lr)
+    show = progress_enabled() if progress is None else progress
+    losses = np.empty(steps)
+    for i in tqdm(range(steps), desc=desc, disable=not show, leave=False):
+        phi, log_p = sample_model(flow, L, batch_size, generator=gen, device=dev)
+        loss = (log_p + action(phi)).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses[i] = loss.item()
+    return TrainingHistory(loss=losses)
+
+
+@torch.no_grad()
+def proposal_log_weights(flow: TrivializingFlow, action: Action, L: int, n: int, *, seed: int = 0,
+                         batch_size: int = 8192, device: torch.device | str | None = None) -> np.ndarray:
+    """log w = -S(φ) - log p_f(φ) of ``n`` independent flow proposals φ ~ p_f (up to a constant)."""
+    _check_flow(flow)
+    positive_int("n", n)
+    positive_int("batch_size", batch_size)
+    dev, gen = seeded_generator(seed, device)
+    flow.to(dev)
+    out = []
+    for start in range(0, n, batch_size):
+        phi, log_p = sample_model(flow, L, min(batch_size, n - start), generator=gen, device=dev)
+        out.append((-action(phi) - log_p).cpu())
+    return torch.cat(out).numpy()
+
+
+def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> np.ndarray:
+    """Acceptance rate of each of ``n_chains`` independence samplers fed with the proposals' log weights.
+
+    The proposals are dealt into ``n_chains`` equal sequences; each chain starts at its first
+    proposal and accepts the next with probability min(1, w'/w). Returns the per-chain acceptance
+    (their mean is the Table 4 number; their spread gives its error).
+    """
+    from physml import stats
+
+    lw = stats._as_array("log_weights", log_weights, min_len=4)
+    positive_int("n_chains", n_chains)
+    per = lw.size // n_chains
+    if per < 2:
+        raise ValueError(f"need at least 2 proposals per chain; got {lw.size} for {n_chains} chains")
+    seqs = lw[: per * n_chains].reshape(n_chains, per)
+    log_u = np.log(np.random.default_rng(seed).random((n_chains, per)))
+    current = seqs[:, 0].copy()
+    accepted = np.zeros(n_chains)
+    for i in range(1, per):
+        take = log_u[:, i] < seqs[:, i] - current
+        current = np.where(take, seqs[:, i], current)
+        accepted += take
+    return accepted / (per - 1)
+
+
+def effective_sample_size(log_weights) -> float:
+    """Normalised effective sample size (Σw)² / (N Σw²) of importance weights w = e^{log w}: 1 for a perfect flow."""
+    from physml import stats
+
+    lw = stats._as_array("log_weights", log_weights)
+    w = np.exp(lw - lw.max())
+    return float(w.sum() ** 2 / (w.size * (w * w).sum()))
+
+
+class FlowHMC:
+    """``n_chains`` HMC chains in the flowed variable φ̃ = f(φ), at one coupling, float64.
+
+    ``action`` is S(φ) per configuration; the flow is copied and frozen. The leapfrog has
+    ``n_steps`` steps of size 1/``n_steps`` (trajectory length 1, as for HMC in chapter 8); the
+    force is the autograd gradient of S_eff, which includes the flow's log-determinant. The chains
+    start from φ̃ ~ N(0, 1), i.e. from the model distribution.
+    """
+
+    def __init__(self, flow: TrivializingFlow, action: Action, L: int, n_chains: int, *, n_steps: int,
+                 seed: int = 0, device: torch.device | str | None = None) -> None:
+        _check_flow(flow)
+        self.L = positive_int("L", L, minimum=2)
+        self.n_chains = positive_int("n_chains", n_chains)
+        self.n_steps = positive_int("n_steps", n_steps)
+        self.device, self.generator = seeded_generator(seed, device)
+        self.flow = copy.deepcopy(flow).to(self.device)
+        for p in self.flow.parameters():
+            p.requires_grad_(False)
+        self._action = action
+        self.z = torch.randn(n_chains, L, L, generator=self.generator, dtype=torch.float64, device=self.device)
+        self.trajectories = 0
+        self.accepted = torch.zeros(n_chains, dtype=torch.float64, device=self.device)
+
+    def effective_action(self, z: torch.Tensor) -> torch.Tensor:
+        """S_eff(φ̃) = S(f⁻¹(φ̃)) + log |det ∂f/∂φ| at f⁻¹(φ̃), per configuration (eq. 8.18)."""
+        phi, logdet = self.flow.inverse(z)
+        return self._action(phi) + logdet
+
+    def trajectory(self, n: int = 1) -> FlowHMC:
+        """``n`` flow-HMC trajectories of every chain. Returns self."""
+        positive_int("n", n)
+        for _ in range(n):
+            step = hmc_step(self.z, self.effective_action, None, step_size=1.0 / self.n_steps,
+                            n_steps=self.n_steps, generator=self.generator)
+            self.z = step.phi.detach()
+            self.accepted += step.accepted.to(torch.float64)
+        self.trajectories += n
+        return self
+
+    @torch.no_grad()
+    def state(self) -> torch.Tensor:
+        """The chains' fields mapped back to φ = f⁻¹(φ̃) (eq. 8.20)."""
+        return self.flow.inverse(self.z)[0]
+
+    @property
+    def acceptance(self) -> torch.Tensor:
+        """Fraction of accepted trajectories per chain so far."""
+        return self.accepted / max(self.trajectories, 1)

@@ -1,0 +1,193 @@
+"""Time series of φ⁴ observables from any Markov chain sampler, and what chapter 8 reads off them.
+
+- :func:`series`: run a batch of chains (HMC, flow HMC, ...) and record, after every trajectory,
+  each chain's M = (1/V) Σ φ, (1/V) Σ φ², (1/V) Σ φ_t² (heat-kernel smoothed) and the chain's
+  running mean of the zero-momentum correlator.
+- :func:`summarize`: ⟨|M|⟩, χ₀ and χ₀,t with errors (independent chains: the error of a mean is
+  the spread of the chain means), the integrated autocorrelation times τ_M, τ_|M|, τ_χ₀, τ_χ₀,t
+  in trajectories (Wolff windowing, ½ + Σρ convention), the acceptance and ξ from a cosh fit.
+- :func:`hmc_run`: :class:`physml.lattice.phi4.Phi4Chains` in chapter 8's parametrisation
+  (β, λ, trajectory length 1), measured by :func:`series`.
+- :func:`dynamic_exponent`: z of τ = a ξ^z + b (or a pure power law) by weighted least squares.
+
+Used by "Hamiltonian Monte Carlo and critical slowing down" and "Trivializing flows and flow HMC".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from physml import stats
+from physml._checks import positive_int, positive_number
+from physml.lattice import correlators
+from physml.lattice.observables import Estimate
+
+
+@dataclass
+class Series:
+    """Per-trajectory observables of ``n_chains`` chains: arrays of shape ``(n_trajectories, n_chains)``.
+
+    ``correlator`` is each chain's time average of the zero-momentum correlator, ``(n_chains, L)``;
+    ``acceptance`` each chain's acceptance rate (NaN where the sampler reports none).
+    """
+
+    L: int
+    m: np.ndarray
+    phi2: np.ndarray
+    phi2_t: np.ndarray
+    correlator: np.ndarray
+    acceptance: np.ndarray
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_trajectories(self) -> int:
+        return self.m.shape[0]
+
+    @property
+    def n_chains(self) -> int:
+        return self.m.shape[1]
+
+
+def series(update: Callable[[], object], state: Callable[[], torch.Tensor], *, n_trajectories: int,
+           thermalization: int, smoothing_t: float, acceptance: Callable[[], torch.Tensor] | None = None,
+           desc: str = "trajectories", progress: bool | None = None) -> Series:
+    """Run ``thermalization`` then ``n_trajectories`` calls of ``update()``, measuring ``state()`` after each.
+
+    ``state()`` returns the chains' fields φ, shape ``(n_chains, L, L)`` (for flow HMC: the fields
+    mapped back through the flow). ``smoothing_t`` is the heat-kernel flow time of χ₀,t. The
+    records stay on the chains' device until the end. ``acceptance()``, if given, returns each
+    chain's acceptance rate, read after the run.
+    """
+    from tqdm import tqdm
+
+    from physml.train import progress_enabled
+
+    positive_int("n_trajectories", n_trajectories, minimum=4)
+    positive_int("thermalization", thermalization, minimum=0)
+    positive_number("smoothing_t", smoothing_t)
+    show = progress_enabled() if progress is None else progress
+    for _ in tqdm(range(thermalization), desc=f"{desc} (thermalising)", disable=not show, leave=False):
+        update()
+    phi = state()
+    n, L = phi.shape[0], phi.shape[-1]
+    records = torch.empty(3, n_trajectories, n, dtype=phi.dtype, device=phi.device)
+    corr = torch.zeros(n, L, dtype=phi.dtype, device=phi.device)
+    for i in tqdm(range(n_trajectories), desc=desc, disable=not show, leave=False):
+        update()
+        with torch.no_grad():
+            phi = state()
+            records[0, i] = phi.mean(dim=(-2, -1))
+            records[1, i] = (phi * phi).mean(dim=(-2, -1))
+            records[2, i] = correlators.smoothed_phi2(phi, smoothing_t)
+            corr += correlators.zero_momentum_correlator(phi)
+    rec = records.cpu().numpy()
+    acc = (acceptance().detach().cpu().numpy().astype(np.float64) if acceptance is not None
+           else np.full(n, np.nan))
+    return Series(L=L, m=rec[0], phi2=rec[1], phi2_t=rec[2],
+                  correlator=(corr / n_trajectories).cpu().numpy(), acceptance=acc)
+
+
+def _chain_mean(x: np.ndarray) -> Estimate:
+    """Mean over chains of each chain's time average; error from the spread of the chain means."""
+    per_chain = x.mean(axis=0)
+    return Estimate(float(per_chain.mean()), float(per_chain.std(ddof=1) / np.sqrt(per_chain.size)))
+
+
+def _tau(x: np.ndarray) -> Estimate:
+    t = stats.tau_int(x.T)
+    return Estimate(t.tau, t.error)
+
+
+def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
+    """Chapter 8's observables of one run (see the module docstring).
+
+    Keys: ``acceptance``, ``abs_m``, ``chi0``, ``chi0_t``, ``tau_m``, ``tau_abs_m``, ``tau_chi0``,
+    ``tau_chi0_t`` and ``xi`` (cosh fit to the correlator from y = ``xi_y_min``).
+    """
+    if not isinstance(s, Series):
+        raise TypeError(f"s must be a Series, got {type(s).__name__}")
+    if s.n_chains < 2:
+        raise ValueError("summarize needs at least two independent chains for its errors")
+    acc = s.acceptance
+    out = {
+        "acceptance": Estimate(float(np.mean(acc)), float(np.std(acc, ddof=1) / np.sqrt(acc.size))),
+        "abs_m": _chain_mean(np.abs(s.m)),
+        "chi0": _chain_mean(s.phi2),
+        "chi0_t": _chain_mean(s.phi2_t),
+        "tau_m": _tau(s.m),
+        "tau_abs_m": _tau(np.abs(s.m)),
+        "tau_chi0": _tau(s.phi2),
+        "tau_chi0_t": _tau(s.phi2_t),
+    }
+    out["xi"] = Estimate(*correlators.correlation_length(s.correlator, y_min=xi_y_min))
+    return out
+
+
+def hmc_run(L: int, beta: float, lam: float, *, n_steps: int, n_chains: int, n_trajectories: int,
+            thermalization: int, smoothing_t: float, seed: int = 0,
+            device: torch.device | str | None = None, progress: bool | None = None) -> Series:
+    """HMC of chapter 8's φ⁴ (eq. 8.1) in float64: trajectory length 1 in ``n_steps`` leapfrog steps.
+
+    ``n_chains`` independent chains start from noise, thermalise and are measured by :func:`series`.
+    """
+    from physml.lattice.phi4 import Phi4Chains, kappa_from_beta
+
+    positive_int("n_steps", n_steps)
+    chains = Phi4Chains(L, kappa_from_beta(beta), lam, n_chains, step_size=1.0 / n_steps,
+                        n_steps=n_steps, seed=seed, device=device, dtype=torch.float64)
+    return series(chains.trajectory, chains.state, n_trajectories=n_trajectories,
+                  thermalization=thermalization, smoothing_t=smoothing_t,
+                  acceptance=lambda: chains.accepted / chains.trajectories,
+                  desc=f"HMC L={L}", progress=progress)
+
+
+@dataclass(frozen=True)
+class ExponentFit:
+    """τ = a ξ^z + b: the exponent with its error, the other parameters and the fit's χ²/dof."""
+
+    z: float
+    z_err: float
+    a: float
+    b: float
+    chi2_dof: float
+
+
+def dynamic_exponent(xi, tau, tau_err, *, offset: bool = True) -> ExponentFit:
+    """Fit τ = a ξ^z + b (``offset``) or τ = a ξ^z, weighted by ``tau_err``; z's error from the covariance.
+
+    The covariance is not rescaled by χ²/dof (``absolute_sigma``), so z_err reflects the τ errors.
+    """
+    from scipy.optimize import curve_fit
+
+    x = stats._as_array("xi", xi, min_len=3 if offset else 2)
+    y = stats._as_array("tau", tau, min_len=x.size)
+    e = stats._as_array("tau_err", tau_err, min_len=x.size)
+    if not x.size == y.size == e.size:
+        raise ValueError(f"xi, tau and tau_err must have equal lengths, got {x.size}, {y.size}, {e.size}")
+    if np.any(x <= 0) or np.any(y <= 0) or np.any(e <= 0):
+        raise ValueError("xi, tau and tau_err must be positive")
+    # Start from the pure power law through the log-log line.
+    z0, loga = np.polyfit(np.log(x), np.log(y), 1)
+    if offset:
+        if x.size < 4:
+            raise ValueError("a fit with an offset needs at least 4 points")
+        popt, pcov = curve_fit(lambda xx, a, z, b: a * xx**z + b, x, y, p0=(np.exp(loga), z0, 0.0),
+                               sigma=e, absolute_sigma=True, maxfev=20000)
+        a, z, b = popt
+        z_err = float(np.sqrt(pcov[1, 1]))
+        model = a * x**z + b
+    else:
+        popt, pcov = curve_fit(lambda xx, a, z: a * xx**z, x, y, p0=(np.exp(loga), z0),
+                               sigma=e, absolute_sigma=True, maxfev=20000)
+        a, z = popt
+        b = 0.0
+        z_err = float(np.sqrt(pcov[1, 1]))
+        model = a * x**z
+    dof = x.size - (3 if offset else 2)
+    chi2 = float(np.sum(((y - model) / e) ** 2))
+    return ExponentFit(z=float(z), z_err=z_err, a=float(a), b=float(b),
+                       chi2_dof=chi2 / dof if dof > 0 else float("nan"))

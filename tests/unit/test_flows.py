@@ -1,0 +1,129 @@
+"""physml.flows: the checkerboard flow is invertible, its log-determinant exact, Z2-equivariant; training
+lowers the reverse KL; flow HMC samples the target."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from physml.flows import TrivializingFlow, checkerboard, trivializing
+from physml.lattice import measure, phi4
+
+CPU = torch.device("cpu")
+
+
+def _random_flow(k=3, n_layers=1, seed=0):
+    flow = TrivializingFlow(k, n_layers, init_scale=0.3, seed=seed)
+    with torch.no_grad():
+        flow.log_scale.fill_(0.2)
+    return flow
+
+
+def test_parameter_count_is_eq_8_34():
+    for k, n in [(3, 37), (5, 101), (7, 197), (11, 485), (21, 1765)]:
+        assert TrivializingFlow(k, 1).n_parameters == n
+    assert TrivializingFlow(3, 2).n_parameters == 4 * 9 * 2 + 1
+
+
+def test_inverse_and_log_determinant_against_the_brute_force_jacobian():
+    flow = _random_flow(n_layers=2)
+    g = torch.Generator().manual_seed(1)
+    phi = torch.randn(3, 4, 4, generator=g, dtype=torch.float64)
+    z, logdet = flow(phi)
+    back, logdet_inv = flow.inverse(z)
+    assert torch.allclose(back, phi, atol=1e-12) and torch.allclose(logdet, logdet_inv, atol=1e-12)
+    for i in range(3):
+        jac = torch.autograd.functional.jacobian(lambda x: flow(x[None])[0][0], phi[i])
+        sign, brute = torch.linalg.slogdet(jac.reshape(16, 16))
+        assert sign > 0 and brute.item() == pytest.approx(logdet[i].item(), abs=1e-10)
+
+
+def test_flow_is_odd_and_translation_covariant_on_any_even_lattice():
+    flow = _random_flow(k=5)
+    g = torch.Generator().manual_seed(2)
+    for L in (4, 8, 12):
+        phi = torch.randn(2, L, L, generator=g, dtype=torch.float64)
+        z, ld = flow(phi)
+        z_neg, ld_neg = flow(-phi)
+        assert (z_neg + z).abs().max() < 1e-12 and torch.allclose(ld, ld_neg)
+        # A shift by two sites keeps the checkerboard, so it commutes with the flow.
+        shifted, _ = flow(phi.roll((2, 2), dims=(-2, -1)))
+        assert torch.allclose(shifted, z.roll((2, 2), dims=(-2, -1)), atol=1e-12)
+
+
+def test_checkerboard_masks():
+    odd = checkerboard.checkerboard(4, odd=True)
+    assert odd.sum() == 8 and odd[0, 1] == 1 and odd[0, 0] == 0
+    assert torch.equal(odd + checkerboard.checkerboard(4, odd=False), torch.ones(4, 4, dtype=torch.float64))
+
+
+def _action(beta=0.3, lam=0.5):
+    return lambda phi: phi4.action(phi, beta / 2, lam)
+
+
+def test_reverse_kl_training_lowers_the_loss_and_helps_metropolis():
+    flow = TrivializingFlow(3, 1, seed=0)
+    act = _action(0.537)
+    before = trivializing.proposal_log_weights(flow, act, 6, 4000, seed=1)
+    history = trivializing.train_reverse_kl(flow, act, 6, steps=150, batch_size=256, lr=0.02, seed=0,
+                                            device=CPU, progress=False)
+    assert history.plateau() < history.loss[:5].mean() - 5
+    after = trivializing.proposal_log_weights(flow, act, 6, 4000, seed=1)
+    acc_before = trivializing.independence_metropolis(before, 20).mean()
+    acc_after = trivializing.independence_metropolis(after, 20).mean()
+    assert acc_after > acc_before + 0.05
+    # The loss bounds -log Z from above: ⟨log p_f + S⟩ >= -log ⟨e^{-S}/p_f⟩.
+    log_z = np.log(np.mean(np.exp(after - after.max()))) + after.max()
+    assert -after.mean() >= -log_z
+
+
+def test_independence_metropolis_and_ess_limits():
+    assert np.all(trivializing.independence_metropolis(np.zeros(1000), 10) == 1.0)
+    assert trivializing.effective_sample_size(np.zeros(50)) == pytest.approx(1.0)
+    lw = np.array([0.0] + [-50.0] * 99)
+    assert trivializing.effective_sample_size(lw) == pytest.approx(0.01, rel=1e-6)
+    # Proposals drawn exactly from the target of a one-site Gaussian: acceptance 1 - E|Δ|/... > 0
+    rng = np.random.default_rng(0)
+    acc = trivializing.independence_metropolis(rng.normal(0, 1, 20000), 50, seed=1).mean()
+    # For log weights ~ N(0, σ²) the acceptance is 2Φ(-σ/√2) = 0.4795 at σ = 1.
+    assert acc == pytest.approx(2 * 0.5 * math.erfc(0.5), abs=0.02)
+
+
+def test_effective_action_of_the_identity_flow_is_the_action():
+    flow = TrivializingFlow(3, 1, init_scale=0.0)
+    act = _action()
+    sampler = trivializing.FlowHMC(flow, act, 4, 8, n_steps=4, device=CPU)
+    z = torch.randn(8, 4, 4, dtype=torch.float64)
+    assert torch.allclose(sampler.effective_action(z), act(z))
+
+
+def test_flow_hmc_samples_the_target():
+    """Flow HMC through a random (untrained) flow and plain HMC agree on ⟨φ²⟩ and ⟨|M|⟩."""
+    L, beta = 4, 0.4
+    act = _action(beta)
+    sampler = trivializing.FlowHMC(_random_flow(), act, L, 64, n_steps=6, seed=1, device=CPU)
+    s_flow = measure.series(sampler.trajectory, sampler.state, n_trajectories=250, thermalization=30,
+                            smoothing_t=0.25, acceptance=lambda: sampler.acceptance, progress=False)
+    s_hmc = measure.hmc_run(L, beta, 0.5, n_steps=4, n_chains=64, n_trajectories=500, thermalization=30,
+                            smoothing_t=0.25, seed=2, device=CPU, progress=False)
+    a, b = measure.summarize(s_flow), measure.summarize(s_hmc)
+    assert a["acceptance"].value > 0.8
+    for key in ("chi0", "abs_m"):
+        pull = (a[key].value - b[key].value) / math.hypot(a[key].error, b[key].error)
+        assert abs(pull) < 4, (key, pull)
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: TrivializingFlow(4, 1), "kernel_size"),
+    (lambda: TrivializingFlow(3, 0), "n_layers"),
+    (lambda: TrivializingFlow(3, 1)(torch.zeros(2, 5, 5, dtype=torch.float64)), "even L"),
+    (lambda: TrivializingFlow(3, 1)(torch.zeros(2, 4, 4, dtype=torch.int64)), "floating"),
+    (lambda: trivializing.train_reverse_kl("flow", _action(), 4, steps=1, batch_size=4), "flow"),
+    (lambda: trivializing.train_reverse_kl(TrivializingFlow(), _action(), 4, steps=0, batch_size=4), "steps"),
+    (lambda: trivializing.independence_metropolis(np.zeros(10), 10), "2 proposals"),
+    (lambda: trivializing.FlowHMC(TrivializingFlow(), _action(), 4, 2, n_steps=0), "n_steps"),
+])
+def test_bad_input_is_named(call, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        call()
