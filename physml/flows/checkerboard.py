@@ -3,12 +3,12 @@
 The flow f maps a field φ on an L x L periodic lattice to z = f(φ), which should be a set of
 independent standard normals when φ follows e^{-S}/Z. It is a composition of affine layers
 (eq. 8.23): the lattice is split into a checkerboard, A = {x₁ + x₂ odd} and B = the rest (eq.
-8.22), and a layer keeps φ^A and updates
+8.22), and a layer keeps φ^A and updates::
 
     φ^B → φ^B ⊙ e^{|s(φ^A)|} + t(φ^A),      log |det| = Σ_{x ∈ B} |s_x(φ^A)|   (eq. 8.24),
 
 where s and t are single convolutions with a k x k kernel, periodic padding, no bias and a tanh
-(eq. 8.25). tanh with no bias makes t odd in φ^A and |s| even, so f(-φ) = -f(φ), the symmetry of
+(eq. 8.25). tanh with no bias makes t odd in φ^A and ``|s|`` even, so f(-φ) = -f(φ), the symmetry of
 the action. One *coupling layer* is two affine layers with the roles of A and B swapped; a final
 global rescaling z → e^a z makes N_params = 4 k² N_l + 1 (37 for the minimal network, k = 3, N_l = 1).
 
@@ -50,7 +50,7 @@ class AffineCheckerboard(nn.Module):
 
     ``frozen_odd``: whether the unchanged partition A is the odd sites (as in eq. 8.22) or the even
     ones. ``kernel_size`` k must be odd. The kernels start as small random numbers drawn from
-    ``generator`` (exactly zero would leave |s| at a kink where its gradient vanishes).
+    ``generator`` (exactly zero would leave ``|s|`` at a kink where its gradient vanishes).
     """
 
     def __init__(self, kernel_size: int = 3, *, frozen_odd: bool = True, init_scale: float = 0.01,
@@ -80,14 +80,14 @@ class AffineCheckerboard(nn.Module):
         return st[:, 0].abs() * mask_b, st[:, 1] * mask_b
 
     def forward(self, phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """φ → (g(φ), log |det ∂g/∂φ|) per configuration."""
+        """φ → (g(φ), ``log|det ∂g/∂φ|``) per configuration."""
         mask_a, mask_b = self._masks(phi)
         frozen = phi * mask_a
         s, t = self._scale_shift(frozen, mask_b)
         return frozen + mask_b * phi * torch.exp(s) + t, s.sum(dim=(-2, -1))
 
     def inverse(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """y → (g⁻¹(y), log |det ∂g/∂φ| at g⁻¹(y)): the forward layer's log-determinant."""
+        """y → (g⁻¹(y), ``log|det ∂g/∂φ|`` at g⁻¹(y)): the forward layer's log-determinant."""
         mask_a, mask_b = self._masks(y)
         frozen = y * mask_a
         s, t = self._scale_shift(frozen, mask_b)
@@ -99,8 +99,8 @@ class TrivializingFlow(nn.Module):
 
     ``n_layers`` coupling layers (N_l) of two affine layers each, with kernels of size
     ``kernel_size``, then z = e^a · y with one learnable a. :meth:`forward` gives f(φ) and
-    log |det ∂f/∂φ|; :meth:`inverse` gives f⁻¹(z) (the generator of the model distribution p_f and
-    the map F of eq. 8.16) with log |det ∂f/∂φ| at the returned φ. Parameters are float64.
+    ``log|det ∂f/∂φ|``; :meth:`inverse` gives f⁻¹(z) (the generator of the model distribution p_f and
+    the map F of eq. 8.16) with ``log|det ∂f/∂φ|`` at the returned φ. Parameters are float64.
     """
 
     def __init__(self, kernel_size: int = 3, n_layers: int = 1, *, init_scale: float = 0.01,
@@ -115,11 +115,11 @@ class TrivializingFlow(nn.Module):
 
     @property
     def n_parameters(self) -> int:
-        """Number of trainable numbers: 4 k² N_l + 1 (eq. 8.34)."""
+        """The count of trainable parameters, 4 k² N_l + 1 (eq. 8.34)."""
         return sum(p.numel() for p in self.parameters())
 
     def forward(self, phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """z = f(φ) and log |det ∂f/∂φ| per configuration."""
+        """z = f(φ) and ``log|det ∂f/∂φ|`` per configuration."""
         y = _check_fields(phi)
         logdet = torch.zeros(y.shape[0], dtype=y.dtype, device=y.device)
         for layer in self.layers:
@@ -129,7 +129,7 @@ class TrivializingFlow(nn.Module):
         return torch.exp(self.log_scale) * y, logdet + volume * self.log_scale
 
     def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """φ = f⁻¹(z) and log |det ∂f/∂φ| at that φ, per configuration."""
+        """φ = f⁻¹(z) and ``log|det ∂f/∂φ|`` at that φ, per configuration."""
         y = _check_fields(z, "z") * torch.exp(-self.log_scale)
         volume = y.shape[-1] * y.shape[-2]
         logdet = torch.full((y.shape[0],), 0.0, dtype=y.dtype, device=y.device) + volume * self.log_scale

@@ -2,13 +2,13 @@
 
 - :func:`train_reverse_kl`: fit a :class:`physml.flows.checkerboard.TrivializingFlow` to
   p(φ) = e^{-S}/Z from the action alone. Samples φ = f⁻¹(z), z ~ N(0, 1), have model density
-  log p_f(φ) = log r(z) + log |det ∂f/∂φ| (eq. 8.13), and the loss ⟨log p_f(φ) + S(φ)⟩_{p_f} (eq.
+  ``log p_f(φ) = log r(z) + log|det ∂f/∂φ|`` (eq. 8.13), and the loss ⟨log p_f(φ) + S(φ)⟩_{p_f} (eq.
   8.15) is the KL divergence shifted by -log Z. No training data.
 - :func:`proposal_log_weights`, :func:`independence_metropolis` and :func:`effective_sample_size`:
   the flow as an independent Metropolis-Hastings proposal (Table 4): a proposal φ' replaces the
   current φ with probability min(1, w(φ')/w(φ)), w = e^{-S}/p_f.
 - :class:`FlowHMC`: HMC on the flowed variable φ̃ = f(φ) with the action
-  S_eff(φ̃) = S(f⁻¹(φ̃)) + log |det ∂f/∂φ| at f⁻¹(φ̃) (eq. 8.18, with det J[f⁻¹] = 1/det ∂f/∂φ),
+  ``S_eff(φ̃) = S(f⁻¹(φ̃)) + log|det ∂f/∂φ|`` at f⁻¹(φ̃) (eq. 8.18, with det J[f⁻¹] = 1/det ∂f/∂φ),
   its force by automatic differentiation through the flow and its log-determinant; every
   configuration is mapped back with f⁻¹ (eqs. 8.19-8.20).
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,9 +27,7 @@ import torch
 from physml._checks import positive_int, positive_number
 from physml.flows.checkerboard import TrivializingFlow
 from physml.lattice.chains import seeded_generator
-from physml.lattice.hmc import hmc_step
-
-Action = Callable[[torch.Tensor], torch.Tensor]
+from physml.lattice.hmc import Action, hmc_step
 
 
 def _check_flow(flow) -> TrivializingFlow:
@@ -173,7 +170,7 @@ class FlowHMC:
         self.accepted = torch.zeros(n_chains, dtype=torch.float64, device=self.device)
 
     def effective_action(self, z: torch.Tensor) -> torch.Tensor:
-        """S_eff(φ̃) = S(f⁻¹(φ̃)) + log |det ∂f/∂φ| at f⁻¹(φ̃), per configuration (eq. 8.18)."""
+        """``S_eff(φ̃) = S(f⁻¹(φ̃)) + log|det ∂f/∂φ|`` at f⁻¹(φ̃), per configuration (eq. 8.18)."""
         phi, logdet = self.flow.inverse(z)
         return self._action(phi) + logdet
 

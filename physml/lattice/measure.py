@@ -3,8 +3,8 @@
 - :func:`series`: run a batch of chains (HMC, flow HMC, ...) and record, after every trajectory,
   each chain's M = (1/V) Σ φ, (1/V) Σ φ², (1/V) Σ φ_t² (heat-kernel smoothed) and the chain's
   running mean of the zero-momentum correlator.
-- :func:`summarize`: ⟨|M|⟩, χ₀ and χ₀,t with errors (independent chains: the error of a mean is
-  the spread of the chain means), the integrated autocorrelation times τ_M, τ_|M|, τ_χ₀, τ_χ₀,t
+- :func:`summarize`: ``⟨|M|⟩``, χ₀ and χ₀,t with errors (independent chains: the error of a mean is
+  the spread of the chain means), the integrated autocorrelation times ``τ_M``, ``τ_|M|``, ``τ_χ₀``, ``τ_χ₀,t``
   in trajectories (Wolff windowing, ½ + Σρ convention), the acceptance and ξ from a cosh fit.
 - :func:`hmc_run`: :class:`physml.lattice.phi4.Phi4Chains` in chapter 8's parametrisation
   (β, λ, trajectory length 1), measured by :func:`series`.

@@ -3,14 +3,14 @@
 Pawlowski and Plehn, "Physics and Machine Learning" (lecture notes, 2025), §8.5; the study is
 arXiv:2302.08408. λ = 0.5 throughout and β is tuned so that ξ = L/4 (Table 3). The tables are
 typed in here as printed, with the error in the last digits in parentheses, and parsed by
-:func:`parse`; the column the notes label "M" is ⟨|M|⟩. Table 4's first column is printed as L/2
+:func:`parse`; the column the notes label "M" is ``⟨|M|⟩``. Table 4's first column is printed as L/2
 in the notes' text; the β values identify the rows as L = 6 ... 20.
 
-- :data:`BETA`: Table 3, β by L.
+- ``BETA``: Table 3, β by L.
 - :func:`hmc` (Table 5) and :func:`flow_hmc` (Table 6, minimal network N_l = 1, k = 3): a dict of
   observables by L, each a (value, error) pair; ``steps`` and ``acceptance`` are exact numbers.
-- :data:`MH_ACCEPTANCE`: Table 4, Metropolis acceptance of flow proposals at L and at 2L.
-- :data:`Z_HMC`, :data:`Z_FHMC_GROWING_K`: the dynamic exponents of eq. 8.33.
+- ``MH_ACCEPTANCE``: Table 4, Metropolis acceptance of flow proposals at L and at 2L.
+- ``Z_HMC``, ``Z_FHMC_GROWING_K``: the dynamic exponents of eq. 8.33.
 
 Used by "Hamiltonian Monte Carlo and critical slowing down" and "Trivializing flows and flow HMC".
 """
