@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from physml._checks import positive_int
+from physml.lattice.chains import check_fields
 
 
 def checkerboard(L: int, *, odd: bool, dtype: torch.dtype = torch.float64,
@@ -31,18 +32,6 @@ def checkerboard(L: int, *, odd: bool, dtype: torch.dtype = torch.float64,
     x = torch.arange(L, device=device)
     parity = (x[:, None] + x[None, :]) % 2
     return (parity == (1 if odd else 0)).to(dtype)
-
-
-def _check_fields(phi: torch.Tensor, name: str = "phi") -> torch.Tensor:
-    if not isinstance(phi, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(phi).__name__}")
-    if not phi.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor, got dtype {phi.dtype}")
-    if phi.ndim != 3 or phi.shape[-1] != phi.shape[-2]:
-        raise ValueError(f"{name} must have shape (n, L, L), got {tuple(phi.shape)}")
-    if phi.shape[-1] % 2 or phi.shape[-1] < 2:
-        raise ValueError(f"the checkerboard needs an even L >= 2, got L={phi.shape[-1]}")
-    return phi
 
 
 class AffineCheckerboard(nn.Module):
@@ -120,7 +109,7 @@ class TrivializingFlow(nn.Module):
 
     def forward(self, phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """z = f(φ) and ``log|det ∂f/∂φ|`` per configuration."""
-        y = _check_fields(phi)
+        y = check_fields(phi, even=True)
         logdet = torch.zeros(y.shape[0], dtype=y.dtype, device=y.device)
         for layer in self.layers:
             y, ld = layer(y)
@@ -130,9 +119,9 @@ class TrivializingFlow(nn.Module):
 
     def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """φ = f⁻¹(z) and ``log|det ∂f/∂φ|`` at that φ, per configuration."""
-        y = _check_fields(z, "z") * torch.exp(-self.log_scale)
+        y = check_fields(z, "z", even=True) * torch.exp(-self.log_scale)
         volume = y.shape[-1] * y.shape[-2]
-        logdet = torch.full((y.shape[0],), 0.0, dtype=y.dtype, device=y.device) + volume * self.log_scale
+        logdet = torch.zeros(y.shape[0], dtype=y.dtype, device=y.device) + volume * self.log_scale
         for layer in reversed(self.layers):
             y, ld = layer.inverse(y)
             logdet = logdet + ld

@@ -1,11 +1,12 @@
 """What every batch of independent Markov chains in ``physml.lattice`` needs.
 
 - :func:`per_chain`: a coupling given as one number or one value per chain, checked.
+- :func:`check_fields`: a batch of lattice fields, shape ``(n, L1, L2)``, checked.
 - :func:`seeded_generator`: the device the chains live on and a generator there, seeded.
 - :func:`collect`: thermalise, then keep a snapshot every few updates, with a progress bar.
 
-Used by :mod:`physml.lattice.ising` and :mod:`physml.lattice.phi4`, and so by "A neural network
-sees a phase transition" and "Finding the order parameter without labels".
+Used by :mod:`physml.lattice.ising`, :mod:`physml.lattice.phi4`, :mod:`physml.lattice.correlators`
+and ``physml.flows``, and so by every lattice chapter.
 """
 
 from __future__ import annotations
@@ -37,6 +38,23 @@ def per_chain(name: str, value, n: int, device: torch.device, *, strictly_positi
     if not torch.all(torch.isfinite(t) & ok):
         raise ValueError(f"{name} must be finite and {'> 0' if strictly_positive else '>= 0'} for every chain")
     return t.contiguous()
+
+
+def check_fields(phi, name: str = "phi", *, square: bool = False, even: bool = False) -> torch.Tensor:
+    """``phi`` if it is a floating-point tensor of fields ``(n, L1, L2)`` with L1, L2 >= 2.
+
+    ``square`` also asks for L1 = L2, ``even`` for an even L (a checkerboard). Errors name ``name``.
+    """
+    if not isinstance(phi, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(phi).__name__}")
+    if not phi.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {phi.dtype}")
+    shape = "(n, L, L) with L >= 2" if square or even else "(n, L1, L2) with L1, L2 >= 2"
+    if phi.ndim != 3 or min(phi.shape[-2:]) < 2 or ((square or even) and phi.shape[-1] != phi.shape[-2]):
+        raise ValueError(f"{name} must have shape {shape}, got {tuple(phi.shape)}")
+    if even and phi.shape[-1] % 2:
+        raise ValueError(f"the checkerboard needs an even L >= 2, got L={phi.shape[-1]}")
+    return phi
 
 
 def seeded_generator(seed: int, device: torch.device | str | None) -> tuple[torch.device, torch.Generator]:

@@ -25,16 +25,7 @@ import torch
 
 from physml import stats
 from physml._checks import positive_int, positive_number
-
-
-def _square_fields(phi: torch.Tensor) -> torch.Tensor:
-    if not isinstance(phi, torch.Tensor):
-        raise TypeError(f"phi must be a torch.Tensor, got {type(phi).__name__}")
-    if not phi.is_floating_point():
-        raise TypeError(f"phi must be a floating-point tensor, got dtype {phi.dtype}")
-    if phi.ndim != 3 or phi.shape[-1] != phi.shape[-2] or phi.shape[-1] < 2:
-        raise ValueError(f"phi must have shape (n, L, L) with L >= 2, got {tuple(phi.shape)}")
-    return phi
+from physml.lattice.chains import check_fields
 
 
 def lattice_momentum_squared(L: int, *, dtype: torch.dtype = torch.float64,
@@ -52,7 +43,7 @@ def heat_kernel_smooth(phi: torch.Tensor, t: float) -> torch.Tensor:
     In momentum space φ̂_t(p) = e^{-t p̂²} φ̂(p) (the lattice Laplacian's eigenvalues are -p̂²), so
     the zero mode is untouched and a mode of wavelength ≲ √(4t) is damped.
     """
-    _square_fields(phi)
+    check_fields(phi, square=True)
     positive_number("t", t)
     kernel = torch.exp(-t * lattice_momentum_squared(phi.shape[-1], dtype=phi.dtype, device=phi.device))
     return torch.fft.ifft2(torch.fft.fft2(phi) * kernel).real
@@ -60,7 +51,7 @@ def heat_kernel_smooth(phi: torch.Tensor, t: float) -> torch.Tensor:
 
 def smoothed_phi2(phi: torch.Tensor, t: float) -> torch.Tensor:
     """(1/V) Σ_x φ_t(x)² of each configuration, the per-configuration estimator of χ₀,t."""
-    _square_fields(phi)
+    check_fields(phi, square=True)
     positive_number("t", t)
     L = phi.shape[-1]
     # Parseval: (1/V) Σ_x φ_t² = (1/V²) Σ_p e^{-2t p̂²} |φ̂(p)|², with the half spectrum of rfft2
@@ -82,7 +73,7 @@ def zero_momentum_correlator(phi: torch.Tensor) -> torch.Tensor:
 
     S are the sums of φ along one axis; the circular correlation is taken by FFT.
     """
-    _square_fields(phi)
+    check_fields(phi, square=True)
     L = phi.shape[-1]
     out = torch.zeros(phi.shape[0], L, dtype=phi.dtype, device=phi.device)
     for axis in (-1, -2):

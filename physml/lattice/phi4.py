@@ -26,22 +26,13 @@ import math
 import torch
 
 from physml._checks import positive_int, positive_number
-from physml.lattice.chains import collect, per_chain, seeded_generator
+from physml.lattice.chains import check_fields, collect, per_chain, seeded_generator
+from physml.lattice.hmc import hmc_step
 
 
 def _coupling(name: str, value, n: int, device: torch.device,
               dtype: torch.dtype = torch.float32) -> torch.Tensor:
     return per_chain(name, value, n, device, strictly_positive=False, dtype=dtype).view(-1, 1, 1)
-
-
-def _check_field(phi: torch.Tensor) -> torch.Tensor:
-    if not isinstance(phi, torch.Tensor):
-        raise TypeError(f"phi must be a torch.Tensor, got {type(phi).__name__}")
-    if not phi.is_floating_point():
-        raise TypeError(f"phi must be a floating-point tensor, got dtype {phi.dtype}")
-    if phi.ndim != 3 or phi.shape[-1] < 2 or phi.shape[-2] < 2:
-        raise ValueError(f"phi must have shape (n_chains, L, L) with L >= 2, got {tuple(phi.shape)}")
-    return phi
 
 
 def neighbour_sum(phi: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
@@ -70,7 +61,7 @@ def kappa_from_beta(beta: float) -> float:
 
 def action(phi: torch.Tensor, kappa, lam) -> torch.Tensor:
     """S(φ) of eq. 3.11 for each configuration; κ, λ are numbers or one per chain."""
-    _check_field(phi)
+    check_fields(phi)
     k = (kappa if isinstance(kappa, torch.Tensor) and kappa.ndim == 3
          else _coupling("kappa", kappa, phi.shape[0], phi.device, phi.dtype))
     g = (lam if isinstance(lam, torch.Tensor) and lam.ndim == 3
@@ -86,13 +77,26 @@ def force(phi: torch.Tensor, kappa: torch.Tensor, lam: torch.Tensor) -> torch.Te
 
     In chapter 8's notation this is minus the HMC force of eq. 8.28 with β = 2κ.
     """
-    out = neighbour_sum(phi).mul_(-2.0 * kappa)
-    return out.addcmul_(phi, (4.0 * lam) * phi * phi + 2.0 * (1.0 - 2.0 * lam))
+    return _force_into(phi, _force_coefficients(kappa, lam), torch.empty_like(phi), torch.empty_like(phi))
+
+
+def _force_coefficients(kappa: torch.Tensor, lam: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The factors of the neighbour sum, φ³ and φ in dS/dφ."""
+    return -2.0 * kappa, 4.0 * lam, 2.0 * (1.0 - 2.0 * lam)
+
+
+def _force_into(phi: torch.Tensor, coefficients: tuple[torch.Tensor, ...], out: torch.Tensor,
+                tmp: torch.Tensor) -> torch.Tensor:
+    """:func:`force` written into ``out`` with ``tmp`` as scratch: no allocation."""
+    hop, quartic, quadratic = coefficients
+    neighbour_sum(phi, out).mul_(hop)
+    torch.mul(phi, phi, out=tmp).mul_(quartic).add_(quadratic)
+    return out.addcmul_(tmp, phi)
 
 
 def magnetization(phi: torch.Tensor) -> torch.Tensor:
     """M = (1/L²) Σ_x φ_x of each configuration (eq. 3.39)."""
-    return _check_field(phi).mean(dim=(-2, -1))
+    return check_fields(phi).mean(dim=(-2, -1))
 
 
 def free_propagator(L: int, kappa: float) -> torch.Tensor:
@@ -136,6 +140,8 @@ class Phi4Chains:
                                      dtype=dtype)
         self.trajectories = 0
         self.accepted = torch.zeros(n_chains, device=self.device)
+        self._coefficients = _force_coefficients(self.kappa, self.lam)
+        self._buffers = (torch.empty_like(self.phi), torch.empty_like(self.phi))
 
     def action(self, phi: torch.Tensor) -> torch.Tensor:
         """S(φ) of each chain at its own couplings."""
@@ -145,46 +151,18 @@ class Phi4Chains:
         """dS/dφ of each chain at its own couplings."""
         return force(phi, self.kappa, self.lam)
 
-    def _force_into(self, x: torch.Tensor, out: torch.Tensor, tmp: torch.Tensor) -> torch.Tensor:
-        """:func:`force` written into ``out`` with ``tmp`` as scratch: no allocation."""
-        if getattr(self, "_coefficients", None) is None:
-            self._coefficients = (-2.0 * self.kappa, 4.0 * self.lam, 2.0 * (1.0 - 2.0 * self.lam))
-        hop, quartic, quadratic = self._coefficients
-        neighbour_sum(x, out).mul_(hop)
-        torch.mul(x, x, out=tmp).mul_(quartic).add_(quadratic)
-        return out.addcmul_(tmp, x)
-
-    def _momenta(self, out: torch.Tensor) -> torch.Tensor:
-        # torch's CPU normal generator is five times slower in float64 than in float32; widening
-        # float32 normals changes the momentum distribution only at float32 rounding (1e-7).
-        if out.dtype == torch.float64 and out.device.type == "cpu":
-            return out.copy_(torch.randn(out.shape, generator=self.generator, dtype=torch.float32))
-        return out.normal_(generator=self.generator)
+    def _leapfrog_force(self, phi: torch.Tensor) -> torch.Tensor:
+        # The leapfrog consumes each force before asking for the next, so one buffer serves all.
+        return _force_into(phi, self._coefficients, *self._buffers)
 
     def trajectory(self, n: int = 1) -> Phi4Chains:
-        """``n`` HMC trajectories of every chain. Returns self.
-
-        The same algorithm as :func:`physml.lattice.hmc.hmc_step` with this action's force,
-        written in place into preallocated buffers (see ``tests/benchmarks/test_hmc_speed.py``).
-        """
+        """``n`` HMC trajectories of every chain (:func:`physml.lattice.hmc.hmc_step`). Returns self."""
         positive_int("n", n)
-        if getattr(self, "_buffers", None) is None or self._buffers[0].shape != self.phi.shape:
-            self._buffers = tuple(torch.empty_like(self.phi) for _ in range(4))
-        x, p, f, tmp = self._buffers
-        eps = self.step_size
         for _ in range(n):
-            self._momenta(p)
-            h0 = 0.5 * (p * p).sum(dim=(-2, -1)) + self.action(self.phi)
-            x.copy_(self.phi)
-            p.add_(self._force_into(x, f, tmp), alpha=-0.5 * eps)
-            for i in range(self.n_steps):
-                x.add_(p, alpha=eps)
-                p.add_(self._force_into(x, f, tmp), alpha=-(eps if i < self.n_steps - 1 else 0.5 * eps))
-            delta_h = 0.5 * (p * p).sum(dim=(-2, -1)) + self.action(x) - h0
-            u = torch.rand(delta_h.shape, generator=self.generator, device=x.device, dtype=x.dtype)
-            accepted = u < torch.exp(-delta_h)
-            self.phi = torch.where(accepted.view(-1, 1, 1), x, self.phi)
-            self.accepted += accepted.float()
+            step = hmc_step(self.phi, self.action, self._leapfrog_force, step_size=self.step_size,
+                            n_steps=self.n_steps, generator=self.generator)
+            self.phi = step.phi
+            self.accepted += step.accepted.float()
         self.trajectories += n
         return self
 
