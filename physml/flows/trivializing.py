@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from physml import stats
 from physml._checks import positive_int, positive_number
 from physml.flows.checkerboard import TrivializingFlow
 from physml.lattice.chains import seeded_generator
@@ -118,8 +119,6 @@ def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> 
     proposal and accepts the next with probability min(1, w'/w). Returns the per-chain acceptance
     (their mean is the Table 4 number; their spread gives its error).
     """
-    from physml import stats
-
     lw = stats._as_array("log_weights", log_weights, min_len=4)
     positive_int("n_chains", n_chains)
     per = lw.size // n_chains
@@ -138,8 +137,6 @@ def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> 
 
 def effective_sample_size(log_weights) -> float:
     """Normalised effective sample size (Σw)² / (N Σw²) of importance weights w = e^{log w}: 1 for a perfect flow."""
-    from physml import stats
-
     lw = stats._as_array("log_weights", log_weights)
     w = np.exp(lw - lw.max())
     return float(w.sum() ** 2 / (w.size * (w * w).sum()))

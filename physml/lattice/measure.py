@@ -141,7 +141,7 @@ def hmc_run(L: int, beta: float, lam: float, *, n_steps: int, n_chains: int, n_t
                         n_steps=n_steps, seed=seed, device=device, dtype=torch.float64)
     return series(chains.trajectory, chains.state, n_trajectories=n_trajectories,
                   thermalization=thermalization, smoothing_t=smoothing_t,
-                  acceptance=lambda: chains.accepted / chains.trajectories,
+                  acceptance=lambda: chains.acceptance,
                   desc=f"HMC L={L}", progress=progress)
 
 

@@ -96,14 +96,18 @@ def _table(text: str) -> dict[int, dict[str, tuple[float, float]]]:
     return rows
 
 
+_HMC = _table(_TABLE5)
+_FLOW_HMC = _table(_TABLE6)
+
+
 def hmc(L: int) -> dict[str, tuple[float, float]]:
     """Table 5 (HMC) at lattice size ``L``: observable -> (value, error)."""
-    return _row(_table(_TABLE5), L, "Table 5")
+    return _row(_HMC, L, "Table 5")
 
 
 def flow_hmc(L: int) -> dict[str, tuple[float, float]]:
     """Table 6 (flow HMC with the minimal network) at lattice size ``L``: observable -> (value, error)."""
-    return _row(_table(_TABLE6), L, "Table 6")
+    return _row(_FLOW_HMC, L, "Table 6")
 
 
 def _row(table: dict, L: int, name: str) -> dict[str, tuple[float, float]]:
