@@ -1,0 +1,1 @@
+"""Representation learning and grokking (Kitouni thesis, chapter 6 and appendix C)."""

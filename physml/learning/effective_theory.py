@@ -1,0 +1,96 @@
+"""The effective theory of representation learning: embeddings as particles with pair forces.
+
+The normalised embeddings follow gradient flow on ``l_eff = l0 / Z0`` (eqs 6.4-6.5), where
+``l0`` averages ``|E_i + E_j - E_m - E_n|^2`` over the parallelograms ``P0(D)`` the training set
+implies and ``Z0 = sum_k |E_k|^2``. The flow keeps ``Z0`` (the loss is scale invariant) and, for
+centred embeddings, the centre ``C = sum_k E_k`` (eq. 6.6; see :func:`flow` for when ``C`` moves).
+
+Used by "Grokking: an effective theory of representation learning" (Kitouni thesis, Sec. 6.3.2,
+App. C.6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from physml._checks import positive_int, positive_number
+from physml.learning.parallelograms import AdditionTask
+
+
+def _check_embeddings(task: AdditionTask, embeddings: torch.Tensor) -> torch.Tensor:
+    if not isinstance(embeddings, torch.Tensor) or embeddings.ndim != 2 or embeddings.shape[0] != task.p:
+        raise ValueError(f"embeddings must be a (p, d) = ({task.p}, d) tensor, got "
+                         f"{getattr(embeddings, 'shape', type(embeddings).__name__)}")
+    return embeddings.to(torch.float64)
+
+
+def losses(task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor) -> tuple[float, float]:
+    """``(l0, Z0)`` of eq. 6.5 for one training set and embeddings ``(p, d)``."""
+    e = _check_embeddings(task, embeddings)
+    a = task.system(mask)
+    count = max(int(task.active_quads(mask).sum()), 1)
+    return float((a @ e).square().sum() / count), float(e.square().sum())
+
+
+@dataclass
+class Flow:
+    """A trajectory of :func:`flow`: embeddings ``(n_saved, p, d)``, the saved steps, the
+    effective loss, ``Z0`` and the centre ``C`` at each saved step."""
+
+    steps: torch.Tensor
+    embeddings: torch.Tensor
+    loss: torch.Tensor
+    z0: torch.Tensor
+    centre: torch.Tensor
+
+
+def flow(task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor, lr: float, steps: int,
+         save_every: int = 1) -> Flow:
+    """Integrate ``dE/dt = -d l_eff / dE`` with explicit Euler steps of size ``lr``.
+
+    The gradient is analytic: ``dl_eff/dE = (2 A^T A E / |P0(D)| - 2 l0 E / Z0) / Z0``. Summed
+    over ``k``, the first term vanishes and the second gives ``dC/dt = 2 l0 C / Z0^2``: the
+    centre is conserved when it is zero (as for the thesis's normalised embeddings) and grows
+    otherwise; the proof in App. C.6 (eq. C.18) drops the second term. ``Z0`` is conserved by
+    the flow; Euler steps raise it by ``O(lr^2)`` per step.
+    """
+    e = _check_embeddings(task, embeddings).clone()
+    lr = positive_number("lr", lr)
+    positive_int("steps", steps)
+    positive_int("save_every", save_every)
+    a = task.system(mask)
+    count = max(int(task.active_quads(mask).sum()), 1)
+    ata = a.T @ a / count
+    saved_steps, saved, loss, z0s, centres = [], [], [], [], []
+    for step in range(steps + 1):
+        ate = ata @ e
+        l0 = float((e * ate).sum())
+        z0 = float(e.square().sum())
+        if step % save_every == 0 or step == steps:
+            saved_steps.append(step)
+            saved.append(e.clone())
+            loss.append(l0 / z0)
+            z0s.append(z0)
+            centres.append(e.sum(dim=0))
+        if step == steps:
+            break
+        e -= lr * (2 * ate - 2 * (l0 / z0) * e) / z0
+    f64 = torch.float64
+    return Flow(torch.tensor(saved_steps), torch.stack(saved), torch.tensor(loss, dtype=f64),
+                torch.tensor(z0s, dtype=f64), torch.stack(centres))
+
+
+def distance_from_linear(embeddings: torch.Tensor) -> torch.Tensor:
+    """RMS distance of embeddings ``(..., p, d)`` from their best linear fit ``a + k b``.
+
+    Zero exactly for a linear representation; this is what the grokking rate ``lambda_3``
+    governs (Sec. 6.3.2): it decays as ``exp(-lambda_3 t)`` at late times.
+    """
+    p = embeddings.shape[-2]
+    k = torch.arange(p, dtype=embeddings.dtype, device=embeddings.device)
+    design = torch.stack([torch.ones_like(k), k], dim=1)  # (p, 2)
+    proj = design @ torch.linalg.pinv(design)
+    resid = embeddings - proj @ embeddings
+    return resid.square().sum(dim=(-2, -1)).div(p).sqrt()

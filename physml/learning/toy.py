@@ -1,0 +1,190 @@
+"""The grokking toy: ``(a, b) -> Dec(E_a + E_b)`` with learnable embeddings, many models at once.
+
+Each member of :class:`AdditionToys` has its own embeddings ``E`` (``p x d``, initialised
+``U[-s/2, s/2]``), its own MLP decoder, its own training set and its own optimiser settings;
+all members train in one batched step (:class:`physml.learning.ensemble.MemberAdamW`).
+Regression targets are fixed random templates ``Y_c`` (one per sum ``c``; the prediction is the
+nearest template), classification targets are one-hot.
+
+:func:`train` records training and validation accuracy and the RQI along the way;
+:func:`phase` applies Table C.1 to the accuracy curves.
+
+Used by "Grokking: an effective theory of representation learning" (Kitouni thesis, Secs 6.2-6.4.1,
+App. C.1, C.5, C.7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from physml._checks import positive_int, positive_number
+from physml.learning.ensemble import MemberAdamW
+from physml.learning.parallelograms import AdditionTask
+from physml.nn import EnsembleMLP
+from physml.train import progress_enabled
+
+TASKS = ("regression", "classification")
+
+
+class AdditionToys(nn.Module):
+    """``n_models`` toy models of addition on ``{0, ..., p - 1}``.
+
+    The decoder is a ``d - hidden x depth - d_out`` MLP (the thesis: 1-200-200-30, tanh in the
+    authors' code). ``forward()`` returns ``(n_models, n_samples, d_out)``: every model on every
+    sample of the task.
+    """
+
+    def __init__(self, n_models: int, task: AdditionTask, kind: str = "regression", d_embed: int = 1,
+                 hidden: int = 200, depth: int = 2, d_out: int = 30, init_scale: float = 1.0,
+                 generator: torch.Generator | None = None) -> None:
+        super().__init__()
+        positive_int("n_models", n_models)
+        positive_int("d_embed", d_embed)
+        positive_number("init_scale", init_scale)
+        if kind not in TASKS:
+            raise ValueError(f"kind must be one of {TASKS}, got {kind!r}")
+        if not isinstance(task, AdditionTask):
+            raise TypeError(f"task must be an AdditionTask, got {type(task).__name__}")
+        self.task, self.kind, self.n_models = task, kind, n_models
+        n_labels = 2 * task.p - 1
+        d_out = n_labels if kind == "classification" else d_out
+        u = torch.rand(n_models, task.p, d_embed, generator=generator)
+        self.embeddings = nn.Parameter((u - 0.5) * init_scale)
+        self.decoder = EnsembleMLP(n_models, d_embed, d_out, hidden=hidden, depth=depth,
+                                   activation="tanh")
+        if kind == "regression":
+            targets = torch.randn(n_labels, d_out, generator=generator)
+        else:
+            targets = torch.eye(n_labels)
+        self.register_buffer("targets", targets)
+        self.register_buffer("samples", task.samples.clone())
+
+    def forward(self) -> torch.Tensor:
+        i, j = self.samples[:, 0], self.samples[:, 1]
+        return self.decoder(self.embeddings[:, i] + self.embeddings[:, j])
+
+    def losses(self, out: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Per-model training loss ``(n_models,)`` over the samples in ``mask``: MSE to the
+        templates (regression) or cross-entropy (classification)."""
+        labels = self.task.labels.to(out.device)
+        if self.kind == "regression":
+            per = (out - self.targets[labels]).square().mean(dim=-1)
+        else:
+            per = nn.functional.cross_entropy(out.transpose(1, 2), labels.expand(len(out), -1),
+                                              reduction="none")
+        w = mask.to(out.dtype)
+        return (per * w).sum(dim=1) / w.sum(dim=1).clamp(min=1)
+
+    def correct(self, out: torch.Tensor) -> torch.Tensor:
+        """Which samples each model gets right, ``(n_models, n_samples)`` booleans."""
+        labels = self.task.labels.to(out.device)
+        if self.kind == "regression":
+            pred = torch.cdist(out, self.targets.expand(len(out), -1, -1)).argmin(dim=-1)
+        else:
+            pred = out.argmax(dim=-1)
+        return pred == labels
+
+
+@dataclass
+class ToyHistory:
+    """What :func:`train` records every ``eval_every`` steps: ``steps (T,)`` and per model
+    ``train_acc``, ``val_acc``, ``acc`` (all samples), ``rqi`` as ``(T, n_models)`` arrays."""
+
+    steps: np.ndarray
+    train_acc: np.ndarray
+    val_acc: np.ndarray
+    acc: np.ndarray
+    rqi: np.ndarray
+
+    def first_step(self, values: np.ndarray, threshold: float) -> np.ndarray:
+        """The first recorded step where ``values > threshold`` per model (``inf`` if never)."""
+        above = values > threshold
+        first = np.where(above.any(axis=0), self.steps[above.argmax(axis=0)], np.inf)
+        return first.astype(float)
+
+
+def train(model: AdditionToys, masks: torch.Tensor, steps: int, lr_embed: float | torch.Tensor,
+          lr_decoder: float | torch.Tensor, wd_decoder: float | torch.Tensor = 0.0,
+          eval_every: int = 10, delta: float = 0.01) -> ToyHistory:
+    """Full-batch training of every toy on its own training set ``masks (n_models, n_samples)``.
+
+    Embeddings use Adam (``lr_embed``, no weight decay), decoders AdamW (``lr_decoder``,
+    ``wd_decoder``), as in Sec. 6.4.1; each setting is a number or one value per model.
+    Accuracies are measured on the network's outputs before each recorded step.
+    """
+    positive_int("steps", steps)
+    positive_int("eval_every", eval_every)
+    task = model.task
+    if masks.shape != (model.n_models, task.n_samples) or masks.dtype != torch.bool:
+        raise ValueError(f"masks must be a boolean ({model.n_models}, {task.n_samples}) tensor, "
+                         f"got {masks.dtype} {tuple(masks.shape)}")
+    dev = model.embeddings.device
+    masks = masks.to(dev)
+    n = model.n_models
+    opt_e = MemberAdamW([model.embeddings], n, lr=lr_embed)
+    opt_d = MemberAdamW(model.decoder.parameters(), n, lr=lr_decoder, weight_decay=wd_decoder)
+    rec: dict[str, list] = {k: [] for k in ("steps", "train", "val", "acc", "rqi")}
+    val = ~masks
+    for step in tqdm(range(steps + 1), desc="toy models", disable=not progress_enabled(),
+                     leave=False):
+        out = model()
+        if step % eval_every == 0 or step == steps:
+            with torch.no_grad():
+                ok = model.correct(out).float()
+                rec["steps"].append(step)
+                rec["train"].append(((ok * masks).sum(1) / masks.sum(1).clamp(min=1)).cpu())
+                rec["val"].append(((ok * val).sum(1) / val.sum(1).clamp(min=1)).cpu())
+                rec["acc"].append(ok.mean(1).cpu())
+                rec["rqi"].append(task.rqi(model.embeddings.detach().double().cpu(), delta))
+        if step == steps:
+            break
+        loss = model.losses(out, masks).sum()
+        opt_e.zero_grad()
+        opt_d.zero_grad()
+        loss.backward()
+        opt_e.step()
+        opt_d.step()
+    stack = lambda key: torch.stack(rec[key]).numpy()  # noqa: E731
+    return ToyHistory(np.asarray(rec["steps"]), stack("train"), stack("val"), stack("acc"),
+                      stack("rqi"))
+
+
+PHASES = ("comprehension", "grokking", "memorisation", "confusion")
+
+
+def phase(history: ToyHistory, horizon: int, gap: int, threshold: float = 0.9) -> list[str]:
+    """Table C.1 for every model: comprehension (training and validation accuracy above
+    ``threshold`` within ``horizon`` steps, validation less than ``gap`` steps after training),
+    grokking (both, later), memorisation (training only) or confusion (training never).
+
+    The thesis uses ``horizon = 1e5``, ``gap = 1e3``, ``threshold = 0.9``.
+    """
+    positive_int("horizon", horizon)
+    positive_int("gap", gap)
+    t_train = history.first_step(history.train_acc, threshold)
+    t_val = history.first_step(history.val_acc, threshold)
+    out = []
+    for tt, tv in zip(t_train, t_val):
+        if tt > horizon:
+            out.append("confusion")
+        elif tv > horizon:
+            out.append("memorisation")
+        else:
+            out.append("comprehension" if tv - tt < gap else "grokking")
+    return out
+
+
+def beyond_ideal(model: AdditionToys, masks: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Per model: how many samples outside the ideal model's reach ``D-bar(D, P(D))`` it gets
+    right, and how many there are. Under the "Alexander principle" (App. C.5) the first is at
+    chance level (a lucky nearest template), never systematically above it."""
+    with torch.no_grad():
+        ok = model.correct(model()).cpu()
+    reach = model.task.augmented(masks.cpu(), model.task.implied_quads(masks.cpu()))
+    outside = ~reach
+    return (ok & outside).sum(dim=1).numpy(), outside.sum(dim=1).numpy()
