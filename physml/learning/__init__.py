@@ -1,1 +1,15 @@
-"""Representation learning and grokking (Kitouni thesis, chapter 6 and appendix C)."""
+"""Representation learning and grokking (Kitouni thesis, chapter 6 and appendix C).
+
+- :mod:`physml.learning.parallelograms`: samples, parallelograms, nullity, the grokking rate,
+  RQI and the predicted and ideal accuracies of toy addition, for batches of training sets.
+- :mod:`physml.learning.effective_theory`: the flow of the effective loss and its conserved
+  quantities.
+- :mod:`physml.learning.ensemble`: an AdamW with one learning rate and weight decay per
+  ensemble member.
+- :mod:`physml.learning.toy`: many toy models trained as one batched program, and the phases of
+  learning (Table C.1).
+"""
+
+from physml.learning import effective_theory, ensemble, parallelograms, toy
+
+__all__ = ["effective_theory", "ensemble", "parallelograms", "toy"]

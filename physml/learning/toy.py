@@ -36,7 +36,8 @@ class AdditionToys(nn.Module):
 
     The decoder is a ``d - hidden x depth - d_out`` MLP (the thesis: 1-200-200-30, tanh in the
     authors' code). ``forward()`` returns ``(n_models, n_samples, d_out)``: every model on every
-    sample of the task.
+    sample of the task. ``generator`` draws the embeddings and regression templates; the decoder
+    weights come from torch's global generator (seeded by ``physml.start_chapter``).
     """
 
     def __init__(self, n_models: int, task: AdditionTask, kind: str = "regression", d_embed: int = 1,
