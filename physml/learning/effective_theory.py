@@ -29,9 +29,7 @@ def _check_embeddings(task: AdditionTask, embeddings: torch.Tensor) -> torch.Ten
 def losses(task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor) -> tuple[float, float]:
     """``(l0, Z0)`` of eq. 6.5 for one training set and embeddings ``(p, d)``."""
     e = _check_embeddings(task, embeddings)
-    a = task.system(mask)
-    count = max(int(task.active_quads(mask).sum()), 1)
-    return float((a @ e).square().sum() / count), float(e.square().sum())
+    return float((e * (task.gram(mask) @ e)).sum()), float(e.square().sum())
 
 
 @dataclass
@@ -60,9 +58,7 @@ def flow(task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor, lr: f
     lr = positive_number("lr", lr)
     positive_int("steps", steps)
     positive_int("save_every", save_every)
-    a = task.system(mask)
-    count = max(int(task.active_quads(mask).sum()), 1)
-    ata = a.T @ a / count
+    ata = task.gram(mask)
     saved_steps, saved, loss, z0s, centres = [], [], [], [], []
     for step in range(steps + 1):
         ate = ata @ e

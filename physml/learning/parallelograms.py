@@ -124,14 +124,19 @@ class AdditionTask:
         """The ground-state degeneracy ``n0 = nullity(A(P0(D)))`` per training set (>= 2)."""
         return self.p - torch.linalg.matrix_rank(self.system(mask))
 
+    def gram(self, mask: torch.Tensor) -> torch.Tensor:
+        """``A^T A / |P0(D)|``, ``(..., p, p)``: ``l0 = sum over dims of E^T (A^T A / |P0(D)|) E``
+        (eq. 6.5); zero where the training set implies no parallelogram."""
+        a = self.system(mask)
+        count = self.active_quads(mask).sum(dim=-1).clamp(min=1).to(a.dtype)
+        return a.transpose(-1, -2) @ a / count[..., None, None]
+
     def hessian(self, mask: torch.Tensor) -> torch.Tensor:
         """The effective loss's Hessian (eq. 6.8) for normalised embeddings (``Z0 = p``).
 
         ``H = 2 A^T A / (|P0(D)| p)``; zero where the training set implies no parallelogram.
         """
-        a = self.system(mask)
-        count = self.active_quads(mask).sum(dim=-1).clamp(min=1).to(a.dtype)
-        return 2 * a.transpose(-1, -2) @ a / (count * self.p)[..., None, None]
+        return 2 * self.gram(mask) / self.p
 
     def grokking_rate(self, mask: torch.Tensor) -> torch.Tensor:
         """``lambda_3``, the third-smallest eigenvalue of :meth:`hessian` (Sec. 6.3.2)."""
@@ -166,9 +171,13 @@ class AdditionTask:
         """``Acc-hat = |D-bar(D, P)| / |D0|`` (eq. C.4)."""
         return self.augmented(mask, quads).double().mean(dim=-1)
 
+    def ideal_reach(self, mask: torch.Tensor) -> torch.Tensor:
+        """``D-bar(D, P(D))``: every sample the ideal model can predict from the training set."""
+        return self.augmented(mask, self.implied_quads(mask))
+
     def ideal_accuracy(self, mask: torch.Tensor) -> torch.Tensor:
         """``Acc-bar``: the predicted accuracy of the ideal model, with ``P = P(D)`` (eq. C.8)."""
-        return self.predicted_accuracy(mask, self.implied_quads(mask))
+        return self.ideal_reach(mask).double().mean(dim=-1)
 
     def quads_in(self, embeddings: torch.Tensor, delta: float = 0.01) -> torch.Tensor:
         """``P(R, delta)`` (eq. 6.2): which parallelograms of ``P0`` the embeddings form.
@@ -177,8 +186,7 @@ class AdditionTask:
         root-mean-square length over the ``p`` numbers, so ``delta`` is scale free.
         """
         e = normalise(embeddings, self.p)
-        (i, j), (m, n) = self.samples[self.quads[:, 0]].T, self.samples[self.quads[:, 1]].T
-        gap = e[..., i, :] + e[..., j, :] - e[..., m, :] - e[..., n, :]
+        gap = self.constraints.to(e.device, e.dtype) @ e  # E_i + E_j - E_m - E_n per parallelogram
         return gap.norm(dim=-1) <= delta
 
     def rqi(self, embeddings: torch.Tensor, delta: float = 0.01) -> torch.Tensor:

@@ -78,8 +78,7 @@ class AdditionToys(nn.Module):
         else:
             per = nn.functional.cross_entropy(out.transpose(1, 2), labels.expand(len(out), -1),
                                               reduction="none")
-        w = mask.to(out.dtype)
-        return (per * w).sum(dim=1) / w.sum(dim=1).clamp(min=1)
+        return _masked_mean(per, mask)
 
     def correct(self, out: torch.Tensor) -> torch.Tensor:
         """Which samples each model gets right, ``(n_models, n_samples)`` booleans."""
@@ -89,6 +88,12 @@ class AdditionToys(nn.Module):
         else:
             pred = out.argmax(dim=-1)
         return pred == labels
+
+
+def _masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Per model, the mean of ``values (n_models, n_samples)`` over the samples in ``mask``."""
+    w = mask.to(values.dtype)
+    return (values * w).sum(dim=1) / w.sum(dim=1).clamp(min=1)
 
 
 @dataclass
@@ -138,8 +143,8 @@ def train(model: AdditionToys, masks: torch.Tensor, steps: int, lr_embed: float 
             with torch.no_grad():
                 ok = model.correct(out).float()
                 rec["steps"].append(step)
-                rec["train"].append(((ok * masks).sum(1) / masks.sum(1).clamp(min=1)).cpu())
-                rec["val"].append(((ok * val).sum(1) / val.sum(1).clamp(min=1)).cpu())
+                rec["train"].append(_masked_mean(ok, masks).cpu())
+                rec["val"].append(_masked_mean(ok, val).cpu())
                 rec["acc"].append(ok.mean(1).cpu())
                 rec["rqi"].append(task.rqi(model.embeddings.detach().double().cpu(), delta))
         if step == steps:
@@ -186,6 +191,5 @@ def beyond_ideal(model: AdditionToys, masks: torch.Tensor) -> tuple[np.ndarray, 
     chance level (a lucky nearest template), never systematically above it."""
     with torch.no_grad():
         ok = model.correct(model()).cpu()
-    reach = model.task.augmented(masks.cpu(), model.task.implied_quads(masks.cpu()))
-    outside = ~reach
+    outside = ~model.task.ideal_reach(masks.cpu())
     return (ok & outside).sum(dim=1).numpy(), outside.sum(dim=1).numpy()

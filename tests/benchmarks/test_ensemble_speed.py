@@ -9,7 +9,7 @@ from physml import config, likelihood
 from physml.nn import MLP, EnsembleMLP
 
 
-def test_batched_ensemble_beats_loop_over_members(timer):
+def test_batched_ensemble_beats_loop_over_members(timer, speedup):
     dev = config.device()
     members, batch, steps = 8, 256, 20
     x = torch.randn(members, batch, 1, device=dev)
@@ -38,7 +38,5 @@ def test_batched_ensemble_beats_loop_over_members(timer):
             opt_l.step()
 
     t_batched, t_loop = timer(batched), timer(looped)
-    ratio = t_loop / t_batched
-    print(f"\n[bench] {members}-member ensemble training step on {dev}: batched "
-          f"{1e3 * t_batched / steps:.2f} ms, loop {1e3 * t_loop / steps:.2f} ms, speed-up {ratio:.1f}x")
+    ratio = speedup(f"{members}-member ensemble training step on {dev}", steps, t_batched, t_loop)
     assert ratio > 1.0

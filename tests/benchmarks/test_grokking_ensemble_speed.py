@@ -15,7 +15,7 @@ from physml.learning.ensemble import MemberAdamW
 from physml.learning.parallelograms import AdditionTask
 
 
-def test_batched_toys_beat_loop_over_models(timer):
+def test_batched_toys_beat_loop_over_models(timer, speedup):
     dev = config.device()
     task = AdditionTask(10)
     n, steps = 36, 50
@@ -52,7 +52,5 @@ def test_batched_toys_beat_loop_over_models(timer):
                 od.step()
 
     t_batched, t_loop = timer(run_batched), timer(run_loop)
-    ratio = t_loop / t_batched
-    print(f"\n[bench] {n} grokking toys, one training step on {dev}: batched "
-          f"{1e3 * t_batched / steps:.2f} ms, loop {1e3 * t_loop / steps:.2f} ms, speed-up {ratio:.1f}x")
+    ratio = speedup(f"{n} grokking toys, one training step on {dev}", steps, t_batched, t_loop)
     assert ratio > 1.0
