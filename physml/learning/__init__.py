@@ -8,8 +8,13 @@
   ensemble member.
 - :mod:`physml.learning.toy`: many toy models trained as one batched program, and the phases of
   learning (Table C.1).
+- :mod:`physml.learning.curves`: learning curves and when they cross a threshold.
+- :mod:`physml.learning.transformer`: a small transformer learning modular addition.
+- :mod:`physml.learning.images`: grokking on scikit-learn's digits and the image effective loss.
 """
 
-from physml.learning import effective_theory, ensemble, parallelograms, toy
+from physml.learning import (curves, effective_theory, ensemble, images, parallelograms, toy,
+                             transformer)
 
-__all__ = ["effective_theory", "ensemble", "parallelograms", "toy"]
+__all__ = ["curves", "effective_theory", "ensemble", "images", "parallelograms", "toy",
+           "transformer"]

@@ -23,6 +23,7 @@ from torch import nn
 from tqdm import tqdm
 
 from physml._checks import positive_int, positive_number
+from physml.learning.curves import first_crossing
 from physml.learning.ensemble import MemberAdamW
 from physml.learning.parallelograms import AdditionTask
 from physml.nn import EnsembleMLP
@@ -109,9 +110,7 @@ class ToyHistory:
 
     def first_step(self, values: np.ndarray, threshold: float) -> np.ndarray:
         """The first recorded step where ``values > threshold`` per model (``inf`` if never)."""
-        above = values > threshold
-        first = np.where(above.any(axis=0), self.steps[above.argmax(axis=0)], np.inf)
-        return first.astype(float)
+        return first_crossing(self.steps, values, threshold)
 
 
 def train(model: AdditionToys, masks: torch.Tensor, steps: int, lr_embed: float | torch.Tensor,

@@ -1,0 +1,39 @@
+"""Learning curves: accuracies recorded along training, and when they first cross a threshold.
+
+Shared by the toy models (:mod:`physml.learning.toy`), the transformer
+(:mod:`physml.learning.transformer`) and the digits MLPs (:mod:`physml.learning.images`); used by
+"Grokking: an effective theory of representation learning" and "Grokking beyond the toy".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def first_crossing(steps: np.ndarray, values: np.ndarray, threshold: float) -> np.ndarray:
+    """The first of ``steps (T,)`` where ``values (T, ...)`` exceeds ``threshold``, per column
+    (``inf`` where it never does)."""
+    steps, values = np.asarray(steps), np.asarray(values)
+    if values.shape[:1] != steps.shape:
+        raise ValueError(f"values must have {steps.shape[0]} rows (one per step), "
+                         f"got shape {values.shape}")
+    above = values > threshold
+    first = np.where(above.any(axis=0), steps[above.argmax(axis=0)], np.inf)
+    return np.asarray(first, dtype=float)
+
+
+@dataclass
+class Curves:
+    """Training and validation accuracy at the recorded ``steps (T,)``, as ``(T,)`` arrays for
+    one model or ``(T, n_models)`` for an ensemble; ``extra`` holds other recorded series."""
+
+    steps: np.ndarray
+    train_acc: np.ndarray
+    val_acc: np.ndarray
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def first_step(self, values: np.ndarray, threshold: float) -> np.ndarray:
+        """The first recorded step where ``values > threshold`` (``inf`` if never)."""
+        return first_crossing(self.steps, values, threshold)

@@ -1,0 +1,157 @@
+"""Grokking on images, and the effective theory for image classification.
+
+Kitouni thesis Sec. 6.4.3 and App. C.9-C.10 (card L) use MNIST; nothing is downloaded here, so
+the stand-in is scikit-learn's ``load_digits`` (1,797 8x8 handwritten digits, shipped with the
+package). Grokking needs two unusual choices: a small training set and an initialisation
+multiplied by ``alpha > 1`` (:func:`scale_init`); the networks are MLPs trained with AdamW on the
+MSE to one-hot targets, a whole ensemble (one weight decay per member) in one batched program.
+
+The effective loss for classification (eq. C.23) acts on the representations ``f(x)`` alone::
+
+    l_eff = l / Z,   l = sum over same-label pairs |f(x) - f(y)|^2,   Z = sum_x |f(x)|^2,
+
+and its gradient flow conserves ``Z`` (eq. C.24), so same-label points collapse without the
+whole set collapsing to zero.
+
+Used by "Grokking beyond the toy".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from physml._checks import positive_int, positive_number
+from physml.learning.curves import Curves
+from physml.learning.ensemble import MemberAdamW
+from physml.nn import EnsembleMLP
+from physml.train import progress_enabled
+
+OPTIMISERS = ("adam", "gd")
+
+
+def digits(n_train: int, generator: torch.Generator
+           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """scikit-learn's digits as ``(images (1797, 64) in [0, 1], labels, train_mask)`` with a
+    random training set of ``n_train`` images; the rest is the validation set."""
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    positive_int("n_train", n_train)
+    if n_train >= len(y):
+        raise ValueError(f"n_train must be below the {len(y)} images, got {n_train}")
+    mask = torch.zeros(len(y), dtype=torch.bool)
+    mask[torch.randperm(len(y), generator=generator)[:n_train]] = True
+    return torch.tensor(x / 16.0, dtype=torch.float32), torch.tensor(y), mask
+
+
+@torch.no_grad()
+def scale_init(model: torch.nn.Module, alpha: float | torch.Tensor) -> None:
+    """Multiply every parameter of ``model`` by ``alpha``: a number, or for an ensemble one value
+    per member (the first axis of each parameter)."""
+    alpha = torch.as_tensor(alpha, dtype=torch.float32)
+    if not torch.isfinite(alpha).all() or (alpha <= 0).any():
+        raise ValueError("alpha must be finite and > 0")
+    for q in model.parameters():
+        a = alpha.to(q.device, q.dtype)
+        if a.ndim == 1:
+            if a.shape[0] != q.shape[0]:
+                raise ValueError(f"alpha has {a.shape[0]} values, the parameter {q.shape[0]} "
+                                 "members")
+            a = a.view((-1,) + (1,) * (q.ndim - 1))
+        q.mul_(a)
+
+
+def train(model: EnsembleMLP, images: torch.Tensor, labels: torch.Tensor,
+          train_mask: torch.Tensor, steps: int, lr: float | torch.Tensor = 1e-3,
+          weight_decay: float | torch.Tensor = 0.0, eval_every: int = 100) -> Curves:
+    """Full-batch AdamW on the MSE between outputs and one-hot labels, every member of the
+    ensemble on the same training set with its own ``lr`` and ``weight_decay`` (numbers or one
+    value per member). Records training and validation accuracy as ``(T, n_members)`` arrays
+    every ``eval_every`` steps and ``extra["weight_norm"]`` (the members' parameter norms)."""
+    positive_int("steps", steps)
+    positive_int("eval_every", eval_every)
+    n_items = images.shape[0]
+    if labels.shape != (n_items,) or train_mask.shape != (n_items,) or train_mask.dtype != torch.bool:
+        raise ValueError(f"labels and train_mask (bool) must have shape ({n_items},)")
+    dev = next(model.parameters()).device
+    images, labels, train_mask = images.to(dev), labels.to(dev), train_mask.to(dev)
+    n_classes = model.out.weight.shape[-1]
+    target = torch.nn.functional.one_hot(labels[train_mask], n_classes).to(images.dtype)
+    x_train = images[train_mask]
+    opt = MemberAdamW(model.parameters(), model.n_members, lr=lr, weight_decay=weight_decay)
+    rec: dict[str, list] = {"steps": [], "train": [], "val": [], "norm": []}
+    for step in tqdm(range(steps + 1), desc="digits MLPs", disable=not progress_enabled(),
+                     leave=False):
+        if step % eval_every == 0 or step == steps:
+            with torch.no_grad():
+                ok = (model(images).argmax(dim=-1) == labels).float()
+                norm = sum((q.flatten(1) ** 2).sum(dim=1) for q in model.parameters()).sqrt()
+            rec["steps"].append(step)
+            rec["train"].append(ok[:, train_mask].mean(dim=1).cpu().numpy())
+            rec["val"].append(ok[:, ~train_mask].mean(dim=1).cpu().numpy())
+            rec["norm"].append(norm.cpu().numpy())
+            if step == steps:
+                break
+        loss = ((model(x_train) - target) ** 2).sum(dim=-1).mean(dim=-1).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return Curves(np.asarray(rec["steps"]), np.stack(rec["train"]), np.stack(rec["val"]),
+                  {"weight_norm": np.stack(rec["norm"])})
+
+
+def _class_means(f: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    if f.ndim != 2 or labels.shape != (f.shape[0],):
+        raise ValueError(f"f must be (n, dim) and labels (n,), got {tuple(f.shape)} and "
+                         f"{tuple(labels.shape)}")
+    classes, index, counts = torch.unique(labels, return_inverse=True, return_counts=True)
+    sums = torch.zeros(len(classes), f.shape[1], dtype=f.dtype, device=f.device)
+    sums.index_add_(0, index, f)
+    return sums / counts.unsqueeze(1).to(f.dtype), index
+
+
+def effective_loss(f: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(l, Z)`` of eq. C.23 for representations ``f (n, dim)``: ``l`` sums ``|f(x) - f(y)|^2``
+    over the unordered same-label pairs (computed per class as ``n_c`` times the scatter about the
+    class mean), ``Z = sum_x |f(x)|^2``."""
+    means, index = _class_means(f, labels)
+    counts = torch.bincount(index).to(f.dtype)
+    scatter = ((f - means[index]) ** 2).sum(dim=1)
+    return (counts[index] * scatter).sum(), (f**2).sum()
+
+
+def class_variance_ratio(f: torch.Tensor, labels: torch.Tensor) -> float:
+    """Mean squared distance of the points to their class mean over the mean squared distance
+    of the class means to the overall mean: 0 for a complete same-class collapse."""
+    means, index = _class_means(f, labels)
+    within = ((f - means[index]) ** 2).sum(dim=1).mean()
+    between = ((means - f.mean(dim=0)) ** 2).sum(dim=1).mean()
+    return float(within / between)
+
+
+def collapse(f0: torch.Tensor, labels: torch.Tensor, steps: int, lr: float,
+             optimiser: str = "adam") -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    """Train free representations, starting at ``f0 (n, dim)``, on ``l_eff = l / Z`` by Adam
+    (App. C.9) or plain gradient descent (``optimiser="gd"``, the discretised flow of eq. C.24).
+
+    Returns ``(f, Z per step (steps + 1,), class variance ratio per step)``.
+    """
+    positive_int("steps", steps)
+    positive_number("lr", lr)
+    if optimiser not in OPTIMISERS:
+        raise ValueError(f"optimiser must be one of {OPTIMISERS}, got {optimiser!r}")
+    f = f0.detach().clone().requires_grad_(True)
+    opt = (torch.optim.Adam if optimiser == "adam" else torch.optim.SGD)([f], lr=lr)
+    zs, ratios = [], []
+    for step in range(steps + 1):
+        loss, z = effective_loss(f, labels)
+        zs.append(float(z.detach()))
+        ratios.append(class_variance_ratio(f.detach(), labels))
+        if step == steps:
+            break
+        opt.zero_grad()
+        (loss / z).backward()
+        opt.step()
+    return f.detach(), np.asarray(zs), np.asarray(ratios)

@@ -1,0 +1,139 @@
+"""A small decoder-only transformer learning modular addition ``(a + b) mod p``.
+
+The set-up of Kitouni thesis Sec. 6.4.2 (card K): the two operands are tokens with learnable
+embeddings (no operation token), one or more pre-norm transformer blocks with causal
+self-attention, the two output vectors concatenated into a linear classifier over the ``p``
+residues. The embeddings train with Adam and no weight decay; the rest (the "decoder") has its
+own learning rate and weight decay, and dropout inside the blocks.
+
+:func:`train` trains on the full training set every step and records the accuracies and the
+effective dimension of the embeddings (:func:`physml.representations.effective_dimension`).
+
+Used by "Grokking beyond the toy".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from physml._checks import positive_int
+from physml.learning.curves import Curves
+from physml.representations import effective_dimension
+from physml.train import progress_enabled
+
+
+def modular_addition(p: int, fraction: float, generator: torch.Generator
+                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """All ``p**2`` ordered pairs ``(a, b)``, their labels ``(a + b) mod p`` and a random
+    training mask with ``round(fraction * p**2)`` pairs. Returns ``(pairs (p**2, 2), labels,
+    train_mask)``."""
+    positive_int("p", p, minimum=2)
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
+    a, b = torch.meshgrid(torch.arange(p), torch.arange(p), indexing="ij")
+    pairs = torch.stack([a.flatten(), b.flatten()], dim=1)
+    labels = (pairs[:, 0] + pairs[:, 1]) % p
+    n_train = max(1, round(fraction * p * p))
+    train_mask = torch.zeros(p * p, dtype=torch.bool)
+    train_mask[torch.randperm(p * p, generator=generator)[:n_train]] = True
+    return pairs, labels, train_mask
+
+
+class ModularAdditionTransformer(nn.Module):
+    """Token embeddings ``(p, d_model)`` (normal with std ``embed_std``), a learned position
+    embedding, ``n_layers`` pre-norm causal transformer blocks (``torch.nn.TransformerEncoderLayer``
+    with GELU, ``n_heads`` heads, an MLP of width ``d_mlp``, ``dropout``), a final layer norm
+    and a linear classifier on the two concatenated outputs. ``forward(pairs (n, 2))`` returns
+    logits ``(n, p)``."""
+
+    def __init__(self, p: int, d_model: int = 128, n_heads: int = 4, n_layers: int = 1,
+                 d_mlp: int | None = None, dropout: float = 0.0, embed_std: float = 0.02) -> None:
+        positive_int("p", p, minimum=2)
+        positive_int("d_model", d_model)
+        positive_int("n_heads", n_heads)
+        positive_int("n_layers", n_layers)
+        if d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        d_mlp = 4 * d_model if d_mlp is None else positive_int("d_mlp", d_mlp)
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        if not embed_std > 0:
+            raise ValueError(f"embed_std must be > 0, got {embed_std!r}")
+        super().__init__()
+        self.p = p
+        self.embed = nn.Embedding(p, d_model)
+        nn.init.normal_(self.embed.weight, std=embed_std)
+        self.position = nn.Parameter(torch.randn(2, d_model) * embed_std)
+        self.blocks = nn.ModuleList(
+            nn.TransformerEncoderLayer(d_model, n_heads, d_mlp, dropout, activation="gelu",
+                                       batch_first=True, norm_first=True)
+            for _ in range(n_layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.classifier = nn.Linear(2 * d_model, p)
+        self.register_buffer("causal", nn.Transformer.generate_square_subsequent_mask(2))
+
+    def forward(self, pairs: torch.Tensor) -> torch.Tensor:
+        if pairs.ndim != 2 or pairs.shape[1] != 2:
+            raise ValueError(f"pairs must have shape (n, 2), got {tuple(pairs.shape)}")
+        h = self.embed(pairs) + self.position
+        for block in self.blocks:
+            h = block(h, src_mask=self.causal, is_causal=True)
+        return self.classifier(self.norm(h).flatten(1))
+
+    def decoder_parameters(self) -> list[nn.Parameter]:
+        """Every parameter except the token embeddings."""
+        return [q for name, q in self.named_parameters() if not name.startswith("embed.")]
+
+
+def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.Tensor,
+          train_mask: torch.Tensor, steps: int, lr_embed: float = 1e-3, lr_decoder: float = 1e-3,
+          wd_decoder: float = 0.0, eval_every: int = 50, stop_at: float | None = None,
+          betas: tuple[float, float] = (0.9, 0.98)) -> Curves:
+    """Full-batch cross-entropy training: embeddings by Adam (``lr_embed``, no weight decay),
+    everything else by AdamW (``lr_decoder``, ``wd_decoder``).
+
+    Every ``eval_every`` steps (and at the end) records training and validation accuracy (in
+    evaluation mode, without dropout) and ``extra["effective_dim"]`` of the token embeddings.
+    ``stop_at``: stop early once the validation accuracy exceeds it.
+    """
+    positive_int("steps", steps)
+    positive_int("eval_every", eval_every)
+    n = pairs.shape[0]
+    if labels.shape != (n,) or train_mask.shape != (n,) or train_mask.dtype != torch.bool:
+        raise ValueError(f"labels and train_mask (bool) must have shape ({n},), got "
+                         f"{tuple(labels.shape)} and {train_mask.dtype} {tuple(train_mask.shape)}")
+    for name, value in (("lr_embed", lr_embed), ("lr_decoder", lr_decoder),
+                        ("wd_decoder", wd_decoder)):
+        if not value >= 0:
+            raise ValueError(f"{name} must be >= 0, got {value!r}")
+    dev = model.embed.weight.device
+    pairs, labels, train_mask = pairs.to(dev), labels.to(dev), train_mask.to(dev)
+    opt = torch.optim.AdamW([
+        {"params": model.embed.parameters(), "lr": lr_embed, "weight_decay": 0.0},
+        {"params": model.decoder_parameters(), "lr": lr_decoder, "weight_decay": wd_decoder},
+    ], betas=betas)
+    x_train, y_train = pairs[train_mask], labels[train_mask]
+    rec: dict[str, list[float]] = {"steps": [], "train": [], "val": [], "dim": []}
+    for step in tqdm(range(steps + 1), desc="transformer", disable=not progress_enabled(),
+                     leave=False):
+        if step % eval_every == 0 or step == steps:
+            model.eval()
+            with torch.no_grad():
+                ok = (model(pairs).argmax(dim=1) == labels).float()
+            rec["steps"].append(step)
+            rec["train"].append(float(ok[train_mask].mean()))
+            rec["val"].append(float(ok[~train_mask].mean()))
+            rec["dim"].append(effective_dimension(model.embed.weight))
+            if step == steps or (stop_at is not None and rec["val"][-1] > stop_at):
+                break
+        model.train()
+        loss = nn.functional.cross_entropy(model(x_train), y_train)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    arr = {k: np.asarray(v) for k, v in rec.items()}
+    return Curves(arr["steps"], arr["train"], arr["val"], {"effective_dim": arr["dim"]})
