@@ -1,0 +1,113 @@
+"""The semi-empirical mass formula (SEMF) and the shell term: the physics baselines of the
+nuclear chapter.
+
+The liquid-drop binding energy (MeV, or keV with the coefficients scaled) is
+
+    B(Z, N) = a_V A - a_S A^(2/3) - a_C Z (Z - 1) / A^(1/3) - a_A (N - Z)^2 / A + delta,
+
+with the pairing term ``delta = +a_P / sqrt(A)`` for even-even, ``-a_P / sqrt(A)`` for odd-odd
+and 0 for odd-A nuclei. :data:`TEXTBOOK` holds the textbook coefficients (a_V 15.75, a_S 17.8,
+a_C 0.711, a_A 23.7, a_P 11.18 MeV); :func:`fit` refits them by linear least squares.
+
+The shell term of the thesis (App. B) uses ``P = nu_N nu_Z / (nu_N + nu_Z)`` with ``nu`` the
+distance of Z or N to the nearest magic number (2, 8, 20, 28, 50, 82, 126).
+
+Used by the nuclear embeddings chapter (Kitouni thesis, chapter 5 and appendix B).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TERMS = ("volume", "surface", "coulomb", "asymmetry", "pairing")
+SHELL_TERMS = ("shell_p", "shell_p2")
+#: Textbook coefficients in MeV, in the order of :data:`TERMS`.
+TEXTBOOK = np.array([15.75, 17.8, 0.711, 23.7, 11.18])
+MAGIC = np.array([2, 8, 20, 28, 50, 82, 126])
+
+
+def _zn(z: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    z, n = np.asarray(z, dtype=float), np.asarray(n, dtype=float)
+    if z.shape != n.shape:
+        raise ValueError(f"z and n must have the same shape, got {z.shape} and {n.shape}")
+    if (z < 0).any() or (n < 0).any() or (z + n < 1).any():
+        raise ValueError("z and n must be >= 0 with A = z + n >= 1")
+    return z, n
+
+
+def terms(z: np.ndarray, n: np.ndarray, shell: bool = False) -> np.ndarray:
+    """The five SEMF terms with their signs, ``(len(z), 5)``: ``A``, ``-A^(2/3)``,
+    ``-Z(Z-1)/A^(1/3)``, ``-(N-Z)^2/A``, ``+-1/sqrt(A)`` (0 for odd A), so that
+    ``B = terms @ coefficients``; ``shell=True`` appends ``P`` and ``P^2`` (:func:`shell_p`)."""
+    z, n = _zn(z, n)
+    a = z + n
+    parity = np.where(a % 2 == 1, 0.0, np.where(z % 2 == 0, 1.0, -1.0))
+    columns = [a, -a ** (2 / 3), -z * (z - 1) / a ** (1 / 3), -(n - z) ** 2 / a,
+               parity / np.sqrt(a)]
+    if shell:
+        p = shell_p(z, n)
+        columns += [p, p**2]
+    return np.stack(columns, axis=-1)
+
+
+def binding(z: np.ndarray, n: np.ndarray, coefficients: np.ndarray = TEXTBOOK) -> np.ndarray:
+    """SEMF binding energy in the units of ``coefficients`` (MeV for :data:`TEXTBOOK`): 5
+    coefficients, or 7 with the shell term (as :func:`fit` returns them)."""
+    coefficients = np.asarray(coefficients, dtype=float)
+    sizes = (len(TERMS), len(TERMS) + len(SHELL_TERMS))
+    if coefficients.ndim != 1 or coefficients.shape[0] not in sizes:
+        raise ValueError(f"coefficients must have shape ({sizes[0]},) or ({sizes[1]},), "
+                         f"got {coefficients.shape}")
+    return terms(z, n, shell=coefficients.shape[0] == sizes[1]) @ coefficients
+
+
+def fit(z: np.ndarray, n: np.ndarray, b: np.ndarray, shell: bool = False) -> np.ndarray:
+    """Least-squares SEMF coefficients (units of ``b``) for binding energies ``b``, with the
+    shell term's two coefficients appended when ``shell=True``."""
+    b = np.asarray(b, dtype=float)
+    x = terms(z, n, shell=shell)
+    if b.shape != x.shape[:1]:
+        raise ValueError(f"b must have shape {x.shape[:1]}, got {b.shape}")
+    if len(b) < x.shape[1]:
+        raise ValueError(f"need at least {x.shape[1]} nuclei to fit the SEMF, got {len(b)}")
+    coefficients, *_ = np.linalg.lstsq(x, b, rcond=None)
+    return coefficients
+
+
+def pseudo_data(z: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """SEMF pseudo-data: the textbook SEMF binding energy in keV at every ``(z, n)``, the clean
+    control target of the thesis (App. B) and Nolte et al. (App. A)."""
+    return 1000.0 * binding(z, n, TEXTBOOK)
+
+
+#: The coefficients ``a1, a2, b`` (keV) printed with eq. 5 of Nolte et al. 2024 (App. G).
+EQ5_COEFFICIENTS = (-88062.52, -171331.53, 95815.44)
+
+
+def eq5_features(z: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The two features of the symbolic-regression formula of Nolte et al. 2024 (eq. 5, = thesis
+    eq. B.4) and a constant: ``(-0.09 + 1e-6 Z^2)(A + 2.5 sin(0.25 - 0.13 N + 0.2 Z))``,
+    ``0.97^N``, 1; the formula is ``features @ (a1, a2, b)`` in keV."""
+    z, n = _zn(z, n)
+    first = (-0.09 + 1e-6 * z**2) * (z + n + 2.5 * np.sin(0.25 - 0.13 * n + 0.2 * z))
+    return np.stack([first, 0.97**n, np.ones_like(z)], axis=-1)
+
+
+def magic_distance(x: np.ndarray) -> np.ndarray:
+    """Distance of each proton or neutron number to the nearest magic number."""
+    x = np.asarray(x, dtype=float)
+    return np.abs(x[..., None] - MAGIC).min(axis=-1)
+
+
+def shell_p(z: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The valence factor ``P = nu_N nu_Z / (nu_N + nu_Z)`` (0 where both are magic)."""
+    z, n = _zn(z, n)
+    nz, nn = magic_distance(z), magic_distance(n)
+    total = nz + nn
+    return np.divide(nz * nn, total, out=np.zeros_like(total), where=total > 0)
+
+
+def rms(residuals: np.ndarray) -> float:
+    """Root mean square of ``residuals``."""
+    residuals = np.asarray(residuals, dtype=float)
+    return float(np.sqrt(np.mean(residuals**2)))
