@@ -12,7 +12,8 @@ a_C 0.711, a_A 23.7, a_P 11.18 MeV); :func:`fit` refits them by linear least squ
 The shell term of the thesis (App. B) uses ``P = nu_N nu_Z / (nu_N + nu_Z)`` with ``nu`` the
 distance of Z or N to the nearest magic number (2, 8, 20, 28, 50, 82, 126).
 
-Used by the nuclear embeddings chapter (Kitouni thesis, chapter 5 and appendix B).
+Used by "Nuclear masses and the semi-empirical mass formula" (Kitouni thesis, chapter 5 and
+appendix B; Nolte et al. 2024).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 TERMS = ("volume", "surface", "coulomb", "asymmetry", "pairing")
 SHELL_TERMS = ("shell_p", "shell_p2")
-#: Textbook coefficients in MeV, in the order of :data:`TERMS`.
+#: Textbook coefficients in MeV, in the order of ``TERMS``.
 TEXTBOOK = np.array([15.75, 17.8, 0.711, 23.7, 11.18])
 MAGIC = np.array([2, 8, 20, 28, 50, 82, 126])
 
