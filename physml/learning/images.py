@@ -102,22 +102,24 @@ def train(model: EnsembleMLP, images: torch.Tensor, labels: torch.Tensor,
                   {"weight_norm": np.stack(rec["norm"])})
 
 
-def _class_means(f: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _class_means(f: torch.Tensor, labels: torch.Tensor
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Class means ``(n_classes, dim)``, each item's class index and the class sizes."""
     if f.ndim != 2 or labels.shape != (f.shape[0],):
         raise ValueError(f"f must be (n, dim) and labels (n,), got {tuple(f.shape)} and "
                          f"{tuple(labels.shape)}")
     classes, index, counts = torch.unique(labels, return_inverse=True, return_counts=True)
     sums = torch.zeros(len(classes), f.shape[1], dtype=f.dtype, device=f.device)
     sums.index_add_(0, index, f)
-    return sums / counts.unsqueeze(1).to(f.dtype), index
+    counts = counts.to(f.dtype)
+    return sums / counts.unsqueeze(1), index, counts
 
 
 def effective_loss(f: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """``(l, Z)`` of eq. C.23 for representations ``f (n, dim)``: ``l`` sums ``|f(x) - f(y)|^2``
     over the unordered same-label pairs (computed per class as ``n_c`` times the scatter about the
     class mean), ``Z = sum_x |f(x)|^2``."""
-    means, index = _class_means(f, labels)
-    counts = torch.bincount(index).to(f.dtype)
+    means, index, counts = _class_means(f, labels)
     scatter = ((f - means[index]) ** 2).sum(dim=1)
     return (counts[index] * scatter).sum(), (f**2).sum()
 
@@ -125,7 +127,7 @@ def effective_loss(f: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor,
 def class_variance_ratio(f: torch.Tensor, labels: torch.Tensor) -> float:
     """Mean squared distance of the points to their class mean over the mean squared distance
     of the class means to the overall mean: 0 for a complete same-class collapse."""
-    means, index = _class_means(f, labels)
+    means, index, _ = _class_means(f, labels)
     within = ((f - means[index]) ** 2).sum(dim=1).mean()
     between = ((means - f.mean(dim=0)) ** 2).sum(dim=1).mean()
     return float(within / between)
