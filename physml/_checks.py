@@ -18,3 +18,13 @@ def positive_number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}")
     return float(value)
+
+
+def fraction(name: str, value: Any, allow_one: bool = True) -> float:
+    """``value`` as a float if it is a real number (not a bool) in ``(0, 1]`` (``(0, 1)`` when
+    ``allow_one`` is false), else a ValueError naming ``name``."""
+    number = not isinstance(value, bool) and isinstance(value, (int, float))
+    if not (number and 0 < value and (value <= 1 if allow_one else value < 1)):
+        interval = "(0, 1]" if allow_one else "(0, 1)"
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
+    return float(value)

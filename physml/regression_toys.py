@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import torch
 
+from physml._checks import fraction as check_fraction
 from physml._checks import positive_int
 
 # Parameters of the spectrum: background amplitude and slope, resonance height, mass and width.
@@ -39,8 +40,7 @@ def sample_spectrum(
     Returns (x, y, σ) with σ = rel_error · spectrum(x), the known error of each point (float64).
     """
     positive_int("n", n)
-    if not 0 < rel_error < 1:
-        raise ValueError(f"rel_error must be in (0, 1), got {rel_error!r}")
+    check_fraction("rel_error", rel_error, allow_one=False)
     x = torch.rand(n, generator=generator, dtype=torch.float64)
     f = spectrum(x)
     sigma = rel_error * f

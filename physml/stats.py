@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from physml._checks import fraction as check_fraction
+
 
 def _as_array(name: str, x, ndim: tuple[int, ...] = (1,), min_len: int = 2) -> np.ndarray:
     if hasattr(x, "detach"):
@@ -206,8 +208,7 @@ def auc(labels, scores) -> float:
 
 def rejection_at(labels, scores, signal_efficiency: float) -> float:
     """Background rejection 1/ε_B at a fixed signal efficiency ε_S (linear interpolation)."""
-    if not isinstance(signal_efficiency, (int, float)) or not 0 < signal_efficiency <= 1:
-        raise ValueError(f"signal_efficiency must be in (0, 1], got {signal_efficiency!r}")
+    check_fraction("signal_efficiency", signal_efficiency)
     eps_b, eps_s, _ = roc_curve(labels, scores)
     eb = float(np.interp(signal_efficiency, eps_s, eps_b))
     return float("inf") if eb == 0 else 1.0 / eb

@@ -21,6 +21,7 @@ from functools import cached_property
 
 import torch
 
+from physml._checks import fraction as check_fraction
 from physml._checks import positive_int
 
 
@@ -28,12 +29,6 @@ def _check_p(p: int) -> int:
     if isinstance(p, bool) or not isinstance(p, int) or p < 2:
         raise ValueError(f"p must be an int >= 2, got {p!r}")
     return p
-
-
-def _check_fraction(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -97,7 +92,7 @@ class AdditionTask:
                      ) -> torch.Tensor:
         """``n_sets`` random training sets of ``round(fraction * n_samples)`` samples, ``(n_sets, n)``."""
         positive_int("n_sets", n_sets)
-        k = max(1, round(_check_fraction("fraction", fraction) * self.n_samples))
+        k = max(1, round(check_fraction("fraction", fraction) * self.n_samples))
         order = torch.rand(n_sets, self.n_samples, generator=generator).argsort(dim=1)
         out = torch.zeros(n_sets, self.n_samples, dtype=torch.bool)
         out.scatter_(1, order[:, :k], True)

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from physml._checks import fraction as check_fraction
 from physml._checks import positive_int
 from physml.learning.curves import Curves
 from physml.representations import effective_dimension
@@ -31,8 +32,7 @@ def modular_addition(p: int, fraction: float, generator: torch.Generator
     training mask with ``round(fraction * p**2)`` pairs. Returns ``(pairs (p**2, 2), labels,
     train_mask)``."""
     positive_int("p", p, minimum=2)
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
-        raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
+    check_fraction("fraction", fraction, allow_one=False)
     a, b = torch.meshgrid(torch.arange(p), torch.arange(p), indexing="ij")
     pairs = torch.stack([a.flatten(), b.flatten()], dim=1)
     labels = (pairs[:, 0] + pairs[:, 1]) % p

@@ -25,6 +25,7 @@ import math
 
 import torch
 
+from physml._checks import fraction as check_fraction
 from physml._checks import positive_int
 
 C_MM_PER_PS = 0.29979  # c in mm / ps
@@ -107,8 +108,7 @@ def log_uniform_times(n: int, lo_ps: float = 0.1, hi_ps: float = 100.0,
 
 def threshold_at_rate(background_scores: torch.Tensor, rate: float) -> float:
     """The score threshold that accepts a fraction ``rate`` of background (the output bandwidth)."""
-    if not 0 < rate < 1:
-        raise ValueError(f"rate must be in (0, 1), got {rate!r}")
+    check_fraction("rate", rate, allow_one=False)
     s = torch.as_tensor(background_scores, dtype=torch.float64).reshape(-1)
     return float(torch.quantile(s, 1 - rate))
 
