@@ -90,14 +90,13 @@ class ModularAdditionTransformer(nn.Module):
 
 def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.Tensor,
           train_mask: torch.Tensor, steps: int, lr_embed: float = 1e-3, lr_decoder: float = 1e-3,
-          wd_decoder: float = 0.0, eval_every: int = 50, stop_at: float | None = None,
+          wd_decoder: float = 0.0, eval_every: int = 50,
           betas: tuple[float, float] = (0.9, 0.98)) -> Curves:
     """Full-batch cross-entropy training: embeddings by Adam (``lr_embed``, no weight decay),
     everything else by AdamW (``lr_decoder``, ``wd_decoder``).
 
     Every ``eval_every`` steps (and at the end) records training and validation accuracy (in
     evaluation mode, without dropout) and ``extra["effective_dim"]`` of the token embeddings.
-    ``stop_at``: stop early once the validation accuracy exceeds it.
     """
     positive_int("steps", steps)
     positive_int("eval_every", eval_every)
@@ -127,7 +126,7 @@ def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.
             rec["train"].append(float(ok[train_mask].mean()))
             rec["val"].append(float(ok[~train_mask].mean()))
             rec["dim"].append(effective_dimension(model.embed.weight))
-            if step == steps or (stop_at is not None and rec["val"][-1] > stop_at):
+            if step == steps:
                 break
         model.train()
         loss = nn.functional.cross_entropy(model(x_train), y_train)

@@ -105,10 +105,12 @@ def add_binding(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _shifted(table: pd.DataFrame, column: str, dz: int, dn: int) -> np.ndarray:
-    """``column`` of the nucleus ``(Z + dz, N + dn)`` for every row (NaN where it is missing)."""
+def _shifted(table: pd.DataFrame, by_zn: pd.DataFrame, column: str, dz: int, dn: int
+             ) -> np.ndarray:
+    """``column`` of the nucleus ``(Z + dz, N + dn)`` for every row of ``table`` (NaN where it
+    is missing), looked up in ``by_zn``, the table indexed by ``(Z, N)``."""
     index = pd.MultiIndex.from_arrays([table["Z"] + dz, table["N"] + dn])
-    return table.set_index(["Z", "N"])[column].reindex(index).to_numpy()
+    return by_zn[column].reindex(index).to_numpy()
 
 
 def add_separation_and_q(table: pd.DataFrame) -> pd.DataFrame:
@@ -126,12 +128,13 @@ def add_separation_and_q(table: pd.DataFrame) -> pd.DataFrame:
     he4 = out.loc[(out["Z"] == 2) & (out["N"] == 2), "binding"]
     if len(he4) != 1:
         raise ValueError("the table must contain 4He for Q_alpha")
-    out["s_n"] = b - _shifted(out, "binding", 0, -1)
-    out["s_p"] = b - _shifted(out, "binding", -1, 0)
-    out["q_alpha"] = _shifted(out, "binding", -2, -2) + float(he4.iloc[0]) - b
+    by_zn = out.set_index(["Z", "N"])
+    out["s_n"] = b - _shifted(out, by_zn, "binding", 0, -1)
+    out["s_p"] = b - _shifted(out, by_zn, "binding", -1, 0)
+    out["q_alpha"] = _shifted(out, by_zn, "binding", -2, -2) + float(he4.iloc[0]) - b
     delta = out["mass_excess"].to_numpy()
-    out["q_beta_minus"] = delta - _shifted(out, "mass_excess", 1, -1)
-    out["q_ec"] = delta - _shifted(out, "mass_excess", -1, 1)
+    out["q_beta_minus"] = delta - _shifted(out, by_zn, "mass_excess", 1, -1)
+    out["q_ec"] = delta - _shifted(out, by_zn, "mass_excess", -1, 1)
     return out
 
 
