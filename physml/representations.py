@@ -8,10 +8,12 @@ helix. The tools here read that geometry off an ``(n_items, dim)`` embedding mat
   directions and the projected items);
 - :func:`effective_dimension`: ``exp`` of the entropy of the explained-variance ratios, the
   number of directions the variance is spread over (Kitouni thesis, Fig. 6.7);
-- :func:`circle_metrics`: how round the projection on the two leading components is.
+- :func:`circle_metrics`: how round the projection on the two leading components is;
+- :func:`orderedness`, :func:`parity_ratio` and :func:`fit_helix`: the number order along PC0,
+  the even/odd split and the helix of proton- and neutron-number embeddings.
 
-Used by "Grokking beyond the toy" (Kitouni thesis, Sec. 6.4.2) and meant for the nuclear
-embeddings chapter.
+Used by "Grokking beyond the toy" (Kitouni thesis, Sec. 6.4.2) and "What a network learns about
+nuclei" (Nolte et al. 2024; Kitouni thesis, chapter 5).
 """
 
 from __future__ import annotations
@@ -111,3 +113,131 @@ def fourier_plane(x: torch.Tensor, k: int) -> torch.Tensor:
     coef = torch.fft.fft(centred, dim=0)[k]
     basis, _ = torch.linalg.qr(torch.stack([coef.real, coef.imag], dim=1))
     return centred @ basis
+
+
+def orderedness(x: torch.Tensor, stride: int = 2) -> float:
+    """How monotonically items in number order (row ``i`` is number ``i``) advance along PC0.
+
+    ``stride=1`` is the paper's definition (Nolte et al. 2024, Sec. 5.1): the fraction of
+    consecutive pairs whose PC0 coordinates increase, ``(1/(M-1)) sum_i 1(e_i < e_{i+1})`` (the
+    paper divides by ``M``, which caps it at ``(M-1)/M``), maximised over the two directions.
+    ``stride=2`` is the authors' code: the same fraction on the even-indexed and the odd-indexed
+    subsequences, averaged, so that an even/odd zig-zag along PC0 does not count as disorder.
+    Random order gives about 0.5, perfect order 1.
+    """
+    x = _matrix("x", x, 3)
+    if isinstance(stride, bool) or stride not in (1, 2):
+        raise ValueError(f"stride must be 1 (the paper) or 2 (the authors' code), got {stride!r}")
+    pc0 = principal_components(x).projected[:, 0]
+    parts = [pc0] if stride == 1 else [pc0[0::2], pc0[1::2]]
+    up = torch.stack([(p.diff() > 0).double().mean() for p in parts]).mean()
+    down = torch.stack([(p.diff() < 0).double().mean() for p in parts]).mean()
+    return float(torch.maximum(up, down))
+
+
+def parity_ratio(x: torch.Tensor, numbers: torch.Tensor) -> float:
+    """The parity split ``R_P = 2 d(even, odd) / (d(even, even) + d(odd, odd))`` of the items
+    ``x (n, dim)`` labelled by integers ``numbers (n,)``: ``d`` is the mean Euclidean distance
+    over all distinct pairs (Nolte et al. 2024, Sec. 5.1; the authors' code keeps only the upper
+    triangle of the even-odd block, here every cross pair counts). About 1: no split; > 1: even
+    and odd items separate."""
+    x = _matrix("x", x, 4)
+    numbers = torch.as_tensor(numbers)
+    if numbers.shape != x.shape[:1] or numbers.is_floating_point():
+        raise ValueError(f"numbers must be integers of shape ({x.shape[0]},), "
+                         f"got {tuple(numbers.shape)} {numbers.dtype}")
+    even = x[numbers % 2 == 0]
+    odd = x[numbers % 2 == 1]
+    if len(even) < 2 or len(odd) < 2:
+        raise ValueError("x needs at least two even and two odd items")
+
+    def within(a: torch.Tensor) -> torch.Tensor:
+        d = torch.cdist(a, a)
+        return d.sum() / (len(a) * (len(a) - 1))
+
+    return float(2 * torch.cdist(even, odd).mean() / (within(even) + within(odd)))
+
+
+@dataclass
+class Helix:
+    """A helix ``r(t) = R [cos(2 pi f t + phi) u + sin(2 pi f t + phi) v] + P a t + r0`` fitted
+    to points at ``t = 0, ..., 1`` (Nolte et al. 2024, eq. 2 = thesis eq. B.1): radius ``R``,
+    frequency ``f`` (turns over the points), phase ``phi``, pitch ``P`` (length along the unit
+    axis ``a``), origin ``r0``; ``r2`` is the share of the points' variance it explains and
+    ``curve (n, 3)`` its points."""
+
+    radius: float
+    frequency: float
+    phase: float
+    pitch: float
+    axis: torch.Tensor
+    origin: torch.Tensor
+    r2: float
+    curve: torch.Tensor
+
+
+def _helix_curve(params: dict[str, torch.Tensor], t: torch.Tensor) -> torch.Tensor:
+    """Curves of a batch of helices ``(fits, n, 3)``; u, v as in the authors' code:
+    ``v1 = (-a_1, a_0, 0) / |.|`` and ``v2 = a x v1``."""
+    a = params["axis"] / params["axis"].norm(dim=-1, keepdim=True)
+    u = torch.stack([-a[:, 1], a[:, 0], torch.zeros_like(a[:, 0])], dim=-1)
+    u = u / u.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    v = torch.linalg.cross(a, u)
+    angle = 2 * torch.pi * params["frequency"][:, None] * t + params["phase"][:, None]
+    radius = params["radius"][:, None, None]
+    return (radius * (angle.cos()[..., None] * u[:, None] + angle.sin()[..., None] * v[:, None])
+            + params["pitch"][:, None, None] * a[:, None] * t[:, None] + params["origin"][:, None])
+
+
+def fit_helix(points: torch.Tensor, steps: int = 3000, lr: float = 0.02,
+              frequencies: tuple[float, ...] = (-3, -2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2, 3)
+              ) -> Helix:
+    """Least-squares helix (:class:`Helix`) through ``points (n, 3)`` taken in order (e.g. the
+    first three PCs of the N embeddings), by Adam on the MSE as in the authors' code, started
+    from every frequency in ``frequencies`` at once (the loss has many local minima in ``f``)
+    with the axis along the points' first PC; the best fit is returned."""
+    points = _matrix("points", points, 5)
+    if points.shape[1] != 3:
+        raise ValueError(f"points must have shape (n, 3), got {tuple(points.shape)}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    if not frequencies:
+        raise ValueError("frequencies must hold at least one starting frequency")
+    n, k = points.shape[0], len(frequencies)
+    t = torch.linspace(0, 1, n, dtype=points.dtype)
+    pca = principal_components(points)
+    axis0 = pca.components[0]
+    along = (points - pca.mean) @ axis0
+    if along[-1] < along[0]:
+        axis0, along = -axis0, -along
+    pitch0 = float(along[-1] - along[0])
+    start = pca.mean + along[0] * axis0
+    spread = (points - pca.mean - along[:, None] * axis0).norm(dim=1).mean()
+    params = {
+        "radius": torch.full((k,), float(spread), dtype=points.dtype),
+        "frequency": torch.tensor(frequencies, dtype=points.dtype),
+        "phase": torch.zeros(k, dtype=points.dtype),
+        "pitch": torch.full((k,), pitch0, dtype=points.dtype),
+        "axis": axis0.repeat(k, 1),
+        "origin": start.repeat(k, 1),
+    }
+    for p in params.values():
+        p.requires_grad_(True)
+    opt = torch.optim.Adam(params.values(), lr=lr)
+    for _ in range(steps):
+        loss = ((_helix_curve(params, t) - points) ** 2).sum(-1).mean(-1)
+        opt.zero_grad()
+        loss.sum().backward()
+        opt.step()
+    with torch.no_grad():
+        curves = _helix_curve(params, t)
+        sse = ((curves - points) ** 2).sum(dim=(-1, -2))
+        best = int(sse.argmin())
+        sst = ((points - points.mean(dim=0)) ** 2).sum()
+        a = params["axis"][best] / params["axis"][best].norm()
+        radius, pitch = float(params["radius"][best]), float(params["pitch"][best])
+        frequency, phase = float(params["frequency"][best]), float(params["phase"][best])
+        if radius < 0:  # (R, phi) and (-R, phi + pi) are the same curve
+            radius, phase = -radius, phase + float(torch.pi)
+        return Helix(radius, frequency, phase, pitch, a, params["origin"][best].clone(),
+                     float(1 - sse[best] / sst), curves[best])

@@ -5,8 +5,12 @@ chapter 5 and appendix B; Nolte et al. 2024).
   from the installed ``nucleardatapy`` package; binding and separation energies, Q values.
 - :mod:`physml.nuclear.semf`: the semi-empirical mass formula (textbook and fitted) and the
   shell term.
+- :mod:`physml.nuclear.embedding`: the tidy multi-task dataset (invertible scaling) and the
+  papers' embedding network with its training.
+- :mod:`physml.nuclear.interpret`: the penultimate layer against the SEMF terms, PC
+  truncation and a symbolic basis search.
 """
 
-from physml.nuclear import data, semf
+from physml.nuclear import data, embedding, interpret, semf
 
-__all__ = ["data", "semf"]
+__all__ = ["data", "embedding", "interpret", "semf"]

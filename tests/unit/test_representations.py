@@ -1,12 +1,14 @@
-"""physml.representations: PCA, effective dimension, circles and Fourier planes."""
+"""physml.representations: PCA, effective dimension, circles, Fourier planes, orderedness,
+parity split and helices."""
 
 import math
 
 import pytest
 import torch
 
-from physml.representations import (circle_metrics, effective_dimension, fourier_plane,
-                                    fourier_power, principal_components)
+from physml.representations import (circle_metrics, effective_dimension, fit_helix,
+                                    fourier_plane, fourier_power, orderedness, parity_ratio,
+                                    principal_components)
 
 
 def _ring(n=41, k=3, dim=12, noise=0.0, seed=0):
@@ -65,3 +67,42 @@ def test_bad_input_is_named():
         effective_dimension(torch.tensor([[0.0, float("nan")], [1.0, 2.0]]))
     with pytest.raises(ValueError, match="k must be"):
         fourier_plane(_ring(), 21)
+
+
+def test_orderedness_line_random_and_zigzag():
+    g = torch.Generator().manual_seed(2)
+    t = torch.arange(60, dtype=torch.float64)
+    line = torch.outer(t, torch.tensor([1.0, 0.5, -0.2], dtype=torch.float64))
+    assert orderedness(line, 1) == 1.0 and orderedness(line.flip(0), 2) == 1.0
+    shuffled = line[torch.randperm(60, generator=g)]
+    assert 0.3 < orderedness(shuffled, 1) < 0.7
+    zigzag = line + torch.tensor([[0.0, 0, 0], [40.0, 0, 0]], dtype=torch.float64).repeat(30, 1)
+    assert orderedness(zigzag, 2) == 1.0 and orderedness(zigzag, 1) < 0.6
+    with pytest.raises(ValueError, match="stride"):
+        orderedness(line, 3)
+
+
+def test_parity_ratio_separated_and_mixed():
+    g = torch.Generator().manual_seed(3)
+    numbers = torch.arange(80)
+    x = torch.randn(80, 4, generator=g, dtype=torch.float64)
+    assert parity_ratio(x, numbers) == pytest.approx(1.0, abs=0.1)
+    split = x + 5.0 * (numbers % 2)[:, None]
+    assert parity_ratio(split, numbers) > 2.0
+    with pytest.raises(ValueError, match="numbers"):
+        parity_ratio(x, numbers[:-1])
+
+
+def test_fit_helix_recovers_a_noisy_helix():
+    g = torch.Generator().manual_seed(4)
+    t = torch.linspace(0, 1, 81, dtype=torch.float64)
+    angle = 2 * math.pi * 2.0 * t + 0.3
+    points = torch.stack([4.0 * t, 0.6 * angle.cos(), 0.6 * angle.sin()], 1) + 1.0
+    points = points + 0.01 * torch.randn(81, 3, generator=g, dtype=torch.float64)
+    helix = fit_helix(points, steps=1500)
+    assert helix.r2 > 0.99
+    assert helix.radius == pytest.approx(0.6, rel=0.05)
+    assert abs(helix.frequency) == pytest.approx(2.0, rel=0.03)
+    assert abs(helix.pitch) == pytest.approx(4.0, rel=0.03)
+    with pytest.raises(ValueError, match="points"):
+        fit_helix(points[:, :2])

@@ -1,0 +1,256 @@
+"""The nuclear embedding network of Nolte et al. 2024 (Kitouni thesis, chapter 5) and its data.
+
+Every row of the tidy multi-task dataset is one observable of one nucleus: ``(Z, N, task)`` and
+a target. Each task's targets are min-max scaled to ``[0, 1]`` (:class:`Scaler`, invertible), as
+in the papers' code. The network embeds the three tokens, concatenates the embeddings and maps
+them through ``Linear -> SiLU``, ``depth`` residual blocks ``x + ReLU(W2 ReLU(W1 x))`` and a
+linear readout with one output per task, of which the row's task is picked:
+
+    h0 = SiLU(W [e_Z; e_N; e_task]),  h_{k+1} = h_k + ReLU(W2 ReLU(W1 h_k)),  y = (R h)_task.
+
+The concatenation equals the papers' "attention-ablated transformer" (fixed uniform attention
+plus per-token projections) up to reparameterisation. The loss is the task-weighted MSE with
+the code's weights (:data:`LOSS_WEIGHTS`); training is AdamW with weight decay.
+
+Used by "What a network learns about nuclei" (Kitouni thesis, chapter 5 and appendix B; Nolte et
+al. 2024).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from tqdm.auto import trange
+
+from physml._checks import fraction, positive_int, positive_number
+from physml.nuclear.data import add_separation_and_q, with_charge_radii
+from physml.train import progress_enabled
+
+#: Observables of the multi-task dataset, named as the columns of :mod:`physml.nuclear.data`.
+TASKS = ("binding", "radius", "s_n", "s_p", "q_alpha", "q_beta_minus", "q_ec")
+#: Multi-task loss weights of the papers' code (binding 100, radius 0.02, energies 200, the Z and
+#: N regularisers 1, SEMF pseudo-data 100), and this book's ``binding_per_a`` (B/A) as binding.
+LOSS_WEIGHTS = {"binding": 100.0, "radius": 0.02, "s_n": 200.0, "s_p": 200.0, "q_alpha": 200.0,
+                "q_beta_minus": 200.0, "q_ec": 200.0, "z": 1.0, "n": 1.0, "semf": 100.0,
+                "binding_per_a": 100.0}
+#: Embedding vocabulary sizes: Z in 0..118 and N in 0..178 (the papers' ranges).
+Z_VOCAB, N_VOCAB = 119, 179
+
+
+@dataclass
+class Scaler:
+    """Per-task min-max scaling to ``[0, 1]``: ``scaled = (value - low) / (high - low)``."""
+
+    low: np.ndarray
+    high: np.ndarray
+
+    def scale(self, values: np.ndarray, task: np.ndarray) -> np.ndarray:
+        """``values`` of the tasks with indices ``task``, scaled."""
+        task = np.asarray(task)
+        return (np.asarray(values, dtype=float) - self.low[task]) / (self.high[task] - self.low[task])
+
+    def unscale(self, scaled: np.ndarray, task: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`scale`: physical units (keV, fm) again."""
+        task = np.asarray(task)
+        return np.asarray(scaled, dtype=float) * (self.high[task] - self.low[task]) + self.low[task]
+
+
+@dataclass
+class MultiTaskData:
+    """The tidy dataset: one row per (nucleus, task) with a known value.
+
+    ``rows``: a DataFrame with ``Z, N, task`` (index into ``tasks``), ``value`` (physical units)
+    and ``scaled``; ``tasks``: the task names; ``scaler``: the invertible scaling.
+    """
+
+    rows: pd.DataFrame
+    tasks: tuple[str, ...]
+    scaler: Scaler
+    weights: np.ndarray = field(repr=False)
+
+    def tensors(self, mask: np.ndarray | None = None, device: torch.device | str = "cpu"
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(z, n, task, scaled)`` tensors of the rows selected by ``mask`` (all if ``None``)."""
+        rows = self.rows if mask is None else self.rows[np.asarray(mask)]
+        as_long = [torch.tensor(rows[c].to_numpy(), dtype=torch.long, device=device)
+                   for c in ("Z", "N", "task")]
+        y = torch.tensor(rows["scaled"].to_numpy(), dtype=torch.float32, device=device)
+        return as_long[0], as_long[1], as_long[2], y
+
+    def task_index(self, name: str) -> int:
+        """The index of the task ``name``."""
+        if name not in self.tasks:
+            raise ValueError(f"task {name!r} is not in this dataset's tasks {self.tasks}")
+        return self.tasks.index(name)
+
+
+def multitask_data(table: pd.DataFrame, tasks: tuple[str, ...] = ("binding",), min_z: int = 8,
+                   min_n: int = 8, measured_only: bool = True) -> MultiTaskData:
+    """The tidy multi-task dataset from a NUBASE table (:func:`physml.nuclear.data.load_nubase`).
+
+    ``tasks``: names from :data:`TASKS`, ``"binding_per_a"``, the papers' regularisers ``"z"`` and
+    ``"n"`` (the numbers themselves), or ``"semf"`` for a ``semf`` column the caller added
+    (pseudo-data). ``measured_only`` keeps nuclei without NUBASE's ``#`` and computes separation
+    energies and Q values among those only, so no derived value uses an estimated mass. Nuclei
+    need ``Z >= min_z`` and ``N >= min_n`` (the papers' cut is 8).
+    """
+    if not isinstance(tasks, tuple) or not tasks:
+        raise TypeError(f"tasks must be a non-empty tuple of task names, got {tasks!r}")
+    unknown = [t for t in tasks if t not in LOSS_WEIGHTS]
+    if unknown:
+        raise ValueError(f"tasks {unknown} are not known; choose from {tuple(LOSS_WEIGHTS)}")
+    if len(set(tasks)) != len(tasks):
+        raise ValueError(f"tasks must not repeat, got {tasks}")
+    positive_int("min_z", min_z, minimum=0)
+    positive_int("min_n", min_n, minimum=0)
+    if measured_only:
+        table = table[~table["estimated"]]
+    if any(t in tasks for t in TASKS[2:]):
+        table = add_separation_and_q(table)
+    if "radius" in tasks:
+        table = with_charge_radii(table)
+    table = table.assign(z=table["Z"], n=table["N"])
+    missing = [t for t in tasks if t not in table]
+    if missing:
+        raise ValueError(f"the table has no column for tasks {missing}")
+    table = table[(table["Z"] >= min_z) & (table["N"] >= min_n)]
+    if table.empty:
+        raise ValueError(f"no nucleus has Z >= {min_z} and N >= {min_n}")
+    parts = []
+    for index, name in enumerate(tasks):
+        part = table[["Z", "N", name]].dropna().rename(columns={name: "value"})
+        part.insert(2, "task", index)
+        parts.append(part)
+    rows = pd.concat(parts, ignore_index=True)
+    values = rows.groupby("task")["value"]
+    scaler = Scaler(values.min().to_numpy(dtype=float), values.max().to_numpy(dtype=float))
+    rows["scaled"] = scaler.scale(rows["value"].to_numpy(), rows["task"].to_numpy())
+    weights = np.array([LOSS_WEIGHTS[t] for t in tasks])
+    return MultiTaskData(rows, tasks, scaler, weights)
+
+
+def split_nuclei(data: MultiTaskData, train_fraction: float, seed: int) -> np.ndarray:
+    """A boolean mask over ``data.rows``: ``True`` for the training rows.
+
+    The split is by nucleus (all tasks of a nucleus fall on the same side), so a held-out
+    nucleus is unseen in every task."""
+    train_fraction = fraction("train_fraction", train_fraction, allow_one=True)
+    nuclei = data.rows[["Z", "N"]].drop_duplicates().to_numpy()
+    rng = np.random.default_rng(seed)
+    chosen = rng.random(len(nuclei)) < train_fraction
+    train = pd.MultiIndex.from_arrays(nuclei[chosen].T)
+    return pd.MultiIndex.from_arrays([data.rows["Z"], data.rows["N"]]).isin(train)
+
+
+class NucleusNet(nn.Module):
+    """Embeddings of Z, N and the task, concatenated, ``Linear -> SiLU``, ``depth`` residual
+    ReLU blocks and a readout with one output per task (the papers' ``BaselineModel``)."""
+
+    def __init__(self, n_tasks: int, embed_dim: int, hidden: int, depth: int = 2,
+                 embed_std: float = 0.02) -> None:
+        super().__init__()
+        positive_int("n_tasks", n_tasks)
+        positive_int("embed_dim", embed_dim)
+        positive_int("hidden", hidden)
+        positive_int("depth", depth, minimum=0)
+        self.z_embed = nn.Embedding(Z_VOCAB, embed_dim)
+        self.n_embed = nn.Embedding(N_VOCAB, embed_dim)
+        self.task_embed = nn.Embedding(n_tasks, embed_dim)
+        self.inp = nn.Linear(3 * embed_dim, hidden)
+        self.blocks = nn.ModuleList(
+            nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
+            for _ in range(depth))
+        self.readout = nn.Linear(hidden, n_tasks)
+        for table in (self.z_embed, self.n_embed, self.task_embed):
+            nn.init.normal_(table.weight, std=positive_number("embed_std", embed_std))
+
+    def features(self, z: torch.Tensor, n: torch.Tensor, task: torch.Tensor,
+                 z_vectors: torch.Tensor | None = None, n_vectors: torch.Tensor | None = None
+                 ) -> torch.Tensor:
+        """The readout's input (the penultimate layer), ``(rows, hidden)``. ``z_vectors`` and
+        ``n_vectors`` replace the looked-up embeddings (for edited embeddings)."""
+        ez = self.z_embed(z) if z_vectors is None else z_vectors
+        en = self.n_embed(n) if n_vectors is None else n_vectors
+        h = torch.nn.functional.silu(self.inp(torch.cat([ez, en, self.task_embed(task)], dim=-1)))
+        for block in self.blocks:
+            h = h + block(h)
+        return h
+
+    def head(self, h: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
+        """The readout of penultimate features ``h`` at each row's task."""
+        return self.readout(h).gather(-1, task[:, None])[:, 0]
+
+    def forward(self, z: torch.Tensor, n: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
+        """Scaled predictions, one per row."""
+        return self.head(self.features(z, n, task), task)
+
+
+@dataclass
+class TrainResult:
+    """A trained :class:`NucleusNet` and its loss every ``every`` steps (scaled units)."""
+
+    model: NucleusNet
+    steps: list[int]
+    loss: list[float]
+
+
+def train(data: MultiTaskData, train_mask: np.ndarray, embed_dim: int, hidden: int, depth: int,
+          steps: int, lr: float, weight_decay: float, seed: int, batch_fraction: float = 1.0,
+          every: int = 100, cosine: bool = False, embed_std: float = 0.02, device: torch.device | str = "cpu"
+          ) -> TrainResult:
+    """Train a :class:`NucleusNet` on the rows in ``train_mask`` with AdamW and the task-weighted
+    MSE (:data:`LOSS_WEIGHTS`, normalised to mean 1 over the tasks). ``batch_fraction`` of the
+    training rows per step (1: full batch; the papers use 0.2)."""
+    positive_int("steps", steps)
+    positive_int("every", every)
+    positive_number("lr", lr)
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or weight_decay < 0:
+        raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
+    batch_fraction = fraction("batch_fraction", batch_fraction)
+    torch.manual_seed(seed)
+    model = NucleusNet(len(data.tasks), embed_dim, hidden, depth, embed_std).to(device)
+    z, n, task, y = data.tensors(train_mask, device)
+    if len(y) == 0:
+        raise ValueError("train_mask selects no rows")
+    w = torch.as_tensor(data.weights / data.weights.mean(), dtype=torch.float32, device=device)[task]
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if cosine else None)
+    batch = max(1, int(batch_fraction * len(y)))
+    generator = torch.Generator(device="cpu").manual_seed(seed)
+    record_steps, record_loss = [], []
+    for step in trange(steps, disable=not progress_enabled(), desc="nuclei"):
+        if batch < len(y):
+            idx = torch.randperm(len(y), generator=generator)[:batch].to(device)
+            loss = (w[idx] * (model(z[idx], n[idx], task[idx]) - y[idx]) ** 2).mean()
+        else:
+            loss = (w * (model(z, n, task) - y) ** 2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if schedule is not None:
+            schedule.step()
+        if step % every == 0 or step == steps - 1:
+            record_steps.append(step)
+            record_loss.append(loss.item())
+    return TrainResult(model.eval(), record_steps, record_loss)
+
+
+@torch.no_grad()
+def predict(model: NucleusNet, data: MultiTaskData, mask: np.ndarray | None = None) -> np.ndarray:
+    """Predictions in physical units (keV, fm) for the rows in ``mask`` (all if ``None``)."""
+    device = next(model.parameters()).device
+    z, n, task, _ = data.tensors(mask, device)
+    return data.scaler.unscale(model(z, n, task).cpu().numpy(), task.cpu().numpy())
+
+
+def rms_by_task(model: NucleusNet, data: MultiTaskData, mask: np.ndarray) -> dict[str, float]:
+    """RMS error in physical units per task over the rows in ``mask``."""
+    rows = data.rows[np.asarray(mask)]
+    residual = predict(model, data, mask) - rows["value"].to_numpy()
+    task = rows["task"].to_numpy()
+    return {name: float(np.sqrt(np.mean(residual[task == i] ** 2)))
+            for i, name in enumerate(data.tasks) if (task == i).any()}

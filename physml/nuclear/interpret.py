@@ -1,0 +1,170 @@
+"""Reading a trained nuclear embedding network: its penultimate features against physics.
+
+- :func:`penultimate`: the readout's input for the binding-energy rows, and its PCA;
+- :func:`pc_contributions`: what each principal component adds to the binding prediction
+  (keV), the vectors the papers compare with physics terms;
+- :func:`term_vectors` and :func:`term_similarity`: the SEMF volume, surface, Coulomb,
+  asymmetry and pairing terms and the shell term over the same nuclei, and the absolute cosine
+  of the centred vectors (sign-free, as PC signs are arbitrary);
+- :func:`truncation_rms`: keep the first ``k`` PCs of the penultimate layer, run the readout,
+  measure the binding RMS (Nolte et al., Fig. 4);
+- :func:`basis_search`: a small symbolic regression, best-subset least squares over a library of
+  sympy expressions in Z and N (a pure-Python substitute for PySR, which needs a Julia download
+  at run time).
+
+Used by "What a network learns about nuclei" (Kitouni thesis, chapter 5; Nolte et al. 2024).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import itertools
+
+import numpy as np
+import sympy
+import torch
+
+from physml._checks import positive_int
+from physml.nuclear import semf
+from physml.nuclear.embedding import MultiTaskData, NucleusNet
+from physml.representations import PCA, principal_components
+
+
+@torch.no_grad()
+def penultimate(model: NucleusNet, data: MultiTaskData, task: str = "binding"
+                ) -> tuple[np.ndarray, torch.Tensor, PCA]:
+    """The rows of ``task`` (a boolean mask over ``data.rows``), the readout's input for them
+    ``(rows, hidden)`` and its PCA."""
+    index = data.task_index(task)
+    mask = data.rows["task"].to_numpy() == index
+    device = next(model.parameters()).device
+    z, n, t, _ = data.tensors(mask, device)
+    h = model.features(z, n, t).cpu()
+    return mask, h, principal_components(h)
+
+
+@torch.no_grad()
+def _readout_keV(model: NucleusNet, data: MultiTaskData, h: torch.Tensor, task: str) -> np.ndarray:
+    index = data.task_index(task)
+    device = next(model.parameters()).device
+    rows = torch.full((len(h),), index, dtype=torch.long, device=device)
+    scaled = model.head(h.to(device=device, dtype=torch.float32), rows).cpu().numpy()
+    return data.scaler.unscale(scaled, np.full(len(h), index))
+
+
+def pc_contributions(model: NucleusNet, data: MultiTaskData, pca: PCA, k: int,
+                     task: str = "binding") -> np.ndarray:
+    """``(rows, k)``: the part of each row's prediction (physical units) carried by each of the
+    first ``k`` PCs of the penultimate layer, ``score_i (R c_i) (high - low)``; the readout is
+    linear, so the prediction is the mean's prediction plus the sum over all PCs."""
+    positive_int("k", k)
+    index = data.task_index(task)
+    weight = model.readout.weight[index].detach().cpu().double()
+    span = data.scaler.high[index] - data.scaler.low[index]
+    scores = pca.projected[:, :k]
+    return (scores * (pca.components[:k] @ weight)).numpy() * span
+
+
+def term_vectors(z: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
+    """The textbook SEMF terms with their coefficients (keV) and the shell term (the code's
+    ``-1.9 P + 0.14 P^2`` MeV) at each nucleus."""
+    parts = semf.terms(z, n) * semf.TEXTBOOK * 1000.0
+    out = {name: parts[:, i] for i, name in enumerate(semf.TERMS)}
+    p = semf.shell_p(z, n)
+    out["shell"] = 1000.0 * (-1.9 * p + 0.14 * p**2)
+    return out
+
+
+def term_similarity(contributions: np.ndarray, terms: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """For each physics term, the absolute cosine between it and each column of
+    ``contributions``, both centred (the absolute Pearson correlation): ``{term: (k,)}``."""
+    c = np.asarray(contributions, dtype=float)
+    if c.ndim != 2:
+        raise ValueError(f"contributions must be (rows, k), got shape {c.shape}")
+    c = c - c.mean(axis=0)
+    c = c / np.linalg.norm(c, axis=0).clip(1e-300)
+    out = {}
+    for name, vector in terms.items():
+        v = np.asarray(vector, dtype=float)
+        if v.shape != c.shape[:1]:
+            raise ValueError(f"term {name!r} has shape {v.shape}, expected {c.shape[:1]}")
+        v = v - v.mean()
+        out[name] = np.abs(c.T @ v) / max(np.linalg.norm(v), 1e-300)
+    return out
+
+
+def truncation_rms(model: NucleusNet, data: MultiTaskData, pca: PCA, h: torch.Tensor,
+                   values: np.ndarray, ks: list[int], task: str = "binding") -> dict[int, float]:
+    """RMS (physical units) of the predictions when the penultimate features ``h`` keep only
+    their first ``k`` PCs (``k = 0``: every row gets the mean feature), for each ``k`` in ``ks``."""
+    out = {}
+    for k in ks:
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= pca.components.shape[0]:
+            raise ValueError(f"ks must hold ints in [0, {pca.components.shape[0]}], got {k!r}")
+        kept = pca.mean + pca.project(h, k) @ pca.components[:k] if k else pca.mean.expand_as(h)
+        out[k] = semf.rms(_readout_keV(model, data, kept, task) - values)
+    return out
+
+
+Z, N = sympy.symbols("Z N", positive=True)
+A = Z + N
+#: The candidate terms of :func:`basis_search`: the SEMF terms, the shell factor and simple
+#: powers of Z, N and A.
+LIBRARY = {
+    "A": A, "A^(2/3)": A ** sympy.Rational(2, 3), "A^(1/3)": A ** sympy.Rational(1, 3),
+    "Z(Z-1)/A^(1/3)": Z * (Z - 1) / A ** sympy.Rational(1, 3), "(N-Z)^2/A": (N - Z) ** 2 / A,
+    "Z": Z, "N": N, "Z^2": Z**2, "N^2": N**2, "ZN": Z * N, "1/A": 1 / A,
+    "sqrt(A)": sympy.sqrt(A), "A^2": A**2, "(N-Z)": N - Z, "|N-Z|/A": sympy.Abs(N - Z) / A,
+}
+
+
+@dataclass
+class SymbolicFit:
+    """A formula found by :func:`basis_search`: the chosen terms, their coefficients (with a
+    constant last), the sympy expression and the best RMS for 1, 2, ... terms."""
+
+    terms: list[str]
+    coefficients: np.ndarray
+    expression: sympy.Expr
+    rms_path: list[float]
+
+
+def basis_search(z: np.ndarray, n: np.ndarray, target: np.ndarray, max_terms: int = 3,
+                 library: dict[str, sympy.Expr] | None = None, extra: dict[str, np.ndarray] | None = None
+                 ) -> SymbolicFit:
+    """Best-subset regression: for each size up to ``max_terms``, the set of library terms whose
+    least-squares fit (always with a constant) gives the smallest RMS of ``target``; every
+    subset is tried (greedy selection fails on the strongly correlated SEMF terms). Returns the
+    largest size's formula and the best RMS for each size.
+    ``extra`` adds named numeric columns (e.g. the pairing sign) that have no sympy form here;
+    they enter the expression as symbols."""
+    positive_int("max_terms", max_terms)
+    library = LIBRARY if library is None else library
+    z, n = np.asarray(z, dtype=float), np.asarray(n, dtype=float)
+    target = np.asarray(target, dtype=float)
+    if not (z.shape == n.shape == target.shape) or z.ndim != 1:
+        raise ValueError("z, n and target must be 1-D arrays of the same length")
+    columns = {name: np.broadcast_to(sympy.lambdify((Z, N), expr, "numpy")(z, n), z.shape)
+               for name, expr in library.items()}
+    symbols = dict(library)
+    for name, values in (extra or {}).items():
+        columns[name] = np.asarray(values, dtype=float)
+        symbols[name] = sympy.Symbol(name)
+    names = list(columns)
+    ones = np.ones_like(z)
+    path, chosen = [], []
+    for size in range(1, min(max_terms, len(names)) + 1):
+        best = None
+        for subset in itertools.combinations(names, size):
+            x = np.stack([columns[c] for c in subset] + [ones], axis=1)
+            coef, *_ = np.linalg.lstsq(x, target, rcond=None)
+            err = semf.rms(x @ coef - target)
+            if best is None or err < best[0]:
+                best = (err, list(subset))
+        path.append(best[0])
+        chosen = best[1]
+    x = np.stack([columns[c] for c in chosen] + [ones], axis=1)
+    coef, *_ = np.linalg.lstsq(x, target, rcond=None)
+    expr = sum(sympy.Float(c, 6) * symbols[name] for c, name in zip(coef, chosen)) + sympy.Float(coef[-1], 6)
+    return SymbolicFit(chosen, coef, expr, path)
