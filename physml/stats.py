@@ -6,6 +6,8 @@
   :func:`mean_with_error`: a chain's mean with its autocorrelation-corrected error.
 - :func:`roc_curve`, :func:`auc`, :func:`rejection_at`: classifier metrics in the HEP convention
   (signal efficiency ε_S against background rejection 1/ε_B).
+- :func:`wasserstein_1d`, :func:`mmd`, :func:`classifier_two_sample_auc`: distances between a
+  generated and a true sample.
 
 Used by "Fits, likelihoods and uncertainties" and by the lattice and classifier chapters.
 """
@@ -212,3 +214,75 @@ def rejection_at(labels, scores, signal_efficiency: float) -> float:
     eps_b, eps_s, _ = roc_curve(labels, scores)
     eb = float(np.interp(signal_efficiency, eps_s, eps_b))
     return float("inf") if eb == 0 else 1.0 / eb
+
+
+# --------------------------------------------------------------------------------------------
+# Distances between samples (generated against true)
+
+
+def _samples(name: str, x) -> np.ndarray:
+    arr = _as_array(name, x, ndim=(1, 2), min_len=2).astype(float)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} has non-finite entries")
+    return arr[:, None] if arr.ndim == 1 else arr
+
+
+def _pair(x, y) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _samples("x", x), _samples("y", y)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"x and y must have the same dimension, got {a.shape[1]} and {b.shape[1]}")
+    return a, b
+
+
+def wasserstein_1d(x, y) -> float:
+    """The 1-D Wasserstein (earth mover's) distance between two samples, the integral of the
+    absolute difference of their empirical CDFs (``scipy.stats.wasserstein_distance``)."""
+    from scipy.stats import wasserstein_distance
+
+    a, b = _pair(x, y)
+    if a.shape[1] != 1:
+        raise ValueError(f"wasserstein_1d needs 1-D samples, got dimension {a.shape[1]}")
+    return float(wasserstein_distance(a[:, 0], b[:, 0]))
+
+
+def mmd(x, y, bandwidth: float | None = None) -> float:
+    """Unbiased squared maximum mean discrepancy with the Gaussian kernel
+    ``k(u, v) = exp(-|u - v|^2 / (2 h^2))``: ``E k(x, x') + E k(y, y') - 2 E k(x, y)``, the
+    diagonal terms left out (so it scatters around 0 for equal distributions). ``h`` defaults to
+    the median distance between the pooled points."""
+    from scipy.spatial.distance import cdist
+
+    a, b = _pair(x, y)
+    pooled = np.concatenate([a, b])
+    if bandwidth is None:
+        d = cdist(pooled, pooled)
+        bandwidth = float(np.median(d[np.triu_indices(len(pooled), 1)]))
+        if bandwidth <= 0:
+            raise ValueError("the median pairwise distance is 0: pass bandwidth explicitly")
+    elif isinstance(bandwidth, bool) or not isinstance(bandwidth, (int, float)) or bandwidth <= 0:
+        raise ValueError(f"bandwidth must be a positive number, got {bandwidth!r}")
+
+    def mean_kernel(u: np.ndarray, v: np.ndarray, same: bool) -> float:
+        k = np.exp(-cdist(u, v, "sqeuclidean") / (2 * bandwidth**2))
+        if same:
+            return float((k.sum() - np.trace(k)) / (len(u) * (len(u) - 1)))
+        return float(k.mean())
+
+    return mean_kernel(a, a, True) + mean_kernel(b, b, True) - 2 * mean_kernel(a, b, False)
+
+
+def classifier_two_sample_auc(x, y, seed: int = 0, folds: int = 5) -> float:
+    """Classifier two-sample test: the cross-validated ROC AUC of a gradient-boosted classifier
+    (scikit-learn's ``HistGradientBoostingClassifier``) trained to tell sample ``x`` from ``y``.
+    About 0.5: indistinguishable; 1: fully separable."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import cross_val_predict
+
+    a, b = _pair(x, y)
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds must be an int >= 2, got {folds!r}")
+    features = np.concatenate([a, b])
+    labels = np.r_[np.zeros(len(a)), np.ones(len(b))]
+    model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    scores = cross_val_predict(model, features, labels, cv=folds, method="predict_proba")[:, 1]
+    return auc(labels, scores)

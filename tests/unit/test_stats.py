@@ -103,3 +103,22 @@ def test_bad_input_type_errors():
         stats.tau_int(["a", "b", "c", "d"])
     with pytest.raises(TypeError, match="real"):
         stats.bootstrap(np.array([1 + 1j, 2.0]))
+
+
+def test_sample_distances_equal_and_shifted():
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=1500), rng.normal(size=1500)
+    shifted = rng.normal(0.5, 1.0, size=1500)
+    assert stats.wasserstein_1d(x, y) < 0.1
+    assert stats.wasserstein_1d(x, shifted) == pytest.approx(0.5, abs=0.1)
+    assert abs(stats.mmd(x[:500], y[:500])) < 0.01 < stats.mmd(x[:500], shifted[:500])
+    x2, y2 = rng.normal(size=(600, 2)), rng.normal(size=(600, 2))
+    assert 0.4 < stats.classifier_two_sample_auc(x2, y2) < 0.6
+    # a unit shift: the best possible AUC is Phi(1 / sqrt 2) = 0.76
+    assert 0.65 < stats.classifier_two_sample_auc(x2, y2 + [1.0, 0.0]) < 0.8
+    with pytest.raises(ValueError, match="dimension"):
+        stats.mmd(x2, x)
+    with pytest.raises(ValueError, match="bandwidth"):
+        stats.mmd(x, y, bandwidth=-1.0)
+    with pytest.raises(ValueError, match="1-D"):
+        stats.wasserstein_1d(x2, y2)
