@@ -45,7 +45,8 @@ def penultimate(model: NucleusNet, data: MultiTaskData, task: str = "binding"
 
 
 @torch.no_grad()
-def _readout_keV(model: NucleusNet, data: MultiTaskData, h: torch.Tensor, task: str) -> np.ndarray:
+def _readout_physical(model: NucleusNet, data: MultiTaskData, h: torch.Tensor, task: str
+                      ) -> np.ndarray:
     index = data.task_index(task)
     device = next(model.parameters()).device
     rows = torch.full((len(h),), index, dtype=torch.long, device=device)
@@ -103,7 +104,7 @@ def truncation_rms(model: NucleusNet, data: MultiTaskData, pca: PCA, h: torch.Te
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= pca.components.shape[0]:
             raise ValueError(f"ks must hold ints in [0, {pca.components.shape[0]}], got {k!r}")
         kept = pca.mean + pca.project(h, k) @ pca.components[:k] if k else pca.mean.expand_as(h)
-        out[k] = semf.rms(_readout_keV(model, data, kept, task) - values)
+        out[k] = semf.rms(_readout_physical(model, data, kept, task) - values)
     return out
 
 
