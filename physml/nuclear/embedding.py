@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from tqdm.auto import trange
+from tqdm import tqdm
 
 from physml._checks import fraction, positive_int, positive_number
 from physml.nuclear.data import add_separation_and_q, with_charge_radii
@@ -37,8 +37,10 @@ TASKS = ("binding", "radius", "s_n", "s_p", "q_alpha", "q_beta_minus", "q_ec")
 LOSS_WEIGHTS = {"binding": 100.0, "radius": 0.02, "s_n": 200.0, "s_p": 200.0, "q_alpha": 200.0,
                 "q_beta_minus": 200.0, "q_ec": 200.0, "z": 1.0, "n": 1.0, "semf": 100.0,
                 "binding_per_a": 100.0}
-#: Embedding vocabulary sizes: Z in 0..118 and N in 0..178 (the papers' ranges).
-Z_VOCAB, N_VOCAB = 119, 179
+#: Size of the Z embedding table: Z in 0..118 (the papers' range).
+Z_VOCAB = 119
+#: Size of the N embedding table: N in 0..178 (the papers' range).
+N_VOCAB = 179
 
 
 @dataclass
@@ -222,7 +224,7 @@ def train(data: MultiTaskData, train_mask: np.ndarray, embed_dim: int, hidden: i
     batch = max(1, int(batch_fraction * len(y)))
     generator = torch.Generator(device="cpu").manual_seed(seed)
     record_steps, record_loss = [], []
-    for step in trange(steps, disable=not progress_enabled(), desc="nuclei"):
+    for step in tqdm(range(steps), disable=not progress_enabled(), desc="nuclei", leave=False):
         if batch < len(y):
             idx = torch.randperm(len(y), generator=generator)[:batch].to(device)
             loss = (w[idx] * (model(z[idx], n[idx], task[idx]) - y[idx]) ** 2).mean()
