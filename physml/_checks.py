@@ -20,6 +20,13 @@ def positive_number(name: str, value: Any) -> float:
     return float(value)
 
 
+def non_negative_number(name: str, value: Any) -> float:
+    """``value`` as a float if it is a real number (not a bool) >= 0, else a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    return float(value)
+
+
 def fraction(name: str, value: Any, allow_one: bool = True) -> float:
     """``value`` as a float if it is a real number (not a bool) in ``(0, 1]`` (``(0, 1)`` when
     ``allow_one`` is false), else a ValueError naming ``name``."""

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import torch
 
+from physml._checks import positive_int
+
 
 def _matrix(name: str, x: torch.Tensor, min_rows: int = 2) -> torch.Tensor:
     if not isinstance(x, torch.Tensor):
@@ -199,8 +201,7 @@ def fit_helix(points: torch.Tensor, steps: int = 3000, lr: float = 0.02,
     points = _matrix("points", points, 5)
     if points.shape[1] != 3:
         raise ValueError(f"points must have shape (n, 3), got {tuple(points.shape)}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    positive_int("steps", steps)
     if not frequencies:
         raise ValueError("frequencies must hold at least one starting frequency")
     n, k = points.shape[0], len(frequencies)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._checks import fraction as check_fraction
+from physml._checks import fraction as check_fraction, positive_int, positive_number
 
 
 def _as_array(name: str, x, ndim: tuple[int, ...] = (1,), min_len: int = 2) -> np.ndarray:
@@ -259,8 +259,8 @@ def mmd(x, y, bandwidth: float | None = None) -> float:
         bandwidth = float(np.median(d[np.triu_indices(len(pooled), 1)]))
         if bandwidth <= 0:
             raise ValueError("the median pairwise distance is 0: pass bandwidth explicitly")
-    elif isinstance(bandwidth, bool) or not isinstance(bandwidth, (int, float)) or bandwidth <= 0:
-        raise ValueError(f"bandwidth must be a positive number, got {bandwidth!r}")
+    else:
+        bandwidth = positive_number("bandwidth", bandwidth)
 
     def mean_kernel(u: np.ndarray, v: np.ndarray, same: bool) -> float:
         k = np.exp(-cdist(u, v, "sqeuclidean") / (2 * bandwidth**2))
@@ -279,8 +279,7 @@ def classifier_two_sample_auc(x, y, seed: int = 0, folds: int = 5) -> float:
     from sklearn.model_selection import cross_val_predict
 
     a, b = _pair(x, y)
-    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-        raise ValueError(f"folds must be an int >= 2, got {folds!r}")
+    positive_int("folds", folds, minimum=2)
     features = np.concatenate([a, b])
     labels = np.r_[np.zeros(len(a)), np.ones(len(b))]
     model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)

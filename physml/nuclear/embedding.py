@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from physml._checks import fraction, positive_int, positive_number
+from physml._checks import fraction, non_negative_number, positive_int, positive_number
 from physml.nuclear.data import add_separation_and_q, with_charge_radii
 from physml.train import progress_enabled
 
@@ -170,14 +170,10 @@ class NucleusNet(nn.Module):
         for table in (self.z_embed, self.n_embed, self.task_embed):
             nn.init.normal_(table.weight, std=positive_number("embed_std", embed_std))
 
-    def features(self, z: torch.Tensor, n: torch.Tensor, task: torch.Tensor,
-                 z_vectors: torch.Tensor | None = None, n_vectors: torch.Tensor | None = None
-                 ) -> torch.Tensor:
-        """The readout's input (the penultimate layer), ``(rows, hidden)``. ``z_vectors`` and
-        ``n_vectors`` replace the looked-up embeddings (for edited embeddings)."""
-        ez = self.z_embed(z) if z_vectors is None else z_vectors
-        en = self.n_embed(n) if n_vectors is None else n_vectors
-        h = torch.nn.functional.silu(self.inp(torch.cat([ez, en, self.task_embed(task)], dim=-1)))
+    def features(self, z: torch.Tensor, n: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
+        """The readout's input (the penultimate layer), ``(rows, hidden)``."""
+        tokens = torch.cat([self.z_embed(z), self.n_embed(n), self.task_embed(task)], dim=-1)
+        h = torch.nn.functional.silu(self.inp(tokens))
         for block in self.blocks:
             h = h + block(h)
         return h
@@ -202,16 +198,15 @@ class TrainResult:
 
 def train(data: MultiTaskData, train_mask: np.ndarray, embed_dim: int, hidden: int, depth: int,
           steps: int, lr: float, weight_decay: float, seed: int, batch_fraction: float = 1.0,
-          every: int = 100, cosine: bool = False, embed_std: float = 0.02, device: torch.device | str = "cpu"
-          ) -> TrainResult:
+          every: int = 100, cosine: bool = False, embed_std: float = 0.02,
+          device: torch.device | str = "cpu") -> TrainResult:
     """Train a :class:`NucleusNet` on the rows in ``train_mask`` with AdamW and the task-weighted
     MSE (:data:`LOSS_WEIGHTS`, normalised to mean 1 over the tasks). ``batch_fraction`` of the
     training rows per step (1: full batch; the papers use 0.2)."""
     positive_int("steps", steps)
     positive_int("every", every)
     positive_number("lr", lr)
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or weight_decay < 0:
-        raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
+    non_negative_number("weight_decay", weight_decay)
     batch_fraction = fraction("batch_fraction", batch_fraction)
     torch.manual_seed(seed)
     model = NucleusNet(len(data.tasks), embed_dim, hidden, depth, embed_std).to(device)

@@ -132,14 +132,11 @@ class SymbolicFit:
 
 
 def basis_search(z: np.ndarray, n: np.ndarray, target: np.ndarray, max_terms: int = 3,
-                 library: dict[str, sympy.Expr] | None = None, extra: dict[str, np.ndarray] | None = None
-                 ) -> SymbolicFit:
+                 library: dict[str, sympy.Expr] | None = None) -> SymbolicFit:
     """Best-subset regression: for each size up to ``max_terms``, the set of library terms whose
     least-squares fit (always with a constant) gives the smallest RMS of ``target``; every
     subset is tried (greedy selection fails on the strongly correlated SEMF terms). Returns the
-    largest size's formula and the best RMS for each size.
-    ``extra`` adds named numeric columns (e.g. the pairing sign) that have no sympy form here;
-    they enter the expression as symbols."""
+    largest size's formula and the best RMS for each size."""
     positive_int("max_terms", max_terms)
     library = LIBRARY if library is None else library
     z, n = np.asarray(z, dtype=float), np.asarray(n, dtype=float)
@@ -148,24 +145,18 @@ def basis_search(z: np.ndarray, n: np.ndarray, target: np.ndarray, max_terms: in
         raise ValueError("z, n and target must be 1-D arrays of the same length")
     columns = {name: np.broadcast_to(sympy.lambdify((Z, N), expr, "numpy")(z, n), z.shape)
                for name, expr in library.items()}
-    symbols = dict(library)
-    for name, values in (extra or {}).items():
-        columns[name] = np.asarray(values, dtype=float)
-        symbols[name] = sympy.Symbol(name)
-    names = list(columns)
     ones = np.ones_like(z)
-    path, chosen = [], []
-    for size in range(1, min(max_terms, len(names)) + 1):
+    path = []
+    for size in range(1, min(max_terms, len(columns)) + 1):
         best = None
-        for subset in itertools.combinations(names, size):
+        for subset in itertools.combinations(columns, size):
             x = np.stack([columns[c] for c in subset] + [ones], axis=1)
             coef, *_ = np.linalg.lstsq(x, target, rcond=None)
             err = semf.rms(x @ coef - target)
             if best is None or err < best[0]:
-                best = (err, list(subset))
+                best = (err, list(subset), coef)
         path.append(best[0])
-        chosen = best[1]
-    x = np.stack([columns[c] for c in chosen] + [ones], axis=1)
-    coef, *_ = np.linalg.lstsq(x, target, rcond=None)
-    expr = sum(sympy.Float(c, 6) * symbols[name] for c, name in zip(coef, chosen)) + sympy.Float(coef[-1], 6)
+    _, chosen, coef = best
+    expr = sum(sympy.Float(c, 6) * library[name] for c, name in zip(coef, chosen))
+    expr = expr + sympy.Float(coef[-1], 6)
     return SymbolicFit(chosen, coef, expr, path)
