@@ -37,9 +37,9 @@ TASKS = ("binding", "radius", "s_n", "s_p", "q_alpha", "q_beta_minus", "q_ec")
 LOSS_WEIGHTS = {"binding": 100.0, "radius": 0.02, "s_n": 200.0, "s_p": 200.0, "q_alpha": 200.0,
                 "q_beta_minus": 200.0, "q_ec": 200.0, "z": 1.0, "n": 1.0, "semf": 100.0,
                 "binding_per_a": 100.0}
-#: Size of the Z embedding table: Z in 0..118 (the papers' range).
+#: Size of the Z embedding table, for Z in 0..118 (the papers' range).
 Z_VOCAB = 119
-#: Size of the N embedding table: N in 0..178 (the papers' range).
+#: Size of the N embedding table, for N in 0..178 (the papers' range).
 N_VOCAB = 179
 
 
