@@ -4,7 +4,7 @@
 deep ensemble trains and predicts as one batched matrix product instead of a Python loop over
 members.
 
-Used by "Fits, likelihoods and uncertainties".
+Used by "Fits, likelihoods and uncertainties", "Invertible networks" and "Diffusion and flow matching".
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from physml._checks import positive_int
+from physml.bayesian import BayesLinear
 
 _ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 
@@ -33,7 +34,12 @@ def _activation(name: str) -> nn.Module:
 
 
 class MLP(nn.Sequential):
-    """A fully connected network: ``depth`` hidden layers of width ``hidden``, optional dropout."""
+    """A fully connected network: ``depth`` hidden layers of width ``hidden``, optional dropout.
+
+    ``bayesian=True`` builds it from :class:`physml.bayesian.BayesLinear` layers with a Gaussian
+    prior of width ``prior_std`` (the Bayesian networks of "Invertible networks" and "Diffusion and
+    flow matching").
+    """
 
     def __init__(
         self,
@@ -43,16 +49,24 @@ class MLP(nn.Sequential):
         depth: int = 2,
         activation: str = "silu",
         dropout: float = 0.0,
+        bayesian: bool = False,
+        prior_std: float = 1.0,
     ) -> None:
         _check_sizes(n_in, n_out, hidden, depth, dropout)
+        if not isinstance(bayesian, bool):
+            raise TypeError(f"bayesian must be a bool, got {type(bayesian).__name__}")
+
+        def linear(a: int, b: int) -> nn.Module:
+            return BayesLinear(a, b, prior_std=prior_std) if bayesian else nn.Linear(a, b)
+
         layers: list[nn.Module] = []
         width = n_in
         for _ in range(depth):
-            layers += [nn.Linear(width, hidden), _activation(activation)]
+            layers += [linear(width, hidden), _activation(activation)]
             if dropout:
                 layers.append(nn.Dropout(dropout))
             width = hidden
-        layers.append(nn.Linear(width, n_out))
+        layers.append(linear(width, n_out))
         super().__init__(*layers)
 
 

@@ -103,3 +103,23 @@ def bootstrap_indices(n: int, n_members: int, generator: torch.Generator | None 
     positive_int("n", n)
     positive_int("n_members", n_members)
     return torch.randint(0, n, (n, n_members), generator=generator)
+
+
+def fit_parameter_uncertainties(derivatives: torch.Tensor, sigma: torch.Tensor
+                                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Explain a σ_pred profile as error propagation from a few fit parameters θ_k (§5.4.3).
+
+    Model: σ²(x) = Σ_k (∂p/∂θ_k (x))² Δθ_k², with ``derivatives`` of shape (n_points, n_params)
+    and ``sigma`` of shape (n_points,). The squares Δθ_k² ≥ 0 come from non-negative least squares
+    (scipy's NNLS). Returns (Δθ, the fitted σ(x)). Used by "Invertible networks" for eqs. 5.65 and
+    5.68.
+    """
+    from scipy.optimize import nnls
+
+    d = torch.as_tensor(derivatives, dtype=torch.float64)
+    s = torch.as_tensor(sigma, dtype=torch.float64)
+    if d.ndim != 2 or s.ndim != 1 or len(d) != len(s) or len(s) < d.shape[1]:
+        raise ValueError("derivatives must be (n_points, n_params) and sigma (n_points,) with n_points >= n_params")
+    squares, _ = nnls((d**2).numpy(), (s**2).numpy())
+    delta = torch.as_tensor(squares).sqrt()
+    return delta, ((d**2) @ delta**2).sqrt()

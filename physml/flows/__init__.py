@@ -1,12 +1,18 @@
 """Normalizing flows for physics.
 
+- :mod:`physml.flows.coupling`: the affine coupling layer (exact inverse and log-determinant)
+  shared by every flow of the book, dense RealNVP-style couplings, the (optionally Bayesian)
+  coupling flow for event-like data and its likelihood training.
+- :mod:`physml.flows.box_muller`: the Box-Muller transform, an analytic flow.
+
 - :mod:`physml.flows.checkerboard`: checkerboard affine coupling layers for lattice fields with
   tanh CNNs and the Z₂-equivariant ``|s|`` form, and the trivializing flow built from them.
 - :mod:`physml.flows.trivializing`: reverse-KL training from the action alone, the flow as an
   independent Metropolis proposal, and flow HMC.
 """
 
-from physml.flows import checkerboard, trivializing
+from physml.flows import box_muller, checkerboard, coupling, trivializing
 from physml.flows.checkerboard import TrivializingFlow
+from physml.flows.coupling import CouplingFlow
 
-__all__ = ["checkerboard", "trivializing", "TrivializingFlow"]
+__all__ = ["box_muller", "checkerboard", "coupling", "trivializing", "TrivializingFlow", "CouplingFlow"]

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from physml._checks import positive_int
+from physml.flows.coupling import AffineCoupling
 from physml.lattice.chains import check_fields
 
 
@@ -34,12 +35,15 @@ def checkerboard(L: int, *, odd: bool, dtype: torch.dtype = torch.float64,
     return (parity == (1 if odd else 0)).to(dtype)
 
 
-class AffineCheckerboard(nn.Module):
+class AffineCheckerboard(AffineCoupling):
     """One affine layer of eq. 8.23: the sites of one parity are scaled and shifted by CNNs of the others.
 
-    ``frozen_odd``: whether the unchanged partition A is the odd sites (as in eq. 8.22) or the even
-    ones. ``kernel_size`` k must be odd. The kernels start as small random numbers drawn from
-    ``generator`` (exactly zero would leave ``|s|`` at a kink where its gradient vanishes).
+    The coupling bookkeeping (update, exact inverse, log-determinant) is
+    :class:`physml.flows.coupling.AffineCoupling`'s; this layer supplies the checkerboard masks and
+    the CNNs. ``frozen_odd``: whether the unchanged partition A is the odd sites (as in eq. 8.22)
+    or the even ones. ``kernel_size`` k must be odd. The kernels start as small random numbers
+    drawn from ``generator`` (exactly zero would leave ``|s|`` at a kink where its gradient
+    vanishes).
     """
 
     def __init__(self, kernel_size: int = 3, *, frozen_odd: bool = True, init_scale: float = 0.01,
@@ -55,32 +59,18 @@ class AffineCheckerboard(nn.Module):
                                                             dtype=torch.float64))
         self._mask_cache: dict = {}
 
-    def _masks(self, phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def masks(self, phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         key = (phi.shape[-1], phi.dtype, phi.device)
         if key not in self._mask_cache:
             a = checkerboard(phi.shape[-1], odd=self.frozen_odd, dtype=phi.dtype, device=phi.device)
             self._mask_cache[key] = (a, 1.0 - a)
         return self._mask_cache[key]
 
-    def _scale_shift(self, frozen: torch.Tensor, mask_b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def scale_shift(self, frozen: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         pad = self.kernel_size // 2
         xp = nn.functional.pad(frozen.unsqueeze(1), (pad, pad, pad, pad), mode="circular")
         st = torch.tanh(nn.functional.conv2d(xp, self.weight.to(frozen.dtype)))
-        return st[:, 0].abs() * mask_b, st[:, 1] * mask_b
-
-    def forward(self, phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """φ → (g(φ), ``log|det ∂g/∂φ|``) per configuration."""
-        mask_a, mask_b = self._masks(phi)
-        frozen = phi * mask_a
-        s, t = self._scale_shift(frozen, mask_b)
-        return frozen + mask_b * phi * torch.exp(s) + t, s.sum(dim=(-2, -1))
-
-    def inverse(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """y → (g⁻¹(y), ``log|det ∂g/∂φ|`` at g⁻¹(y)): the forward layer's log-determinant."""
-        mask_a, mask_b = self._masks(y)
-        frozen = y * mask_a
-        s, t = self._scale_shift(frozen, mask_b)
-        return frozen + mask_b * (y - t) * torch.exp(-s), s.sum(dim=(-2, -1))
+        return st[:, 0].abs(), st[:, 1]
 
 
 class TrivializingFlow(nn.Module):

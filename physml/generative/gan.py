@@ -1,0 +1,117 @@
+"""A generative adversarial network (§5.2): the discriminator's equilibrium and the 2 log 2 it reaches.
+
+A discriminator D(x) ∈ (0, 1) separates data from generated points with the loss (eq. 5.18)
+L_D = -⟨log D(x)⟩_data - ⟨log(1 - D(x))⟩_gen, whose optimum is D_opt = p_data/(p_data + p_gen)
+(eq. 5.19), where L_D = -2 JS(p_data, p_gen) + 2 log 2 (eq. 5.23). The generator G(z) minimises
+L_G = -⟨log D(G(z))⟩ (eq. 5.21, the non-saturating form). At the Nash equilibrium p_gen = p_data,
+D = 1/2 everywhere, L_D = 2 log 2 ≈ 1.386 and L_G = log 2 (eqs. 5.25-5.26).
+
+:func:`discriminator_loss_at_optimum` evaluates eq. 5.23 by quadrature for two 1-D densities;
+:func:`train` runs the alternating updates and records both losses and ⟨D⟩ on data and on
+generated points. Used by "Invertible networks".
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from scipy.integrate import trapezoid
+from torch import nn
+from tqdm import tqdm
+
+from physml._checks import positive_int, positive_number
+from physml.nn import MLP
+from physml.train import progress_enabled
+
+
+def discriminator_loss_at_optimum(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+    """L_D with D_opt = p/(p + q), and the Jensen-Shannon divergence JS(p, q), by trapezoid quadrature.
+
+    ``p`` and ``q`` are two densities on the grid ``x``. Eq. 5.23 says the first equals
+    -2 JS + 2 log 2.
+    """
+    p, q, x = (np.asarray(a, dtype=float) for a in (p, q, x))
+    if p.shape != x.shape or q.shape != x.shape or x.ndim != 1:
+        raise ValueError("p, q and x must be 1-D arrays of the same length")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(p + q > 0, p / (p + q), 0.5)
+        loss = -trapezoid(np.where(p > 0, p * np.log(d), 0.0), x) \
+            - trapezoid(np.where(q > 0, q * np.log(1 - d), 0.0), x)
+        m = 0.5 * (p + q)
+        js = 0.5 * trapezoid(np.where(p > 0, p * np.log(p / m), 0.0), x) \
+            + 0.5 * trapezoid(np.where(q > 0, q * np.log(q / m), 0.0), x)
+    return float(loss), float(js)
+
+
+class GAN(nn.Module):
+    """Generator G: R^latent → R^dim and discriminator D: R^dim → logit, both MLPs."""
+
+    def __init__(self, dim: int = 2, latent: int = 2, hidden: int = 64, depth: int = 2) -> None:
+        super().__init__()
+        self.dim, self.latent = positive_int("dim", dim), positive_int("latent", latent)
+        self.generator = MLP(latent, dim, hidden=hidden, depth=depth)
+        self.discriminator = MLP(dim, 1, hidden=hidden, depth=depth)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` generated points G(z), z ~ N(0, 1)."""
+        positive_int("n", n)
+        ref = next(self.parameters())
+        z = torch.randn((n, self.latent), generator=generator, dtype=ref.dtype).to(ref.device)
+        return self.generator(z)
+
+
+@dataclass
+class GANHistory:
+    """Per-step L_D, L_G and the mean discriminator output on data and on generated points."""
+
+    loss_d: list[float] = field(default_factory=list)
+    loss_g: list[float] = field(default_factory=list)
+    d_data: list[float] = field(default_factory=list)
+    d_generated: list[float] = field(default_factory=list)
+
+
+def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: float = 2e-4,
+          generator: torch.Generator | None = None, progress: bool | None = None) -> GANHistory:
+    """Alternate one discriminator and one generator Adam step (β₁ = 0.5) per iteration."""
+    if not isinstance(gan, GAN):
+        raise TypeError(f"gan must be a physml.generative.gan.GAN, got {type(gan).__name__}")
+    if not isinstance(data, torch.Tensor) or data.ndim != 2 or data.shape[1] != gan.dim:
+        raise ValueError(f"data must be a torch.Tensor of shape (n, {gan.dim})")
+    positive_int("steps", steps)
+    positive_int("batch_size", batch_size)
+    positive_number("lr", lr)
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(gan.generator.parameters(), lr=lr, betas=(0.5, 0.999))
+    bce = nn.functional.binary_cross_entropy_with_logits
+    hist = GANHistory()
+    show = progress_enabled() if progress is None else progress
+    for _ in tqdm(range(steps), desc="GAN", disable=not show, leave=False, file=sys.stderr):
+        real = data[torch.randint(0, len(data), (batch_size,), generator=gen)]
+        z = torch.randn((batch_size, gan.latent), generator=gen, dtype=data.dtype)
+        fake = gan.generator(z)
+        logit_real, logit_fake = gan.discriminator(real), gan.discriminator(fake.detach())
+        loss_d = bce(logit_real, torch.ones_like(logit_real)) + bce(logit_fake, torch.zeros_like(logit_fake))
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        logit_gen = gan.discriminator(fake)
+        loss_g = bce(logit_gen, torch.ones_like(logit_gen))
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        hist.loss_d.append(loss_d.item())
+        hist.loss_g.append(loss_g.item())
+        hist.d_data.append(torch.sigmoid(logit_real).mean().item())
+        hist.d_generated.append(torch.sigmoid(logit_fake).mean().item())
+    gan.eval()
+    return hist
+
+
+#: The discriminator loss at the Nash equilibrium, 2 log 2 (eq. 5.25).
+EQUILIBRIUM_LOSS_D = 2 * math.log(2)

@@ -1,0 +1,120 @@
+"""Two-dimensional toy densities with known answers: the linear ramp and the Gaussian ring (§5.4.3).
+
+- :class:`Ramp`: p(x, y) = 2x on the unit square (eq. 5.60), linear in x and flat in y; sampled
+  by inverse CDF, x = √U.
+- :class:`Ring`: a Gaussian ring, radius r ~ N(4, 1) and a uniform angle (eq. 5.66); in Cartesian
+  coordinates p(x, y) = N(r; 4, 1)/(2π r). The notes take φ ∈ [0, π] and drop the angular
+  normalisation; the book uses the full circle, which keeps the density smooth everywhere (a half
+  ring has a cut along y = 0 that no smooth flow learns). Sampling r = 4 + ε with ε ~ N(0, 1) can
+  give r < 0 (probability 3·10⁻⁵); such a point sits at radius -r, so the exact density is
+  [N(ρ; 4, 1) + N(-ρ; 4, 1)]/(2πρ) at radius ρ.
+
+Each toy samples from a torch generator, returns its exact log-density (-inf outside the support)
+and the moments a generated sample must reproduce. Used by "Invertible networks" and "Diffusion
+and flow matching".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from physml._checks import positive_int
+
+
+def _points(x: torch.Tensor) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"x must have shape (n, 2), got {tuple(x.shape)}")
+    return x
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """p(x, y) = 2x on [0, 1]² (eq. 5.60): ⟨x⟩ = 2/3, ⟨x²⟩ = 1/2, y uniform."""
+
+    mean_x: float = 2.0 / 3.0
+    second_moment_x: float = 0.5
+
+    def sample(self, n: int, generator: torch.Generator | None = None,
+               dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """``n`` points drawn by inverse CDF: x = √U₁, y = U₂."""
+        positive_int("n", n)
+        u = torch.rand((n, 2), generator=generator, dtype=dtype)
+        return torch.stack((u[:, 0].sqrt(), u[:, 1]), dim=1)
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x, y) = log 2x inside the unit square, -inf outside."""
+        x = _points(x)
+        inside = ((x >= 0) & (x <= 1)).all(dim=1) & (x[:, 0] > 0)
+        return torch.where(inside, torch.log(2 * x[:, 0].clamp_min(1e-30)), torch.full_like(x[:, 0], -math.inf))
+
+    @staticmethod
+    def parameter_derivatives(x: torch.Tensor) -> torch.Tensor:
+        """∂p/∂a and ∂p/∂x_max of the linear fit p(x) = ax + b on [x_min, x_max] at a = 2 (eqs. 5.62-5.65).
+
+        Columns x - 1/2 (the slope at fixed normalisation) and 1 + a/2 = 2 (the upper boundary):
+        the 2-parameter fit of Fig. 41, for :func:`physml.uncertainty.fit_parameter_uncertainties`.
+        """
+        x = torch.as_tensor(x, dtype=torch.float64)
+        return torch.stack((x - 0.5, torch.full_like(x, 2.0)), dim=1)
+
+    @staticmethod
+    def marginal(x: torch.Tensor) -> torch.Tensor:
+        """The x-marginal 2x on [0, 1] (0 outside)."""
+        return torch.where((x >= 0) & (x <= 1), 2 * x, torch.zeros_like(x))
+
+
+@dataclass(frozen=True)
+class Ring:
+    """A Gaussian ring, r ~ N(``radius``, ``width``²) and φ uniform on [0, 2π) (eq. 5.66, full circle)."""
+
+    radius: float = 4.0
+    width: float = 1.0
+
+    def sample(self, n: int, generator: torch.Generator | None = None,
+               dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """``n`` points x = r (cos φ, sin φ) with r = radius + width·ε."""
+        positive_int("n", n)
+        r = self.radius + self.width * torch.randn(n, generator=generator, dtype=dtype)
+        phi = 2 * math.pi * torch.rand(n, generator=generator, dtype=dtype)
+        return torch.stack((r * torch.cos(phi), r * torch.sin(phi)), dim=1)
+
+    def radial_density(self, rho: torch.Tensor) -> torch.Tensor:
+        """The density of the radius ρ = |x| ≥ 0: N(ρ; μ, σ) + N(-ρ; μ, σ)."""
+        norm = 1.0 / (math.sqrt(2 * math.pi) * self.width)
+        return norm * (torch.exp(-0.5 * ((rho - self.radius) / self.width) ** 2)
+                       + torch.exp(-0.5 * ((rho + self.radius) / self.width) ** 2))
+
+    def parameter_derivatives(self, rho: torch.Tensor) -> torch.Tensor:
+        """∂p/∂μ and ∂p/∂σ of the Cartesian density p = N(ρ; μ, σ)/(2πρ) at radius ρ (eq. 5.68).
+
+        ∂p/∂μ = p (ρ - μ)/σ² vanishes at the peak of the radial Gaussian, the dip of Fig. 42; the
+        notes' eq. 5.68 carries one factor 1/ρ too many. For
+        :func:`physml.uncertainty.fit_parameter_uncertainties`.
+        """
+        rho = torch.as_tensor(rho, dtype=torch.float64)
+        u = (rho - self.radius) / self.width
+        p = torch.exp(-0.5 * u**2) / (math.sqrt(2 * math.pi) * self.width * 2 * math.pi * rho)
+        return torch.stack((p * u / self.width, p * (u**2 - 1) / self.width), dim=1)
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x, y) = log[p_ρ(ρ)/(2πρ)] with ρ = √(x² + y²)."""
+        rho = _points(x).norm(dim=1)
+        return torch.log(self.radial_density(rho)) - torch.log(2 * math.pi * rho)
+
+
+def histogram_density(values: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
+    """The density of ``values`` in the bins ``edges``: counts / (all values x bin width).
+
+    Values outside the edges count in the normalisation, so leakage out of the support shows as a
+    missing probability.
+    """
+    values, edges = torch.as_tensor(values).reshape(-1), torch.as_tensor(edges)
+    if edges.ndim != 1 or len(edges) < 2 or not (edges.diff() > 0).all():
+        raise ValueError("edges must be a 1-D increasing tensor of at least 2 values")
+    counts = torch.histogram(values.double().cpu(), bins=edges.double().cpu())[0]
+    return counts / (len(values) * edges.diff().double().cpu())
