@@ -14,7 +14,7 @@ CNNs, for the trivializing flows of Chapter 8).
 
 :class:`CouplingFlow` stacks dense couplings with alternating masks, maps data x to a latent
 z ~ N(0, 1) and gives the density by the change of variables (eq. 5.43),
-log p(x) = log N(z; 0, 1) + log |det ∂z/∂x|. :func:`train` minimises the negative log-likelihood
+``log p(x) = log N(z; 0, 1) + log|det ∂z/∂x|``. :func:`train` minimises the negative log-likelihood
 (eq. 5.46), plus the KL term of the ELBO (eq. 5.48) for a Bayesian flow.
 
 Used by "Invertible networks" (and, through the checkerboard subclass, "Trivializing flows and flow

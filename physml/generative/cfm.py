@@ -29,7 +29,8 @@ from physml.generative.networks import TimeMLP
 
 
 class CFM(nn.Module):
-    """A conditional-flow-matching generator with a :class:`TimeMLP` velocity field v_θ(x, t)."""
+    """A conditional-flow-matching generator with a :class:`physml.generative.networks.TimeMLP`
+    velocity field v_θ(x, t)."""
 
     def __init__(self, dim: int = 2, hidden: int = 64, depth: int = 3, *, bayesian: bool = False,
                  prior_std: float = 1.0) -> None:

@@ -9,7 +9,7 @@ one go (eq. 5.80)::
 so x_T ~ N(0, 1) once ᾱ_T ≈ 0. The posterior q(x_{t-1} | x_t, x₀) is Gaussian with mean
 √ᾱ_{t-1} β_t/(1-ᾱ_t) x₀ + √(1-β_t)(1-ᾱ_{t-1})/(1-ᾱ_t) x_t and variance (1-ᾱ_{t-1}) β_t/(1-ᾱ_t)
 (eq. 5.82 with the x_t coefficient corrected). A network ε_θ(x_t, t) learns the noise by
-regression (eq. 5.88), L = ⟨|ε - ε_θ(√ᾱ_t x₀ + √(1-ᾱ_t) ε, t)|²⟩, and the reverse chain samples
+regression (eq. 5.88), ``L = ⟨|ε - ε_θ(√ᾱ_t x₀ + √(1-ᾱ_t) ε, t)|²⟩``, and the reverse chain samples
 (eqs. 5.81, 5.90 with the ε coefficient corrected to β_t/√(1-ᾱ_t))::
 
     x_{t-1} = (x_t - β_t/√(1-ᾱ_t) ε_θ(x_t, t))/√(1-β_t) + σ_t z,      σ_t² = β_t,  z ~ N(0, 1).
@@ -41,7 +41,8 @@ def linear_betas(n_steps: int, beta_first: float = 1e-4, beta_last: float = 0.02
 
 
 class DDPM(nn.Module):
-    """A DDPM with noise schedule ``betas`` (length T) and a :class:`TimeMLP` noise predictor."""
+    """A DDPM with noise schedule ``betas`` (length T) and a
+    :class:`physml.generative.networks.TimeMLP` noise predictor."""
 
     def __init__(self, betas: torch.Tensor, dim: int = 2, hidden: int = 64, depth: int = 3, *,
                  bayesian: bool = False, prior_std: float = 1.0) -> None:

@@ -70,7 +70,7 @@ class Ramp:
 
 @dataclass(frozen=True)
 class Ring:
-    """A Gaussian ring, r ~ N(``radius``, ``width``²) and φ uniform on [0, 2π) (eq. 5.66, full circle)."""
+    """A Gaussian ring, r ~ N(μ, σ²) with μ = ``radius``, σ = ``width``, φ uniform on [0, 2π) (eq. 5.66)."""
 
     radius: float = 4.0
     width: float = 1.0
@@ -84,7 +84,7 @@ class Ring:
         return torch.stack((r * torch.cos(phi), r * torch.sin(phi)), dim=1)
 
     def radial_density(self, rho: torch.Tensor) -> torch.Tensor:
-        """The density of the radius ρ = |x| ≥ 0: N(ρ; μ, σ) + N(-ρ; μ, σ)."""
+        """The density of the radius ``ρ = |x| ≥ 0``: N(ρ; μ, σ) + N(-ρ; μ, σ)."""
         norm = 1.0 / (math.sqrt(2 * math.pi) * self.width)
         return norm * (torch.exp(-0.5 * ((rho - self.radius) / self.width) ** 2)
                        + torch.exp(-0.5 * ((rho + self.radius) / self.width) ** 2))
