@@ -89,7 +89,7 @@ class BayesLinear(nn.Module):
     def kl(self) -> torch.Tensor:
         """KL[q(θ), N(0, σ_prior²)] summed over the layer's weights and biases."""
         total = self.weight_mu.new_zeros(())
-        for mu, sigma in ((self.weight_mu, self._sigmas()[0]), (self.bias_mu, self._sigmas()[1])):
+        for mu, sigma in zip((self.weight_mu, self.bias_mu), self._sigmas()):
             total = total + (math.log(self.prior_std) - torch.log(sigma)
                              + (sigma**2 + mu**2) / (2 * self.prior_std**2) - 0.5).sum()
         return total

@@ -19,12 +19,11 @@ Used by "Diffusion and flow matching".
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 from physml._checks import positive_int
+from physml.flows.coupling import standard_normal_log_prob
 from physml.generative.networks import TimeMLP
 
 
@@ -94,5 +93,4 @@ class CFM(nn.Module):
             k4, d4 = self._velocity_and_divergence(x + h * k3, t + h)
             x = x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
             integral = integral + h / 6 * (d1 + 2 * d2 + 2 * d3 + d4)
-        normal = -0.5 * (x**2).sum(dim=1) - 0.5 * self.dim * math.log(2 * math.pi)
-        return normal + integral
+        return standard_normal_log_prob(x) + integral
