@@ -24,7 +24,8 @@ PIP := $(PY) -m pip install -q --disable-pip-version-check
 export PHYSML_THREADS ?= 1
 # Executions driven by make are not interactive: no progress bars in the rendered outputs.
 export PHYSML_PROGRESS ?= 0
-# Claims go to _build/claims/<fingerprint of physml and the profile> (physml.results.results_dir).
+# Claims go to _build/claims/<fingerprint of physml and the profile> (bookkit.build.results_dir):
+# bookkit sets PHYSML_RESULTS_DIR for the kernels it starts; nbmake's get it from `notebooks`.
 export OMP_NUM_THREADS ?= 1
 # Plain tracebacks (no ANSI colours) from the notebook kernels.
 export IPYTHONDIR := $(CURDIR)/.ci/ipython
@@ -51,15 +52,15 @@ browser-deps:
 
 # Render the book from the execution cache; a physml or profile change re-reads every page.
 define render
-	fp=$$($(PY) -m physml.book fingerprint); \
-	$(PY) -m physml.book link-cache >/dev/null && \
-	$(PY) -m physml.book scoreboard && \
+	fp=$$($(PY) -m bookkit fingerprint); \
+	$(PY) -m bookkit link-cache >/dev/null && \
+	$(PY) -m bookkit scoreboard && \
 	all=""; if [ "$$(cat $(BUILD)/.html-fingerprint 2>/dev/null)" != "$$fp" ]; then all=--all; fi; \
 	$(BIN)/jupyter-book build . --keep-going $$all $(1) && echo $$fp > $(BUILD)/.html-fingerprint
 endef
 
 book: setup
-	@$(PY) -m physml.book execute --jobs 2; status=$$?; \
+	@$(PY) -m bookkit execute --jobs 2; status=$$?; \
 	$(call render,); status2=$$?; \
 	echo; echo "Open $(CURDIR)/$(BUILD)/html/index.html"; \
 	if [ $$status -ne 0 ]; then echo "make book: some chapters failed (see above)"; fi; \
@@ -67,16 +68,17 @@ book: setup
 
 chapter: setup
 	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=book/<part>/<chapter>.md"; exit 2; }
-	@$(PY) -m physml.book execute $(CHAPTER)
+	@$(PY) -m bookkit execute $(CHAPTER)
 
 unit: setup
-	$(PY) -m pytest -q tests/unit tests/structure
+	$(PY) -m pytest -q tests/unit tests/structure tests/bookkit
 
 notebooks: setup
 	@export PHYSML_PROFILE=quick; \
-	rm -rf $(NBRUN) && $(PY) -m physml.book stage $(NBRUN) && \
+	export PHYSML_RESULTS_DIR=$$($(PY) -m bookkit results-dir); \
+	rm -rf $(NBRUN) && $(PY) -m bookkit stage $(NBRUN) && \
 	{ $(PY) -m pytest -q -p no:cacheprovider --nbmake --overwrite --nbmake-timeout=900 -n 2 $(NBRUN); status=$$?; \
-	  $(PY) -m physml.book prime $(NBRUN); exit $$status; }
+	  $(PY) -m bookkit prime $(NBRUN); exit $$status; }
 
 render: setup
 	@export PHYSML_PROFILE=quick; $(call render,-W -n)

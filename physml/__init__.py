@@ -2,7 +2,7 @@
 
 A chapter starts with :func:`start_chapter`, which applies the thread setting and the figure
 style, seeds every generator, prints profile, device and versions, and opens the chapter's
-claims registry (:class:`physml.results.Chapter`).
+claims registry (:class:`physml.claims.Chapter`).
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ __all__ = ["start_chapter", "__version__"]
 def start_chapter(name: str, title: str | None = None, seed: int = 0):
     """Set up a chapter: threads, figure style, seeds, a printed run summary, its claims registry.
 
-    Returns ``(claims, generator)``: the chapter's :class:`physml.results.Chapter` and a seeded
+    Returns ``(claims, generator)``: the chapter's :class:`physml.claims.Chapter` and a seeded
     CPU ``torch.Generator``. Used in the set-up cell of every chapter.
     """
-    from physml import config, plotting, results
+    from physml import claims as claims_registry, config, plotting
 
     config.configure_threads()
     plotting.use_style()
     generator = config.seed_everything(seed)
-    claims = results.Chapter(name, title=title)
+    claims = claims_registry.Chapter(name, title=title)
     info = config.describe()
     print(" | ".join(f"{k}: {v}" for k, v in info.items()) + f" | seed: {seed}")
     return claims, generator

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,29 @@ def device() -> torch.device:
         except RuntimeError as err:
             raise ValueError(f"PHYSML_DEVICE={name!r} is not a torch device") from err
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+#: The file at the root of the book; the folder holding it is the book root.
+BOOK_ROOT_MARKER = "_toc.yml"
+
+
+def results_dir() -> Path:
+    """Where chapters record their claims.
+
+    ``PHYSML_RESULTS_DIR`` when set: the build tools set it to the folder of the current build
+    (``_build/claims/<fingerprint>``), so the scoreboard reads the claims of exactly the executed
+    notebooks it renders. A notebook run by hand (no variable) writes to
+    ``<book root>/_build/claims/by-hand/<profile>``, where the book root is the nearest folder at
+    or above the working directory holding ``_toc.yml``; outside a book, ``./_build/claims``.
+    """
+    env = os.environ.get("PHYSML_RESULTS_DIR", "").strip()
+    if env:
+        return Path(env)
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / BOOK_ROOT_MARKER).is_file():
+            return folder / "_build" / "claims" / "by-hand" / profile()
+    return here / "_build" / "claims"
 
 
 def seed_everything(seed: int) -> torch.Generator:

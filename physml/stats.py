@@ -116,12 +116,36 @@ def autocorrelation(x) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Measurement:
+    """A value with its one-standard-deviation error (and, for a Markov-chain mean, the
+    integrated autocorrelation time it was corrected for). Accepted whole by
+    :meth:`physml.claims.Chapter.claim`."""
+
+    value: float
+    error: float
+    tau: float | None = None
+
+    def __iter__(self):
+        # Unpacks as (value, error), like the tuples the estimators returned before.
+        return iter((self.value, self.error))
+
+    def __format__(self, spec: str) -> str:
+        spec = spec or ".4g"
+        return f"{self.value:{spec}} ± {self.error:{spec}}"
+
+
+@dataclass(frozen=True)
 class AutocorrelationTime:
     """Integrated autocorrelation time, its statistical error and the summation window."""
 
     tau: float
     error: float
     window: int
+
+    @property
+    def value(self) -> float:
+        """τ_int itself (so that the estimate and its error can be claimed as one object)."""
+        return self.tau
 
 
 def tau_int(x, S: float = 1.5) -> AutocorrelationTime:

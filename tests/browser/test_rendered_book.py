@@ -23,7 +23,9 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 import yaml
 
-from physml import book, results
+from bookkit import build as book
+from bookkit.scoreboard import record_problems
+from physml import claims as claims_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
@@ -213,7 +215,7 @@ def test_run_facts_on_every_chapter(visit):
         assert facts.count() == 1, f"{chapter}: no run-facts block"
         assert facts.get_attribute("open") is None, f"{chapter}: the run-facts block is not collapsed"
         text = facts.text_content()
-        for word in ("profile", "device", "torch", "wall time", "claims passed"):
+        for word in ("profile", "device", "torch", "wall time", "claims"):
             assert word in text, f"{chapter}: run facts lack {word!r}"
         assert "FAIL" not in text
 
@@ -254,7 +256,7 @@ def test_figures_are_opaque_and_readable_in_dark_mode(visit):
 
 def _recorded_claims() -> list[dict]:
     # The claims of this physml source and profile, as the chapters recorded them.
-    return results.load_records(results.results_dir())[0]
+    return claims_registry.load_records(book.results_dir(ROOT, "quick"))[0]
 
 
 def _typeset(text: str) -> str:
@@ -262,21 +264,40 @@ def _typeset(text: str) -> str:
     return text.translate(str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}))
 
 
-def test_scoreboard_lists_every_claim(visit):
+def test_claim_records_are_sound():
+    problems = record_problems(_recorded_claims())
+    assert not problems, "claims records: " + "; ".join(problems)
+
+
+def test_scoreboard_summary_misses_and_every_claim(visit):
     claims = _recorded_claims()
     assert claims, "no claims were recorded"
     page = visit("book/scoreboard.html").page
-    texts = page.evaluate(
-        "() => Array.from(document.querySelectorAll('article table'))"
-        ".filter(t => t.querySelector('thead').innerText.includes('quantity'))"
-        ".flatMap(t => Array.from(t.querySelectorAll('tbody tr')).map(r => r.innerText))"
+    rows = lambda cls: page.evaluate(  # noqa: E731
+        f"() => Array.from(document.querySelectorAll('article table.{cls} tbody tr')).map(r => r.textContent)"
     )
+    summary = rows("physml-summary")
+    assert len(summary) == 2 * len(CHAPTERS), f"summary has {len(summary)} rows for {len(CHAPTERS)} chapters x 2 profiles"
+    texts = rows("physml-scoreboard")
     assert len(texts) == len(claims), f"scoreboard shows {len(texts)} claim rows for {len(claims)} claims"
     failing = [t for t in texts if "FAIL" in t]
     assert not failing, f"failing claims on the scoreboard: {failing}"
     for claim in claims:
         assert any(_typeset(claim["quantity"]) in _typeset(t) for t in texts), \
             f"claim {claim['key']} is not on the scoreboard"
+    misses = [c for c in claims if c["status"] in ("miss", "now reproduced")]
+    links = page.evaluate(
+        "() => Array.from(document.querySelectorAll('article table.physml-misses tbody tr'))"
+        ".map(r => r.querySelector('a') && r.querySelector('a').href)"
+    )
+    assert len(links) == len(misses), f"misses table has {len(links)} rows for {len(misses)} declared misses"
+    for href in links:
+        assert href, "a row of the misses table has no link to its chapter"
+        target = urlparse(href)
+        anchor = unquote(target.fragment)
+        assert anchor.startswith("claim-"), f"miss link {href} does not point at a claim row"
+        other = visit(target.path.lstrip("/")).page
+        assert other.locator(f"[id='{anchor}']").count() == 1, f"anchor #{anchor} missing on {target.path}"
 
 
 def test_screenshots(visit):

@@ -9,7 +9,7 @@ import pytest
 import tomllib
 import yaml
 
-from physml import book
+from bookkit import build as book
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = book.chapters(ROOT)

@@ -1,7 +1,7 @@
 import nbformat
 import pytest
 
-from physml import book
+from bookkit import build as book
 
 CHAPTER = """---
 jupytext:

@@ -1,4 +1,4 @@
-"""Build machinery of the executable book (not called by chapters).
+"""Build machinery of the executable book (not called by chapters; imports physml, never the reverse).
 
 - :func:`fingerprint`: a hash of ``physml``'s source and the profile. The Jupyter Book execution
   cache lives in a folder named by it, so changing the library or the profile re-executes the
@@ -8,9 +8,11 @@
   notebooks executed elsewhere (by nbmake in ``make test``, by :func:`execute` in ``make book``)
   to the cache, so that the book build renders them without executing them again.
 - :func:`execute`: run chapters in parallel, report a failing chapter's cell and traceback.
+- :func:`results_dir`: where the chapters of this build record their claims (the build sets
+  ``PHYSML_RESULTS_DIR`` to it for every kernel it starts).
 - :func:`write_scoreboard`: the scoreboard's tables from the recorded claims.
 
-Command line: ``python -m physml.book {fingerprint,link-cache,stage,execute,prime,scoreboard}``.
+Command line: ``python -m bookkit {fingerprint,results-dir,link-cache,stage,execute,prime,scoreboard}``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,20 @@ def fingerprint(root: str | Path, profile: str) -> str:
     for path in sorted((root / "physml").rglob("*.py")):
         h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
+
+
+def results_dir(root: str | Path, profile: str) -> Path:
+    """The claims folder of a build: ``<root>/_build/claims/<fingerprint>``."""
+    root = Path(root).resolve()
+    return root / "_build" / "claims" / fingerprint(root, profile)
+
+
+def use_results_dir(root: str | Path, profile: str) -> Path:
+    """Point ``PHYSML_RESULTS_DIR`` (read by :func:`physml.config.results_dir`) at this build's
+    claims folder, for the kernels started from this process; returns the folder."""
+    folder = results_dir(root, profile)
+    os.environ["PHYSML_RESULTS_DIR"] = str(folder)
+    return folder
 
 
 def _toc_files(entries: list) -> list[str]:
@@ -190,11 +206,11 @@ def stage(root: str | Path, out_dir: Path) -> list[Path]:
     return written
 
 
-def write_scoreboard(claims_dir: str | Path, out: str | Path) -> str:
+def write_scoreboard(root: str | Path, claims_dir: str | Path, out: str | Path) -> str:
     """Write the scoreboard tables (MyST Markdown) for the book's scoreboard page."""
-    from physml.results import scoreboard_markdown
+    from bookkit.scoreboard import scoreboard_markdown
 
-    text = scoreboard_markdown(claims_dir)
+    text = scoreboard_markdown(root, claims_dir)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not out.exists() or out.read_text() != text:
@@ -223,9 +239,10 @@ def link_cache(build: Path, fp: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     from physml import config
 
-    parser = argparse.ArgumentParser(prog="python -m physml.book", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bookkit", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "command", choices=["fingerprint", "link-cache", "stage", "execute", "prime", "scoreboard"]
+        "command",
+        choices=["fingerprint", "results-dir", "link-cache", "stage", "execute", "prime", "scoreboard"],
     )
     parser.add_argument(
         "paths", nargs="*",
@@ -237,8 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root, build = Path(args.root).resolve(), Path(args.build).resolve()
     fp = fingerprint(root, config.profile())
+    claims_dir = use_results_dir(root, config.profile())
     if args.command == "fingerprint":
         print(fp)
+    elif args.command == "results-dir":
+        print(claims_dir)
     elif args.command == "link-cache":
         print(link_cache(build, fp))
     elif args.command == "execute":
@@ -264,9 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         n = prime_cache(cache_dir, executed_pairs(root, Path(args.paths[0]).resolve()))
         print(f"cached {n} executed notebook(s) in {cache_dir}")
     elif args.command == "scoreboard":
-        from physml.results import results_dir
-
-        write_scoreboard(results_dir(), build / "scoreboard.md")
+        write_scoreboard(root, claims_dir, build / "scoreboard.md")
     return 0
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from bookkit.build import main
+
+sys.exit(main())

@@ -1,0 +1,577 @@
+"""The claims registry: every headline number of the book, with the kind of its reference.
+
+A chapter opens a :class:`Chapter` once (through :func:`physml.start_chapter`) and calls
+:meth:`Chapter.claim` for each number it reports::
+
+    claims.claim("pull_width", stats.Measurement(0.98, 0.02), reference=1.0, kind="exact",
+                 source="unit-normal pulls of an unbiased fit (Pawlowski & Plehn 2025, Sec. 1.3)",
+                 tolerance={"quick": Sigma(3), "full": Sigma(3)}, quantity="std of the pulls")
+
+Every claim says what its reference is (``kind``):
+
+- ``paper``: a number printed in a source; ``source`` gives its section, table, figure or equation;
+- ``data``: a published data table (for example AME2020 / NUBASE2020);
+- ``exact``: an analytic or exactly computable value;
+- ``bound``: a threshold this book sets; ``why`` says why it separates a working model from a
+  broken one;
+- ``same-run``: a consistency check against another number of the same run.
+
+A result of the paper that this book does not reproduce is declared, not hidden:
+``expect="miss"`` with a ``reason`` (kinds ``paper`` and ``data`` only). A declared miss is
+evaluated and recorded like any claim but does not stop the notebook; it is shown as "not
+reproduced". If it passes after all, it is recorded as "now reproduced" and the book's record
+test fails until the chapter is updated. A claim whose value is undefined (NaN, infinite) fails,
+whatever was expected. Any other failing claim raises ``AssertionError`` after it was recorded.
+
+Records are JSON lines, one file per chapter, in :func:`physml.config.results_dir`. The book's
+scoreboard is built from them by the build tools (``bookkit``), which import physml, never the
+reverse.
+
+Used by every chapter of the book.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from physml import config
+
+__all__ = [
+    "KINDS", "STATUSES", "Tolerance", "Abs", "Rel", "Sigma", "AtLeast", "AtMost", "Claim", "Chapter",
+    "ClaimTable", "load_records", "format_value", "status_label",
+]
+
+#: The kinds of reference a claim can be checked against.
+KINDS: tuple[str, ...] = ("paper", "data", "exact", "bound", "same-run")
+#: Kinds for which a declared miss (``expect="miss"``) is allowed.
+MISS_KINDS: tuple[str, ...] = ("paper", "data")
+#: The status of a recorded claim.
+STATUSES: tuple[str, ...] = ("pass", "fail", "miss", "now reproduced")
+
+# --------------------------------------------------------------------------------------------
+# Tolerances
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a value may sit from its reference. Build one with Abs, Rel, Sigma, AtLeast, AtMost."""
+
+    kind: str
+    amount: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("abs", "rel", "sigma", "ge", "le"):
+            raise ValueError(f"tolerance kind must be abs, rel, sigma, ge or le, got {self.kind!r}")
+        if not isinstance(self.amount, (int, float)) or isinstance(self.amount, bool):
+            raise TypeError(f"tolerance amount must be a number, got {type(self.amount).__name__}")
+        if not math.isfinite(self.amount) or self.amount < 0:
+            raise ValueError(f"tolerance amount must be finite and >= 0, got {self.amount}")
+        if self.kind in ("abs", "rel", "sigma") and self.amount == 0:
+            raise ValueError(f"a {self.kind} tolerance of 0 cannot pass on measured data")
+
+    def check(self, value: float, reference: float, combined_err: float | None) -> bool:
+        """Whether ``value`` passes against ``reference`` (``combined_err`` for sigma tolerances).
+
+        A non-finite value never passes.
+        """
+        if not math.isfinite(value):
+            return False
+        if self.kind == "abs":
+            return abs(value - reference) <= self.amount
+        if self.kind == "rel":
+            return abs(value - reference) <= self.amount * abs(reference)
+        if self.kind == "sigma":
+            if combined_err is None or not combined_err > 0:
+                raise ValueError("a Sigma tolerance needs an error on the value and/or the reference > 0")
+            return abs(value - reference) <= self.amount * combined_err
+        if self.kind == "ge":
+            return value >= reference - self.amount
+        return value <= reference + self.amount
+
+    def describe(self) -> str:
+        """A short human-readable form, e.g. ``±10%`` or ``≥ ref``."""
+        if self.kind == "abs":
+            return f"±{self.amount:g}"
+        if self.kind == "rel":
+            return f"±{100 * self.amount:g}%"
+        if self.kind == "sigma":
+            return f"±{self.amount:g}σ"
+        if self.kind == "le":
+            return "≤ ref" + (f" + {self.amount:g}" if self.amount else "")
+        return "≥ ref" + (f" − {self.amount:g}" if self.amount else "")
+
+
+def Abs(amount: float) -> Tolerance:  # noqa: N802 - reads like a unit in claims
+    """Pass when ``|value - reference| <= amount``."""
+    return Tolerance("abs", amount)
+
+
+def Rel(fraction: float) -> Tolerance:  # noqa: N802
+    """Pass when ``|value - reference| <= fraction * |reference|``."""
+    return Tolerance("rel", fraction)
+
+
+def Sigma(n: float) -> Tolerance:  # noqa: N802
+    """Pass when the pull ``|value - reference| / sqrt(value_err² + reference_err²)`` is <= n."""
+    return Tolerance("sigma", n)
+
+
+def AtLeast(slack: float = 0.0) -> Tolerance:  # noqa: N802
+    """A floor: pass when ``value >= reference - slack``."""
+    return Tolerance("ge", slack)
+
+
+def AtMost(slack: float = 0.0) -> Tolerance:  # noqa: N802
+    """A ceiling: pass when ``value <= reference + slack``."""
+    return Tolerance("le", slack)
+
+
+def _tolerance_for(tolerance: Tolerance | Mapping[str, Tolerance], profile: str) -> Tolerance:
+    if isinstance(tolerance, Tolerance):
+        return tolerance
+    if not isinstance(tolerance, Mapping):
+        raise TypeError("tolerance must be a Tolerance or a mapping {'quick': ..., 'full': ...}")
+    missing = [p for p in config.PROFILES if p not in tolerance]
+    if missing:
+        raise ValueError(f"tolerance must give every profile; missing: {missing}")
+    extra = sorted(set(tolerance) - set(config.PROFILES))
+    if extra:
+        raise ValueError(f"tolerance names unknown profiles: {extra}")
+    for name, tol in tolerance.items():
+        if not isinstance(tol, Tolerance):
+            raise TypeError(f"tolerance[{name!r}] must be a Tolerance, got {type(tol).__name__}")
+    return tolerance[profile]
+
+
+# --------------------------------------------------------------------------------------------
+# Records
+
+
+@dataclass
+class Claim:
+    """One checked number, as recorded in a chapter's JSON-lines file.
+
+    ``passed`` says whether the value met the tolerance; ``status`` is what the book shows:
+    ``pass``, ``fail``, ``miss`` (a declared miss that missed: "not reproduced") or
+    ``now reproduced`` (a declared miss that passed).
+    """
+
+    chapter: str
+    key: str
+    quantity: str
+    kind: str
+    value: float
+    reference: float
+    source: str
+    tolerance: str
+    passed: bool
+    status: str
+    expect: str
+    profile: str
+    device: str
+    torch: str
+    value_err: float | None = None
+    reference_err: float | None = None
+    unit: str = ""
+    why: str = ""
+    reason: str = ""
+    note: str = ""
+    elapsed_s: float = 0.0
+    record: str = "claim"
+    timestamp: float = field(default_factory=time.time)
+
+    def message(self) -> str:
+        """The failure message: key, value, reference, tolerance and source."""
+        err = f" ± {self.value_err:.4g}" if self.value_err is not None else ""
+        rerr = f" ± {self.reference_err:.4g}" if self.reference_err is not None else ""
+        return (
+            f"claim {self.chapter}/{self.key} failed ({self.profile} profile): "
+            f"value {self.value:.6g}{err} vs {self.kind} reference {self.reference:.6g}{rerr} "
+            f"with tolerance {self.tolerance}; source: {self.source}"
+        )
+
+
+def _as_float(name: str, x: Any) -> float:
+    if hasattr(x, "item") and getattr(x, "ndim", 0) == 0:
+        x = x.item()
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    return float(x)
+
+
+def _split_measurement(value: Any, value_err: float | None) -> tuple[Any, float | None]:
+    """A value given with its error as one object: ``(value, error)`` or anything with
+    ``.value`` and ``.error`` (:class:`physml.stats.Measurement`)."""
+    if hasattr(value, "value") and hasattr(value, "error"):
+        if value_err is not None:
+            raise TypeError("value carries its own error: do not pass value_err as well")
+        return value.value, value.error
+    if isinstance(value, tuple):
+        if len(value) != 2:
+            raise TypeError(f"value as a tuple must be (value, error), got {len(value)} items")
+        if value_err is not None:
+            raise TypeError("value carries its own error: do not pass value_err as well")
+        return value
+    return value, value_err
+
+
+def _text(name: str, x: Any) -> str:
+    if not isinstance(x, str):
+        raise TypeError(f"{name} must be a string, got {type(x).__name__}")
+    return x.strip()
+
+
+class Chapter:
+    """The claims of one chapter: check, record and tabulate them.
+
+    Opening a chapter starts its wall clock and empties its record file, so each execution
+    leaves exactly its own claims. :meth:`finish` records the chapter's wall time and returns
+    the reference-versus-this-run table for display.
+
+    Args:
+        name: the chapter's slug, the stem of its ``.md`` file (no ``/``, ``\\`` or spaces).
+        title: the chapter's title, for tables.
+        directory: where records go (default :func:`physml.config.results_dir`).
+
+    Raises:
+        ValueError: on a bad slug.
+    """
+
+    def __init__(self, name: str, title: str | None = None, directory: str | Path | None = None):
+        if not isinstance(name, str) or not name or any(c in name for c in "/\\ "):
+            raise ValueError(f"name must be a non-empty slug without '/', '\\' or spaces, got {name!r}")
+        self.name = name
+        self.title = title or name
+        self.profile = config.profile()
+        self.device = str(config.device())
+        import torch
+
+        self.torch_version = torch.__version__
+        self.claims: list[Claim] = []
+        self._t0 = time.perf_counter()
+        self.directory = Path(directory) if directory is not None else config.results_dir()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / f"{name}.jsonl"
+        self.path.write_text("")
+
+    def _write(self, record: Mapping[str, Any]) -> None:
+        with self.path.open("a") as fh:
+            fh.write(json.dumps(record, allow_nan=True) + "\n")
+
+    def claim(
+        self,
+        key: str,
+        value: Any,
+        reference: float,
+        tolerance: Tolerance | Mapping[str, Tolerance],
+        source: str,
+        *,
+        kind: str,
+        quantity: str = "",
+        value_err: float | None = None,
+        reference_err: float | None = None,
+        unit: str = "",
+        why: str = "",
+        expect: str = "pass",
+        reason: str = "",
+        note: str = "",
+    ) -> None:
+        """Check ``value`` against ``reference`` within the active profile's tolerance; record it.
+
+        Args:
+            key: a short identifier, unique in the chapter (also the claim's anchor on the page,
+                ``claim-<key>``).
+            value: this run's number; a float, or the number with its error as one object
+                (``(value, error)`` or a :class:`physml.stats.Measurement`).
+            reference: the number it is compared with.
+            tolerance: one :class:`Tolerance`, or one per profile ``{"quick": ..., "full": ...}``.
+            source: where the reference comes from: for ``paper`` the publication and its section,
+                table, figure or equation; for ``exact`` the equation or derivation; for
+                ``same-run`` the quantity of this run it is compared with.
+            kind: one of :data:`KINDS`; required.
+            quantity: what is measured, in words (default: the key).
+            value_err, reference_err: one-standard-deviation errors, when known.
+            unit: the unit of value and reference.
+            why: for ``bound``: why the bound separates a working model from a broken one.
+            expect: ``"pass"`` or ``"miss"`` (a declared miss, kinds ``paper`` and ``data``).
+            reason: for a declared miss: why this book's value differs from the reference.
+            note: anything else a reader should know.
+
+        Returns:
+            None. The record is appended to the chapter's file and shown by :meth:`finish`.
+
+        Raises:
+            ValueError, TypeError: on a bad argument (missing or unknown kind, empty source, a
+                bound without ``why``, a miss without ``reason`` or of a kind other than paper/data,
+                a repeated key).
+            AssertionError: when the claim fails (after it was recorded): a value outside the
+                tolerance of an expected pass, or an undefined (non-finite) value.
+        """
+        if not isinstance(key, str) or not key or any(c.isspace() for c in key):
+            raise ValueError(f"key must be a non-empty string without spaces, got {key!r}")
+        if any(c.key == key for c in self.claims):
+            raise ValueError(f"claim key {key!r} was already used in chapter {self.name!r}")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        source = _text("source", source)
+        if not source:
+            raise ValueError("source must name where the reference comes from (paper and section, "
+                             "table, figure or equation; the derivation; or the same-run quantity)")
+        why, reason, note = _text("why", why), _text("reason", reason), _text("note", note)
+        if kind == "bound" and not why:
+            raise ValueError(f"claim {key!r}: a bound needs `why`: why it separates working from broken")
+        if expect not in ("pass", "miss"):
+            raise ValueError(f"expect must be 'pass' or 'miss', got {expect!r}")
+        if expect == "miss":
+            if kind not in MISS_KINDS:
+                raise ValueError(f"claim {key!r}: only a paper or data reference can be a declared "
+                                 f"miss, not {kind!r}")
+            if not reason:
+                raise ValueError(f"claim {key!r}: a declared miss needs a `reason`")
+        value, value_err = _split_measurement(value, value_err)
+        v = _as_float("value", value)
+        r = _as_float("reference", reference)
+        if not math.isfinite(r):
+            raise ValueError(f"claim {key!r}: reference must be finite, got {r}")
+        ve = None if value_err is None else abs(_as_float("value_err", value_err))
+        re_ = None if reference_err is None else abs(_as_float("reference_err", reference_err))
+        tol = _tolerance_for(tolerance, self.profile)
+        combined = None
+        if ve is not None or re_ is not None:
+            combined = math.hypot(ve or 0.0, re_ or 0.0)
+        defined = math.isfinite(v) and (ve is None or math.isfinite(ve))
+        passed = defined and tol.check(v, r, combined)
+        if not defined:
+            status = "fail"
+        elif expect == "miss":
+            status = "now reproduced" if passed else "miss"
+        else:
+            status = "pass" if passed else "fail"
+        record = Claim(
+            chapter=self.name, key=key, quantity=_text("quantity", quantity) or key, kind=kind,
+            value=v, reference=r, source=source, tolerance=tol.describe(), passed=bool(passed),
+            status=status, expect=expect, profile=self.profile, device=self.device,
+            torch=self.torch_version, value_err=ve, reference_err=re_, unit=_text("unit", unit),
+            why=why, reason=reason, note=note, elapsed_s=round(time.perf_counter() - self._t0, 3),
+        )
+        self.claims.append(record)
+        self._write(asdict(record))
+        if not defined:
+            raise AssertionError(f"claim {self.name}/{key}: the value is undefined ({v}); "
+                                 "an undefined quantity never passes")
+        if status == "fail":
+            raise AssertionError(record.message())
+
+    def finish(self) -> ClaimTable:
+        """Record the chapter's wall time and return its claims table (reference vs this run)."""
+        wall = time.perf_counter() - self._t0
+        counts = {s: sum(c.status == s for c in self.claims) for s in STATUSES}
+        self._write(
+            {
+                "record": "chapter",
+                "chapter": self.name,
+                "title": self.title,
+                "profile": self.profile,
+                "device": self.device,
+                "torch": self.torch_version,
+                "wall_s": round(wall, 2),
+                "n_claims": len(self.claims),
+                "n_passed": counts["pass"],
+                "n_missed": counts["miss"],
+                "n_now_reproduced": counts["now reproduced"],
+                "n_failed": counts["fail"],
+                "kinds": {k: sum(c.kind == k for c in self.claims) for k in KINDS},
+                "timestamp": time.time(),
+            }
+        )
+        return ClaimTable(self.claims, wall_s=wall, profile=self.profile, device=self.device,
+                          torch_version=self.torch_version)
+
+
+# --------------------------------------------------------------------------------------------
+# Display
+
+
+def format_value(x: float | None, err: float | None = None) -> str:
+    """A number rounded to the precision of its error (two significant digits of the error),
+    or to four significant digits without one; ``""`` for None."""
+    if x is None:
+        return ""
+    if not math.isfinite(x):
+        return str(x)
+    if err is None or not math.isfinite(err) or err <= 0:
+        return f"{x:.4g}"
+    decimals = 1 - math.floor(math.log10(err))  # two significant digits of the error
+    if 0 <= decimals <= 8:
+        return f"{x:.{decimals}f} ± {err:.{decimals}f}"
+    if decimals < 0:
+        q = 10.0 ** (-decimals)
+        return f"{round(x / q) * q:.0f} ± {round(err / q) * q:.0f}"
+    return f"{x:.3g} ± {err:.2g}"
+
+
+_STATUS_LABELS = {
+    "pass": "✓ reproduced",
+    "fail": "✗ FAIL",
+    "miss": "○ not reproduced",
+    "now reproduced": "! now reproduced",
+}
+_STATUS_LABELS_CHECK = {"pass": "✓ pass", "fail": "✗ FAIL", "miss": "○ not reproduced",
+                        "now reproduced": "! now reproduced"}
+
+
+def status_label(record: Mapping[str, Any]) -> str:
+    """The mark shown for a claim: reproduced / passes, FAIL, not reproduced, now reproduced."""
+    status = record.get("status") or ("pass" if record.get("passed") else "fail")
+    if record.get("kind") in ("paper", "data"):
+        return _STATUS_LABELS[status]
+    return _STATUS_LABELS_CHECK[status]
+
+
+_KIND_LABELS = {"paper": "paper", "data": "data", "exact": "exact", "bound": "bound (this book)",
+                "same-run": "same run"}
+
+
+def reference_cell(record: Mapping[str, Any]) -> str:
+    """The reference as shown: its value (with error) and its kind."""
+    ref = format_value(record["reference"], record.get("reference_err"))
+    return f"{ref} ({_KIND_LABELS.get(record.get('kind', ''), record.get('kind', '?'))})"
+
+
+def value_cell(record: Mapping[str, Any]) -> str:
+    """This run's value as shown, rounded to the precision of its error."""
+    return format_value(record["value"], record.get("value_err"))
+
+
+def quantity_cell(record: Mapping[str, Any]) -> str:
+    """The quantity with its unit."""
+    unit = f" [{record['unit']}]" if record.get("unit") else ""
+    return record["quantity"] + unit
+
+
+def explanation(record: Mapping[str, Any]) -> str:
+    """The text that explains a row: the reason of a miss, the why of a bound, the note."""
+    parts = []
+    if record.get("reason"):
+        parts.append(f"Not reproduced: {record['reason']}")
+    if record.get("why"):
+        parts.append(f"Why this bound: {record['why']}")
+    if record.get("note"):
+        parts.append(record["note"])
+    return " ".join(parts)
+
+
+class ClaimTable:
+    """A chapter's claims shown as a table (reference vs this run) with the run's facts.
+
+    In a notebook it renders as HTML: the table (each row anchored as ``claim-<key>``), then a
+    collapsed "run facts" block with profile, device, torch version, wall time and the counts;
+    in a terminal as Markdown.
+    """
+
+    columns = ("quantity", "reference (kind)", "this run", "tolerance", "status", "source")
+
+    def __init__(self, claims: Iterable[Claim], wall_s: float | None = None, profile: str = "",
+                 device: str = "", torch_version: str = ""):
+        self.claims = list(claims)
+        self.wall_s = wall_s
+        self.profile, self.device, self.torch_version = profile, device, torch_version
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """One tuple of cell texts per claim, in :attr:`columns` order."""
+        rows = []
+        for c in self.claims:
+            rec = asdict(c)
+            rows.append((quantity_cell(rec), reference_cell(rec), value_cell(rec), rec["tolerance"],
+                         status_label(rec), rec["source"]))
+        return rows
+
+    def to_markdown(self) -> str:
+        """The table as Markdown."""
+        lines = [_md_row(self.columns), "|" + "---|" * len(self.columns)]
+        lines += [_md_row(row) for row in self.rows()]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        tail = f"\n\nWall time of this execution: {self.wall_s:.1f} s." if self.wall_s else ""
+        return self.to_markdown() + tail
+
+    def _counts(self) -> str:
+        n = {s: sum(c.status == s for c in self.claims) for s in STATUSES}
+        paper = [c for c in self.claims if c.kind in MISS_KINDS]
+        text = (f"{sum(c.status == 'pass' for c in paper)} of {len(paper)} paper/data numbers reproduced, "
+                f"{n['miss']} declared not reproduced; "
+                f"{sum(c.status == 'pass' for c in self.claims if c.kind not in MISS_KINDS)} of "
+                f"{sum(c.kind not in MISS_KINDS for c in self.claims)} checks pass")
+        if n["fail"]:
+            text += f"; {n['fail']} FAIL"
+        if n["now reproduced"]:
+            text += f"; {n['now reproduced']} now reproduced (update the chapter)"
+        return text
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = "".join(f"<th>{escape(c)}</th>" for c in self.columns)
+        body = []
+        for c, row in zip(self.claims, self.rows()):
+            cells = "".join(f"<td>{escape(x)}</td>" for x in row)
+            body.append(f'<tr id="claim-{escape(c.key)}" class="physml-{c.status.replace(" ", "-")}">{cells}</tr>')
+            text = explanation(asdict(c))
+            if text:
+                body.append(f'<tr class="physml-claim-note"><td colspan="{len(self.columns)}">'
+                            f"{escape(text)}</td></tr>")
+        wall = f"{self.wall_s:.1f} s" if self.wall_s is not None else "n/a"
+        facts = [
+            ("profile", self.profile), ("device", self.device), ("torch", self.torch_version),
+            ("wall time of this execution", wall), ("claims", self._counts()),
+        ]
+        items = "".join(f"<li><b>{escape(k)}:</b> {escape(str(v))}</li>" for k, v in facts)
+        summary = f"Run facts: {escape(self._counts())}; {escape(self.profile)} profile, " \
+                  f"{escape(self.device)}, {wall}"
+        return (
+            f'<div class="physml-claims-wrap"><table class="physml-claims table"><thead><tr>{head}</tr>'
+            f'</thead><tbody>{"".join(body)}</tbody></table></div>'
+            f'<details class="physml-run-facts"><summary>{summary}</summary><ul>{items}</ul></details>'
+        )
+
+    def __repr__(self) -> str:
+        return self.to_markdown()
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_row(cells: Iterable[str]) -> str:
+    return "| " + " | ".join(_md_escape(x) for x in cells) + " |"
+
+
+def load_records(directory: str | Path) -> tuple[list[dict], list[dict]]:
+    """Read every chapter's JSON-lines file in ``directory``: (claims, chapter summaries).
+
+    Raises:
+        ValueError: on a line that is not JSON (naming file and line).
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        return [], []
+    claims, chapters = [], []
+    for path in sorted(directory.glob("*.jsonl")):
+        for lineno, line in enumerate(path.read_text().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path}:{lineno}: not a JSON record ({err})") from err
+            (chapters if rec.get("record") == "chapter" else claims).append(rec)
+    return claims, chapters

@@ -1,0 +1,207 @@
+import json
+import math
+
+import pytest
+
+from physml import claims, config, stats
+from physml.claims import Abs, AtLeast, AtMost, Chapter, Rel, Sigma
+
+
+@pytest.fixture
+def chapter(tmp_path, monkeypatch):
+    monkeypatch.setenv("PHYSML_PROFILE", "quick")
+    return Chapter("demo", title="A demo", directory=tmp_path)
+
+
+SRC = "Paper 2025, Table 1"
+
+
+def records(ch):
+    return [json.loads(line) for line in ch.path.read_text().splitlines()]
+
+
+def test_tolerance_kinds():
+    assert Abs(0.1).check(1.05, 1.0, None) and not Abs(0.1).check(1.2, 1.0, None)
+    assert Rel(0.1).check(-1.05, -1.0, None) and not Rel(0.1).check(1.2, 1.0, None)
+    assert Sigma(2).check(1.3, 1.0, 0.2) and not Sigma(2).check(1.5, 1.0, 0.2)
+    assert AtLeast().check(3, 2, None) and not AtLeast().check(1.9, 2, None)
+    assert AtMost().check(0.3, 0.4, None) and not AtMost().check(0.5, 0.4, None)
+    assert AtLeast(0.2).check(1.85, 2, None)
+    assert not Abs(1.0).check(math.nan, 0.0, None)
+
+
+def test_tolerance_bad_input():
+    with pytest.raises(ValueError, match="kind"):
+        claims.Tolerance("close", 1)
+    with pytest.raises(ValueError, match="amount"):
+        Abs(-1)
+    with pytest.raises(ValueError, match="cannot pass"):
+        Rel(0)
+    with pytest.raises(TypeError, match="amount"):
+        Abs("0.1")
+
+
+def test_claim_passes_records_its_kind_and_returns_nothing(chapter):
+    out = chapter.claim("x", 1.02, reference=1.0, tolerance={"quick": Rel(0.05), "full": Rel(0.01)},
+                        source=SRC, kind="paper", quantity="a ratio")
+    assert out is None
+    table = chapter.finish()
+    recs = records(chapter)
+    assert recs[0]["key"] == "x" and recs[0]["kind"] == "paper" and recs[0]["status"] == "pass"
+    assert recs[0]["profile"] == "quick" and recs[0]["source"] == SRC and recs[0]["tolerance"] == "±5%"
+    assert recs[-1]["record"] == "chapter" and recs[-1]["n_claims"] == 1 and recs[-1]["wall_s"] >= 0
+    assert recs[-1]["kinds"]["paper"] == 1
+    assert "a ratio" in table.to_markdown() and "✓ reproduced" in table._repr_markdown_()
+
+
+def test_kind_is_required_and_checked(chapter):
+    with pytest.raises(TypeError, match="kind"):
+        chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="card")
+    with pytest.raises(ValueError, match="why"):
+        chapter.claim("x", 1.0, reference=1.0, tolerance=AtLeast(), source=SRC, kind="bound")
+    chapter.claim("x", 1.0, reference=1.0, tolerance=AtLeast(), source="this book", kind="bound",
+                  why="an untrained model gives 0.5")
+    assert records(chapter)[0]["why"] == "an untrained model gives 0.5"
+
+
+def test_declared_miss_is_recorded_and_does_not_abort(chapter):
+    chapter.claim("m", 5.47, reference=4.6, tolerance=Abs(0.3), source=SRC, kind="paper",
+                  expect="miss", reason="the fit here uses another subset")
+    rec = records(chapter)[0]
+    assert rec["status"] == "miss" and rec["passed"] is False and rec["expect"] == "miss"
+    html = chapter.finish()._repr_html_()
+    assert "not reproduced" in html and "another subset" in html and 'id="claim-m"' in html
+
+
+def test_declared_miss_that_passes_is_now_reproduced(chapter):
+    chapter.claim("m", 4.62, reference=4.6, tolerance=Abs(0.3), source=SRC, kind="paper",
+                  expect="miss", reason="was off before")
+    assert records(chapter)[0]["status"] == "now reproduced"
+    from bookkit.scoreboard import record_problems
+
+    assert any("now reproduced" in p for p in record_problems(records(chapter)))
+
+
+def test_miss_only_for_paper_or_data_and_needs_reason(chapter):
+    with pytest.raises(ValueError, match="only a paper or data"):
+        chapter.claim("m", 1.0, reference=2.0, tolerance=Abs(0.1), source=SRC, kind="exact",
+                      expect="miss", reason="r")
+    with pytest.raises(ValueError, match="reason"):
+        chapter.claim("m", 1.0, reference=2.0, tolerance=Abs(0.1), source=SRC, kind="paper", expect="miss")
+    with pytest.raises(ValueError, match="expect"):
+        chapter.claim("m", 1.0, reference=2.0, tolerance=Abs(0.1), source=SRC, kind="paper", expect="maybe")
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+@pytest.mark.parametrize("expect", ["pass", "miss"])
+def test_undefined_value_fails_whatever_was_expected(chapter, value, expect):
+    with pytest.raises(AssertionError, match="undefined"):
+        chapter.claim("u", value, reference=1.0, tolerance=AtMost(), source=SRC, kind="paper",
+                      expect=expect, reason="r" if expect == "miss" else "")
+    assert records(chapter)[0]["status"] == "fail"
+
+
+def test_claim_failure_is_recorded_then_raises(chapter):
+    with pytest.raises(AssertionError) as err:
+        chapter.claim("kappa", 0.31, reference=0.27, tolerance=Abs(0.01), source=SRC, kind="paper")
+    msg = str(err.value)
+    for part in ("demo/kappa", "0.31", "0.27", "±0.01", SRC, "quick", "paper"):
+        assert part in msg
+    rec = records(chapter)[0]
+    assert rec["passed"] is False and rec["status"] == "fail"
+
+
+def test_profile_specific_tolerance(tmp_path, monkeypatch):
+    monkeypatch.setenv("PHYSML_PROFILE", "full")
+    ch = Chapter("full-demo", directory=tmp_path)
+    with pytest.raises(AssertionError):
+        ch.claim("x", 1.02, reference=1.0, tolerance={"quick": Rel(0.05), "full": Rel(0.01)}, source=SRC,
+                 kind="paper")
+
+
+def test_sigma_claim_uses_combined_error(chapter):
+    chapter.claim("a", 1.09, reference=1.0, value_err=0.03, reference_err=0.04, tolerance=Sigma(2),
+                  source=SRC, kind="paper")
+    with pytest.raises(AssertionError):
+        chapter.claim("b", 1.11, reference=1.0, value_err=0.03, reference_err=0.04, tolerance=Sigma(2),
+                      source=SRC, kind="paper")
+    with pytest.raises(ValueError, match="Sigma"):
+        chapter.claim("c", 1.0, reference=1.0, tolerance=Sigma(2), source=SRC, kind="paper")
+
+
+def test_value_with_error_as_one_object(chapter):
+    chapter.claim("m", stats.Measurement(1.05, 0.03), reference=1.0, tolerance=Sigma(2), source=SRC,
+                  kind="exact")
+    chapter.claim("t", (1.05, 0.03), reference=1.0, tolerance=Sigma(2), source=SRC, kind="exact")
+    chapter.claim("tau", stats.AutocorrelationTime(tau=0.52, error=0.02, window=3), reference=0.5,
+                  tolerance=Sigma(2), source=SRC, kind="exact")
+    recs = records(chapter)
+    assert [r["value_err"] for r in recs] == [0.03, 0.03, 0.02]
+    with pytest.raises(TypeError, match="own error"):
+        chapter.claim("d", stats.Measurement(1.0, 0.1), reference=1.0, value_err=0.1, tolerance=Sigma(2),
+                      source=SRC, kind="exact")
+    with pytest.raises(TypeError, match="tuple"):
+        chapter.claim("e", (1.0, 0.1, 3), reference=1.0, tolerance=Sigma(2), source=SRC, kind="exact")
+
+
+def test_claim_bad_input(chapter):
+    with pytest.raises(ValueError, match="source"):
+        chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source=" ", kind="paper")
+    with pytest.raises(TypeError, match="value"):
+        chapter.claim("x", "1.0", reference=1.0, tolerance=Abs(1), source=SRC, kind="paper")
+    with pytest.raises(ValueError, match="reference must be finite"):
+        chapter.claim("x", 1.0, reference=math.nan, tolerance=Abs(1), source=SRC, kind="paper")
+    with pytest.raises(ValueError, match="missing: \\['full'\\]"):
+        chapter.claim("x", 1.0, reference=1.0, tolerance={"quick": Abs(1)}, source=SRC, kind="paper")
+    with pytest.raises(TypeError, match="tolerance"):
+        chapter.claim("x", 1.0, reference=1.0, tolerance=0.1, source=SRC, kind="paper")
+    chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="paper")
+    with pytest.raises(ValueError, match="already used"):
+        chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="paper")
+    with pytest.raises(ValueError, match="name"):
+        Chapter("bad name", directory=chapter.directory)
+
+
+def test_reopening_a_chapter_starts_a_fresh_record(chapter):
+    chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="paper")
+    again = Chapter("demo", directory=chapter.directory)
+    assert again.path.read_text() == ""
+
+
+def test_results_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("PHYSML_RESULTS_DIR", str(tmp_path / "x"))
+    assert config.results_dir() == tmp_path / "x"
+    monkeypatch.delenv("PHYSML_RESULTS_DIR")
+    (tmp_path / "_toc.yml").write_text("root: intro\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    monkeypatch.setenv("PHYSML_PROFILE", "quick")
+    assert config.results_dir() == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "quick"
+    monkeypatch.setenv("PHYSML_PROFILE", "full")  # another profile, another folder
+    assert config.results_dir() == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "full"
+
+
+def test_format_value_rounds_to_the_error():
+    assert claims.format_value(1.23456, 0.0123) == "1.235 ± 0.012"
+    assert claims.format_value(1234.5, 56.0) == "1234 ± 56"
+    assert claims.format_value(123456.0, 5600.0) == "123500 ± 5600"
+    assert claims.format_value(0.123456) == "0.1235"
+    assert claims.format_value(None) == ""
+
+
+def test_load_records_corrupt(tmp_path):
+    assert claims.load_records(tmp_path / "missing") == ([], [])
+    (tmp_path / "bad.jsonl").write_text("{not json\n")
+    with pytest.raises(ValueError, match="bad.jsonl:1"):
+        claims.load_records(tmp_path)
+
+
+def test_claim_table_html_has_run_facts_and_anchors(chapter):
+    chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source="A & B <2025>", quantity="q",
+                  kind="exact")
+    html = chapter.finish()._repr_html_()
+    assert '<details class="physml-run-facts">' in html and "1 of 1 checks pass" in html
+    assert "quick profile" in html and "&lt;2025&gt;" in html and "<b>torch:</b>" in html
+    assert 'id="claim-x"' in html and "(exact)" in html
