@@ -91,13 +91,17 @@ class ModularAdditionTransformer(nn.Module):
 def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.Tensor,
           train_mask: torch.Tensor, steps: int, lr_embed: float = 1e-3, lr_decoder: float = 1e-3,
           wd_decoder: float = 0.0, eval_every: int = 50,
-          betas: tuple[float, float] = (0.9, 0.98)) -> Curves:
+          betas: tuple[float, float] = (0.9, 0.98), keep_embeddings: bool = False) -> Curves:
     """Full-batch cross-entropy training: embeddings by Adam (``lr_embed``, no weight decay),
     everything else by AdamW (``lr_decoder``, ``wd_decoder``).
 
     Every ``eval_every`` steps (and at the end) records training and validation accuracy (in
-    evaluation mode, without dropout) and ``extra["effective_dim"]`` of the token embeddings.
+    evaluation mode, without dropout) and ``extra["effective_dim"]`` of the token embeddings;
+    with ``keep_embeddings`` also ``extra["embeddings"]``, the token embeddings at those steps as a
+    ``(T, p, d_model)`` array (to look at the representation before and after generalisation).
     """
+    if not isinstance(keep_embeddings, bool):
+        raise TypeError(f"keep_embeddings must be a bool, got {type(keep_embeddings).__name__}")
     positive_int("steps", steps)
     positive_int("eval_every", eval_every)
     n = pairs.shape[0]
@@ -115,7 +119,7 @@ def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.
         {"params": model.decoder_parameters(), "lr": lr_decoder, "weight_decay": wd_decoder},
     ], betas=betas)
     x_train, y_train = pairs[train_mask], labels[train_mask]
-    rec: dict[str, list[float]] = {"steps": [], "train": [], "val": [], "dim": []}
+    rec: dict[str, list] = {"steps": [], "train": [], "val": [], "dim": [], "emb": []}
     for step in tqdm(range(steps + 1), desc="transformer", disable=not progress_enabled(),
                      leave=False):
         if step % eval_every == 0 or step == steps:
@@ -126,6 +130,8 @@ def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.
             rec["train"].append(float(ok[train_mask].mean()))
             rec["val"].append(float(ok[~train_mask].mean()))
             rec["dim"].append(effective_dimension(model.embed.weight))
+            if keep_embeddings:
+                rec["emb"].append(model.embed.weight.detach().cpu().numpy().copy())
             if step == steps:
                 break
         model.train()
@@ -134,5 +140,8 @@ def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.
         loss.backward()
         opt.step()
     model.eval()
-    arr = {k: np.asarray(v) for k, v in rec.items()}
-    return Curves(arr["steps"], arr["train"], arr["val"], {"effective_dim": arr["dim"]})
+    arr = {k: np.asarray(v) for k, v in rec.items() if k != "emb"}
+    extra = {"effective_dim": arr["dim"]}
+    if keep_embeddings:
+        extra["embeddings"] = np.stack(rec["emb"])
+    return Curves(arr["steps"], arr["train"], arr["val"], extra)

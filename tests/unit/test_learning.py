@@ -51,7 +51,22 @@ def test_critical_fraction_and_grokking_rate(task):
     r = rate.numpy()[2:]
     assert np.all(np.diff(r) > 0)
     assert rate[-1].item() == pytest.approx(0.0857, abs=5e-4)
-    assert int(smallest_unique_set(task, 2000, gen).sum()) <= 22
+    assert 10 <= int(smallest_unique_set(task, 2000, gen).sum()) <= 22
+
+
+def test_smallest_unique_set_is_ten_samples(task):
+    """Two full sum classes (10 samples) fix the representation; no set of 9 does (rank counting:
+    a class of n_s samples gives at most n_s - 1 equations, at most 5 samples per class)."""
+    sums_8_9 = task.mask([(i, s - i) for s in (8, 9) for i in range(s // 2 + 1)])
+    assert int(sums_8_9.sum()) == 10 and int(task.nullity(sums_8_9)) == 2
+    nine = task.random_masks(5000, 9 / task.n_samples, torch.Generator().manual_seed(1))
+    assert int(nine.sum(dim=1).max()) == 9 and bool((task.nullity(nine) > 2).all())
+
+    class EitherPair(AdditionTask):  # broken: a parallelogram counts when one pair is in D
+        def active_quads(self, mask):
+            return mask[..., self.quads[:, 0]] | mask[..., self.quads[:, 1]]
+
+    assert int(smallest_unique_set(EitherPair(10), 200, torch.Generator().manual_seed(2)).sum()) < 10
 
 
 def test_implied_quads_and_accuracies(task):
@@ -197,6 +212,11 @@ def test_modular_addition_transformer_learns_and_checks_input():
                                eval_every=50)
     assert curves.train_acc[-1] == 1.0 and curves.steps[-1] == 200
     assert curves.extra["effective_dim"].shape == curves.steps.shape
+    assert "embeddings" not in curves.extra
+    kept = transformer.train(model, pairs, labels, mask, 20, eval_every=10, keep_embeddings=True)
+    assert kept.extra["embeddings"].shape == (3, 7, 16)
+    np.testing.assert_allclose(kept.extra["embeddings"][-1], model.embed.weight.detach().numpy())
+    assert not np.allclose(kept.extra["embeddings"][0], kept.extra["embeddings"][-1])
     with pytest.raises(ValueError, match="fraction"):
         transformer.modular_addition(7, 1.0, gen)
     with pytest.raises(ValueError, match="divisible by n_heads"):
@@ -205,6 +225,8 @@ def test_modular_addition_transformer_learns_and_checks_input():
         model(pairs[:, :1])
     with pytest.raises(ValueError, match="wd_decoder"):
         transformer.train(model, pairs, labels, mask, 1, wd_decoder=-1.0)
+    with pytest.raises(TypeError, match="keep_embeddings"):
+        transformer.train(model, pairs, labels, mask, 1, keep_embeddings=1)
 
 
 def test_digits_ensemble_and_init_scale():
