@@ -6,8 +6,13 @@
 - :func:`term_vectors` and :func:`term_similarity`: the SEMF volume, surface, Coulomb,
   asymmetry and pairing terms and the shell term over the same nuclei, and the absolute cosine
   of the centred vectors (sign-free, as PC signs are arbitrary);
+- :func:`orthogonalised_terms`: the terms made orthogonal in a given order (Gram-Schmidt on the
+  centred vectors), so that the part of the surface term that the volume term does not explain
+  can be told apart from the volume term (the raw terms all grow with A: |cos| > 0.95 between
+  volume, surface and Coulomb);
 - :func:`truncation_rms`: keep the first ``k`` PCs of the penultimate layer, run the readout,
-  measure the binding RMS (Nolte et al., Fig. 4);
+  measure the binding RMS (Nolte et al., Fig. 4); :func:`random_basis` is its control, an
+  orthonormal basis with no relation to the data;
 - :func:`basis_search`: a small symbolic regression, best-subset least squares over a library of
   sympy expressions in Z and N (a pure-Python substitute for PySR, which needs a Julia download
   at run time).
@@ -93,6 +98,54 @@ def term_similarity(contributions: np.ndarray, terms: dict[str, np.ndarray]) -> 
         v = v - v.mean()
         out[name] = np.abs(c.T @ v) / max(np.linalg.norm(v), 1e-300)
     return out
+
+
+def orthogonalised_terms(terms: dict[str, np.ndarray], order: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The terms named in ``order``, centred and made orthonormal by Gram-Schmidt in that order:
+    the first is the centred term itself (unit norm), each later one is what is left of it after
+    removing its projection on the earlier ones. Pass the result to :func:`term_similarity`.
+
+    Raises:
+        TypeError: if ``order`` is not a tuple of names.
+        ValueError: on an unknown or repeated name, vectors of different lengths, or a term that
+            the earlier ones explain entirely (nothing left to compare).
+    """
+    if not isinstance(order, tuple) or not order or not all(isinstance(t, str) for t in order):
+        raise TypeError(f"order must be a non-empty tuple of term names, got {order!r}")
+    unknown = [t for t in order if t not in terms]
+    if unknown or len(set(order)) != len(order):
+        raise ValueError(f"order must name distinct terms of {tuple(terms)}, got {order}")
+    basis: list[np.ndarray] = []
+    out = {}
+    for name in order:
+        v = np.asarray(terms[name], dtype=float)
+        if v.ndim != 1 or (basis and v.shape != basis[0].shape):
+            raise ValueError(f"term {name!r} must be a vector as long as the others, got shape {v.shape}")
+        v = v - v.mean()
+        scale = np.linalg.norm(v)
+        for q in basis:
+            v = v - (v @ q) * q
+        norm = np.linalg.norm(v)
+        if not scale > 0 or norm <= 1e-9 * scale:
+            raise ValueError(f"term {name!r} has nothing left after removing {tuple(out)}")
+        basis.append(v / norm)
+        out[name] = basis[-1]
+    return out
+
+
+def random_basis(pca: PCA, h: torch.Tensor, seed: int) -> PCA:
+    """The control of :func:`truncation_rms`: ``pca`` with its components replaced by a random
+    orthonormal basis of the same size (seeded), and ``h`` (the features the PCA was fitted on)
+    projected on it; ``ratio`` is kept only to keep the type."""
+    positive_int("seed", seed, minimum=0)
+    dim = pca.components.shape[1]
+    if h.ndim != 2 or h.shape[1] != dim:
+        raise ValueError(f"h must be (rows, {dim}), got shape {tuple(h.shape)}")
+    generator = torch.Generator().manual_seed(seed)
+    q, _ = torch.linalg.qr(torch.randn(dim, dim, generator=generator, dtype=pca.components.dtype))
+    components = q.T[: pca.components.shape[0]]
+    projected = (h.to(pca.mean.dtype) - pca.mean) @ components.T
+    return PCA(pca.ratio, components, projected, pca.mean)
 
 
 def truncation_rms(model: NucleusNet, data: MultiTaskData, pca: PCA, h: torch.Tensor,

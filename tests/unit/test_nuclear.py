@@ -155,3 +155,46 @@ def test_basis_search_recovers_a_formula():
                        else [-17.0, 15.0, 4.0], atol=1e-6)
     with pytest.raises(ValueError, match="same length"):
         interpret.basis_search(z, n[:-1], target)
+
+
+def test_orthogonalised_terms_tell_collinear_terms_apart():
+    from physml.nuclear import interpret
+
+    z, n = np.meshgrid(np.arange(8, 90), np.arange(8, 140))
+    z, n = z.ravel().astype(float), n.ravel().astype(float)
+    terms = interpret.term_vectors(z, n)
+    raw = interpret.term_similarity(terms["volume"][:, None], terms)
+    assert raw["surface"][0] > 0.95  # the raw terms cannot be told apart by the cosine
+    basis = interpret.orthogonalised_terms(terms, ("volume", "surface", "coulomb"))
+    q = np.stack(list(basis.values()), axis=1)
+    assert np.allclose(q.T @ q, np.eye(3), atol=1e-9) and np.allclose(q.mean(0), 0, atol=1e-12)
+    # a pure volume signal matches the first direction only; a pure surface signal has a part
+    # the volume does not explain, which the second direction catches
+    sim = interpret.term_similarity(np.stack([terms["volume"], terms["surface"]], 1), basis)
+    assert sim["volume"][0] == pytest.approx(1.0) and sim["surface"][0] < 1e-9
+    assert sim["surface"][1] > 0.01 and sim["coulomb"][0] < 1e-9
+    with pytest.raises(ValueError, match="nothing left"):
+        interpret.orthogonalised_terms({"a": terms["volume"], "b": 2 * terms["volume"]}, ("a", "b"))
+    with pytest.raises(ValueError, match="distinct"):
+        interpret.orthogonalised_terms(terms, ("volume", "volume"))
+    with pytest.raises(TypeError, match="order"):
+        interpret.orthogonalised_terms(terms, ["volume"])
+
+
+def test_random_basis_is_orthonormal_and_keeps_the_full_reconstruction():
+    import torch
+
+    from physml.nuclear import interpret
+    from physml.representations import principal_components
+
+    h = torch.randn(200, 12, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    pca = principal_components(h)
+    control = interpret.random_basis(pca, h, seed=3)
+    c = control.components
+    assert torch.allclose(c @ c.T, torch.eye(12, dtype=c.dtype), atol=1e-10)
+    assert torch.allclose(control.mean + control.projected @ c, h, atol=1e-10)
+    assert not torch.allclose(c.abs(), pca.components.abs(), atol=1e-2)
+    with pytest.raises(ValueError, match="h must be"):
+        interpret.random_basis(pca, h[:, :5], seed=0)
+    with pytest.raises(ValueError, match="seed"):
+        interpret.random_basis(pca, h, seed=-1)
