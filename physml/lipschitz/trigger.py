@@ -16,6 +16,9 @@ significance χ²_IP, as in the thesis's two-feature Fig. 2.4:
 Large displacement and large p_T are then more common in the background than in the signal at the
 extremes, which is exactly what makes an unconstrained classifier reject long-lived signal.
 
+:func:`decision_flips` and :func:`efficiency_difference` compare decisions on the same events (before
+and after a calibration shift; one model against another).
+
 Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
 """
 
@@ -25,6 +28,7 @@ import math
 
 import torch
 
+from physml import stats
 from physml._checks import fraction as check_fraction
 from physml._checks import positive_int
 
@@ -123,3 +127,43 @@ def efficiency_in_bins(accepted: torch.Tensor, t_ps: torch.Tensor, edges: list[f
         sel = (t_ps >= a) & (t_ps < b)
         out.append(accepted[sel].mean() if sel.any() else torch.tensor(float("nan")))
     return torch.stack(out)
+
+
+def _accepted(name: str, accepted) -> torch.Tensor:
+    a = torch.as_tensor(accepted)
+    if a.dtype != torch.bool:
+        raise TypeError(f"{name} must be a boolean tensor (accepted or not), got dtype {a.dtype}")
+    if a.ndim != 1 or a.numel() == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D tensor, got shape {tuple(a.shape)}")
+    return a
+
+
+def decision_flips(accepted_before: torch.Tensor, accepted_after: torch.Tensor) -> tuple[float, float]:
+    """Fractions of events whose decision flips: (rejected -> accepted, accepted -> rejected).
+
+    Both arguments are boolean decisions on the same events, e.g. before and after a shift of the
+    inputs. Their sum is the flip fraction, their difference the change of the efficiency.
+    """
+    a = _accepted("accepted_before", accepted_before)
+    b = _accepted("accepted_after", accepted_after)
+    if a.shape != b.shape:
+        raise ValueError(f"accepted_before and accepted_after must have the same shape, got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    return float((~a & b).double().mean()), float((a & ~b).double().mean())
+
+
+def efficiency_difference(accepted_a: torch.Tensor, accepted_b: torch.Tensor) -> stats.Measurement:
+    """eff(a) - eff(b) of two selections of the same events, with its paired error.
+
+    The error is sqrt(var(a_i - b_i) / n): the two efficiencies are measured on the same events, so
+    only the events on which the selections disagree contribute to it.
+    """
+    a = _accepted("accepted_a", accepted_a).double()
+    b = _accepted("accepted_b", accepted_b).double()
+    if a.shape != b.shape:
+        raise ValueError(f"accepted_a and accepted_b must have the same shape, got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if a.numel() < 2:
+        raise ValueError("need at least two events for an error")
+    d = a - b
+    return stats.Measurement(float(d.mean()), float(d.std(unbiased=True) / math.sqrt(d.numel())))

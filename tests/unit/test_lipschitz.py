@@ -149,3 +149,69 @@ def test_toys_and_trigger_generators():
         trigger.threshold_at_rate(torch.arange(10.0), 1.5)
     with pytest.raises(ValueError, match="fractions"):
         trigger.background(10, fractions=(0.5, 0.5, 0.5))
+
+
+def _slope_claim(max_slope: float, tmp_path) -> None:
+    # the chapter's claim 'slope_within_bound_sine': max |slope| against the declared λ = 1
+    from physml.claims import AtMost, Chapter
+
+    Chapter("lipschitz-test", directory=tmp_path).claim(
+        "slope_within_bound_sine", max_slope, reference=1.0, tolerance=AtMost(1e-4), kind="exact",
+        source="Kitouni 2024 (thesis), eq. (2.2)")
+
+
+@pytest.mark.parametrize("constrained", [True, False])
+def test_slope_claim_fails_with_normalisation_switched_off(constrained, tmp_path):
+    # The sine toy of the chapter, briefly trained: with the normalisation (eq. 2.8) the slope stays
+    # below λ = 1; the same network without it fits the outlier with steeper slopes and fails the claim.
+    x, y, _ = toys.sine_with_outlier(30, shift=1.0, noise=0.01, generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    net = toys.fit_1d(LipschitzMLP(1, [32, 32], lipschitz_const=1.0, constrained=constrained), x, y,
+                      steps=500, lr=1e-2)
+    max_slope = toys.slopes(net, 0, 2 * math.pi).abs().max().item()
+    if constrained:
+        assert max_slope <= 1.0 + 1e-4
+        _slope_claim(max_slope, tmp_path)
+    else:
+        assert max_slope > 1.05
+        with pytest.raises(AssertionError, match="slope_within_bound_sine"):
+            _slope_claim(max_slope, tmp_path)
+
+
+def test_decision_flips_and_efficiency_difference():
+    before = torch.tensor([True, True, False, False, True])
+    after = torch.tensor([True, False, True, True, True])
+    up, down = trigger.decision_flips(before, after)
+    assert up == pytest.approx(2 / 5) and down == pytest.approx(1 / 5)
+    d = trigger.efficiency_difference(after, before)
+    assert d.value == pytest.approx(0.2)
+    diff = torch.tensor([0.0, -1.0, 1.0, 1.0, 0.0])
+    assert d.error == pytest.approx(float(diff.std() / math.sqrt(5)))
+    same = trigger.efficiency_difference(before, before)
+    assert same.value == 0 and same.error == 0
+    with pytest.raises(TypeError, match="boolean"):
+        trigger.decision_flips(torch.ones(3), torch.ones(3, dtype=torch.bool))
+    with pytest.raises(ValueError, match="same shape"):
+        trigger.efficiency_difference(before, after[:3])
+    with pytest.raises(ValueError, match="1-D"):
+        trigger.decision_flips(torch.ones(2, 2, dtype=torch.bool), torch.ones(2, 2, dtype=torch.bool))
+
+
+def test_shift_bound_fails_for_the_unconstrained_twin():
+    # The chapter's 'trigger_shift_bound' compares with 2λ ||δ||_1 for the declared λ: a monotone
+    # net meets it whatever its weights; the twin without normalisation, given large weights, does not.
+    torch.manual_seed(4)
+    mono = MonotonicWrapper(LipschitzMLP(2, [20, 20], 2.0, group_size=20), 2.0, [1, 1])
+    free = LipschitzMLP(2, [20, 20], 2.0, group_size=20, constrained=False)
+    with torch.no_grad():
+        for p in list(mono.parameters()) + list(free.parameters()):
+            p.mul_(5)
+    x = torch.randn(5000, 2)
+    delta = torch.tensor([0.05, 0.10])
+    bound = 2 * 2.0 * float(delta.abs().sum())
+    with torch.no_grad():
+        ratio_mono = (mono(x + delta) - mono(x)).abs().max().item() / bound
+        ratio_free = (free(x + delta) - free(x)).abs().max().item() / bound
+        down = trigger.decision_flips(mono(x) > 0, mono(x + delta) > 0)[1]
+    assert ratio_mono <= 1 + 1e-4 and down == 0
+    assert ratio_free > 1.5
