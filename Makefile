@@ -5,6 +5,9 @@
 #               and a browser test of the rendered site (headless Chromium)
 #   make bench  the speed benchmarks in tests/benchmarks (not part of make test)
 #   make chapter CHAPTER=book/foundations/fits-likelihoods-uncertainties.md   one chapter
+#   make full   every chapter in the full profile on this machine's GPU(s) (one per GPU at once),
+#               records in records/full/ (REDO=1 also reruns those recorded for this commit,
+#               BUDGET=<seconds> stops starting chapters that do not fit, CHAPTERS=<.md files>)
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
@@ -31,7 +34,7 @@ export OMP_NUM_THREADS ?= 1
 export IPYTHONDIR := $(CURDIR)/.ci/ipython
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup browser-deps book test bench chapter clean unit notebooks render browser
+.PHONY: setup browser-deps book test bench chapter clean unit notebooks render browser full
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
@@ -94,6 +97,11 @@ test: setup
 	$(MAKE) --no-print-directory browser || status=1; t4=$$(date +%s); \
 	echo "make test timings: unit+structure $$((t1-start)) s, notebooks $$((t2-t1)) s, book build $$((t3-t2)) s, browser $$((t4-t3)) s"; \
 	exit $$status
+
+# The full profile uses the machine: torch's own thread choice, not the one thread per chapter of CI.
+full: setup
+	@env -u PHYSML_THREADS -u OMP_NUM_THREADS $(PY) -m bookkit full $(if $(REDO),--redo) \
+	  $(if $(BUDGET),--budget $(BUDGET)) $(CHAPTERS)
 
 bench: setup
 	$(PY) -m pytest -q -s -p no:cacheprovider tests/benchmarks

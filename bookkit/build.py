@@ -12,7 +12,9 @@
   ``PHYSML_RESULTS_DIR`` to it for every kernel it starts).
 - :func:`write_scoreboard`: the scoreboard's tables from the recorded claims.
 
-Command line: ``python -m bookkit {fingerprint,results-dir,link-cache,stage,execute,prime,scoreboard}``.
+Command line: ``python -m bookkit {fingerprint,results-dir,link-cache,stage,execute,prime,scoreboard}``;
+the full-profile runner: ``python -m bookkit {full,full-bundle,full-merge,full-check,full-script}``
+(:mod:`bookkit.full`).
 """
 
 from __future__ import annotations
@@ -236,7 +238,16 @@ def link_cache(build: Path, fp: str) -> Path:
     return target
 
 
+#: Subcommands of the full-profile runner (:mod:`bookkit.full`).
+FULL_COMMANDS = ("full", "full-bundle", "full-merge", "full-check", "full-script")
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in FULL_COMMANDS:
+        from bookkit.full import main as full_main
+
+        return full_main(argv)
     from physml import config
 
     parser = argparse.ArgumentParser(prog="python -m bookkit", description=__doc__.split("\n")[0])

@@ -46,7 +46,7 @@ from physml import config
 
 __all__ = [
     "KINDS", "STATUSES", "Tolerance", "Abs", "Rel", "Sigma", "AtLeast", "AtMost", "Claim", "Chapter",
-    "ClaimTable", "load_records", "format_value", "status_label",
+    "ClaimTable", "load_records", "load_full_record", "format_value", "status_label",
 ]
 
 #: The kinds of reference a claim can be checked against.
@@ -392,8 +392,9 @@ class Chapter:
                 "timestamp": time.time(),
             }
         )
+        full_claims, full_run = load_full_record(self.name)
         return ClaimTable(self.claims, wall_s=wall, profile=self.profile, device=self.device,
-                          torch_version=self.torch_version)
+                          torch_version=self.torch_version, full=full_claims, full_run=full_run)
 
 
 # --------------------------------------------------------------------------------------------
@@ -477,13 +478,33 @@ class ClaimTable:
     in a terminal as Markdown.
     """
 
-    columns = ("quantity", "reference (kind)", "this run", "tolerance", "status", "source")
+    columns = ("quantity", "reference (kind)", "this run", "tolerance", "status", "full (GPU)",
+               "source")
 
     def __init__(self, claims: Iterable[Claim], wall_s: float | None = None, profile: str = "",
-                 device: str = "", torch_version: str = ""):
+                 device: str = "", torch_version: str = "", full: Mapping[str, Mapping] | None = None,
+                 full_run: Mapping[str, Any] | None = None):
         self.claims = list(claims)
         self.wall_s = wall_s
         self.profile, self.device, self.torch_version = profile, device, torch_version
+        self.full = dict(full or {})
+        self.full_run = dict(full_run or {})
+
+    def full_cell(self, key: str) -> str:
+        """The committed full-profile run's value and status for ``key``, or ``full: not run``."""
+        rec = self.full.get(key)
+        if rec is None:
+            return "full: not run"
+        return f"{value_cell(rec)} {status_label(rec)}"
+
+    def full_facts(self) -> str:
+        """Where and when the full-profile record was made, or ``full: not run``."""
+        r = self.full_run
+        if not r and not self.full:
+            return "full: not run"
+        wall = f", {r['wall_s']:.0f} s" if isinstance(r.get("wall_s"), (int, float)) else ""
+        return (f"{r.get('device_name', r.get('device', '?'))}, commit {str(r.get('commit', '?'))[:8]}, "
+                f"{r.get('date', '?')}{wall}")
 
     def rows(self) -> list[tuple[str, ...]]:
         """One tuple of cell texts per claim, in :attr:`columns` order."""
@@ -491,7 +512,7 @@ class ClaimTable:
         for c in self.claims:
             rec = asdict(c)
             rows.append((quantity_cell(rec), reference_cell(rec), value_cell(rec), rec["tolerance"],
-                         status_label(rec), rec["source"]))
+                         status_label(rec), self.full_cell(c.key), rec["source"]))
         return rows
 
     def to_markdown(self) -> str:
@@ -502,7 +523,7 @@ class ClaimTable:
 
     def _repr_markdown_(self) -> str:
         tail = f"\n\nWall time of this execution: {self.wall_s:.1f} s." if self.wall_s else ""
-        return self.to_markdown() + tail
+        return self.to_markdown() + tail + f"\n\nFull (GPU) run: {self.full_facts()}."
 
     def _counts(self) -> str:
         n = {s: sum(c.status == s for c in self.claims) for s in STATUSES}
@@ -533,6 +554,7 @@ class ClaimTable:
         facts = [
             ("profile", self.profile), ("device", self.device), ("torch", self.torch_version),
             ("wall time of this execution", wall), ("claims", self._counts()),
+            ("full (GPU) run", self.full_facts()),
         ]
         items = "".join(f"<li><b>{escape(k)}:</b> {escape(str(v))}</li>" for k, v in facts)
         summary = f"Run facts: {escape(self._counts())}; {escape(self.profile)} profile, " \
@@ -553,6 +575,34 @@ def _md_escape(text: str) -> str:
 
 def _md_row(cells: Iterable[str]) -> str:
     return "| " + " | ".join(_md_escape(x) for x in cells) + " |"
+
+
+#: The committed full-profile records, relative to the book root (one ``<slug>.jsonl`` per chapter).
+FULL_RECORDS = Path("records") / "full"
+
+
+def load_full_record(name: str, start: str | Path | None = None) -> tuple[dict[str, dict], dict]:
+    """A chapter's committed full-profile run: ``({key: claim record}, run record)``.
+
+    Read from ``records/full/<name>.jsonl`` under the book root, the nearest folder at or above
+    ``start`` (default: the working directory) holding ``_toc.yml``; ``({}, {})`` when there is
+    none or it cannot be read (the table then says "full: not run").
+    """
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / config.BOOK_ROOT_MARKER).is_file():
+            path = folder / FULL_RECORDS / f"{name}.jsonl"
+            break
+    else:
+        return {}, {}
+    try:
+        lines = path.read_text().splitlines() if path.is_file() else []
+        recs = [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError):
+        return {}, {}
+    runs = [r for r in recs if r.get("record") == "chapter"]
+    claims = {r["key"]: r for r in recs if r.get("record", "claim") == "claim" and "key" in r}
+    return claims, (runs[-1] if runs else {})
 
 
 def load_records(directory: str | Path) -> tuple[list[dict], list[dict]]:

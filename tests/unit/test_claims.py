@@ -205,3 +205,26 @@ def test_claim_table_html_has_run_facts_and_anchors(chapter):
     assert '<details class="physml-run-facts">' in html and "1 of 1 checks pass" in html
     assert "quick profile" in html and "&lt;2025&gt;" in html and "<b>torch:</b>" in html
     assert 'id="claim-x"' in html and "(exact)" in html
+
+
+def test_claim_table_shows_the_committed_full_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("PHYSML_PROFILE", "quick")
+    book = tmp_path / "book"
+    (book / "records" / "full").mkdir(parents=True)
+    (book / "_toc.yml").write_text("root: intro\n")
+    full = [{"record": "claim", "chapter": "demo", "key": "x", "kind": "exact", "value": 1.001,
+             "reference": 1.0, "status": "pass", "commit": "abcdef123456", "date": "2026-01-02T03:04:05Z"},
+            {"record": "chapter", "chapter": "demo", "status": "ok", "wall_s": 42.0,
+             "device_name": "NVIDIA H200", "commit": "abcdef123456", "date": "2026-01-02T03:04:05Z"}]
+    (book / "records" / "full" / "demo.jsonl").write_text("".join(json.dumps(r) + "\n" for r in full))
+    monkeypatch.chdir(book)
+    chapter = Chapter("demo", directory=tmp_path / "claims")
+    chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source="exact", kind="exact")
+    chapter.claim("y", 2.0, reference=2.0, tolerance=Abs(1), source="exact", kind="exact")
+    table = chapter.finish()
+    assert "full (GPU)" in table.columns
+    md = table._repr_markdown_()
+    assert "1.001 ✓ pass" in md and "full: not run" in md  # y has no full record
+    assert "NVIDIA H200, commit abcdef12, 2026-01-02T03:04:05Z, 42 s" in table._repr_html_()
+    monkeypatch.chdir(tmp_path)  # outside the book: no full run at all
+    assert claims.load_full_record("demo") == ({}, {})
