@@ -4,9 +4,9 @@
   p(φ) = e^{-S}/Z from the action alone. Samples φ = f⁻¹(z), z ~ N(0, 1), have model density
   ``log p_f(φ) = log r(z) + log|det ∂f/∂φ|`` (eq. 8.13), and the loss ⟨log p_f(φ) + S(φ)⟩_{p_f} (eq.
   8.15) is the KL divergence shifted by -log Z. No training data.
-- :func:`proposal_log_weights`, :func:`independence_metropolis` and :func:`effective_sample_size`:
-  the flow as an independent Metropolis-Hastings proposal (Table 4): a proposal φ' replaces the
-  current φ with probability min(1, w(φ')/w(φ)), w = e^{-S}/p_f.
+- :func:`proposal_log_weights`, :func:`independence_metropolis`, :func:`equilibrium_acceptance` and
+  :func:`effective_sample_size`: the flow as an independent Metropolis-Hastings proposal (Table 4):
+  a proposal φ' replaces the current φ with probability min(1, w(φ')/w(φ)), w = e^{-S}/p_f.
 - :class:`FlowHMC`: HMC on the flowed variable φ̃ = f(φ) with the action
   ``S_eff(φ̃) = S(f⁻¹(φ̃)) + log|det ∂f/∂φ|`` at f⁻¹(φ̃) (eq. 8.18, with det J[f⁻¹] = 1/det ∂f/∂φ),
   its force by automatic differentiation through the flow and its log-determinant; every
@@ -133,6 +133,46 @@ def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> 
         current = np.where(take, seqs[:, i], current)
         accepted += take
     return accepted / (per - 1)
+
+
+def equilibrium_acceptance(log_weights, *, n_boot: int = 100, seed: int = 0) -> stats.Measurement:
+    """Acceptance of the independence sampler in equilibrium, from N proposals, with a bootstrap error.
+
+    The acceptance of a chain at equilibrium is E_{φ~p, φ'~q} min(1, w(φ')/w(φ)); with φ weighted by
+    w among the same proposals it is estimated by Σ_ij min(w_i, w_j) / (N Σ_i w_i). A finite chain
+    of n proposals cannot measure less than about (ln n + 0.58)/n, because it accepts every new
+    record weight (0.013 for n = 500, whatever the flow); this estimate has no such floor. It is
+    unresolved where a few weights dominate (see :func:`effective_sample_size`), and then errs on
+    the high side as more proposals find larger weights. The error is the spread of ``n_boot``
+    resamples of the proposals (0: none).
+
+    Args:
+        log_weights: log w = -S - log p_f of the proposals, shape (N,) with N >= 4.
+        n_boot: bootstrap resamples for the error (>= 0).
+        seed: seed of the resampling.
+
+    Returns:
+        The acceptance with its error (a :class:`physml.stats.Measurement`).
+
+    Raises:
+        ValueError: on fewer than 4 log weights or a negative ``n_boot``.
+    """
+    lw = stats._as_array("log_weights", log_weights, min_len=4)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 0:
+        raise ValueError(f"n_boot must be an int >= 0, got {n_boot!r}")
+
+    def estimate(x: np.ndarray) -> float:
+        w = np.sort(np.exp(x - x.max()))
+        n = w.size
+        # Sorted ascending, w_k is the smaller of the pair for the 2(n - k) - 1 ordered pairs (k, j >= k).
+        return float((w * (2 * (n - np.arange(n)) - 1)).sum() / (n * w.sum()))
+
+    value = estimate(lw)
+    if n_boot == 0:
+        return stats.Measurement(value, 0.0)
+    rng = np.random.default_rng(seed)
+    boots = [estimate(lw[rng.integers(0, lw.size, lw.size)]) for _ in range(n_boot)]
+    return stats.Measurement(value, float(np.std(boots, ddof=1)) if n_boot > 1 else 0.0)
 
 
 def effective_sample_size(log_weights) -> float:
