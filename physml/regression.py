@@ -153,6 +153,20 @@ def fit_heteroscedastic_ensemble(
     return net
 
 
+def predict_members(model: EnsembleMLP, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each member's mean and width at points ``x``: two ``(members, n)`` tensors on the CPU.
+
+    The spread of the members' widths over the bootstrap resamples is the statistical error of
+    the learned width σ_stoch at this training-set size.
+    """
+    if not isinstance(model, EnsembleMLP):
+        raise TypeError(f"model must be an EnsembleMLP, got {type(model).__name__}")
+    xc = _column("x", x).to(next(model.parameters()).device)
+    with torch.no_grad():
+        mean, log_sigma = model(xc).unbind(-1)
+    return mean.cpu(), log_sigma.exp().cpu()
+
+
 def predict_ensemble(model: EnsembleMLP, x: torch.Tensor) -> UncertaintySplit:
     """Mean, σ_stoch and σ_pred of a heteroscedastic ensemble at points ``x`` (on the CPU)."""
     xc = _column("x", x).to(next(model.parameters()).device)

@@ -10,15 +10,18 @@ a data (stochastic, systematic) part that stays with more data and a model (pred
 statistical) part that shrinks with more training data. :func:`pulls` and :func:`coverage` test
 whether the total uncertainty is calibrated.
 
-Used by "Fits, likelihoods and uncertainties".
+Used by "Fits, likelihoods and uncertainties"; :func:`binned_coverage` and
+:func:`fit_parameter_uncertainties` by "Invertible networks".
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 
+from physml import stats
 from physml._checks import positive_int
 
 
@@ -79,6 +82,54 @@ def coverage(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor, z: fl
     return float((pulls(truth, mean, sigma).abs() <= z).float().mean())
 
 
+@dataclass(frozen=True)
+class BinnedCoverage:
+    """How many of ``n`` points a band of ±z σ covers, and what calibrated errors would give.
+
+    ``fraction`` is the covered fraction; ``nominal`` the Gaussian probability p = erf(z/√2) of
+    ``|truth - mean| <= z σ``; ``binomial_std`` = √(p(1-p)/n), the spread of the covered fraction
+    if the n points were independent and their errors calibrated (the count is Binomial(n, p)).
+    """
+
+    fraction: float
+    nominal: float
+    binomial_std: float
+    n: int
+
+
+def binned_coverage(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor, z: float = 2.0
+                    ) -> BinnedCoverage:
+    """Coverage of ``|truth - mean| <= z σ`` over all points, with its binomial band (§5.4.3).
+
+    Unlike :func:`coverage`, a zero or negative ``sigma`` is allowed and simply covers nothing
+    (a point with σ = 0 is covered only if the mean hits the truth exactly): a broken, zero-width
+    uncertainty gives a fraction near 0, far below the nominal p. Neighbouring bins of one
+    network's prediction are correlated, so the binomial spread is the narrowest the fraction
+    can have, not its actual spread. Used by "Invertible networks".
+
+    Raises:
+        TypeError: if ``truth``, ``mean`` or ``sigma`` is not a torch.Tensor.
+        ValueError: if their shapes differ, they are empty or hold NaN, or ``z`` is not > 0.
+    """
+    for name, t in (("truth", truth), ("mean", mean), ("sigma", sigma)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if not truth.shape == mean.shape == sigma.shape:
+        raise ValueError(f"truth, mean and sigma must share a shape, got {tuple(truth.shape)}, "
+                         f"{tuple(mean.shape)}, {tuple(sigma.shape)}")
+    if truth.numel() == 0:
+        raise ValueError("truth, mean and sigma must not be empty")
+    if any(torch.isnan(t).any() for t in (truth, mean, sigma)):
+        raise ValueError("truth, mean and sigma must not hold NaN")
+    if isinstance(z, bool) or not isinstance(z, (int, float)) or not math.isfinite(z) or not z > 0:
+        raise ValueError(f"z must be a finite number > 0, got {z!r}")
+    n = truth.numel()
+    p = math.erf(z / math.sqrt(2))
+    inside = (truth.double() - mean.double()).abs() <= z * sigma.double()
+    return BinnedCoverage(fraction=float(inside.double().mean()), nominal=p,
+                          binomial_std=math.sqrt(p * (1 - p) / n), n=n)
+
+
 def mc_dropout(model: torch.nn.Module, x: torch.Tensor, n_samples: int) -> torch.Tensor:
     """``n_samples`` forward passes with dropout active (MC dropout), stacked on axis 0.
 
@@ -123,3 +174,45 @@ def fit_parameter_uncertainties(derivatives: torch.Tensor, sigma: torch.Tensor
     squares, _ = nnls((d**2).numpy(), (s**2).numpy())
     delta = torch.as_tensor(squares).sqrt()
     return delta, ((d**2) @ delta**2).sqrt()
+
+
+def student_t_width(dof: int) -> float:
+    """Standard deviation √(ν/(ν-2)) of Student's t distribution with ``dof`` = ν > 2.
+
+    A Gaussian error z divided by a width estimated from S independent samples (ν = S - 1
+    degrees of freedom, unbiased variance) follows this distribution; so do the pulls of an
+    ensemble mean against the truth when σ_pred comes from S members, which makes their
+    expected width √((S-1)/(S-3)), not 1. Used by "Fits, likelihoods and uncertainties".
+
+    Raises:
+        ValueError: if ``dof`` is not an int > 2 (the variance is infinite for ν <= 2).
+    """
+    positive_int("dof", dof, minimum=3)
+    return math.sqrt(dof / (dof - 2))
+
+
+def pull_width(pulls_: torch.Tensor) -> stats.Measurement:
+    """The standard deviation of correlated pulls with its statistical error.
+
+    ``pulls_`` is ``(n,)`` or ``(runs, n)``, each row a sequence along which neighbours are
+    correlated (the pulls of one network's prediction on a grid of points). The error is
+    ``std / √(2 n_eff)``, the error of a Gaussian width from ``n_eff = n_total / (2 τ_int)``
+    independent values, with τ_int the integrated autocorrelation time along the rows
+    (:func:`physml.stats.tau_int`; 1/2 for independent values). Returns a
+    :class:`physml.stats.Measurement`. Used by "Fits, likelihoods and uncertainties".
+
+    Raises:
+        TypeError: if ``pulls_`` is not a torch.Tensor.
+        ValueError: if it is not 1-D or 2-D, has fewer than 4 values per row, or holds NaN or inf.
+    """
+    if not isinstance(pulls_, torch.Tensor):
+        raise TypeError(f"pulls_ must be a torch.Tensor, got {type(pulls_).__name__}")
+    if pulls_.ndim not in (1, 2) or pulls_.shape[-1] < 4:
+        raise ValueError(f"pulls_ must have shape (n,) or (runs, n) with n >= 4, got {tuple(pulls_.shape)}")
+    if not torch.isfinite(pulls_).all():
+        raise ValueError("pulls_ must be finite")
+    arr = pulls_.double().numpy()
+    tau = max(stats.tau_int(arr).tau, 0.5)
+    n_eff = arr.size / (2.0 * tau)
+    width = float(arr.std(ddof=1))
+    return stats.Measurement(width, width / math.sqrt(2.0 * n_eff), tau=tau)

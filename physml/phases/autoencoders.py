@@ -3,8 +3,10 @@
 The architecture of Pawlowski and Plehn, Sec. 4.3: one hidden layer of 256 units in the encoder
 and one in the decoder, a latent dimension of 1 and a sigmoid output, reconstructing Ising
 configurations mapped to {0, 1}. The VAE's encoder gives a mean and a log-variance; its loss is
-the reconstruction cross-entropy plus the KL divergence to a unit Gaussian (the ELBO). Used by
-"Finding the order parameter without labels".
+the reconstruction cross-entropy plus the KL divergence to a unit Gaussian (the ELBO).
+:class:`AutoencoderReplicas` trains several independent copies of either in one batched module,
+for statements that must hold from seed to seed. Used by "Finding the order parameter without
+labels".
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from physml import train
+from physml import config, train
 from physml._checks import positive_int
+from physml.nn import EnsembleLinear
 
 
 class Autoencoder(nn.Module):
@@ -82,3 +85,92 @@ def latent(model: Autoencoder, pixels: torch.Tensor) -> torch.Tensor:
     dev = next(model.parameters()).device
     model.eval()
     return model.encode(pixels.to(dev))[:, 0].cpu()
+
+
+class AutoencoderReplicas(nn.Module):
+    """``replicas`` independent (variational) autoencoders of the notes' architecture in one module.
+
+    Each replica has the layers of :class:`Autoencoder` (or :class:`VariationalAutoencoder` with
+    ``variational=True``), held as batched products (:class:`physml.nn.EnsembleLinear`) and
+    initialised like ``torch.nn.Linear``; input ``(replicas, n, n_in)``, each replica its own
+    minibatch. The loss is the sum of the replicas' mean losses, so each replica's weights get the
+    gradient of its own loss only: training them together is training them separately, with
+    independent initialisations, minibatches and (for the VAE) noise. Used to repeat the
+    comparison of "Finding the order parameter without labels" over several seeds.
+    """
+
+    def __init__(self, n_in: int, replicas: int, hidden: int = 256, latent: int = 1,
+                 variational: bool = False) -> None:
+        super().__init__()
+        positive_int("n_in", n_in)
+        positive_int("replicas", replicas)
+        positive_int("hidden", hidden)
+        positive_int("latent", latent)
+        if not isinstance(variational, bool):
+            raise TypeError(f"variational must be a bool, got {type(variational).__name__}")
+        self.variational, self.replicas, self.latent_dim, self.n_in = variational, replicas, latent, n_in
+        out = 2 * latent if variational else latent
+        self.encoder = nn.Sequential(EnsembleLinear(replicas, n_in, hidden), nn.ReLU(),
+                                     EnsembleLinear(replicas, hidden, out))
+        self.decoder = nn.Sequential(EnsembleLinear(replicas, latent, hidden), nn.ReLU(),
+                                     EnsembleLinear(replicas, hidden, n_in))
+
+    def _check(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 2:
+            x = x.unsqueeze(0).expand(self.replicas, -1, -1)
+        if x.ndim != 3 or x.shape[0] != self.replicas or x.shape[-1] != self.n_in:
+            raise ValueError(f"x must have shape (n, {self.n_in}) or ({self.replicas}, n, {self.n_in}), "
+                             f"got {tuple(x.shape)}")
+        return x
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The latent coordinate (the mean, for the VAE), shape ``(replicas, n, latent)``."""
+        return self.encoder(self._check(x))[..., : self.latent_dim]
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """Sum over replicas of each one's mean loss (reconstruction, plus the KL term for the VAE)."""
+        x = self._check(x)
+        h = self.encoder(x)
+        if self.variational:
+            mu, log_var = h.chunk(2, dim=-1)
+            z = mu + torch.randn_like(mu) * torch.exp(0.5 * log_var)
+            kl = 0.5 * (mu**2 + log_var.exp() - 1.0 - log_var).sum()
+        else:
+            z, kl = h, 0.0
+        rec = F.binary_cross_entropy_with_logits(self.decoder(z), x, reduction="sum")
+        return (rec + kl) / x.shape[1]
+
+    def reconstruction_loss(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-input reconstruction cross-entropy of the mean latent, shape ``(replicas, n)``."""
+        x = self._check(x)
+        logits = self.decoder(self.encode(x))
+        return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
+
+
+def fit_replicas(model: AutoencoderReplicas, pixels: torch.Tensor, *, steps: int, batch_size: int,
+                 lr: float = 1e-3, generator: torch.Generator | None = None,
+                 device: torch.device | str | None = None) -> train.History:
+    """Train :class:`AutoencoderReplicas` on ``(n, L²)`` pixels, each replica drawing its own
+    minibatches (an independent permutation of the rows per replica)."""
+    if not isinstance(model, AutoencoderReplicas):
+        raise TypeError(f"model must be AutoencoderReplicas, got {type(model).__name__}")
+    if pixels.ndim != 2 or pixels.shape[1] != model.n_in:
+        raise ValueError(f"pixels must have shape (n, {model.n_in}), got {tuple(pixels.shape)}")
+    n = pixels.shape[0]
+    rows = torch.stack([torch.randperm(n, generator=generator) for _ in range(model.replicas)], dim=1)
+    px = pixels.float().to(torch.device(device) if device is not None else config.device())
+
+    def objective(m, idx):  # idx: (batch, replicas) row indices, one column per replica
+        return m.loss(px[idx.T])
+
+    name = "VAE" if model.variational else "AE"
+    return train.fit(model, objective, (rows,), steps=steps, batch_size=batch_size, lr=lr,
+                     generator=generator, device=device, desc=f"{model.replicas} {name} replicas")
+
+
+@torch.no_grad()
+def latent_replicas(model: AutoencoderReplicas, pixels: torch.Tensor) -> torch.Tensor:
+    """The latent coordinate of each input for each replica, ``(replicas, n)``, on the CPU."""
+    dev = next(model.parameters()).device
+    model.eval()
+    return model.encode(pixels.to(dev))[..., 0].cpu()

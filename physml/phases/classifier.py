@@ -3,7 +3,10 @@
 :class:`PhaseCNN` follows Pawlowski and Plehn, Sec. 3.2.2: 3x3 convolutions with circular
 padding (the lattice is periodic), two layers of 8 feature maps and no pooling, a third
 convolution to a single map, flattened to L² numbers and mapped to two logits (disordered,
-ordered). With circular padding every convolution commutes with lattice translations. Used by
+ordered). With circular padding every convolution commutes with lattice translations.
+:class:`PhaseCNNReplicas` holds several independent copies of it in one module (grouped
+convolutions), so that a classifier trained on independent samples with independent
+initialisations, the seed-to-seed spread of a result, costs one training loop. Used by
 "A neural network sees a phase transition".
 """
 
@@ -41,6 +44,58 @@ class PhaseCNN(nn.Module):
         return self.head(self.features(x.unsqueeze(1)))
 
 
+class PhaseCNNReplicas(nn.Module):
+    """``replicas`` independent :class:`PhaseCNN` networks evaluated in one batched pass.
+
+    Each convolution is a grouped convolution with one group per replica, and the final linear
+    map a batched product, so replica ``r`` sees only its own input channel ``r`` and its own
+    weights; every replica is initialised like a :class:`PhaseCNN`. Input ``(n, replicas, L, L)``
+    (each replica its own configurations), output ``(n, replicas, 2)`` logits.
+    """
+
+    def __init__(self, L: int, replicas: int, channels: int = 8, n_conv: int = 2) -> None:
+        super().__init__()
+        positive_int("L", L, minimum=2)
+        positive_int("replicas", replicas)
+        positive_int("channels", channels)
+        positive_int("n_conv", n_conv)
+        k = replicas
+        layers: list[nn.Module] = []
+        c_in = 1
+        for _ in range(n_conv):
+            layers += [nn.Conv2d(k * c_in, k * channels, 3, padding=1, padding_mode="circular", groups=k),
+                       nn.ReLU()]
+            c_in = channels
+        layers += [nn.Conv2d(k * c_in, k, 3, padding=1, padding_mode="circular", groups=k)]
+        self.features = nn.Sequential(*layers)
+        bound = 1.0 / L  # nn.Linear's initialisation for L² inputs
+        self.weight = nn.Parameter(torch.empty(k, L * L, 2).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(k, 2).uniform_(-bound, bound))
+        self.L, self.replicas = L, k
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 4 or tuple(x.shape[1:]) != (self.replicas, self.L, self.L):
+            raise ValueError(f"x must have shape (n, {self.replicas}, {self.L}, {self.L}), got {tuple(x.shape)}")
+        f = self.features(x).flatten(2)  # (n, replicas, L²)
+        return torch.einsum("nkp,kpc->nkc", f, self.weight) + self.bias
+
+
+def split_replicas(spins: torch.Tensor, replicas: int) -> torch.Tensor:
+    """Group independent chains into replicas: ``(n_T, replicas * chains, samples, L, L)`` ->
+    ``(n_T, chains * samples, replicas, L, L)``, replica ``r`` holding chains
+    ``r * chains, ..., (r + 1) * chains - 1`` of every temperature (the layout of
+    :func:`physml.lattice.ising.sample` with ``replicas * chains`` chains per temperature).
+    """
+    positive_int("replicas", replicas)
+    if spins.ndim != 5:
+        raise ValueError(f"spins must have shape (n_T, chains, samples, L, L), got {tuple(spins.shape)}")
+    n_T, n_chains, n_s, L, L2 = spins.shape
+    if n_chains % replicas:
+        raise ValueError(f"the {n_chains} chains per temperature do not split into {replicas} replicas")
+    c = n_chains // replicas
+    return spins.reshape(n_T, replicas, c, n_s, L, L2).permute(0, 2, 3, 1, 4, 5).reshape(n_T, c * n_s, replicas, L, L2)
+
+
 def augment_z2(configs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Add the image φ → -φ of every configuration (the action is Z₂ symmetric), labels repeated."""
     if configs.shape[0] != labels.shape[0]:
@@ -48,16 +103,29 @@ def augment_z2(configs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tenso
     return torch.cat([configs, -configs]), torch.cat([labels, labels])
 
 
-def train_classifier(model: PhaseCNN, configs: torch.Tensor, labels: torch.Tensor, *, steps: int,
-                     batch_size: int, lr: float = 3e-3, generator: torch.Generator | None = None,
+def train_classifier(model: PhaseCNN | PhaseCNNReplicas, configs: torch.Tensor, labels: torch.Tensor, *,
+                     steps: int, batch_size: int, lr: float = 3e-3, generator: torch.Generator | None = None,
                      device: torch.device | str | None = None) -> train.History:
-    """Train with the cross-entropy (BCE over the two classes) on Z₂-augmented data."""
+    """Train with the cross-entropy (BCE over the two classes) on Z₂-augmented data.
+
+    For a :class:`PhaseCNN`, ``configs`` is ``(n, L, L)`` and ``labels`` ``(n,)``; for
+    :class:`PhaseCNNReplicas`, ``(n, replicas, L, L)`` and ``(n, replicas)``: row ``i`` holds one
+    configuration of each replica's own training set. The replicas' losses are summed, so each
+    replica's weights get exactly the gradient of its own mean cross-entropy (Adam acts element by
+    element): training them together is training them separately.
+    """
+    if not isinstance(model, (PhaseCNN, PhaseCNNReplicas)):
+        raise TypeError(f"model must be a PhaseCNN or PhaseCNNReplicas, got {type(model).__name__}")
     if labels.dtype != torch.long:
         raise TypeError(f"labels must be a long tensor of 0 and 1, got dtype {labels.dtype}")
+    if tuple(labels.shape) != tuple(configs.shape[: configs.ndim - 2]):
+        raise ValueError(f"labels must have shape {tuple(configs.shape[: configs.ndim - 2])} for configs of "
+                         f"shape {tuple(configs.shape)}, got {tuple(labels.shape)}")
     x, y = augment_z2(configs.float(), labels)
+    k = getattr(model, "replicas", 1)
 
     def loss(m, xb, yb):
-        return F.cross_entropy(m(xb), yb)
+        return F.cross_entropy(m(xb).reshape(-1, 2), yb.reshape(-1)) * k
 
     return train.fit(model, loss, (x, y), steps=steps, batch_size=batch_size, lr=lr,
                      generator=generator, device=device, desc="phase CNN")
@@ -65,10 +133,13 @@ def train_classifier(model: PhaseCNN, configs: torch.Tensor, labels: torch.Tenso
 
 @torch.no_grad()
 def ordered_probability(model: nn.Module, configs: torch.Tensor, batch: int = 4096) -> torch.Tensor:
-    """The network's probability of the ordered phase for each configuration (on the CPU)."""
+    """The network's probability of the ordered phase for each configuration (on the CPU).
+
+    Shape ``(n,)`` for a :class:`PhaseCNN`, ``(n, replicas)`` for :class:`PhaseCNNReplicas`.
+    """
     dev = next(model.parameters()).device
     model.eval()
-    out = [torch.softmax(model(c.float().to(dev)), dim=-1)[:, 1].cpu() for c in configs.split(batch)]
+    out = [torch.softmax(model(c.float().to(dev)), dim=-1)[..., 1].cpu() for c in configs.split(batch)]
     return torch.cat(out)
 
 

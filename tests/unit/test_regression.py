@@ -133,3 +133,38 @@ def test_fits_reject_mismatched_lengths():
         regression.fit_heteroscedastic_ensemble(x, y, n_members=2, steps=1, batch_size=4)
     with pytest.raises(ValueError, match="same length"):
         regression.fit_mc_dropout(x, y, dropout=0.1, steps=1, batch_size=4)
+
+
+def test_student_t_width_and_pull_width():
+    assert abs(uncertainty.student_t_width(7) - math.sqrt(7 / 5)) < 1e-12
+    with pytest.raises(ValueError, match="dof"):
+        uncertainty.student_t_width(2)
+    g = torch.Generator().manual_seed(0)
+    # t-distributed pulls: a unit Gaussian over a width from 8 samples has std √(7/5)
+    z = torch.randn(200_000, generator=g)
+    s = torch.randn(200_000, 8, generator=g).std(dim=1, correction=1)
+    assert abs(float((z / s).std()) - uncertainty.student_t_width(7)) < 0.02
+    # independent pulls: error 1/√(2n); correlated ones (a smoothed sequence) get a larger error
+    w = uncertainty.pull_width(torch.randn(4, 500, generator=g))
+    assert abs(w.value - 1) < 4 * w.error and abs(w.error - 1 / math.sqrt(4000)) < 0.005
+    smooth = torch.nn.functional.avg_pool1d(torch.randn(4, 1, 520, generator=g), 21, stride=1).squeeze(1)
+    ws = uncertainty.pull_width(smooth / smooth.std())
+    assert ws.error > 3 * w.error
+    with pytest.raises(ValueError, match="finite"):
+        uncertainty.pull_width(torch.tensor([1.0, float("nan"), 0.0, 2.0]))
+    with pytest.raises(TypeError, match="pulls_"):
+        uncertainty.pull_width([1.0, 2.0, 3.0, 4.0])
+
+
+def test_predict_members_matches_the_ensemble_split():
+    from physml.nn import EnsembleMLP
+
+    torch.manual_seed(0)
+    net = EnsembleMLP(5, 1, 2, hidden=8)
+    x = torch.linspace(-1, 1, 7)
+    means, sigmas = regression.predict_members(net, x)
+    assert means.shape == sigmas.shape == (5, 7) and torch.all(sigmas > 0)
+    split = regression.predict_ensemble(net, x)
+    assert torch.allclose(split.mean, means.mean(0)) and torch.allclose(split.sigma_pred, means.std(0))
+    with pytest.raises(TypeError, match="EnsembleMLP"):
+        regression.predict_members(torch.nn.Linear(1, 2), x)
