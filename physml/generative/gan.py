@@ -76,8 +76,22 @@ class GANHistory:
 
 
 def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: float = 2e-4,
-          generator: torch.Generator | None = None, progress: bool | None = None) -> GANHistory:
-    """Alternate one discriminator and one generator Adam step (β₁ = 0.5) per iteration."""
+          r1: float = 0.0, generator: torch.Generator | None = None,
+          progress: bool | None = None) -> GANHistory:
+    """Alternate one discriminator and one generator Adam step (β₁ = 0.5) per iteration.
+
+    ``r1`` > 0 adds the zero-centred gradient penalty on the data,
+    ``r1/2 · ⟨|∇ₓ logit D(x)|²⟩_data`` (Mescheder, Geiger & Nowozin 2018), to the discriminator
+    loss. Without it, alternating gradient steps circle around the equilibrium instead of
+    reaching it: the generator chases a discriminator that keeps overshooting, and a 1-D
+    Gaussian comes out shifted and too narrow while ⟨D⟩ and L_D sit at their equilibrium values.
+    The recorded ``loss_d`` is the cross-entropy of eq. 5.18 alone, without the penalty.
+
+    Raises:
+        TypeError: if ``gan`` is not a :class:`GAN`.
+        ValueError: on a bad shape of ``data``, non-positive ``steps``, ``batch_size`` or ``lr``,
+            or a negative ``r1``.
+    """
     if not isinstance(gan, GAN):
         raise TypeError(f"gan must be a physml.generative.gan.GAN, got {type(gan).__name__}")
     if not isinstance(data, torch.Tensor) or data.ndim != 2 or data.shape[1] != gan.dim:
@@ -85,6 +99,8 @@ def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: floa
     positive_int("steps", steps)
     positive_int("batch_size", batch_size)
     positive_number("lr", lr)
+    if isinstance(r1, bool) or not isinstance(r1, (int, float)) or not math.isfinite(r1) or r1 < 0:
+        raise ValueError(f"r1 must be a finite number >= 0, got {r1!r}")
     gen = generator if generator is not None else torch.Generator().manual_seed(0)
     opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=lr, betas=(0.5, 0.999))
@@ -93,12 +109,18 @@ def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: floa
     show = progress_enabled() if progress is None else progress
     for _ in tqdm(range(steps), desc="GAN", disable=not show, leave=False, file=sys.stderr):
         real = data[torch.randint(0, len(data), (batch_size,), generator=gen)]
+        if r1:
+            real = real.clone().requires_grad_(True)
         z = torch.randn((batch_size, gan.latent), generator=gen, dtype=data.dtype)
         fake = gan.generator(z)
         logit_real, logit_fake = gan.discriminator(real), gan.discriminator(fake.detach())
         loss_d = bce(logit_real, torch.ones_like(logit_real)) + bce(logit_fake, torch.zeros_like(logit_fake))
+        objective_d = loss_d
+        if r1:
+            (grad,) = torch.autograd.grad(logit_real.sum(), real, create_graph=True)
+            objective_d = loss_d + 0.5 * r1 * grad.pow(2).sum(dim=1).mean()
         opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
+        objective_d.backward()
         opt_d.step()
         logit_gen = gan.discriminator(fake)
         loss_g = bce(logit_gen, torch.ones_like(logit_gen))

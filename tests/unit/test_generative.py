@@ -188,3 +188,49 @@ def test_error_propagation_fit_recovers_the_parameter_uncertainties():
     assert torch.allclose(fitted, sigma)
     with pytest.raises(ValueError, match="derivatives"):
         uncertainty.fit_parameter_uncertainties(d, sigma[:3])
+
+
+def test_binned_coverage_is_binomial_for_calibrated_errors_and_zero_for_a_zero_width():
+    gen = torch.Generator().manual_seed(3)
+    truth = torch.zeros(4000, dtype=torch.float64)
+    mean = torch.randn(4000, generator=gen, dtype=torch.float64)
+    sigma = torch.ones(4000, dtype=torch.float64)
+    for z in (1.0, 2.0):
+        cov = uncertainty.binned_coverage(truth, mean, sigma, z=z)
+        assert cov.nominal == pytest.approx(math.erf(z / math.sqrt(2)))
+        assert cov.binomial_std == pytest.approx(math.sqrt(cov.nominal * (1 - cov.nominal) / 4000))
+        assert abs(cov.fraction - cov.nominal) < 3 * cov.binomial_std
+    # Broken uncertainties: a zero width covers nothing, a tenfold width covers everything, which
+    # a 2σ coverage cannot tell from calibrated but a 1σ coverage can.
+    zero = uncertainty.binned_coverage(truth, mean, torch.zeros_like(sigma))
+    assert zero.fraction == 0.0 and zero.nominal - zero.fraction > 3 * zero.binomial_std
+    wide1 = uncertainty.binned_coverage(truth, mean, 10 * sigma, z=1.0)
+    assert wide1.fraction == 1.0 and wide1.fraction - wide1.nominal > 3 * wide1.binomial_std
+    with pytest.raises(ValueError, match="shape"):
+        uncertainty.binned_coverage(truth, mean[:3], sigma)
+    with pytest.raises(ValueError, match="z must"):
+        uncertainty.binned_coverage(truth, mean, sigma, z=0.0)
+    with pytest.raises(TypeError, match="sigma"):
+        uncertainty.binned_coverage(truth, mean, 1.0)
+    with pytest.raises(ValueError, match="NaN"):
+        uncertainty.binned_coverage(truth, mean * float("nan"), sigma)
+
+
+def test_gan_gradient_penalty_is_optional_checked_and_not_in_the_recorded_loss():
+    data = 1.0 + 0.5 * torch.randn(512, 1, generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    plain = gan.GAN(dim=1, latent=1, hidden=8)
+    torch.manual_seed(0)
+    penalised = gan.GAN(dim=1, latent=1, hidden=8)
+    h0 = gan.train(plain, data, steps=1, batch_size=64, generator=torch.Generator().manual_seed(1), progress=False)
+    h1 = gan.train(penalised, data, steps=1, batch_size=64, r1=10.0, generator=torch.Generator().manual_seed(1),
+                   progress=False)
+    # Same initial networks and batch: the recorded first-step L_D is the cross-entropy alone ...
+    assert h1.loss_d[0] == pytest.approx(h0.loss_d[0])
+    # ... while the penalty changed the discriminator's update.
+    changed = [not torch.equal(a, b) for a, b in zip(plain.discriminator.parameters(),
+                                                       penalised.discriminator.parameters())]
+    assert any(changed)
+    for bad in (-1.0, float("nan"), True):
+        with pytest.raises(ValueError, match="r1"):
+            gan.train(plain, data, steps=1, batch_size=8, r1=bad, progress=False)
