@@ -151,6 +151,10 @@ def _physml_facts():
 
 
 _physml_atexit.register(_physml_facts)
+# SIGTERM (the runner's budget) ends the script through SystemExit, so the facts are still written.
+import signal as _physml_signal  # noqa: E402
+
+_physml_signal.signal(_physml_signal.SIGTERM, lambda signum, frame: _physml_sys.exit(128 + signum))
 '''
 
 _MAGIC = re.compile(r"^\s*(%%|%|!)")
@@ -421,7 +425,10 @@ def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path
         wall = time.monotonic() - t0
         log_text = log_path.read_text(errors="replace")
         if error is None and proc.returncode != 0:
-            error = f"exit code {proc.returncode}: {_error_line(log_text)}"
+            rc = proc.returncode
+            why = (f"killed by {signal.Signals(-rc).name}" if rc < 0 else
+                   "terminated (SIGTERM)" if rc == 128 + signal.SIGTERM else _error_line(log_text))
+            error = f"exit code {rc}: {why}"
         records = []
         for path in sorted((tmp / "claims").glob("*.jsonl")):
             records += read_jsonl(path)
