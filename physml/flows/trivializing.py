@@ -143,23 +143,23 @@ def equilibrium_acceptance(log_weights, *, n_boot: int = 100, seed: int = 0) -> 
     of n proposals cannot measure less than about (ln n + 0.58)/n, because it accepts every new
     record weight (0.013 for n = 500, whatever the flow); this estimate has no such floor. It is
     unresolved where a few weights dominate (see :func:`effective_sample_size`), and then errs on
-    the high side as more proposals find larger weights. The error is the spread of ``n_boot``
-    resamples of the proposals (0: none).
+    the high side as more proposals find larger weights. The error is the bootstrap spread over
+    ``n_boot`` resamples of the proposals.
 
     Args:
         log_weights: log w = -S - log p_f of the proposals, shape (N,) with N >= 4.
-        n_boot: bootstrap resamples for the error (>= 0).
+        n_boot: bootstrap resamples for the error (:func:`physml.stats.bootstrap`; 0: no error).
         seed: seed of the resampling.
 
     Returns:
         The acceptance with its error (a :class:`physml.stats.Measurement`).
 
     Raises:
-        ValueError: on fewer than 4 log weights or a negative ``n_boot``.
+        ValueError: on fewer than 4 log weights or an ``n_boot`` other than 0 or >= 2.
     """
     lw = stats._as_array("log_weights", log_weights, min_len=4)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 0:
-        raise ValueError(f"n_boot must be an int >= 0, got {n_boot!r}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 0 or n_boot == 1:
+        raise ValueError(f"n_boot must be 0 or an int >= 2, got {n_boot!r}")
 
     def estimate(x: np.ndarray) -> float:
         w = np.sort(np.exp(x - x.max()))
@@ -167,12 +167,9 @@ def equilibrium_acceptance(log_weights, *, n_boot: int = 100, seed: int = 0) -> 
         # Sorted ascending, w_k is the smaller of the pair for the 2(n - k) - 1 ordered pairs (k, j >= k).
         return float((w * (2 * (n - np.arange(n)) - 1)).sum() / (n * w.sum()))
 
-    value = estimate(lw)
     if n_boot == 0:
-        return stats.Measurement(value, 0.0)
-    rng = np.random.default_rng(seed)
-    boots = [estimate(lw[rng.integers(0, lw.size, lw.size)]) for _ in range(n_boot)]
-    return stats.Measurement(value, float(np.std(boots, ddof=1)) if n_boot > 1 else 0.0)
+        return stats.Measurement(estimate(lw), 0.0)
+    return stats.Measurement(*stats.bootstrap(lw, estimate, n_resamples=n_boot, seed=seed))
 
 
 def effective_sample_size(log_weights) -> float:
