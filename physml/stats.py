@@ -66,30 +66,101 @@ def jackknife(
     x,
     statistic: Callable[[np.ndarray], float] = np.mean,
     n_blocks: int | None = None,
+    *,
+    groups=None,
 ) -> tuple[float, float]:
     """Bias-corrected jackknife estimate of ``statistic(x)`` and its standard error.
 
     ``x`` has shape ``(n,)`` or ``(n, k)`` (n samples of k observables; ``statistic`` then gets the
-    rows kept, e.g. to form a susceptibility from two moments). With ``n_blocks`` the samples are
-    cut into that many contiguous blocks and one block is left out at a time (the blocked
-    jackknife for autocorrelated chains); by default one sample.
+    rows kept, e.g. to form a susceptibility from two moments). One group of samples is left out at
+    a time: by default each sample alone; with ``n_blocks``, contiguous blocks of sizes that differ
+    by at most one (``np.array_split``: every sample is used, none is dropped when ``n`` is not a
+    multiple of ``n_blocks``); with ``groups``, an integer label per sample (for example chain and
+    time block). Blocks of unequal size use the delete-m_j jackknife (Busing, Meijer and van der
+    Leeden, Stat. Comput. 9 (1999) 3): estimate ``g θ − Σ_j (1 − m_j/n) θ_(−j)`` and variance
+    ``(1/g) Σ_j (τ_j − θ_J)² / (h_j − 1)`` with ``h_j = n/m_j`` and pseudo-values
+    ``τ_j = h_j θ − (h_j − 1) θ_(−j)``; for equal blocks these are the usual formulas.
+
+    Raises:
+        ValueError: fewer than 2 samples or groups, ``n_blocks`` outside [2, n], ``groups`` of the
+            wrong length, NaN or infinite data.
+        TypeError: non-numeric data.
+
+    Used by the lattice observables and the phase chapters.
     """
     arr = _as_array("x", x, ndim=(1, 2), min_len=1)
     n = arr.shape[0]
     if n < 2:
         raise ValueError(f"x needs at least 2 samples along its first axis, got {n}")
-    k = n if n_blocks is None else n_blocks
-    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= n:
-        raise ValueError(f"n_blocks must be an int in [2, len(x)={n}], got {n_blocks!r}")
-    usable = (n // k) * k
-    blocks = arr[:usable].reshape(k, -1, *arr.shape[1:])
-    full = statistic(blocks.reshape(usable, *arr.shape[1:]))
-    keep = ~np.eye(k, dtype=bool)
-    loo = np.array([statistic(blocks[keep[i]].reshape(-1, *arr.shape[1:])) for i in range(k)])
-    mean_loo = loo.mean()
-    estimate = k * full - (k - 1) * mean_loo
-    err = np.sqrt((k - 1) / k * np.sum((loo - mean_loo) ** 2))
+    if groups is not None:
+        if n_blocks is not None:
+            raise ValueError("give n_blocks or groups, not both")
+        labels = np.asarray(groups)
+        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"groups must be {n} integer labels, one per sample, got shape {labels.shape}")
+        _, labels = np.unique(labels, return_inverse=True)
+        k = int(labels.max()) + 1
+        if k < 2:
+            raise ValueError("groups must name at least 2 groups")
+    else:
+        k = n if n_blocks is None else n_blocks
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= n:
+            raise ValueError(f"n_blocks must be an int in [2, len(x)={n}], got {n_blocks!r}")
+        k = int(k)
+        labels = np.repeat(np.arange(k), [len(b) for b in np.array_split(np.arange(n), k)])
+    sizes = np.bincount(labels, minlength=k).astype(np.float64)
+    full = float(statistic(arr))
+    loo = np.array([statistic(arr[labels != j]) for j in range(k)], dtype=np.float64)
+    return _delete_m_jackknife(full, loo, sizes)
+
+
+def _delete_m_jackknife(full: float, loo: np.ndarray, sizes: np.ndarray) -> tuple[float, float]:
+    """The delete-m_j jackknife from the full estimate, the leave-one-group-out estimates and the
+    group sizes (Busing et al. 1999); equal sizes give the usual blocked jackknife."""
+    k, n = loo.size, sizes.sum()
+    if not np.all(np.isfinite(loo)) or not np.isfinite(full):
+        raise ValueError("the statistic is undefined (NaN or infinite) on the full sample or a "
+                         "leave-one-out sample")
+    h = n / sizes
+    estimate = k * full - np.sum((1.0 - sizes / n) * loo)
+    pseudo = h * full - (h - 1.0) * loo
+    err = np.sqrt(np.sum((pseudo - estimate) ** 2 / (h - 1.0)) / k)
     return float(estimate), float(err)
+
+
+def jackknife_block_sums(
+    sums,
+    counts,
+    statistic: Callable[[np.ndarray], np.ndarray],
+) -> tuple[float, float]:
+    """The jackknife of a function of means, from per-block sums: fast and exact for any block sizes.
+
+    Args:
+        sums: shape ``(g, k)``, float: the sum of each of k observables over each of g blocks.
+        counts: shape ``(g,)``, the number of samples in each block (all >= 1).
+        statistic: maps means of shape ``(..., k)`` to values of shape ``(...)`` (vectorised: it is
+            called once on the full means and once on all g leave-one-block-out means).
+
+    Returns:
+        ``(estimate, error)`` of the delete-m_j jackknife (as :func:`jackknife` with those groups).
+
+    Raises:
+        ValueError: fewer than 2 blocks, mismatched shapes, a block count < 1, NaN or infinite sums.
+
+    Used by :func:`physml.lattice.observables.estimates`.
+    """
+    s = _as_array("sums", sums, ndim=(2,), min_len=1)
+    c = _as_array("counts", counts, ndim=(1,), min_len=2)
+    if s.shape[0] != c.size:
+        raise ValueError(f"sums has {s.shape[0]} blocks but counts has {c.size}")
+    if np.any(c < 1) or np.any(c != np.round(c)):
+        raise ValueError("counts must be whole numbers >= 1")
+    total, n = s.sum(axis=0), c.sum()
+    full = float(statistic(total / n))
+    loo = np.asarray(statistic((total - s) / (n - c)[:, None]), dtype=np.float64).reshape(-1)
+    if loo.size != c.size:
+        raise ValueError(f"statistic must map means of shape (g, k) to shape (g,), got {loo.size} values")
+    return _delete_m_jackknife(full, loo, c)
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,8 +197,14 @@ class Measurement:
     tau: float | None = None
 
     def __iter__(self):
-        # Unpacks as (value, error), like the tuples the estimators returned before.
+        # Unpacks and indexes as (value, error), like the tuples the estimators returned before.
         return iter((self.value, self.error))
+
+    def __getitem__(self, index: int) -> float:
+        return (self.value, self.error)[index]
+
+    def __len__(self) -> int:
+        return 2
 
     def __format__(self, spec: str) -> str:
         spec = spec or ".4g"
@@ -148,42 +225,99 @@ class AutocorrelationTime:
         return self.tau
 
 
-def tau_int(x, S: float = 1.5) -> AutocorrelationTime:
-    """Integrated autocorrelation time τ_int = 1/2 + Σ_{t=1}^{W} ρ(t) with Wolff's windowing.
+#: A chain shorter than this many autocorrelation times gives a τ_int biased low: warn.
+MIN_LENGTH_IN_TAU = 50
 
-    The window W is the first one at which g(W) = exp(-W/τ_W) - τ_W/sqrt(W N) turns negative,
-    where τ_W = S / ln((2τ_int(W) + 1)/(2τ_int(W) - 1)) (Wolff 2004, eqs. 50-52); the error is
-    τ_int sqrt(4 (W + 1/2 - τ_int) / N) (eq. 42). In this convention an uncorrelated chain has
-    τ_int = 1/2 and an AR(1) chain with coefficient φ has τ_int = (1 + φ) / (2 (1 - φ)).
+
+def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
+    """Integrated autocorrelation time τ_int = 1/2 + Σ_{t=1}^{W} ρ(t) with an automatic window W.
+
+    Positively correlated chains (the running sum stays above 1/2) use Wolff's windowing: W is the
+    first window at which g(W) = exp(-W/τ_W) - τ_W/sqrt(W N) turns negative, where
+    τ_W = S / ln((2τ_int(W) + 1)/(2τ_int(W) - 1)) (Wolff 2004, eqs. 50-52). If the running sum
+    falls to 1/2 or below (anticorrelated chains, where ρ(t) changes sign), Wolff's τ_W is
+    undefined; the window is then chosen on the sign-blind scale τ_|ρ| = 1/2 + Σ |ρ(t)| as the first
+    odd W with W >= ``c`` τ_|ρ|(W) (Sokal's self-consistent window), summing ρ in Geyer's pairs
+    ρ(2k) + ρ(2k+1), so that an alternating tail cancels. τ_int is floored at 0, its physical
+    floor (the variance of the mean, 2 τ_int σ²/N, cannot be negative). The error is
+    τ_int sqrt(4 (W + 1/2 - τ_int) / N) (Wolff eq. 42); in the anticorrelated branch
+    max(τ_int, 1/4) sqrt(4 (W + 1/2) / N), since there the noise of the sum does not vanish with τ. In this convention an uncorrelated chain has τ_int = 1/2 and an AR(1)
+    chain with coefficient φ ∈ (-1, 1) has τ_int = (1 + φ) / (2 (1 - φ)).
+
+    Args:
+        x: a chain, shape ``(n,)``, or ``n_chains`` chains of one process, shape ``(n_chains, n)``
+            (float; NaN and infinity are refused).
+        S: Wolff's S parameter (> 0).
+        c: the window factor of the anticorrelated branch (> 0).
+
+    Returns:
+        :class:`AutocorrelationTime` (tau, error, window).
+
+    Raises:
+        ValueError: on NaN/infinite or constant data, fewer than 4 points, S or c not > 0.
+
+    Warns:
+        RuntimeWarning: when the chain is shorter than ``MIN_LENGTH_IN_TAU`` (50) autocorrelation
+            times (the estimate is then biased low), naming N and τ.
+
+    Used by "Hamiltonian Monte Carlo and critical slowing down" and the lattice chapters.
     """
     if not isinstance(S, (int, float)) or isinstance(S, bool) or not S > 0:
         raise ValueError(f"S must be a positive number, got {S!r}")
+    if not isinstance(c, (int, float)) or isinstance(c, bool) or not c > 0:
+        raise ValueError(f"c must be a positive number, got {c!r}")
     arr = _as_array("x", x, ndim=(1, 2), min_len=4)
     rho = autocorrelation(arr)
     n_total = arr.size
     n = rho.size
     partial = 0.5 + np.cumsum(rho[1:])
-    window = n - 1
+    window, anticorrelated = n - 1, False
     for w in range(1, n):
         t_int = partial[w - 1]
         if t_int <= 0.5:
-            window = w
+            anticorrelated = True
             break
         tau_w = S / np.log((2 * t_int + 1) / (2 * t_int - 1))
         if np.exp(-w / tau_w) - tau_w / np.sqrt(w * n_total) < 0:
             window = w
             break
-    tau = float(partial[window - 1])
-    err = tau * np.sqrt(max(4.0 * (window + 0.5 - tau), 0.0) / n_total)
+    if not anticorrelated:
+        tau = float(partial[window - 1])
+        err = tau * np.sqrt(max(4.0 * (window + 0.5 - tau), 0.0) / n_total)
+        scale = tau
+    else:
+        abs_partial = 0.5 + np.cumsum(np.abs(rho[1:]))
+        odd = np.arange(1, n, 2)  # W = 1, 3, 5, ...: Geyer's pairs (ρ0 + ρ1), (ρ2 + ρ3), ...
+        ok = odd >= c * abs_partial[odd - 1]
+        window = int(odd[np.argmax(ok)]) if ok.any() else int(odd[-1])
+        scale = float(abs_partial[window - 1])
+        tau = max(float(partial[window - 1]), 0.0)
+        # Wolff's eq. 42 with τ floored at 1/4: near τ = 0 the noise of the summed ρ(t) does not
+        # vanish with τ (conservative by about 2x on AR(1) chains with φ in [-0.95, -0.3]).
+        err = max(tau, 0.25) * np.sqrt(4.0 * (window + 0.5) / n_total)
+    length = arr.shape[-1]
+    if length < MIN_LENGTH_IN_TAU * max(scale, 0.5):
+        import warnings
+
+        warnings.warn(
+            f"tau_int: the chain has N = {length} points per chain, fewer than {MIN_LENGTH_IN_TAU} "
+            f"autocorrelation times (tau = {scale:.3g}); the estimate is biased low: run longer",
+            RuntimeWarning, stacklevel=2,
+        )
     return AutocorrelationTime(tau=tau, error=float(err), window=int(window))
 
 
-def mean_with_error(x) -> tuple[float, float]:
-    """Mean of a Markov chain and its error sqrt(2 τ_int σ² / N), accounting for autocorrelation."""
+def mean_with_error(x) -> Measurement:
+    """Mean of a Markov chain and its error sqrt(2 τ_int σ² / N), accounting for autocorrelation.
+
+    ``x`` has shape ``(n,)`` or ``(n_chains, n)``. Returns a :class:`Measurement` (value, error,
+    tau), which unpacks as ``(value, error)``. The error is real and >= 0 for every chain
+    (:func:`tau_int` is floored at 0); a short chain warns through :func:`tau_int`.
+    """
     arr = _as_array("x", x, ndim=(1, 2), min_len=4)
     tau = tau_int(arr).tau
     var = arr.var(ddof=1)
-    return float(arr.mean()), float(np.sqrt(2 * tau * var / arr.size))
+    return Measurement(float(arr.mean()), float(np.sqrt(2 * tau * var / arr.size)), tau=tau)
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,10 +367,19 @@ def auc(labels, scores) -> float:
 
 
 def rejection_at(labels, scores, signal_efficiency: float) -> float:
-    """Background rejection 1/ε_B at a fixed signal efficiency ε_S (linear interpolation)."""
+    """Background rejection 1/ε_B of the best real cut ``score >= threshold`` whose signal
+    efficiency reaches ``signal_efficiency`` (ε_S >= the request, smallest ε_B).
+
+    No interpolation between ROC points: an interpolated point is a randomised mixture of two
+    cuts, not a cut one can apply. Returns ``inf`` when that cut keeps no background.
+
+    Raises:
+        ValueError: ``signal_efficiency`` outside (0, 1]; see :func:`roc_curve` for the data.
+    """
     check_fraction("signal_efficiency", signal_efficiency)
     eps_b, eps_s, _ = roc_curve(labels, scores)
-    eb = float(np.interp(signal_efficiency, eps_s, eps_b))
+    reach = np.nonzero(eps_s >= signal_efficiency - 1e-12)[0]
+    eb = float(eps_b[reach[0]])
     return float("inf") if eb == 0 else 1.0 / eb
 
 
@@ -298,14 +441,20 @@ def mmd(x, y, bandwidth: float | None = None) -> float:
 def classifier_two_sample_auc(x, y, seed: int = 0, folds: int = 5) -> float:
     """Classifier two-sample test: the cross-validated ROC AUC of a gradient-boosted classifier
     (scikit-learn's ``HistGradientBoostingClassifier``) trained to tell sample ``x`` from ``y``.
-    About 0.5: indistinguishable; 1: fully separable."""
+    About 0.5: indistinguishable; 1: fully separable. Invariant to the order of the points in
+    ``x`` and ``y`` (they are put in a canonical order before the seeded, stratified folds)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import cross_val_predict
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     a, b = _pair(x, y)
     positive_int("folds", folds, minimum=2)
     features = np.concatenate([a, b])
     labels = np.r_[np.zeros(len(a)), np.ones(len(b))]
+    # A canonical order (rows sorted by label, then features) before the seeded folds: the score
+    # depends on the two samples as sets, not on the order in which their points are passed.
+    order = np.lexsort((*features.T[::-1], labels))
+    features, labels = features[order], labels[order]
     model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
-    scores = cross_val_predict(model, features, labels, cv=folds, method="predict_proba")[:, 1]
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    scores = cross_val_predict(model, features, labels, cv=cv, method="predict_proba")[:, 1]
     return auc(labels, scores)

@@ -119,9 +119,17 @@ class BoxLogit(nn.Module):
         self.low, self.high = low, high
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """x → (u, ``log|det ∂u/∂x|``) per point; x is clamped 10⁻⁷ inside the box."""
-        u = ((x - self.low) / (self.high - self.low)).clamp(1e-7, 1 - 1e-7)
+        """x → (u, ``log|det ∂u/∂x|``) per point.
+
+        Points on the closed box are clamped 10⁻⁷ inside it (the edges of the data). A point
+        outside the box (or NaN) has no image: its log-determinant is -inf, so every density built
+        on this map is 0 (log density -inf) outside its support, never the clamped edge's value.
+        """
+        scaled = (x - self.low) / (self.high - self.low)
+        inside = ((scaled >= 0) & (scaled <= 1)).all(dim=1)
+        u = scaled.clamp(1e-7, 1 - 1e-7)
         logdet = -(math.log(self.high - self.low) + torch.log(u) + torch.log1p(-u)).sum(dim=1)
+        logdet = torch.where(inside, logdet, torch.full_like(logdet, -math.inf))
         return torch.log(u) - torch.log1p(-u), logdet
 
     def inverse(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -43,7 +43,11 @@ def per_chain(name: str, value, n: int, device: torch.device, *, strictly_positi
 def check_fields(phi, name: str = "phi", *, square: bool = False, even: bool = False) -> torch.Tensor:
     """``phi`` if it is a floating-point tensor of fields ``(n, L1, L2)`` with L1, L2 >= 2.
 
-    ``square`` also asks for L1 = L2, ``even`` for an even L (a checkerboard). Errors name ``name``.
+    ``square`` also asks for L1 = L2, ``even`` for an even L (a checkerboard). Errors name
+    ``name``. The values are not scanned: the field functions are tensor operations inside the
+    HMC and flow loops, and like torch's own they propagate NaN and infinity (a diverging
+    trajectory shows as a NaN action and is rejected by the Metropolis step; the observables'
+    estimators in :mod:`physml.stats` refuse NaN).
     """
     if not isinstance(phi, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(phi).__name__}")

@@ -107,8 +107,9 @@ def correlation_length(correlators, y_min: int = 1, n_blocks: int | None = 32) -
 
     ``correlators`` has shape ``(n, L)``: independent estimates of C(y), e.g. each chain's time
     average of :func:`zero_momentum_correlator`. The fit uses y_min <= y <= L - y_min (y = 0 holds a
-    contact term). The jackknife leaves out one of ``n_blocks`` groups of rows at a time (all rows
-    one by one when ``None``). Returns ``(xi, error)``.
+    contact term). The jackknife leaves out one of ``n_blocks`` contiguous groups of rows at a time
+    (group sizes differ by at most one, so every row is used; all rows one by one when ``None`` or
+    when ``n_blocks`` >= the number of rows). Returns ``(xi, error)``.
     """
     arr = stats._as_array("correlators", correlators, ndim=(2,), min_len=4)
     L = arr.shape[1]

@@ -48,6 +48,9 @@ def _check_spins(spins: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"spins must have shape (n_chains, L, L) with L >= 2, got {tuple(spins.shape)}")
     if spins.dtype == torch.bool or spins.is_complex():
         raise TypeError(f"spins must be a real tensor of +-1, got dtype {spins.dtype}")
+    if not bool(((spins == 1) | (spins == -1)).all()):
+        bad = spins[(spins != 1) & (spins != -1)].flatten()[:3].tolist()
+        raise ValueError(f"spins must all be +1 or -1, got values such as {bad}")
     return spins
 
 

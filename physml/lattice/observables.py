@@ -7,7 +7,8 @@ chains that share one coupling:
   cumulant U = 1 - ⟨m⁴⟩ / (3 ⟨m²⟩²) and, given energies, ⟨e⟩ and the specific heat
   C = β² V (⟨e²⟩ - ⟨e⟩²), each with a jackknife error. Independent chains are the jackknife's
   blocks (a chain's whole history is one block, so its autocorrelation is inside the block);
-  a single chain is cut into ``time_blocks`` contiguous blocks, which must be much longer than
+  a single chain is cut into ``time_blocks`` contiguous blocks (lengths differing by at most one,
+  every measurement used; the delete-m_j jackknife weighs them), which must be much longer than
   its autocorrelation time (check with :func:`autocorrelation_time`).
 - :func:`autocorrelation_time`: τ_int of a series with Wolff's windowing (:func:`physml.stats.tau_int`).
 
@@ -42,14 +43,18 @@ def _series(name: str, x) -> np.ndarray:
     return arr[:, None] if arr.ndim == 1 else arr
 
 
-def _blocks(arr: np.ndarray, time_blocks: int) -> np.ndarray:
-    """Block means, shape (n_blocks, ...): chain c's history cut into ``time_blocks`` pieces."""
+def _block_sums(arr: np.ndarray, time_blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-block sums, shape (time_blocks * n_chains, k), and sample counts: chain c's history cut
+    into ``time_blocks`` contiguous pieces whose lengths differ by at most one (every measurement
+    is used)."""
     n_meas, n_chains = arr.shape[:2]
     if time_blocks > n_meas:
         raise ValueError(f"time_blocks={time_blocks} exceeds the {n_meas} measurements per chain")
-    usable = (n_meas // time_blocks) * time_blocks
-    b = arr[:usable].reshape(time_blocks, usable // time_blocks, n_chains, *arr.shape[2:]).mean(axis=1)
-    return b.reshape(time_blocks * n_chains, *arr.shape[2:])
+    starts = np.array([b[0] for b in np.array_split(np.arange(n_meas), time_blocks)])
+    sums = np.add.reduceat(arr, starts, axis=0)  # (time_blocks, n_chains, k)
+    lengths = np.diff(np.r_[starts, n_meas])
+    counts = np.repeat(lengths, n_chains).astype(np.float64)
+    return sums.reshape(time_blocks * n_chains, *arr.shape[2:]), counts
 
 
 def estimates(m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1) -> dict[str, Estimate]:
@@ -69,12 +74,12 @@ def estimates(m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1) -
         if es.shape != ms.shape:
             raise ValueError(f"e must have the shape of m {ms.shape}, got {es.shape}")
         cols += [es, es**2]
-    blocks = _blocks(np.stack(cols, axis=-1), time_blocks)
-    if blocks.shape[0] < 2:
+    sums, counts = _block_sums(np.stack(cols, axis=-1), time_blocks)
+    if sums.shape[0] < 2:
         raise ValueError("need at least two blocks: several chains, or time_blocks >= 2 for one chain")
 
-    def mean(rows, i):
-        return rows[:, i].mean()
+    def mean(means, i):
+        return means[..., i]
 
     fns = {
         "abs_m": lambda r: mean(r, 0),
@@ -85,7 +90,7 @@ def estimates(m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1) -
     if e is not None:
         fns["e"] = lambda r: mean(r, 3)
         fns["heat"] = lambda r: beta**2 * volume * (mean(r, 4) - mean(r, 3) ** 2)
-    return {k: Estimate(*stats.jackknife(blocks, f)) for k, f in fns.items()}
+    return {k: Estimate(*stats.jackknife_block_sums(sums, counts, f)) for k, f in fns.items()}
 
 
 def autocorrelation_time(series) -> stats.AutocorrelationTime:

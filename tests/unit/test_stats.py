@@ -122,3 +122,100 @@ def test_sample_distances_equal_and_shifted():
         stats.mmd(x, y, bandwidth=-1.0)
     with pytest.raises(ValueError, match="1-D"):
         stats.wasserstein_1d(x2, y2)
+
+
+# ---- Estimators and inputs that cannot silently lie -------------------------------------------
+
+
+def _ar1(phi: float, n: int, seed: int) -> np.ndarray:
+    from scipy.signal import lfilter
+
+    e = np.random.default_rng(seed).standard_normal(n)
+    x0 = e[0] / np.sqrt(1 - phi**2)
+    return lfilter([1.0], [1.0, -phi], e, zi=[x0 * phi])[0]
+
+
+@pytest.mark.parametrize("phi", [-0.99, -0.95, -0.9, -0.7, -0.5, -0.3, -0.1, 0.0, 0.3, 0.7, 0.9])
+def test_tau_int_is_right_on_the_whole_ar1_family(phi):
+    exact = (1 + phi) / (2 * (1 - phi))
+    x = _ar1(phi, 100_000, seed=3)
+    t = stats.tau_int(x)
+    assert t.tau >= 0 and t.error > 0
+    assert abs(t.tau - exact) <= 3 * t.error + 1e-3, (t, exact)
+    # The error of the mean: within 10% of the exact sqrt(2 tau sigma^2 / N) wherever tau is not ~0.
+    m = stats.mean_with_error(x)
+    exact_err = np.sqrt(2 * exact / (1 - phi**2) / x.size)
+    if phi >= -0.7:
+        assert abs(m.error / exact_err - 1) < 0.1, (m, exact_err)
+
+
+def test_tau_int_alternating_series_is_floored_and_warns():
+    with pytest.warns(RuntimeWarning, match=r"N = 4 .*tau"):
+        t = stats.tau_int([1.0, -1.0, 1.0, -1.0])
+    assert t.tau == 0.0 and np.isfinite(t.error)
+    with pytest.warns(RuntimeWarning):
+        m = stats.mean_with_error([1.0, -1.0, 1.0, -1.0])
+    assert m.value == 0.0 and m.error == 0.0 and np.isfinite(m.error)
+
+
+def test_tau_int_warns_on_short_chains():
+    x = _ar1(0.9, 95, seed=0)  # N ~ 10 tau
+    with pytest.warns(RuntimeWarning, match=r"N = 95"):
+        stats.tau_int(x)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats.tau_int(_ar1(0.9, 20_000, seed=0))  # N ~ 2000 tau: no warning
+
+
+def test_jackknife_uses_every_sample():
+    assert stats.jackknife(np.arange(19), np.mean, n_blocks=10)[0] == pytest.approx(9.0)
+    # Unequal blocks: the delete-m_j jackknife of the mean is the mean, with the classical error
+    # when the blocks are single samples.
+    x = np.random.default_rng(0).normal(size=23)
+    est, err = stats.jackknife(x, np.mean, n_blocks=5)
+    assert est == pytest.approx(x.mean())
+    assert stats.jackknife(x, np.mean)[1] == pytest.approx(x.std(ddof=1) / np.sqrt(x.size))
+    # groups= gives the same as the equivalent contiguous blocks
+    labels = np.repeat(np.arange(5), [5, 5, 5, 4, 4])
+    assert stats.jackknife(x, np.mean, groups=labels) == pytest.approx((est, err))
+    # and the fast block-sum form agrees
+    sums = np.array([[x[labels == j].sum()] for j in range(5)])
+    counts = np.bincount(labels)
+    assert stats.jackknife_block_sums(sums, counts, lambda m: m[..., 0]) == pytest.approx((est, err))
+    with pytest.raises(ValueError, match="groups"):
+        stats.jackknife(x, np.mean, groups=labels[:-1])
+
+
+def test_lattice_blocked_observables_use_every_measurement():
+    from physml.lattice import correlators, observables
+
+    m = np.linspace(-1.0, 1.0, 19)[:, None] ** 2  # one chain, 19 measurements
+    est = observables.estimates(m, volume=4, time_blocks=10)["abs_m"]
+    assert est.value == pytest.approx(np.abs(m).mean())
+    # correlation_length: 48 rows in 32 blocks (sizes 1 and 2) use all rows
+    L, xi = 16, 2.2
+    y = np.arange(L)
+    base = np.cosh((y - L / 2) / xi)
+    rows = base * (1 + 0.01 * np.random.default_rng(1).normal(size=(48, L)))
+    val, err = correlators.correlation_length(rows, n_blocks=32)
+    full, _ = correlators.correlation_length(rows, n_blocks=None)
+    assert err > 0 and val == pytest.approx(full, rel=0.02) and abs(val - xi) < 0.1
+
+
+def test_rejection_at_is_a_real_cut():
+    labels = np.array([1, 1, 0, 1, 0, 0])
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    # eps_S = 0.5 is first reached by the cut >= 0.8 (eps_S = 2/3, eps_B = 0): rejection inf;
+    # eps_S = 0.9 needs the cut >= 0.6 (eps_S = 1, eps_B = 1/3): rejection 3, not an interpolation.
+    assert stats.rejection_at(labels, scores, 0.5) == np.inf
+    assert stats.rejection_at(labels, scores, 0.9) == pytest.approx(3.0)
+
+
+def test_two_sample_auc_is_order_invariant():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(300, 2)), rng.normal(0.3, 1.0, size=(300, 2))
+    one = stats.classifier_two_sample_auc(a, b, seed=1)
+    two = stats.classifier_two_sample_auc(a[rng.permutation(300)], b[rng.permutation(300)], seed=1)
+    assert one == pytest.approx(two, abs=1e-12)
