@@ -2,18 +2,9 @@ import nbformat
 import pytest
 
 from bookkit import build as book
+from tests.bookkit.conftest import NOTEBOOK_FRONT
 
-CHAPTER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+CHAPTER = """
 # A chapter
 
 ```{code-cell} ipython3
@@ -23,12 +14,12 @@ print(1 + 1)
 
 
 @pytest.fixture
-def mini_book(tmp_path):
+def mini_book(tmp_path, notebook_front):
     (tmp_path / "physml").mkdir()
     (tmp_path / "physml" / "a.py").write_text("x = 1\n")
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "intro.md").write_text("# Intro\n")
-    (tmp_path / "book" / "ch.md").write_text(CHAPTER)
+    (tmp_path / "book" / "ch.md").write_text(notebook_front + CHAPTER)
     (tmp_path / "_toc.yml").write_text(
         "format: jb-book\nroot: book/intro\nparts:\n  - caption: P\n    chapters:\n      - file: book/ch\n"
     )
@@ -61,5 +52,5 @@ def test_primed_cache_matches_the_source(mini_book, tmp_path):
     assert book.prime_cache(cache, book.executed_pairs(mini_book, mini_book / "_nbmake")) == 1
     assert book.stale_chapters(mini_book, cache) == []
     # editing the chapter's code makes it stale again
-    (mini_book / "book" / "ch.md").write_text(CHAPTER.replace("1 + 1", "2 + 2"))
+    (mini_book / "book" / "ch.md").write_text(NOTEBOOK_FRONT + CHAPTER.replace("1 + 1", "2 + 2"))
     assert book.stale_chapters(mini_book, cache) == [mini_book / "book" / "ch.md"]

@@ -10,18 +10,9 @@ from pathlib import Path
 import pytest
 
 from bookkit import full
+from tests.bookkit.conftest import NOTEBOOK_FRONT
 
-FRONT = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+FRONT = NOTEBOOK_FRONT + """
 # {title}
 
 Some text.
