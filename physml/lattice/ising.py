@@ -41,14 +41,14 @@ def _check_lattice(L: int, *, even: bool = False) -> int:
     return L
 
 
-def _check_spins(spins: torch.Tensor) -> torch.Tensor:
+def _check_spins(spins: torch.Tensor, *, values: bool = True) -> torch.Tensor:
     if not isinstance(spins, torch.Tensor):
         raise TypeError(f"spins must be a torch.Tensor, got {type(spins).__name__}")
     if spins.ndim != 3 or spins.shape[-1] != spins.shape[-2] or spins.shape[-1] < 2:
         raise ValueError(f"spins must have shape (n_chains, L, L) with L >= 2, got {tuple(spins.shape)}")
     if spins.dtype == torch.bool or spins.is_complex():
         raise TypeError(f"spins must be a real tensor of +-1, got dtype {spins.dtype}")
-    if not bool(((spins == 1) | (spins == -1)).all()):
+    if values and not bool(((spins == 1) | (spins == -1)).all()):
         bad = spins[(spins != 1) & (spins != -1)].flatten()[:3].tolist()
         raise ValueError(f"spins must all be +1 or -1, got values such as {bad}")
     return spins
@@ -68,8 +68,11 @@ def energy(spins: torch.Tensor) -> torch.Tensor:
 
 
 def split(spins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The black (i + j even) and white sublattices of ``(n, L, L)`` spins, each ``(n, L, L/2)``."""
-    s = _check_spins(spins)
+    """The black (i + j even) and white sublattices of ``(n, L, L)`` spins, each ``(n, L, L/2)``.
+
+    A layout operation: any real values are split (used for fields on the checkerboard too).
+    """
+    s = _check_spins(spins, values=False)
     _check_lattice(s.shape[-1], even=True)
     black = torch.empty(s.shape[0], s.shape[1], s.shape[2] // 2, dtype=s.dtype, device=s.device)
     white = torch.empty_like(black)
