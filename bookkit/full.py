@@ -7,7 +7,7 @@ device when there are several), with ``PHYSML_PROFILE=full``, within an optional
 writes one JSON-lines file per chapter: the chapter's claims records plus a run record (wall
 time, device name, torch and CUDA versions, peak GPU memory, commit, date, status). Committed
 records live in ``records/full/``; the scoreboard and the chapter tables show them as the
-"full (GPU)" column.
+"full profile" column.
 
 For a lent machine without network: :func:`bundle` writes the scripts and the commit file to
 ``_build/full-scripts/`` and downloads the wheels the device image lacks into ``.whl/``;

@@ -134,7 +134,7 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
         "Per chapter: numbers printed in papers or data tables that this book reproduces (of those it "
         "compares), declared misses, then the book's own checks (exact values, bounds the book sets, "
         "consistency within one run), for the quick build of this page and for the last recorded "
-        "full-profile run on a GPU.",
+        "full-profile run (its device named in the row).",
         "",
     ]
     head = ["chapter", "profile", "paper/data reproduced", "not reproduced", "exact", "bounds",
@@ -154,7 +154,7 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
                 facts = (f" on {escape(str(frun.get('device_name', frun.get('device', ''))))}, "
                          f"commit {escape(str(frun.get('commit', '?'))[:8])}, "
                          f"{escape(str(frun.get('date', '')))}")
-            rows.append(["", f"full (GPU){facts}"] + _summary_cell(full[slug]) + [fwall])
+            rows.append(["", f"full{facts}"] + _summary_cell(full[slug]) + [fwall])
         else:
             rows.append(["", "full"] + ["full: not run"] + ["—"] * 4 + ["—"])
     out += [_table(head, rows, "physml-summary"), ""]
@@ -214,7 +214,7 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
                 fcell,
             ])
         table = _table(["quantity", "reference (kind)", "source", "this book (quick)", "tolerance",
-                        "status", "full (GPU)"], crow, "physml-scoreboard")
+                        "status", "full profile"], crow, "physml-scoreboard")
         link = f'<a href="{page(rel)}">{escape(title)}</a>' if rel else escape(title)
         out += [f"### {title}", "", f"<p>Chapter: {link}</p>", "",
                 f'<details class="physml-chapter-claims"><summary>{summary}</summary>', "",

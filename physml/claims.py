@@ -478,7 +478,7 @@ class ClaimTable:
     in a terminal as Markdown.
     """
 
-    columns = ("quantity", "reference (kind)", "this run", "tolerance", "status", "full (GPU)",
+    columns = ("quantity", "reference (kind)", "this run", "tolerance", "status", "full profile",
                "source")
 
     def __init__(self, claims: Iterable[Claim], wall_s: float | None = None, profile: str = "",
@@ -554,7 +554,7 @@ class ClaimTable:
         facts = [
             ("profile", self.profile), ("device", self.device), ("torch", self.torch_version),
             ("wall time of this execution", wall), ("claims", self._counts()),
-            ("full (GPU) run", self.full_facts()),
+            ("full profile run", self.full_facts()),
         ]
         items = "".join(f"<li><b>{escape(k)}:</b> {escape(str(v))}</li>" for k, v in facts)
         summary = f"Run facts: {escape(self._counts())}; {escape(self.profile)} profile, " \

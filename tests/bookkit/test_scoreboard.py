@@ -52,7 +52,7 @@ def test_scoreboard_shows_full_records(mini_book):
            "commit": "abcdef123456", "date": "2026-11-29"}
     (full / "demo.jsonl").write_text(json.dumps(rec) + "\n" + json.dumps(run) + "\n")
     text = scoreboard.scoreboard_markdown(mini_book, claims_dir)
-    assert "full (GPU) on NVIDIA H200, commit abcdef12, 2026-11-29" in text and "0.99" in text
+    assert "full on NVIDIA H200, commit abcdef12, 2026-11-29" in text and "0.99" in text
 
 
 def test_scoreboard_empty(mini_book):

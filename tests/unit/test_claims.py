@@ -222,7 +222,7 @@ def test_claim_table_shows_the_committed_full_run(tmp_path, monkeypatch):
     chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source="exact", kind="exact")
     chapter.claim("y", 2.0, reference=2.0, tolerance=Abs(1), source="exact", kind="exact")
     table = chapter.finish()
-    assert "full (GPU)" in table.columns
+    assert "full profile" in table.columns
     md = table._repr_markdown_()
     assert "1.001 ✓ pass" in md and "full: not run" in md  # y has no full record
     assert "NVIDIA H200, commit abcdef12, 2026-01-02T03:04:05Z, 42 s" in table._repr_html_()
