@@ -14,7 +14,7 @@
 
 Command line: ``python -m bookkit {fingerprint,results-dir,link-cache,stage,execute,prime,scoreboard}``;
 the full-profile runner: ``python -m bookkit {full,full-bundle,full-merge,full-check,full-script}``
-(:mod:`bookkit.full`).
+(``bookkit.full``).
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ def link_cache(build: Path, fp: str) -> Path:
     return target
 
 
-#: Subcommands of the full-profile runner (:mod:`bookkit.full`).
+#: Subcommands of the full-profile runner (``bookkit.full``).
 FULL_COMMANDS = ("full", "full-bundle", "full-merge", "full-check", "full-script")
 
 

@@ -507,7 +507,7 @@ class ClaimTable:
                 f"{r.get('date', '?')}{wall}")
 
     def rows(self) -> list[tuple[str, ...]]:
-        """One tuple of cell texts per claim, in :attr:`columns` order."""
+        """One tuple of cell texts per claim, in the order of ``columns``."""
         rows = []
         for c in self.claims:
             rec = asdict(c)

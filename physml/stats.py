@@ -225,7 +225,7 @@ class AutocorrelationTime:
         return self.tau
 
 
-#: A chain shorter than this many autocorrelation times gives a τ_int biased low: warn.
+#: Chains shorter than this many autocorrelation times give a τ_int biased low (a warning).
 MIN_LENGTH_IN_TAU = 50
 
 
@@ -236,8 +236,8 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
     first window at which g(W) = exp(-W/τ_W) - τ_W/sqrt(W N) turns negative, where
     τ_W = S / ln((2τ_int(W) + 1)/(2τ_int(W) - 1)) (Wolff 2004, eqs. 50-52). If the running sum
     falls to 1/2 or below (anticorrelated chains, where ρ(t) changes sign), Wolff's τ_W is
-    undefined; the window is then chosen on the sign-blind scale τ_|ρ| = 1/2 + Σ |ρ(t)| as the first
-    odd W with W >= ``c`` τ_|ρ|(W) (Sokal's self-consistent window), summing ρ in Geyer's pairs
+    undefined; the window is then chosen on the sign-blind scale τ_abs = 1/2 + Σ ``|ρ(t)|`` as the first
+    odd W with W >= ``c`` τ_abs(W) (Sokal's self-consistent window), summing ρ in Geyer's pairs
     ρ(2k) + ρ(2k+1), so that an alternating tail cancels. τ_int is floored at 0, its physical
     floor (the variance of the mean, 2 τ_int σ²/N, cannot be negative). The error is
     τ_int sqrt(4 (W + 1/2 - τ_int) / N) (Wolff eq. 42); in the anticorrelated branch

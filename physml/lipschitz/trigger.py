@@ -113,7 +113,7 @@ def log_uniform_times(n: int, lo_ps: float = 0.1, hi_ps: float = 100.0,
 def threshold_at_rate(background_scores: torch.Tensor, rate: float) -> float:
     """The score threshold that accepts a fraction ``rate`` of background (the output bandwidth)."""
     check_fraction("rate", rate, allow_one=False)
-    s = torch.as_tensor(background_scores, dtype=torch.float64).reshape(-1)
+    s = torch.as_tensor(background_scores).detach().to(torch.float64).reshape(-1)
     return float(torch.quantile(s, 1 - rate))
 
 

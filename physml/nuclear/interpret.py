@@ -8,7 +8,7 @@
   of the centred vectors (sign-free, as PC signs are arbitrary);
 - :func:`orthogonalised_terms`: the terms made orthogonal in a given order (Gram-Schmidt on the
   centred vectors), so that the part of the surface term that the volume term does not explain
-  can be told apart from the volume term (the raw terms all grow with A: |cos| > 0.95 between
+  can be told apart from the volume term (the raw terms all grow with A: ``|cos|`` > 0.95 between
   volume, surface and Coulomb);
 - :func:`truncation_rms`: keep the first ``k`` PCs of the penultimate layer, run the readout,
   measure the binding RMS (Nolte et al., Fig. 4); :func:`random_basis` is its control, an
