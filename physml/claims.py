@@ -560,7 +560,7 @@ class ClaimTable:
         summary = f"Run facts: {escape(self._counts())}; {escape(self.profile)} profile, " \
                   f"{escape(self.device)}, {wall}"
         return (
-            f'<div class="physml-claims-wrap"><table class="physml-claims table"><thead><tr>{head}</tr>'
+            f'<div class="physml-claims-wrap" style="overflow-x: auto; max-width: 100%"><table class="physml-claims table"><thead><tr>{head}</tr>'
             f'</thead><tbody>{"".join(body)}</tbody></table></div>'
             f'<details class="physml-run-facts"><summary>{summary}</summary><ul>{items}</ul></details>'
         )
