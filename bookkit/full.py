@@ -153,8 +153,17 @@ def _physml_facts():
 _physml_atexit.register(_physml_facts)
 # SIGTERM (the runner's budget) ends the script through SystemExit, so the facts are still written.
 import signal as _physml_signal  # noqa: E402
+import time as _physml_time  # noqa: E402
 
 _physml_signal.signal(_physml_signal.SIGTERM, lambda signum, frame: _physml_sys.exit(128 + signum))
+_physml_t0 = _physml_time.monotonic()
+
+
+def _physml_cell_end(n):
+    """Close the cell's figures (as the inline backend does) and log when the cell ended, so the
+    log of a chapter killed at the end of the budget shows where its time went."""
+    _physml_plt.close("all")
+    print(f"[physml-full] cell {{n}} ended at {{_physml_time.monotonic() - _physml_t0:.1f}} s", flush=True)
 '''
 
 _MAGIC = re.compile(r"^\s*(%%|%|!)")
@@ -222,7 +231,7 @@ def script(md: str | Path) -> str:
         if cell.cell_type != "code":
             continue
         n += 1
-        cell.source = _cell_source(cell.source, md, n) + "\n_physml_plt.close(\"all\")"
+        cell.source = _cell_source(cell.source, md, n) + f"\n_physml_cell_end({n})"
     nb.metadata.setdefault("jupytext", {})["comment_magics"] = False
     body = jupytext.writes(nb, fmt="py:percent")
     root = _book_root(md.parent)
@@ -382,13 +391,14 @@ def _kill(proc: subprocess.Popen) -> None:
 
 def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path, *,
                 profile: str = "full", commit: dict | None = None, deadline: float | None = None,
-                gpu: str | None = None) -> dict:
+                gpu: str | None = None, threads: int | None = None) -> dict:
     """Run one chapter script in a subprocess; write ``<out_dir>/<slug>.jsonl``; return its run record.
 
     The child runs in the chapter's folder with ``PHYSML_PROFILE=profile``, its own results
     folder, no progress bars, and ``CUDA_VISIBLE_DEVICES=gpu`` when given. It is killed at
-    ``deadline`` (``time.monotonic()``), which counts as a failure. Its output goes to
-    ``<log_dir>/<slug>.log``.
+    ``deadline`` (``time.monotonic()``), which counts as a failure. ``threads`` sets
+    ``PHYSML_THREADS`` (torch's CPU threads) unless the environment already does. Its output
+    goes to ``<log_dir>/<slug>.log``.
     """
     root, md, out_dir, log_dir = Path(root), Path(md), Path(out_dir), Path(log_dir)
     slug = md.stem
@@ -404,6 +414,8 @@ def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path
                    PYTHONPATH=os.pathsep.join([str(root)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]))
         if gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = gpu
+        if threads is not None and not env.get("PHYSML_THREADS"):
+            env["PHYSML_THREADS"] = str(threads)
         date = _utc_now()
         t0 = time.monotonic()
         error = None
@@ -462,11 +474,18 @@ def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path
     return run
 
 
-def cuda_workers(limit: int | None = None) -> list[str | None]:
-    """One entry per worker: the CUDA device it is pinned to, or ``[None]`` (one worker, no pin)
-    without several CUDA devices or when ``PHYSML_DEVICE`` names the CPU."""
+def cuda_workers(limit: int | None = None, per_device: int = 1) -> list[str | None]:
+    """One entry per worker: the CUDA device it is pinned to, or ``None`` (no pin) without several
+    CUDA devices or when ``PHYSML_DEVICE`` names the CPU; ``per_device`` workers share each device
+    (small chapters leave most of a large GPU idle, so several at once finish sooner).
+
+    Raises:
+        ValueError: if ``per_device`` < 1.
+    """
+    if per_device < 1:
+        raise ValueError(f"per_device must be >= 1, got {per_device}")
     if os.environ.get("PHYSML_DEVICE", "").strip().lower().startswith("cpu"):
-        return [None]
+        return [None] * per_device
     try:
         import torch
 
@@ -474,25 +493,30 @@ def cuda_workers(limit: int | None = None) -> list[str | None]:
     except Exception:
         n = 0
     if n <= 1:
-        return [None]
+        return [None] * per_device
     visible = [v.strip() for v in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if v.strip()]
     ids = visible[:n] if len(visible) >= n else [str(i) for i in range(n)]
-    return ids[:limit] if limit else ids
+    ids = ids[:limit] if limit else ids
+    return [gpu for gpu in ids for _ in range(per_device)]
 
 
 def run(chapters: list[Path], budget_s: float | None, out_dir: str | Path, redo: bool = False, *,
         root: str | Path = ".", profile: str = "full", order: str = "longest",
         estimates: dict[str, float] | None = None, scripts_dir: str | Path | None = None,
         log_dir: str | Path | None = None, workers: list[str | None] | None = None,
-        estimates_file: Path = ESTIMATES, log=print) -> dict[str, list]:
+        estimates_file: Path = ESTIMATES, skip_by_estimate: bool = True,
+        log=print) -> dict[str, list]:
     """Run chapters in ``profile`` and write their records into ``out_dir``.
 
     Order: by the estimates table, longest expected first (``order="longest"``) or cheapest
     first (``"cheapest"``). With a budget, a chapter whose estimate exceeds the time left is
-    skipped and a chapter still running when the budget ends is killed (recorded as failed).
+    skipped (unless ``skip_by_estimate`` is false: then every chapter starts while time is left,
+    for estimates that are guesses) and a chapter still running when the budget ends is killed
+    (recorded as failed, its log showing the cells it finished).
     A chapter already recorded (status ok) for the current commit and profile, in ``out_dir`` or
-    ``records/full``, is skipped unless ``redo``. One worker per CUDA device, each pinned with
-    ``CUDA_VISIBLE_DEVICES``, pulls chapters from one queue.
+    ``records/full``, is skipped unless ``redo``. The workers (by default one per CUDA device,
+    each pinned with ``CUDA_VISIBLE_DEVICES``; see :func:`cuda_workers`) pull chapters from one
+    queue; with several workers each child gets an equal share of the CPU threads.
 
     Returns ``{"ran": [run records], "skipped_recorded": [slugs], "skipped_budget": [slugs]}``.
     """
@@ -515,6 +539,7 @@ def run(chapters: list[Path], budget_s: float | None, out_dir: str | Path, redo:
                 todo.remove(md)
                 log(f"  skip {md.stem}: recorded for commit {commit['commit'][:8]} (--redo to run again)")
     workers = workers if workers is not None else cuda_workers()
+    child_threads = max(1, (os.cpu_count() or 1) // len(workers)) if len(workers) > 1 else None
     start = time.monotonic()
     deadline = None if budget_s is None else start + float(budget_s)
     lock = threading.Lock()
@@ -529,7 +554,7 @@ def run(chapters: list[Path], budget_s: float | None, out_dir: str | Path, redo:
             while pending:
                 md = pending.pop(0)
                 left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and est[md.stem] > left:
+                if left is not None and (est[md.stem] > left if skip_by_estimate else left <= 1):
                     result["skipped_budget"].append(md.stem)
                     log(f"  skip {md.stem}: expected {est[md.stem]:.0f} s, {max(left, 0):.0f} s left")
                     continue
@@ -547,7 +572,7 @@ def run(chapters: list[Path], budget_s: float | None, out_dir: str | Path, redo:
                     log(f"  FAIL {md.stem}: {err}")
                     continue
                 rec = run_chapter(root, md, path, out_dir, log_dir, profile=profile, commit=commit,
-                                  deadline=deadline, gpu=gpu)
+                                  deadline=deadline, gpu=gpu, threads=child_threads)
                 with lock:
                     result["ran"].append(rec)
                 mem = rec.get("peak_gpu_mem_bytes") or 0
@@ -778,7 +803,10 @@ def main(argv: list[str]) -> int:
     p.add_argument("--profile", choices=["full", "quick"], default="full",
                    help="quick: a dry run of the runner (records never go to records/full)")
     p.add_argument("--order", choices=["longest", "cheapest"], default="longest")
-    p.add_argument("--workers", type=int, default=None, help="at most this many GPU workers")
+    p.add_argument("--workers", type=int, default=None, help="at most this many GPUs")
+    p.add_argument("--per-device", type=int, default=1, help="chapters run at once on each device")
+    p.add_argument("--start-all", action="store_true",
+                   help="start every chapter while budget is left, whatever its estimate")
     p = sub.add_parser("full-bundle", parents=[common], help="scripts, commit file and wheels for a device call")
     p.add_argument("--no-wheels", action="store_true")
     p = sub.add_parser("full-merge", parents=[common], help="copy records that came back into records/full")
@@ -793,7 +821,8 @@ def main(argv: list[str]) -> int:
         mds = [Path(c).resolve() for c in args.chapters] or book_chapters(root)
         out = Path(args.out) if args.out else root / (FULL_RECORDS if args.profile == "full" else DRY_RECORDS)
         res = run(mds, args.budget, out, args.redo, root=root, profile=args.profile, order=args.order,
-                  log_dir=args.logs, workers=cuda_workers(args.workers),
+                  log_dir=args.logs, workers=cuda_workers(args.workers, args.per_device),
+                  skip_by_estimate=not args.start_all,
                   log=lambda s: print(s, flush=True))
         return 1 if any(r["status"] != "ok" for r in res["ran"]) else 0
     if args.command == "full-bundle":
