@@ -28,6 +28,8 @@ rm -rf "$WORK" && mkdir -p "$WORK/records" "$WORK/logs"
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target "$SITE" .whl/*.whl 2>&1 | grep -v "WARNING: Running pip as" || true
   export PYTHONPATH="$SITE:$PWD"
+  # the commit the scripts were made from (the device's .git, if any, can be older than the tree)
+  eval "$(python3 -c "import json; c = json.load(open('_build/full-scripts/COMMIT.json')); print(f\"export PHYSML_COMMIT={c['commit']} PHYSML_TREE_DIRTY={int(bool(c.get('tree_dirty')))}\")")"
   python3 -c "import torch, physml, zuko, nucleardatapy, IPython; print('python', __import__('sys').version.split()[0], '| torch', torch.__version__, '| CUDA', torch.version.cuda, '| GPUs', torch.cuda.device_count())" || exit 3
   python3 -m bookkit full --budget "$BUDGET" --out "$WORK/records" --logs "$WORK/logs" "$@"
 } 2>&1 | tee "$OUT/run.log"

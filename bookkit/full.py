@@ -290,10 +290,16 @@ def ensure_script(root: Path, md: Path, folder: Path) -> Path:
 
 
 def commit_info(root: Path, scripts_dir: Path | None = None) -> dict:
-    """``{"commit", "tree_dirty"}`` of the tree being run: ``git rev-parse HEAD`` (dirty when
-    ``physml``, ``bookkit`` or ``book`` differ from it), else ``$PHYSML_COMMIT``, else the commit
-    file written by :func:`bundle` (the device has no ``.git``)."""
+    """``{"commit", "tree_dirty"}`` of the tree being run: ``$PHYSML_COMMIT`` (and
+    ``$PHYSML_TREE_DIRTY``, ``0`` or ``1``) when set, which ``device_full.sh`` sets from the
+    bundle's commit file (the device's copy of ``.git`` can be older than the tree that travelled);
+    else ``git rev-parse HEAD`` (dirty when ``physml``, ``bookkit`` or ``book`` differ from it);
+    else the commit file written by :func:`bundle`."""
     root = Path(root)
+    if os.environ.get("PHYSML_COMMIT", "").strip():
+        dirty = os.environ.get("PHYSML_TREE_DIRTY", "").strip()
+        return {"commit": os.environ["PHYSML_COMMIT"].strip(),
+                "tree_dirty": None if dirty not in ("0", "1") else dirty == "1"}
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                               text=True, check=True).stdout.strip()
@@ -303,8 +309,6 @@ def commit_info(root: Path, scripts_dir: Path | None = None) -> dict:
             return {"commit": head, "tree_dirty": bool(dirty)}
     except (OSError, subprocess.CalledProcessError):
         pass
-    if os.environ.get("PHYSML_COMMIT", "").strip():
-        return {"commit": os.environ["PHYSML_COMMIT"].strip(), "tree_dirty": None}
     path = Path(scripts_dir or root / SCRIPTS) / COMMIT_FILE
     if path.is_file():
         info = json.loads(path.read_text())

@@ -171,7 +171,7 @@ def fit_parameter_uncertainties(derivatives: torch.Tensor, sigma: torch.Tensor
     s = torch.as_tensor(sigma, dtype=torch.float64)
     if d.ndim != 2 or s.ndim != 1 or len(d) != len(s) or len(s) < d.shape[1]:
         raise ValueError("derivatives must be (n_points, n_params) and sigma (n_points,) with n_points >= n_params")
-    squares, _ = nnls((d**2).numpy(), (s**2).numpy())
+    squares, _ = nnls((d**2).cpu().numpy(), (s**2).cpu().numpy())
     delta = torch.as_tensor(squares).sqrt()
     return delta, ((d**2) @ delta**2).sqrt()
 
@@ -211,7 +211,7 @@ def pull_width(pulls_: torch.Tensor) -> stats.Measurement:
         raise ValueError(f"pulls_ must have shape (n,) or (runs, n) with n >= 4, got {tuple(pulls_.shape)}")
     if not torch.isfinite(pulls_).all():
         raise ValueError("pulls_ must be finite")
-    arr = pulls_.double().numpy()
+    arr = pulls_.double().cpu().numpy()
     tau = max(stats.tau_int(arr).tau, 0.5)
     n_eff = arr.size / (2.0 * tau)
     width = float(arr.std(ddof=1))

@@ -109,7 +109,7 @@ def proposal_log_weights(flow: TrivializingFlow, action: Action, L: int, n: int,
     for start in range(0, n, batch_size):
         phi, log_p = sample_model(flow, L, min(batch_size, n - start), generator=gen, device=dev)
         out.append((-action(phi) - log_p).cpu())
-    return torch.cat(out).numpy()
+    return torch.cat(out).cpu().numpy()
 
 
 def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> np.ndarray:

@@ -154,7 +154,7 @@ def train(model: AdditionToys, masks: torch.Tensor, steps: int, lr_embed: float 
         loss.backward()
         opt_e.step()
         opt_d.step()
-    stack = lambda key: torch.stack(rec[key]).numpy()  # noqa: E731
+    stack = lambda key: torch.stack(rec[key]).cpu().numpy()  # noqa: E731
     return ToyHistory(np.asarray(rec["steps"]), stack("train"), stack("val"), stack("acc"),
                       stack("rqi"))
 
@@ -191,4 +191,4 @@ def beyond_ideal(model: AdditionToys, masks: torch.Tensor) -> tuple[np.ndarray, 
     with torch.no_grad():
         ok = model.correct(model()).cpu()
     outside = ~model.task.ideal_reach(masks.cpu())
-    return (ok & outside).sum(dim=1).numpy(), outside.sum(dim=1).numpy()
+    return (ok & outside).sum(dim=1).cpu().numpy(), outside.sum(dim=1).cpu().numpy()

@@ -69,7 +69,7 @@ def pc_contributions(model: NucleusNet, data: MultiTaskData, pca: PCA, k: int,
     weight = model.readout.weight[index].detach().cpu().double()
     span = data.scaler.high[index] - data.scaler.low[index]
     scores = pca.projected[:, :k]
-    return (scores * (pca.components[:k] @ weight)).numpy() * span
+    return (scores * (pca.components[:k] @ weight)).cpu().numpy() * span
 
 
 def term_vectors(z: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:

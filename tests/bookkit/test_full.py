@@ -152,6 +152,29 @@ def test_budget_skips_chapters_that_do_not_fit(book, tmp_path):
     assert not (book / "records/full/broken.jsonl").exists()
 
 
+def test_start_all_ignores_guessed_estimates_and_logs_cells(book, tmp_path):
+    chapters = [book / "book/part/demo.md", book / "book/part/broken.md"]
+    res = run(book, tmp_path, chapters=chapters, budget=60, estimates={"demo": 30, "broken": 1000},
+              skip_by_estimate=False, out=tmp_path / "out")
+    assert res["skipped_budget"] == [] and sorted(r["chapter"] for r in res["ran"]) == ["broken", "demo"]
+    log = (tmp_path / "logs/demo.log").read_text()
+    assert "[physml-full] cell 1 ended at" in log and "[physml-full] cell 2 ended at" in log
+
+
+def test_several_workers_share_a_device(monkeypatch):
+    monkeypatch.setenv("PHYSML_DEVICE", "cpu")
+    assert full.cuda_workers(per_device=3) == [None, None, None]
+    with pytest.raises(ValueError, match="per_device"):
+        full.cuda_workers(per_device=0)
+
+
+def test_commit_from_environment_wins_over_git(tmp_path, monkeypatch):
+    """On the device the tree travels with an older .git: the bundle's commit is the truth."""
+    monkeypatch.setenv("PHYSML_COMMIT", "abc123")
+    monkeypatch.setenv("PHYSML_TREE_DIRTY", "0")
+    assert full.commit_info(Path(__file__).parents[2]) == {"commit": "abc123", "tree_dirty": False}
+
+
 def test_quick_dry_run_never_writes_records_full(book, tmp_path):
     with pytest.raises(ValueError, match="must not write"):
         run(book, tmp_path, profile="quick")
