@@ -81,9 +81,9 @@ def browser():
 class Visit:
     """A page opened in the browser, with the console errors and failed requests it produced."""
 
-    def __init__(self, browser, url: str, color_scheme: str = "light"):
+    def __init__(self, browser, url: str, color_scheme: str = "light", width: int = 1280):
         self.errors: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
+        self.page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=color_scheme)
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"))
@@ -298,6 +298,30 @@ def test_scoreboard_summary_misses_and_every_claim(visit):
         assert anchor.startswith("claim-"), f"miss link {href} does not point at a claim row"
         other = visit(target.path.lstrip("/")).page
         assert other.locator(f"[id='{anchor}']").count() == 1, f"anchor #{anchor} missing on {target.path}"
+
+
+@pytest.mark.parametrize("width", [400, 800])
+@pytest.mark.parametrize("button, dialog", [("primary", "pst-primary-sidebar-modal"),
+                                            ("secondary", "pst-secondary-sidebar-modal")])
+def test_phone_and_tablet_navigation_opens(visit, width, button, dialog):
+    """The menu (primary) and contents (secondary) buttons open their sidebars on narrow screens.
+
+    With sphinx-book-theme 1.3.0 over pydata-sphinx-theme 0.17 the page holds two buttons of the
+    class, the visible one gets no listener, and a tap does nothing (pydata-sphinx-theme issue 2451).
+    """
+    page = visit(CHAPTERS[0], width=width).page
+    buttons = page.locator(f"button.{button}-toggle")
+    visible = [i for i in range(buttons.count()) if buttons.nth(i).is_visible()]
+    assert len(visible) == 1, f"{len(visible)} visible {button} buttons at {width} px"
+    assert not page.evaluate(f"document.getElementById('{dialog}').open")
+    buttons.nth(visible[0]).click()
+    page.wait_for_function(f"document.getElementById('{dialog}').open", timeout=5_000)
+    box = page.locator(f"#{dialog}").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["width"] > 200, f"{dialog} not on screen: {box}"
+    if button == "primary":
+        assert page.locator(f"#{dialog} a.reference.internal").count() >= len(CHAPTERS)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"nav-{button}-{width}px.png"))
 
 
 def test_screenshots(visit):
