@@ -7,6 +7,8 @@
 - Duplicate scripts: Jupyter Book sets some extensions up twice (sphinx-thebe, togglebutton), so
   their inline scripts appear twice in every page and redeclaring thebe's ``const`` is a
   JavaScript error. Exact duplicates are dropped from each page.
+- Style repairs (``bookkit/static/physml.css``): inline code wraps on a phone instead of
+  widening the page.
 - Theme mode: sphinx-book-theme's head script sets an empty colour mode on a first visit, which
   pydata-sphinx-theme reports as a console error; an empty mode is set to ``auto`` before that.
 
@@ -41,6 +43,13 @@ def _use_local_mathjax(app, config) -> None:
     config.mathjax_path = LOCAL_PATH
 
 
+STATIC = Path(__file__).with_name("static")
+
+
+def _add_static(app, config) -> None:
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+
+
 def _copy_mathjax(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -72,6 +81,8 @@ NORMALISE_MODE = "if (!document.documentElement.dataset.mode) { document.documen
 
 def setup(app):
     app.connect("config-inited", _use_local_mathjax, priority=900)
+    app.connect("config-inited", _add_static, priority=900)
+    app.add_css_file("physml.css")
     app.connect("build-finished", _copy_mathjax)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     app.add_js_file(None, body=NORMALISE_MODE, priority=1)

@@ -300,6 +300,22 @@ def test_scoreboard_summary_misses_and_every_claim(visit):
         assert other.locator(f"[id='{anchor}']").count() == 1, f"anchor #{anchor} missing on {target.path}"
 
 
+_WIDE_EQUATIONS = """() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+  .filter(m => m.scrollWidth > m.clientWidth + 1)
+  .map(m => `${m.scrollWidth} px in ${m.clientWidth} px: ${(m.textContent || '').slice(0, 70)}`)"""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_equations_fit_and_pages_fit_a_phone(visit, path):
+    """No display equation is wider than its column at 1400 px (long ones are broken into
+    aligned lines), and no page is wider than a 400 px phone screen."""
+    wide = visit(path, width=1400).page.evaluate(_WIDE_EQUATIONS)
+    assert not wide, f"{path}: display equations wider than the column at 1400 px: {wide}"
+    phone = visit(path, width=400).page
+    over = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert over <= 0, f"{path} is {over} px wider than a 400 px screen"
+
+
 @pytest.mark.parametrize("width", [400, 800])
 @pytest.mark.parametrize("button, dialog", [("primary", "pst-primary-sidebar-modal"),
                                             ("secondary", "pst-secondary-sidebar-modal")])
