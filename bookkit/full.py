@@ -44,6 +44,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from physml import config
+
 from bookkit.build import ROOT_MARKER, chapters as book_chapters
 
 #: Committed full-profile records, relative to the book root.
@@ -99,7 +101,6 @@ PRELUDE = '''\
 # Runs under plain python, without Jupyter: `display` prints, figures go to the Agg backend.
 import atexit as _physml_atexit
 import json as _physml_json
-import os as _physml_os
 import sys as _physml_sys
 
 import matplotlib as _physml_mpl
@@ -125,14 +126,14 @@ def _physml_display(value):
 
 def _physml_facts():
     """At exit: device name, versions and peak GPU memory, for the runner's record."""
-    path = _physml_os.environ.get("PHYSML_FULL_FACTS")
-    if not path:
+    from physml import config
+
+    path = config.env("PHYSML_FULL_FACTS")
+    if path is None:
         return
     facts = {{"python": _physml_sys.version.split()[0]}}
     try:
         import torch
-
-        from physml import config
 
         facts.update(torch=torch.__version__, cuda=torch.version.cuda)
         dev = config.device()
@@ -296,10 +297,9 @@ def commit_info(root: Path, scripts_dir: Path | None = None) -> dict:
     else ``git rev-parse HEAD`` (dirty when ``physml``, ``bookkit`` or ``book`` differ from it);
     else the commit file written by :func:`bundle`."""
     root = Path(root)
-    if os.environ.get("PHYSML_COMMIT", "").strip():
-        dirty = os.environ.get("PHYSML_TREE_DIRTY", "").strip()
-        return {"commit": os.environ["PHYSML_COMMIT"].strip(),
-                "tree_dirty": None if dirty not in ("0", "1") else dirty == "1"}
+    commit = config.env("PHYSML_COMMIT")
+    if commit is not None:
+        return {"commit": commit, "tree_dirty": config.env("PHYSML_TREE_DIRTY")}
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                               text=True, check=True).stdout.strip()
@@ -488,7 +488,8 @@ def cuda_workers(limit: int | None = None, per_device: int = 1) -> list[str | No
     """
     if per_device < 1:
         raise ValueError(f"per_device must be >= 1, got {per_device}")
-    if os.environ.get("PHYSML_DEVICE", "").strip().lower().startswith("cpu"):
+    chosen = config.env("PHYSML_DEVICE")
+    if chosen is not None and chosen.type == "cpu":
         return [None] * per_device
     try:
         import torch
