@@ -188,23 +188,35 @@ def device() -> torch.device:
 BOOK_ROOT_MARKER = "_toc.yml"
 
 
+def book_root(start: str | Path | None = None) -> Path | None:
+    """The book root: the nearest folder at or above ``start`` (default: the working directory)
+    holding ``_toc.yml``; ``None`` outside a book.
+
+    Used by :func:`results_dir`, :func:`physml.claims.load_full_record` and ``bookkit.full``.
+    """
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / BOOK_ROOT_MARKER).is_file():
+            return folder
+    return None
+
+
 def results_dir() -> Path:
     """Where chapters record their claims.
 
     ``PHYSML_RESULTS_DIR`` when set: the build tools set it to the folder of the current build
     (``_build/claims/<fingerprint>``), so the scoreboard reads the claims of exactly the executed
     notebooks it renders. A notebook run by hand (no variable) writes to
-    ``<book root>/_build/claims/by-hand/<profile>``, where the book root is the nearest folder at
-    or above the working directory holding ``_toc.yml``; outside a book, ``./_build/claims``.
+    ``<book root>/_build/claims/by-hand/<profile>`` (:func:`book_root` of the working
+    directory); outside a book, ``./_build/claims``.
     """
     folder = env("PHYSML_RESULTS_DIR")
     if folder is not None:
         return folder
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / BOOK_ROOT_MARKER).is_file():
-            return folder / "_build" / "claims" / "by-hand" / profile()
-    return here / "_build" / "claims"
+    root = book_root()
+    if root is not None:
+        return root / "_build" / "claims" / "by-hand" / profile()
+    return Path.cwd().resolve() / "_build" / "claims"
 
 
 def seed_everything(seed: int) -> torch.Generator:

@@ -174,3 +174,11 @@ def test_bookkit_reads_physml_variables_through_config():
         offenders += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in pattern.finditer(path.read_text())]
     assert not offenders, f"read these through physml.config.env: {offenders}"
 
+
+def test_book_root(tmp_path, monkeypatch):
+    (tmp_path / "_toc.yml").write_text("root: intro\n")
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    assert config.book_root(tmp_path / "a" / "b") == tmp_path.resolve()
+    monkeypatch.chdir(tmp_path / "a")
+    assert config.book_root() == tmp_path.resolve()
+    assert config.book_root(tmp_path.parent) != tmp_path.resolve()
