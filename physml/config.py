@@ -91,7 +91,8 @@ def _parse_dirty(raw: str) -> bool | None:
 ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("PHYSML_PROFILE", "`quick` or `full`",
            "`quick` under `CI`; else `full` where CUDA is available, `quick` elsewhere",
-           "the scale of every chapter (sizes and tolerances); `make test` always sets `quick`",
+           "the scale of every chapter (sizes and tolerances); `make test` runs the chapters in "
+           "`quick`",
            _parse_profile),
     EnvVar("CI", "set or not", "unset",
            "any non-empty value (even `false`) marks a CI run: the profile defaults to `quick` "
