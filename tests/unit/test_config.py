@@ -144,7 +144,8 @@ def test_readme_table_is_the_registry():
 def test_every_variable_mentioned_is_declared():
     declared = {v.name for v in config.ENV_VARS}
     assert len(declared) == len(config.ENV_VARS), "a variable is declared twice"
-    files = [ROOT / "Makefile", ROOT / "README.md", *(ROOT / "bookkit").glob("*.sh")]
+    files = [ROOT / "Makefile", ROOT / "README.md", ROOT / "CONTRIBUTING.md",
+             *(ROOT / "bookkit").glob("*.sh")]
     for folder in ("physml", "bookkit", "tests", "book"):
         files += (ROOT / folder).rglob("*.py")
     files += (ROOT / "book").rglob("*.md")
