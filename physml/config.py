@@ -32,21 +32,17 @@ PROFILES: tuple[str, ...] = ("quick", "full")
 class EnvVar:
     """One environment variable the book reads, as declared in :data:`ENV_VARS`.
 
-    Attributes:
-        name: the variable's name.
-        type: the kind of value, in words, as the README's table shows it.
-        default: what happens when it is unset or blank, in words.
-        help: what it does.
-        parse: turns the stripped, non-empty value into what :func:`env` returns; raises
-            ``ValueError`` on a bad value, with a message that :func:`env` prefixes with
-            ``NAME='value'``.
+    ``name`` is the variable; ``type`` (the kind of value), ``default`` (what happens when it is
+    unset or blank) and ``help`` (what it does) are the words of the README's table; ``parse``
+    turns the stripped, non-empty value into what :func:`env` returns and raises ``ValueError``
+    on a bad value, with a message that :func:`env` prefixes with ``NAME='value'``.
     """
 
     name: str
     type: str
     default: str
     help: str
-    parse: Callable[[str], Any] = field(default=str, repr=False, compare=False)
+    parse: Callable[[str], Any] = field(repr=False, compare=False)
 
 
 def _parse_profile(raw: str) -> str:
