@@ -29,8 +29,6 @@ from pathlib import Path
 
 import yaml
 
-ROOT_MARKER = "_toc.yml"
-
 
 def fingerprint(root: str | Path, profile: str) -> str:
     """Hash of every ``physml/**/*.py`` file under ``root`` (paths and contents) and the profile."""

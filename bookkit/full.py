@@ -44,10 +44,11 @@ import time
 import zipfile
 from pathlib import Path
 
-from bookkit.build import ROOT_MARKER, chapters as book_chapters
+from physml import config
+from physml.claims import FULL_RECORDS, is_run_record, read_jsonl
 
-#: Committed full-profile records, relative to the book root.
-FULL_RECORDS = Path("records") / "full"
+from bookkit.build import chapters as book_chapters
+
 #: Where the chapter scripts and the commit file are written (ignored by git, under _build).
 SCRIPTS = Path("_build") / "full-scripts"
 #: Logs of local runs (one per chapter).
@@ -99,7 +100,6 @@ PRELUDE = '''\
 # Runs under plain python, without Jupyter: `display` prints, figures go to the Agg backend.
 import atexit as _physml_atexit
 import json as _physml_json
-import os as _physml_os
 import sys as _physml_sys
 
 import matplotlib as _physml_mpl
@@ -125,14 +125,14 @@ def _physml_display(value):
 
 def _physml_facts():
     """At exit: device name, versions and peak GPU memory, for the runner's record."""
-    path = _physml_os.environ.get("PHYSML_FULL_FACTS")
-    if not path:
+    from physml import config
+
+    path = config.env("PHYSML_FULL_FACTS")
+    if path is None:
         return
     facts = {{"python": _physml_sys.version.split()[0]}}
     try:
         import torch
-
-        from physml import config
 
         facts.update(torch=torch.__version__, cuda=torch.version.cuda)
         dev = config.device()
@@ -234,19 +234,11 @@ def script(md: str | Path) -> str:
         cell.source = _cell_source(cell.source, md, n) + f"\n_physml_cell_end({n})"
     nb.metadata.setdefault("jupytext", {})["comment_magics"] = False
     body = jupytext.writes(nb, fmt="py:percent")
-    root = _book_root(md.parent)
+    root = config.book_root(md.parent)
     rel = md.resolve().relative_to(root).as_posix() if root else md.name
     text = PRELUDE.format(rel=rel, digest=source_digest(md)) + "\n" + body
     compile(text, str(md), "exec")  # the script must be valid Python as a whole
     return text
-
-
-def _book_root(start: Path) -> Path | None:
-    start = Path(start).resolve()
-    for folder in (start, *start.parents):
-        if (folder / ROOT_MARKER).is_file():
-            return folder
-    return None
 
 
 def script_path(root: Path, md: Path, folder: Path) -> Path:
@@ -296,10 +288,9 @@ def commit_info(root: Path, scripts_dir: Path | None = None) -> dict:
     else ``git rev-parse HEAD`` (dirty when ``physml``, ``bookkit`` or ``book`` differ from it);
     else the commit file written by :func:`bundle`."""
     root = Path(root)
-    if os.environ.get("PHYSML_COMMIT", "").strip():
-        dirty = os.environ.get("PHYSML_TREE_DIRTY", "").strip()
-        return {"commit": os.environ["PHYSML_COMMIT"].strip(),
-                "tree_dirty": None if dirty not in ("0", "1") else dirty == "1"}
+    commit = config.env("PHYSML_COMMIT")
+    if commit is not None:
+        return {"commit": commit, "tree_dirty": config.env("PHYSML_TREE_DIRTY")}
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                               text=True, check=True).stdout.strip()
@@ -339,19 +330,15 @@ def update_estimates(runs: list[dict], path: Path = ESTIMATES) -> None:
                                            for k in sorted(table)) + "\n}\n")
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
-
-
 def run_record(path: Path) -> dict | None:
     """The run (chapter) record of a records file, or None."""
     if not Path(path).is_file():
         return None
     try:
         recs = read_jsonl(path)
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):
         return None
-    runs = [r for r in recs if r.get("record") == "chapter"]
+    runs = [r for r in recs if is_run_record(r)]
     return runs[-1] if runs else None
 
 
@@ -449,7 +436,7 @@ def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path
         for path in sorted((tmp / "claims").glob("*.jsonl")):
             records += read_jsonl(path)
         claims = [r for r in records if r.get("record", "claim") == "claim"]
-        finished = [r for r in records if r.get("record") == "chapter"]
+        finished = [r for r in records if is_run_record(r)]
         if error is None and not finished:
             error = "the chapter ended without claims.finish()"
         facts = json.loads((tmp / "facts.json").read_text()) if (tmp / "facts.json").is_file() else {}
@@ -488,7 +475,8 @@ def cuda_workers(limit: int | None = None, per_device: int = 1) -> list[str | No
     """
     if per_device < 1:
         raise ValueError(f"per_device must be >= 1, got {per_device}")
-    if os.environ.get("PHYSML_DEVICE", "").strip().lower().startswith("cpu"):
+    chosen = config.env("PHYSML_DEVICE")
+    if chosen is not None and chosen.type == "cpu":
         return [None] * per_device
     try:
         import torch
@@ -687,7 +675,7 @@ def merge(src: str | Path, root: str | Path = ".", include_failed: bool = False,
         merged, runs = [], []
         for path in sorted(src.rglob("*.jsonl")):
             recs = read_jsonl(path)
-            run_ = next((r for r in reversed(recs) if r.get("record") == "chapter"), None)
+            run_ = next((r for r in reversed(recs) if is_run_record(r)), None)
             if run_ is None or run_.get("profile") != "full":
                 log(f"  ignored {path.name}: no full-profile run record")
                 continue
@@ -763,21 +751,21 @@ def check_records(root: str | Path = ".") -> list[str]:
         patterns, dynamic = claim_keys(by_slug[slug])
         try:
             recs = read_jsonl(path)
-        except json.JSONDecodeError as err:
+        except ValueError as err:
             problems.append(f"{path.name}: not JSON lines ({err})")
             continue
-        runs = [r for r in recs if r.get("record") == "chapter"]
+        runs = [r for r in recs if is_run_record(r)]
         if len(runs) != 1:
             problems.append(f"{path.name}: {len(runs)} run records, expected 1")
         for r in recs:
             what = f"{path.name}: {r.get('key', 'run record')}"
             if r.get("chapter") != slug:
                 problems.append(f"{what}: names chapter {r.get('chapter')!r}")
-            for field in (("status", "commit", "date") if r.get("record") == "chapter"
+            for field in (("status", "commit", "date") if is_run_record(r)
                           else ("kind", "status", "commit", "date")):
                 if not r.get(field):
                     problems.append(f"{what}: no {field}")
-            if r.get("record") == "chapter":
+            if is_run_record(r):
                 if r.get("profile") != "full":
                     problems.append(f"{what}: profile {r.get('profile')!r}, not full")
                 continue

@@ -20,7 +20,9 @@ from html import escape
 from pathlib import Path
 
 from physml.claims import (
+    FULL_RECORDS,
     KINDS,
+    count_claims,
     explanation,
     format_value,
     load_records,
@@ -31,9 +33,6 @@ from physml.claims import (
 )
 
 from bookkit.build import chapters, read_notebook
-
-FULL_RECORDS = Path("records") / "full"
-
 
 def chapter_titles(root: str | Path) -> list[tuple[str, str, str]]:
     """(slug, title, page path relative to ``book/``, without suffix) of every chapter, in book order."""
@@ -63,24 +62,10 @@ def load_full_records(root: str | Path) -> tuple[dict[str, list[dict]], dict[str
     return by_chapter, {r["chapter"]: r for r in runs}
 
 
-def _counts(records: Sequence[Mapping]) -> dict[str, int]:
-    paper = [r for r in records if r.get("kind") in ("paper", "data")]
-    own = {k: [r for r in records if r.get("kind") == k] for k in ("exact", "bound", "same-run")}
-    return {
-        "paper": len(paper),
-        "paper_pass": sum(r.get("status") == "pass" for r in paper),
-        "miss": sum(r.get("status") == "miss" for r in records),
-        "now": sum(r.get("status") == "now reproduced" for r in records),
-        "fail": sum(r.get("status", "fail") == "fail" for r in records),
-        **{k: len(v) for k, v in own.items()},
-        **{f"{k}_pass": sum(r.get("status") == "pass" for r in v) for k, v in own.items()},
-    }
-
-
 def _summary_cell(records: Sequence[Mapping] | None) -> list[str]:
     if not records:
         return ["—"] * 5
-    n = _counts(records)
+    n = count_claims(records)
     paper = f"{n['paper_pass']} / {n['paper']}"
     if n["fail"]:
         paper += f" ({n['fail']} FAIL)"
@@ -119,7 +104,7 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
     def page(rel: str, anchor: str = "") -> str:
         return f"{rel}.html" + (f"#{anchor}" if anchor else "")
 
-    total = _counts(claims)
+    total = count_claims(claims)
     out = [
         f"**Quick build: {total['paper_pass']} of {total['paper']} numbers from papers and data "
         f"reproduced, {total['miss']} declared not reproduced"
@@ -196,7 +181,7 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
         fmine = {c["key"]: c for c in full.get(slug, [])}
         if not mine and not fmine:
             continue
-        n = _counts(mine)
+        n = count_claims(mine)
         summary = (f"{escape(title)}: {n['paper_pass']} / {n['paper']} paper/data numbers reproduced, "
                    f"{n['miss']} not reproduced, {len(mine) - n['paper']} own checks")
         crow = []

@@ -46,7 +46,8 @@ from physml import config
 
 __all__ = [
     "KINDS", "STATUSES", "Tolerance", "Abs", "Rel", "Sigma", "AtLeast", "AtMost", "Claim", "Chapter",
-    "ClaimTable", "load_records", "load_full_record", "format_value", "status_label",
+    "ClaimTable", "read_jsonl", "load_records", "load_full_record", "count_claims", "format_value",
+    "status_label",
 ]
 
 #: The kinds of reference a claim can be checked against.
@@ -373,7 +374,7 @@ class Chapter:
     def finish(self) -> ClaimTable:
         """Record the chapter's wall time and return its claims table (reference vs this run)."""
         wall = time.perf_counter() - self._t0
-        counts = {s: sum(c.status == s for c in self.claims) for s in STATUSES}
+        counts = count_claims(self.claims)
         self._write(
             {
                 "record": "chapter",
@@ -386,7 +387,7 @@ class Chapter:
                 "n_claims": len(self.claims),
                 "n_passed": counts["pass"],
                 "n_missed": counts["miss"],
-                "n_now_reproduced": counts["now reproduced"],
+                "n_now_reproduced": counts["now"],
                 "n_failed": counts["fail"],
                 "kinds": {k: sum(c.kind == k for c in self.claims) for k in KINDS},
                 "timestamp": time.time(),
@@ -419,22 +420,18 @@ def format_value(x: float | None, err: float | None = None) -> str:
     return f"{x:.3g} ± {err:.2g}"
 
 
-_STATUS_LABELS = {
-    "pass": "✓ reproduced",
-    "fail": "✗ FAIL",
-    "miss": "○ not reproduced",
-    "now reproduced": "! now reproduced",
-}
-_STATUS_LABELS_CHECK = {"pass": "✓ pass", "fail": "✗ FAIL", "miss": "○ not reproduced",
-                        "now reproduced": "! now reproduced"}
+#: The mark of each status; a passing paper or data claim is "reproduced" instead.
+_STATUS_LABELS = {"pass": "✓ pass", "fail": "✗ FAIL", "miss": "○ not reproduced",
+                  "now reproduced": "! now reproduced"}
 
 
 def status_label(record: Mapping[str, Any]) -> str:
-    """The mark shown for a claim: reproduced / passes, FAIL, not reproduced, now reproduced."""
+    """The mark shown for a claim: reproduced (paper, data) or pass (the book's own checks),
+    FAIL, not reproduced, now reproduced."""
     status = record.get("status") or ("pass" if record.get("passed") else "fail")
-    if record.get("kind") in ("paper", "data"):
-        return _STATUS_LABELS[status]
-    return _STATUS_LABELS_CHECK[status]
+    if status == "pass" and record.get("kind") in MISS_KINDS:
+        return "✓ reproduced"
+    return _STATUS_LABELS[status]
 
 
 _KIND_LABELS = {"paper": "paper", "data": "data", "exact": "exact", "bound": "bound (this book)",
@@ -523,19 +520,16 @@ class ClaimTable:
 
     def _repr_markdown_(self) -> str:
         tail = f"\n\nWall time of this execution: {self.wall_s:.1f} s." if self.wall_s else ""
-        return self.to_markdown() + tail + f"\n\nFull (GPU) run: {self.full_facts()}."
+        return self.to_markdown() + tail + f"\n\nFull profile run: {self.full_facts()}."
 
     def _counts(self) -> str:
-        n = {s: sum(c.status == s for c in self.claims) for s in STATUSES}
-        paper = [c for c in self.claims if c.kind in MISS_KINDS]
-        text = (f"{sum(c.status == 'pass' for c in paper)} of {len(paper)} paper/data numbers reproduced, "
-                f"{n['miss']} declared not reproduced; "
-                f"{sum(c.status == 'pass' for c in self.claims if c.kind not in MISS_KINDS)} of "
-                f"{sum(c.kind not in MISS_KINDS for c in self.claims)} checks pass")
+        n = count_claims(self.claims)
+        text = (f"{n['paper_pass']} of {n['paper']} paper/data numbers reproduced, "
+                f"{n['miss']} declared not reproduced; {n['own_pass']} of {n['own']} checks pass")
         if n["fail"]:
             text += f"; {n['fail']} FAIL"
-        if n["now reproduced"]:
-            text += f"; {n['now reproduced']} now reproduced (update the chapter)"
+        if n["now"]:
+            text += f"; {n['now']} now reproduced (update the chapter)"
         return text
 
     def _repr_html_(self) -> str:
@@ -581,26 +575,49 @@ def _md_row(cells: Iterable[str]) -> str:
 FULL_RECORDS = Path("records") / "full"
 
 
+def read_jsonl(path: str | Path) -> list[dict]:
+    """The records of one JSON-lines file (blank lines skipped), in file order.
+
+    The one reader of claims records: used by :func:`load_records`, :func:`load_full_record`
+    and ``bookkit`` (scoreboard, full-profile runner).
+
+    Raises:
+        OSError: if the file cannot be read.
+        ValueError: on a line that is not JSON (naming file and line).
+    """
+    path = Path(path)
+    records = []
+    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{lineno}: not a JSON record ({err})") from err
+    return records
+
+
+def is_run_record(record: Mapping[str, Any]) -> bool:
+    """Whether a record is a chapter's run record (``"record": "chapter"``), not a claim."""
+    return record.get("record") == "chapter"
+
+
 def load_full_record(name: str, start: str | Path | None = None) -> tuple[dict[str, dict], dict]:
     """A chapter's committed full-profile run: ``({key: claim record}, run record)``.
 
-    Read from ``records/full/<name>.jsonl`` under the book root, the nearest folder at or above
-    ``start`` (default: the working directory) holding ``_toc.yml``; ``({}, {})`` when there is
-    none or it cannot be read (the table then says "full: not run").
+    Read from ``records/full/<name>.jsonl`` under :func:`physml.config.book_root` of ``start``
+    (default: the working directory); ``({}, {})`` when there is no book root or the file cannot
+    be read (the table then says "full: not run").
     """
-    here = Path(start if start is not None else Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / config.BOOK_ROOT_MARKER).is_file():
-            path = folder / FULL_RECORDS / f"{name}.jsonl"
-            break
-    else:
+    root = config.book_root(start)
+    if root is None:
         return {}, {}
+    path = root / FULL_RECORDS / f"{name}.jsonl"
     try:
-        lines = path.read_text().splitlines() if path.is_file() else []
-        recs = [json.loads(line) for line in lines if line.strip()]
+        recs = read_jsonl(path) if path.is_file() else []
     except (OSError, ValueError):
         return {}, {}
-    runs = [r for r in recs if r.get("record") == "chapter"]
+    runs = [r for r in recs if is_run_record(r)]
     claims = {r["key"]: r for r in recs if r.get("record", "claim") == "claim" and "key" in r}
     return claims, (runs[-1] if runs else {})
 
@@ -616,12 +633,42 @@ def load_records(directory: str | Path) -> tuple[list[dict], list[dict]]:
         return [], []
     claims, chapters = [], []
     for path in sorted(directory.glob("*.jsonl")):
-        for lineno, line in enumerate(path.read_text().splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}:{lineno}: not a JSON record ({err})") from err
-            (chapters if rec.get("record") == "chapter" else claims).append(rec)
+        for rec in read_jsonl(path):
+            (chapters if is_run_record(rec) else claims).append(rec)
     return claims, chapters
+
+
+def count_claims(records: Iterable[Claim | Mapping[str, Any]]) -> dict[str, int]:
+    """How many claims there are of each kind and status: the one count behind the chapter's
+    run record, its table's run facts and the scoreboard.
+
+    Args:
+        records: :class:`Claim` objects or claim records (dicts) as read from the JSON lines.
+
+    Returns:
+        ``claims`` (all), ``pass``, ``miss``, ``now`` (now reproduced) and ``fail`` (a record
+        without a status counts as failed); ``paper`` and ``paper_pass`` (kinds paper and data,
+        passing); ``own`` and ``own_pass`` (the book's own checks: every other kind); and for
+        each of ``exact``, ``bound``, ``same-run`` its number and ``<kind>_pass``.
+    """
+    recs = [asdict(r) if isinstance(r, Claim) else r for r in records]
+    paper = [r for r in recs if r.get("kind") in MISS_KINDS]
+    own = [r for r in recs if r.get("kind") not in MISS_KINDS]
+    by_kind = {k: [r for r in recs if r.get("kind") == k] for k in KINDS if k not in MISS_KINDS}
+
+    def passing(rs: list[Mapping[str, Any]]) -> int:
+        return sum(r.get("status") == "pass" for r in rs)
+
+    return {
+        "claims": len(recs),
+        "pass": passing(recs),
+        "miss": sum(r.get("status") == "miss" for r in recs),
+        "now": sum(r.get("status") == "now reproduced" for r in recs),
+        "fail": sum(r.get("status", "fail") == "fail" for r in recs),
+        "paper": len(paper),
+        "paper_pass": passing(paper),
+        "own": len(own),
+        "own_pass": passing(own),
+        **{k: len(v) for k, v in by_kind.items()},
+        **{f"{k}_pass": passing(v) for k, v in by_kind.items()},
+    }

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,135 @@ import numpy as np
 import torch
 
 PROFILES: tuple[str, ...] = ("quick", "full")
+
+# --------------------------------------------------------------------------------------------
+# The environment: every variable the book reads, declared once
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One environment variable the book reads, as declared in :data:`ENV_VARS`.
+
+    ``name`` is the variable; ``type`` (the kind of value), ``default`` (what happens when it is
+    unset or blank) and ``help`` (what it does) are the words of the README's table; ``parse``
+    turns the stripped, non-empty value into what :func:`env` returns and raises ``ValueError``
+    on a bad value, with a message that :func:`env` prefixes with ``NAME='value'``.
+    """
+
+    name: str
+    type: str
+    default: str
+    help: str
+    parse: Callable[[str], Any] = field(repr=False, compare=False)
+
+
+def _parse_profile(raw: str) -> str:
+    value = raw.lower()
+    if value not in PROFILES:
+        raise ValueError(f"is not a profile; allowed: {', '.join(PROFILES)}")
+    return value
+
+
+def _parse_device(raw: str) -> torch.device:
+    try:
+        return torch.device(raw)
+    except RuntimeError as err:
+        raise ValueError("is not a torch device") from err
+
+
+def _parse_threads(raw: str) -> int:
+    try:
+        n = int(raw)
+    except ValueError as err:
+        raise ValueError("is not an integer") from err
+    if n < 1:
+        raise ValueError("must be an integer >= 1")
+    return n
+
+
+def _parse_switch(raw: str) -> bool:
+    return raw.lower() not in ("0", "false", "no", "off")
+
+
+def _parse_set(raw: str) -> bool:
+    return True
+
+
+def _parse_dirty(raw: str) -> bool | None:
+    return None if raw not in ("0", "1") else raw == "1"
+
+
+#: Every environment variable physml, bookkit, the Makefile and the tests read, with the rule
+#: of ``CI``. :func:`env` is the one place that reads them; the README's table is this one
+#: (:func:`env_table`, checked by ``tests/unit/test_config.py``).
+ENV_VARS: tuple[EnvVar, ...] = (
+    EnvVar("PHYSML_PROFILE", "`quick` or `full`",
+           "`quick` under `CI`; else `full` where CUDA is available, `quick` elsewhere",
+           "the scale of every chapter (sizes and tolerances); `make test` runs the chapters in "
+           "`quick`",
+           _parse_profile),
+    EnvVar("CI", "set or not", "unset",
+           "any non-empty value (even `false`) marks a CI run: the profile defaults to `quick` "
+           "and progress bars are off", _parse_set),
+    EnvVar("PHYSML_DEVICE", "a torch device (`cpu`, `cuda:1`)", "the first CUDA GPU, else `cpu`",
+           "the device chapters compute on; `cpu` also stops the full runner pinning GPUs",
+           _parse_device),
+    EnvVar("PHYSML_THREADS", "integer >= 1", "torch's own choice (`make` exports 1)",
+           "torch's CPU threads, set by `physml.start_chapter`; unless it is set, the full runner "
+           "gives chapters run at once an equal share of the cores", _parse_threads),
+    EnvVar("PHYSML_PROGRESS", "`0`/`false`/`no`/`off`, or anything else for on",
+           "off under `CI`; on in a terminal or a Jupyter kernel; off otherwise (`make` exports 0)",
+           "progress bars of physml's loops (training, samplers)", _parse_switch),
+    EnvVar("PHYSML_RESULTS_DIR", "a folder",
+           "`<book root>/_build/claims/by-hand/<profile>`; outside a book `./_build/claims`",
+           "where chapters record their claims; the build tools set it to the folder of the "
+           "current build", Path),
+    EnvVar("PHYSML_FULL_FACTS", "a file", "unset: no facts written",
+           "set by the full runner for each chapter script: where the script writes device "
+           "name, versions and peak GPU memory at exit", str),
+    EnvVar("PHYSML_COMMIT", "a commit hash", "`git rev-parse HEAD`, else the bundle's commit file",
+           "the commit stamped on full-profile records (set by `bookkit/device_full.sh`)", str),
+    EnvVar("PHYSML_TREE_DIRTY", "`0` or `1`", "from `git status`; unknown for any other value",
+           "whether the run tree differed from `PHYSML_COMMIT` (read only with it)", _parse_dirty),
+    EnvVar("PHYSML_CHROMIUM", "a program name or path",
+           "`chromium`, `chromium-browser` or `google-chrome` on the PATH",
+           "the Chromium the browser test drives", str),
+)
+
+_ENV = {var.name: var for var in ENV_VARS}
+
+
+def env(name: str) -> Any:
+    """The value of a declared environment variable, parsed; ``None`` when unset or blank.
+
+    The value is stripped of surrounding white space first. See :data:`ENV_VARS` for each
+    variable's type and meaning. Used by :func:`profile`, :func:`device`, :func:`results_dir`,
+    :func:`configure_threads`, :func:`physml.train.progress_enabled` and ``bookkit``.
+
+    Raises:
+        KeyError: if ``name`` is not declared in :data:`ENV_VARS`.
+        ValueError: on a bad value, naming the variable (e.g. ``PHYSML_THREADS='zero' is not
+            an integer``).
+    """
+    try:
+        var = _ENV[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not a declared environment variable; declared: "
+                       f"{', '.join(_ENV)}") from None
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return var.parse(raw)
+    except ValueError as err:
+        raise ValueError(f"{name}={raw!r} {err}") from err
+
+
+def env_table() -> str:
+    """The Markdown table of :data:`ENV_VARS` (name, type, default, meaning), as in the README."""
+    rows = ["| variable | type | default (unset) | meaning |", "|---|---|---|---|"]
+    rows += [f"| `{v.name}` | {v.type} | {v.default} | {v.help} |" for v in ENV_VARS]
+    return "\n".join(rows)
 
 
 def profile() -> str:
@@ -31,15 +161,10 @@ def profile() -> str:
     without either the default is ``full`` where CUDA is available and ``quick`` elsewhere.
     Any other value of ``PHYSML_PROFILE`` raises ``ValueError``.
     """
-    value = os.environ.get("PHYSML_PROFILE", "").strip().lower()
-    if value:
-        if value not in PROFILES:
-            raise ValueError(
-                f"PHYSML_PROFILE={os.environ['PHYSML_PROFILE']!r} is not a profile; "
-                f"allowed: {', '.join(PROFILES)}"
-            )
+    value = env("PHYSML_PROFILE")
+    if value is not None:
         return value
-    if os.environ.get("CI", "").strip():
+    if env("CI"):
         return "quick"
     return "full" if torch.cuda.is_available() else "quick"
 
@@ -47,19 +172,30 @@ def profile() -> str:
 def device() -> torch.device:
     """The device chapters compute on: the first CUDA GPU when there is one, else the CPU.
 
-    ``PHYSML_DEVICE`` (e.g. ``cpu``) overrides the choice.
+    ``PHYSML_DEVICE`` (e.g. ``cpu``) overrides the choice; a value that is not a torch device
+    raises ``ValueError``.
     """
-    name = os.environ.get("PHYSML_DEVICE", "").strip()
-    if name:
-        try:
-            return torch.device(name)
-        except RuntimeError as err:
-            raise ValueError(f"PHYSML_DEVICE={name!r} is not a torch device") from err
+    chosen = env("PHYSML_DEVICE")
+    if chosen is not None:
+        return chosen
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 #: The file at the root of the book; the folder holding it is the book root.
 BOOK_ROOT_MARKER = "_toc.yml"
+
+
+def book_root(start: str | Path | None = None) -> Path | None:
+    """The book root: the nearest folder at or above ``start`` (default: the working directory)
+    holding ``_toc.yml``; ``None`` outside a book.
+
+    Used by :func:`results_dir`, :func:`physml.claims.load_full_record` and ``bookkit.full``.
+    """
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / BOOK_ROOT_MARKER).is_file():
+            return folder
+    return None
 
 
 def results_dir() -> Path:
@@ -68,17 +204,16 @@ def results_dir() -> Path:
     ``PHYSML_RESULTS_DIR`` when set: the build tools set it to the folder of the current build
     (``_build/claims/<fingerprint>``), so the scoreboard reads the claims of exactly the executed
     notebooks it renders. A notebook run by hand (no variable) writes to
-    ``<book root>/_build/claims/by-hand/<profile>``, where the book root is the nearest folder at
-    or above the working directory holding ``_toc.yml``; outside a book, ``./_build/claims``.
+    ``<book root>/_build/claims/by-hand/<profile>`` (:func:`book_root` of the working
+    directory); outside a book, ``./_build/claims``.
     """
-    env = os.environ.get("PHYSML_RESULTS_DIR", "").strip()
-    if env:
-        return Path(env)
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / BOOK_ROOT_MARKER).is_file():
-            return folder / "_build" / "claims" / "by-hand" / profile()
-    return here / "_build" / "claims"
+    folder = env("PHYSML_RESULTS_DIR")
+    if folder is not None:
+        return folder
+    root = book_root()
+    if root is not None:
+        return root / "_build" / "claims" / "by-hand" / profile()
+    return Path.cwd().resolve() / "_build" / "claims"
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -105,15 +240,12 @@ def configure_threads() -> int:
 
     The test suite runs two notebooks at once on two cores with one thread each, which is
     faster than one notebook with two threads. Returns the thread count in use.
+
+    Raises:
+        ValueError: if ``PHYSML_THREADS`` is not an integer >= 1.
     """
-    value = os.environ.get("PHYSML_THREADS", "").strip()
-    if value:
-        try:
-            n = int(value)
-        except ValueError as err:
-            raise ValueError(f"PHYSML_THREADS={value!r} is not an integer") from err
-        if n < 1:
-            raise ValueError(f"PHYSML_THREADS must be >= 1, got {n}")
+    n = env("PHYSML_THREADS")
+    if n is not None:
         torch.set_num_threads(n)
     return torch.get_num_threads()
 

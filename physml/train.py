@@ -10,7 +10,6 @@ Used by "Fits, likelihoods and uncertainties" and every chapter that trains a ne
 from __future__ import annotations
 
 import math
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,10 +24,10 @@ from physml._checks import positive_int
 def progress_enabled() -> bool:
     """Whether progress bars show: ``PHYSML_PROGRESS`` decides (0/1); else off under ``CI``,
     on in an interactive terminal or a live Jupyter kernel."""
-    flag = os.environ.get("PHYSML_PROGRESS", "").strip().lower()
-    if flag:
-        return flag not in ("0", "false", "no", "off")
-    if os.environ.get("CI", "").strip():
+    flag = config.env("PHYSML_PROGRESS")
+    if flag is not None:
+        return flag
+    if config.env("CI"):
         return False
     if "ipykernel" in sys.modules:
         return True

@@ -25,3 +25,46 @@ def test_importing_physml_does_not_import_bookkit():
     code = "import sys, physml, physml.claims, physml.config; print('bookkit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+#: The layers of physml, bottom to top; a module may import its own layer and those below it,
+#: never one above (CONTRIBUTING.md, "Layers"). A new module must be placed here.
+LAYERS = (
+    ("_checks", "config"),
+    ("stats", "nn", "train", "claims", "plotting", "uncertainty", "bayesian", "representations",
+     "likelihood"),
+    ("lattice", "flows", "generative", "learning", "nuclear", "phases", "lipschitz", "regression",
+     "regression_toys"),
+)
+
+
+def _layer_of(module: str) -> int | None:
+    top = module.split(".")[1] if module.count(".") else ""
+    return next((i for i, names in enumerate(LAYERS) if top in names), None)
+
+
+def test_physml_never_imports_upward():
+    offenders, unplaced = [], []
+    for path in sorted((ROOT / "physml").rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        module = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        if module == "physml":
+            continue  # the package's start_chapter sits above every layer
+        mine = _layer_of(module)
+        if mine is None:
+            unplaced.append(module)
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module == "physml":
+                targets = [f"physml.{a.name}" for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("physml."):
+                targets = [node.module]
+            for target in targets:
+                theirs = _layer_of(target) if target.startswith("physml.") else None
+                if theirs is not None and theirs > mine:
+                    offenders.append(f"{module} (layer {mine}) imports {target} (layer {theirs})")
+    assert not unplaced, f"place these modules in a layer of LAYERS: {unplaced}"
+    assert not offenders, f"physml imports upward: {offenders}"

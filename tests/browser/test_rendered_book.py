@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
 import shutil
 import threading
@@ -25,7 +24,7 @@ import yaml
 
 from bookkit import build as book
 from bookkit.scoreboard import record_problems
-from physml import claims as claims_registry
+from physml import claims as claims_registry, config
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
@@ -39,7 +38,7 @@ CHROMIUM_FLAGS = [
 
 
 def _chromium() -> str | None:
-    for name in (os.environ.get("PHYSML_CHROMIUM", ""), "chromium", "chromium-browser", "google-chrome"):
+    for name in (config.env("PHYSML_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
         if name and shutil.which(name):
             return shutil.which(name)
     return None
@@ -67,7 +66,7 @@ def browser():
     exe = _chromium()
     if exe is None:
         msg = "Chromium not found (Debian: apt-get install chromium; or set PHYSML_CHROMIUM)"
-        if os.environ.get("CI"):
+        if config.env("CI"):
             pytest.fail(msg)
         pytest.skip(msg)
     from playwright.sync_api import sync_playwright

@@ -228,3 +228,43 @@ def test_claim_table_shows_the_committed_full_run(tmp_path, monkeypatch):
     assert "NVIDIA H200, commit abcdef12, 2026-01-02T03:04:05Z, 42 s" in table._repr_html_()
     monkeypatch.chdir(tmp_path)  # outside the book: no full run at all
     assert claims.load_full_record("demo") == ({}, {})
+    assert "Full profile run: NVIDIA H200" in md  # the Markdown names the run as the HTML does
+
+
+def test_read_jsonl_skips_blank_lines_and_names_a_bad_line(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"a": 1}\n\n{"b": 2}\n')
+    assert claims.read_jsonl(path) == [{"a": 1}, {"b": 2}]
+    path.write_text('{"a": 1}\n{oops\n')
+    with pytest.raises(ValueError, match="a.jsonl:2: not a JSON record"):
+        claims.read_jsonl(path)
+
+
+def test_count_claims_of_objects_and_records(chapter):
+    chapter.claim("p", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="paper")
+    chapter.claim("m", 9.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="data", expect="miss",
+                  reason="a reason")
+    chapter.claim("b", 1.0, reference=2.0, tolerance=AtMost(), source="x", kind="bound", why="why")
+    with pytest.raises(AssertionError):
+        chapter.claim("e", 5.0, reference=1.0, tolerance=Abs(1), source="x", kind="exact")
+    n = claims.count_claims(chapter.claims)
+    assert n == claims.count_claims(r for r in records(chapter) if r["record"] == "claim")
+    assert (n["claims"], n["pass"], n["miss"], n["now"], n["fail"]) == (4, 2, 1, 0, 1)
+    assert (n["paper"], n["paper_pass"], n["own"], n["own_pass"]) == (2, 1, 2, 1)
+    assert (n["exact"], n["exact_pass"], n["bound"], n["bound_pass"], n["same-run"]) == (1, 0, 1, 1, 0)
+    assert claims.count_claims([{"kind": "exact"}])["fail"] == 1  # no status: failed
+    run = chapter.finish()
+    assert "1 of 2 paper/data numbers reproduced, 1 declared not reproduced; 1 of 2 checks pass; 1 FAIL" \
+        in run._repr_html_()
+    last = records(chapter)[-1]
+    assert (last["n_passed"], last["n_missed"], last["n_now_reproduced"], last["n_failed"]) == (2, 1, 0, 1)
+
+
+@pytest.mark.parametrize("kind, status, label", [
+    ("paper", "pass", "✓ reproduced"), ("data", "pass", "✓ reproduced"), ("exact", "pass", "✓ pass"),
+    ("bound", "fail", "✗ FAIL"), ("paper", "fail", "✗ FAIL"), ("paper", "miss", "○ not reproduced"),
+    ("data", "now reproduced", "! now reproduced"),
+])
+def test_status_label(kind, status, label):
+    assert claims.status_label({"kind": kind, "status": status}) == label
+    assert claims.status_label({"kind": kind, "passed": status == "pass"}) in (label, "✗ FAIL")

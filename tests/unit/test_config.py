@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -8,8 +11,8 @@ from physml.config import Sizes
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for var in ("PHYSML_PROFILE", "CI", "PHYSML_DEVICE", "PHYSML_THREADS"):
-        monkeypatch.delenv(var, raising=False)
+    for var in config.ENV_VARS:
+        monkeypatch.delenv(var.name, raising=False)
     return monkeypatch
 
 
@@ -91,3 +94,92 @@ def test_sizes_must_match_and_be_known():
         Sizes(quick=[("n", 1)], full=dict(n=1))
     with pytest.raises(AttributeError, match="no size knob 'm'"):
         Sizes(quick=dict(n=1), full=dict(n=1), profile="quick").m
+
+
+# --------------------------------------------------------------------------------------------
+# The environment registry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_env_reads_declared_variables_only(clean_env):
+    with pytest.raises(KeyError, match="_NOPE. is not a declared"):
+        config.env("PHYSML_" + "NOPE")
+    assert config.env("PHYSML_DEVICE") is None
+    clean_env.setenv("PHYSML_DEVICE", "  ")
+    assert config.env("PHYSML_DEVICE") is None  # blank counts as unset
+
+
+@pytest.mark.parametrize("name, raw, value", [
+    ("PHYSML_PROFILE", " Full ", "full"),
+    ("CI", "false", True),  # any non-empty value marks a CI run
+    ("PHYSML_THREADS", "3", 3),
+    ("PHYSML_PROGRESS", "off", False),
+    ("PHYSML_PROGRESS", "yes", True),
+    ("PHYSML_RESULTS_DIR", "/tmp/x", Path("/tmp/x")),
+    ("PHYSML_TREE_DIRTY", "1", True),
+    ("PHYSML_TREE_DIRTY", "maybe", None),
+    ("PHYSML_COMMIT", " abc ", "abc"),
+])
+def test_env_parses(clean_env, name, raw, value):
+    clean_env.setenv(name, raw)
+    assert config.env(name) == value
+
+
+@pytest.mark.parametrize("name, raw", [("PHYSML_PROFILE", "huge"), ("PHYSML_THREADS", "0"),
+                                       ("PHYSML_THREADS", "two"), ("PHYSML_DEVICE", "gpu0")])
+def test_env_bad_value_names_the_variable(clean_env, name, raw):
+    clean_env.setenv(name, raw)
+    with pytest.raises(ValueError, match=f"^{name}='{raw}'"):
+        config.env(name)
+
+
+def test_readme_table_is_the_registry():
+    readme = (ROOT / "README.md").read_text()
+    assert config.env_table() in readme, (
+        "README.md's table of environment variables differs from physml.config.ENV_VARS; paste "
+        "the output of `python -c 'from physml import config; print(config.env_table())'`")
+
+
+def test_every_variable_mentioned_is_declared():
+    declared = {v.name for v in config.ENV_VARS}
+    assert len(declared) == len(config.ENV_VARS), "a variable is declared twice"
+    files = [ROOT / "Makefile", ROOT / "README.md", ROOT / "CONTRIBUTING.md",
+             *(ROOT / "bookkit").glob("*.sh")]
+    for folder in ("physml", "bookkit", "tests", "book"):
+        files += (ROOT / folder).rglob("*.py")
+    files += (ROOT / "book").rglob("*.md")
+    used = {}
+    for path in files:
+        for name in re.findall(r"\bPHYSML_[A-Z_]+\b", path.read_text()):
+            used.setdefault(name, path.relative_to(ROOT))
+    undeclared = {n: str(p) for n, p in used.items() if n not in declared}
+    assert not undeclared, f"environment variables not declared in physml.config.ENV_VARS: {undeclared}"
+
+
+def test_only_config_reads_the_environment():
+    offenders = []
+    for path in sorted((ROOT / "physml").rglob("*.py")):
+        if path == ROOT / "physml" / "config.py":
+            continue
+        text = path.read_text()
+        if re.search(r"\bos\.environ\b|\bgetenv\b|\benviron\[|from os import", text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, f"read the environment through physml.config.env, not directly: {offenders}"
+
+
+def test_bookkit_reads_physml_variables_through_config():
+    pattern = re.compile(r"""environ(\.get\(|\[)\s*["'](PHYSML_\w+|CI)["']\s*[,)\]](?!\s*=[^=])""")
+    offenders = []
+    for path in sorted((ROOT / "bookkit").rglob("*.py")):
+        offenders += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in pattern.finditer(path.read_text())]
+    assert not offenders, f"read these through physml.config.env: {offenders}"
+
+
+def test_book_root(tmp_path, monkeypatch):
+    (tmp_path / "_toc.yml").write_text("root: intro\n")
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    assert config.book_root(tmp_path / "a" / "b") == tmp_path.resolve()
+    monkeypatch.chdir(tmp_path / "a")
+    assert config.book_root() == tmp_path.resolve()
+    assert config.book_root(tmp_path.parent) != tmp_path.resolve()
