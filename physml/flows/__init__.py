@@ -12,7 +12,30 @@
 """
 
 from physml.flows import box_muller, checkerboard, coupling, trivializing
-from physml.flows.checkerboard import TrivializingFlow
-from physml.flows.coupling import CouplingFlow
+from physml.flows.checkerboard import AffineCheckerboard, TrivializingFlow
+from physml.flows.coupling import (
+    AffineCoupling,
+    BoxLogit,
+    CouplingFlow,
+    DenseCoupling,
+    standard_normal_log_prob,
+)
+from physml.flows.trivializing import (
+    FlowHMC,
+    TrainingHistory,
+    effective_sample_size,
+    equilibrium_acceptance,
+    independence_metropolis,
+    log_prior,
+    proposal_log_weights,
+    sample_model,
+    train_reverse_kl,
+)
 
-__all__ = ["box_muller", "checkerboard", "coupling", "trivializing", "TrivializingFlow", "CouplingFlow"]
+__all__ = [
+    "box_muller", "checkerboard", "coupling", "trivializing", "AffineCheckerboard",
+    "TrivializingFlow", "AffineCoupling", "BoxLogit", "CouplingFlow", "DenseCoupling",
+    "standard_normal_log_prob", "FlowHMC", "TrainingHistory", "effective_sample_size",
+    "equilibrium_acceptance", "independence_metropolis", "log_prior", "proposal_log_weights",
+    "sample_model", "train_reverse_kl",
+]

@@ -15,7 +15,20 @@
 """
 
 from physml.lattice import chains, correlators, hmc, ising, measure, observables, phi4, reference
-from physml.lattice.ising import T_C, IsingChains
-from physml.lattice.phi4 import Phi4Chains
+from physml.lattice.correlators import (
+    correlation_length,
+    heat_kernel_smooth,
+    zero_momentum_correlator,
+)
+from physml.lattice.hmc import HMCStep, hmc_step, leapfrog
+from physml.lattice.ising import T_C, IsingChains, wolff_cluster
+from physml.lattice.measure import ExponentFit, Series, dynamic_exponent
+from physml.lattice.observables import Estimate, autocorrelation_time, estimates
+from physml.lattice.phi4 import Phi4Chains, kappa_from_beta
 
-__all__ = ["chains", "correlators", "hmc", "ising", "measure", "observables", "phi4", "reference", "IsingChains", "Phi4Chains", "T_C"]
+__all__ = [
+    "chains", "correlators", "hmc", "ising", "measure", "observables", "phi4", "reference",
+    "correlation_length", "heat_kernel_smooth", "zero_momentum_correlator", "HMCStep", "hmc_step",
+    "leapfrog", "T_C", "IsingChains", "wolff_cluster", "ExponentFit", "Series", "dynamic_exponent",
+    "Estimate", "autocorrelation_time", "estimates", "Phi4Chains", "kappa_from_beta",
+]

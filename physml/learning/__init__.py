@@ -13,8 +13,25 @@
 - :mod:`physml.learning.images`: grokking on scikit-learn's digits and the image effective loss.
 """
 
-from physml.learning import (curves, effective_theory, ensemble, images, parallelograms, toy,
-                             transformer)
+from physml.learning import (
+    curves,
+    effective_theory,
+    ensemble,
+    images,
+    parallelograms,
+    toy,
+    transformer,
+)
+from physml.learning.curves import Curves, first_crossing
+from physml.learning.effective_theory import Flow
+from physml.learning.ensemble import MemberAdamW
+from physml.learning.parallelograms import AdditionTask, generalisable_split, smallest_unique_set
+from physml.learning.toy import AdditionToys, ToyHistory
+from physml.learning.transformer import ModularAdditionTransformer, modular_addition
 
-__all__ = ["curves", "effective_theory", "ensemble", "images", "parallelograms", "toy",
-           "transformer"]
+__all__ = [
+    "curves", "effective_theory", "ensemble", "images", "parallelograms", "toy", "transformer",
+    "Curves", "first_crossing", "Flow", "MemberAdamW", "AdditionTask", "generalisable_split",
+    "smallest_unique_set", "AdditionToys", "ToyHistory", "ModularAdditionTransformer",
+    "modular_addition",
+]

@@ -7,6 +7,7 @@
   simulation, which is not public).
 """
 
+from physml.lipschitz import layers, toys, trigger
 from physml.lipschitz.layers import (
     KINDS,
     GroupSort,
@@ -20,6 +21,6 @@ from physml.lipschitz.layers import (
 )
 
 __all__ = [
-    "KINDS", "GroupSort", "LipschitzLinear", "LipschitzMLP", "MonotonicWrapper",
-    "certified_bound", "normalise", "operator_norm", "slope_bounds",
+    "layers", "toys", "trigger", "KINDS", "GroupSort", "LipschitzLinear", "LipschitzMLP",
+    "MonotonicWrapper", "certified_bound", "normalise", "operator_norm", "slope_bounds",
 ]

@@ -7,5 +7,18 @@
 """
 
 from physml.phases import autoencoders, classifier
+from physml.phases.autoencoders import Autoencoder, AutoencoderReplicas, VariationalAutoencoder
+from physml.phases.classifier import (
+    PhaseCNN,
+    PhaseCNNReplicas,
+    augment_z2,
+    block_spin,
+    ordered_probability,
+    train_classifier,
+)
 
-__all__ = ["autoencoders", "classifier"]
+__all__ = [
+    "autoencoders", "classifier", "Autoencoder", "AutoencoderReplicas", "VariationalAutoencoder",
+    "PhaseCNN", "PhaseCNNReplicas", "augment_z2", "block_spin", "ordered_probability",
+    "train_classifier",
+]

@@ -5,7 +5,8 @@ Run with `make bench`. Prints the speed ratio measured in this run (same sizes, 
 
 import torch
 
-from physml import config, likelihood
+from physml import config
+from physml.fits import likelihood
 from physml.nn import MLP, EnsembleMLP
 
 

@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from physml import likelihood, regression, regression_toys as toys, uncertainty
+from physml import uncertainty
+from physml.fits import likelihood, regression, toys
 
 
 def test_losses_closed_forms():

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from physml import likelihood, train
+from physml import train
+from physml.fits import likelihood
 from physml.nn import MLP, EnsembleLinear, EnsembleMLP
 
 

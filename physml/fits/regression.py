@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import torch
 
-from physml import config, likelihood, train
+from physml import config, train
+from physml.fits import likelihood
 from physml.nn import MLP, EnsembleMLP
 from physml.uncertainty import UncertaintySplit, bootstrap_indices, decompose, mc_dropout
 
