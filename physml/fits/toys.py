@@ -54,7 +54,7 @@ def smooth_truth(x: torch.Tensor) -> torch.Tensor:
 
 
 def noise_width(x: torch.Tensor) -> torch.Tensor:
-    """The injected noise width σ(x) = 0.05 + 0.25 x², growing fivefold across [-1, 1]."""
+    """The injected noise width σ(x) = 0.05 + 0.25 x², six times larger at x = ±1 than at 0."""
     return 0.05 + 0.25 * x**2
 
 

@@ -31,10 +31,8 @@ def test_importing_physml_does_not_import_bookkit():
 #: never one above (CONTRIBUTING.md, "Layers"). A new module must be placed here.
 LAYERS = (
     ("_checks", "config"),
-    ("stats", "nn", "train", "claims", "plotting", "uncertainty", "bayesian", "representations",
-     "likelihood"),
-    ("lattice", "flows", "generative", "learning", "nuclear", "phases", "lipschitz", "regression",
-     "regression_toys"),
+    ("stats", "nn", "train", "claims", "plotting", "uncertainty", "bayesian", "representations"),
+    ("lattice", "flows", "generative", "learning", "nuclear", "phases", "lipschitz", "fits"),
 )
 
 
