@@ -158,9 +158,10 @@ def split_nuclei(data: MultiTaskData, train_fraction: float, seed: int) -> np.nd
     """A boolean mask over ``data.rows``: ``True`` for the training rows.
 
     The split is by nucleus (all tasks of a nucleus fall on the same side), so a held-out
-    nucleus is unseen in every task."""
+    nucleus is unseen in every task. The nuclei are put in ``(Z, N)`` order before the seeded
+    draw, so the split depends on the set of rows, not on their order."""
     train_fraction = fraction("train_fraction", train_fraction, allow_one=True)
-    nuclei = data.rows[["Z", "N"]].drop_duplicates().to_numpy()
+    nuclei = np.unique(data.rows[["Z", "N"]].to_numpy(), axis=0)  # sorted by Z, then N
     rng = np.random.default_rng(seed)
     chosen = rng.random(len(nuclei)) < train_fraction
     train = pd.MultiIndex.from_arrays(nuclei[chosen].T)
