@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
+
+import numpy as np
 
 
 def positive_int(name: str, value: Any, minimum: int = 1) -> int:
@@ -35,3 +38,34 @@ def fraction(name: str, value: Any, allow_one: bool = True) -> float:
         interval = "(0, 1]" if allow_one else "(0, 1)"
         raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
     return float(value)
+
+
+def finite(name: str, x: Any) -> Any:
+    """``x`` unchanged if every entry is finite, else a ValueError naming ``name``.
+
+    Accepts torch tensors (on any device: one ``isfinite(...).all()`` reduction, so one host sync;
+    call it once at a public entry point, never per training step), numpy arrays, pandas objects
+    and numbers or nested sequences of numbers. Integer and boolean data are finite by type.
+
+    Raises:
+        TypeError: if ``x`` does not hold real or complex numbers.
+        ValueError: if ``x`` holds NaN or an infinity.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor):
+        if not (x.is_floating_point() or x.is_complex()):
+            return x
+        ok = bool(torch.isfinite(x).all())
+    else:
+        try:
+            arr = np.asarray(x)
+        except Exception as err:  # pragma: no cover - numpy raises many types
+            raise TypeError(f"{name} must hold numbers, got {type(x).__name__}") from err
+        if arr.dtype.kind in "biu":
+            return x
+        if arr.dtype.kind not in "fc":
+            raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+        ok = bool(np.isfinite(arr).all())
+    if not ok:
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x

@@ -158,7 +158,8 @@ def fit_elbo(model: nn.Module, objective: Callable[[nn.Module, torch.Tensor], to
     N is the number of training points in ``data`` (shape (N, ...)); each step sees one weight
     draw. A deterministic network has no KL term, so the same call trains it on the plain
     objective. Adam with a cosine decay (:func:`physml.train.fit`); minibatch indices from
-    ``generator``.
+    ``generator``. NaN or inf in ``data`` raise ``ValueError`` (checked once, by
+    :func:`physml.train.fit`).
     """
     if not callable(objective):
         raise TypeError("objective must be callable as objective(model, batch)")

@@ -18,7 +18,7 @@ import torch
 from tqdm import tqdm
 
 from physml import config
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 
 
 def progress_enabled() -> bool:
@@ -64,6 +64,7 @@ def _check_data(data: Sequence[torch.Tensor], name: str) -> int:
     for i, t in enumerate(data):
         if t.shape[0] != n:
             raise ValueError(f"{name}[{i}] has {t.shape[0]} rows, {name}[0] has {n}")
+        finite(f"{name}[{i}]", t)
     return n
 
 
@@ -92,6 +93,17 @@ def fit(
     every ``eval_every`` steps; with ``patience`` too, training stops after that many evaluations
     without improvement and the best weights are restored. Minibatch indices come from
     ``generator`` (CPU), so a seeded generator makes the run reproducible.
+
+    ``data`` and ``val_data`` are checked once, before the first step: NaN or inf in any of their
+    tensors raise ``ValueError`` naming it (``data[1]``). ``loss_fn`` runs unchecked inside the
+    loop and propagates NaN as torch does (a check per step would cost a device sync).
+
+    Raises:
+        TypeError: if ``model`` is not a module, ``loss_fn`` not callable, or ``data`` not a tuple
+            of tensors.
+        ValueError: on non-positive ``steps``, ``batch_size``, ``eval_every`` or ``lr``, tensors of
+            unequal lengths or holding NaN or inf, an unknown ``optimizer`` or ``schedule``, or
+            ``patience`` without ``val_data``.
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 
 from physml import stats
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 
 
 @dataclass
@@ -44,14 +44,21 @@ def decompose(means: torch.Tensor, sigmas: torch.Tensor | None = None) -> Uncert
     ``means`` has shape ``(S, ...)``; ``sigmas``, the per-sample widths σ_model, the same shape
     (omit it for a network without a learned width: σ_stoch = 0). σ_pred uses the unbiased
     sample variance over the ``S >= 2`` samples.
+
+    Raises:
+        TypeError: if ``means`` is not a floating-point tensor.
+        ValueError: on fewer than 2 samples, NaN or inf in ``means`` or ``sigmas``, a shape
+            mismatch or a negative width.
     """
     if not isinstance(means, torch.Tensor) or not means.is_floating_point():
         raise TypeError("means must be a floating-point torch.Tensor of shape (samples, ...)")
     if means.ndim < 1 or means.shape[0] < 2:
         raise ValueError(f"means needs at least 2 samples along axis 0, got shape {tuple(means.shape)}")
+    finite("means", means)
     if sigmas is not None:
         if not isinstance(sigmas, torch.Tensor) or sigmas.shape != means.shape:
             raise ValueError("sigmas must be a tensor of the same shape as means")
+        finite("sigmas", sigmas)
         if torch.any(sigmas < 0):
             raise ValueError("sigmas must be >= 0")
         stoch = torch.sqrt(torch.mean(sigmas**2, dim=0))
@@ -61,10 +68,16 @@ def decompose(means: torch.Tensor, sigmas: torch.Tensor | None = None) -> Uncert
 
 
 def pulls(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    """Pulls (truth - mean) / σ; calibrated uncertainties give pulls distributed as N(0, 1)."""
+    """Pulls (truth - mean) / σ; calibrated uncertainties give pulls distributed as N(0, 1).
+
+    Raises:
+        TypeError: if an argument is not a tensor.
+        ValueError: on differing shapes, NaN or inf in any argument, or ``sigma <= 0``.
+    """
     for name, t in (("truth", truth), ("mean", mean), ("sigma", sigma)):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor")
+        finite(name, t)
     if not truth.shape == mean.shape == sigma.shape:
         raise ValueError(
             f"truth, mean and sigma must share a shape, got {tuple(truth.shape)}, "
@@ -109,7 +122,8 @@ def binned_coverage(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor
 
     Raises:
         TypeError: if ``truth``, ``mean`` or ``sigma`` is not a torch.Tensor.
-        ValueError: if their shapes differ, they are empty or hold NaN, or ``z`` is not > 0.
+        ValueError: if their shapes differ, they are empty or hold NaN or inf (an infinite σ would
+            cover everything), or ``z`` is not > 0.
     """
     for name, t in (("truth", truth), ("mean", mean), ("sigma", sigma)):
         if not isinstance(t, torch.Tensor):
@@ -119,8 +133,8 @@ def binned_coverage(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor
                          f"{tuple(mean.shape)}, {tuple(sigma.shape)}")
     if truth.numel() == 0:
         raise ValueError("truth, mean and sigma must not be empty")
-    if any(torch.isnan(t).any() for t in (truth, mean, sigma)):
-        raise ValueError("truth, mean and sigma must not hold NaN")
+    for name, t in (("truth", truth), ("mean", mean), ("sigma", sigma)):
+        finite(name, t)
     if isinstance(z, bool) or not isinstance(z, (int, float)) or not math.isfinite(z) or not z > 0:
         raise ValueError(f"z must be a finite number > 0, got {z!r}")
     n = truth.numel()
@@ -133,9 +147,11 @@ def binned_coverage(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor
 def mc_dropout(model: torch.nn.Module, x: torch.Tensor, n_samples: int) -> torch.Tensor:
     """``n_samples`` forward passes with dropout active (MC dropout), stacked on axis 0.
 
-    The inputs are repeated in one batch, so the samples cost one forward pass.
+    The inputs are repeated in one batch, so the samples cost one forward pass. ``x`` must be
+    finite (checked once).
     """
     positive_int("n_samples", n_samples, minimum=2)
+    finite("x", x)
     was_training = model.training
     model.train()
     with torch.no_grad():
@@ -164,11 +180,16 @@ def fit_parameter_uncertainties(derivatives: torch.Tensor, sigma: torch.Tensor
     and ``sigma`` of shape (n_points,). The squares Δθ_k² ≥ 0 come from non-negative least squares
     (scipy's NNLS). Returns (Δθ, the fitted σ(x)). Used by "Invertible networks" for eqs. 5.65 and
     5.68.
+
+    Raises:
+        ValueError: on wrong shapes, NaN or inf in either argument, or a negative ``sigma``.
     """
     from scipy.optimize import nnls
 
-    d = torch.as_tensor(derivatives, dtype=torch.float64)
-    s = torch.as_tensor(sigma, dtype=torch.float64)
+    d = finite("derivatives", torch.as_tensor(derivatives, dtype=torch.float64))
+    s = finite("sigma", torch.as_tensor(sigma, dtype=torch.float64))
+    if bool((s < 0).any()):
+        raise ValueError("sigma is a width: it must be >= 0 everywhere")
     if d.ndim != 2 or s.ndim != 1 or len(d) != len(s) or len(s) < d.shape[1]:
         raise ValueError("derivatives must be (n_points, n_params) and sigma (n_points,) with n_points >= n_params")
     squares, _ = nnls((d**2).cpu().numpy(), (s**2).cpu().numpy())

@@ -6,6 +6,11 @@
 - :func:`gaussian_nll`: the heteroscedastic loss with a learned width (eq. 2.8):
   ``|Ā_j - A_j|² / (2σ_j²) + log σ_j``, averaged over points (the constant log √(2π) dropped).
 
+These are losses evaluated at every training step: they check types and shapes but propagate
+NaN and inf as torch does (a finiteness check would cost a device sync per step); the data are
+checked once, on entry to :func:`physml.train.fit` and the fitting functions of
+:mod:`physml.fits.regression`.
+
 Used by "Fits, likelihoods and uncertainties".
 """
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from physml import config, train
+from physml._checks import finite
 from physml.fits import likelihood
 from physml.nn import MLP, EnsembleMLP
 from physml.uncertainty import UncertaintySplit, bootstrap_indices, decompose, mc_dropout
@@ -35,15 +36,25 @@ class Preprocessing:
 
     @classmethod
     def fit(cls, y: torch.Tensor, log: bool = False) -> Preprocessing:
-        """Standardise ``y`` (or log y) to zero mean and unit width."""
+        """Standardise ``y`` (or log y) to zero mean and unit width.
+
+        Raises:
+            TypeError: if ``y`` is not a floating-point tensor.
+            ValueError: on fewer than 2 values, NaN or inf, ``y <= 0`` with ``log``, or a constant
+                ``y`` (no width to divide by).
+        """
         if not isinstance(y, torch.Tensor) or not y.is_floating_point():
             raise TypeError("y must be a floating-point torch.Tensor")
         if y.numel() < 2:
             raise ValueError("y needs at least 2 values to standardise")
+        finite("y", y)
         if log and torch.any(y <= 0):
             raise ValueError("log preprocessing needs y > 0 everywhere")
         g = torch.log(y) if log else y
-        return cls(shift=float(g.mean()), scale=float(g.std()), log=log)
+        scale = float(g.std())
+        if not scale > 0:
+            raise ValueError("y is constant: it has no width to standardise by")
+        return cls(shift=float(g.mean()), scale=scale, log=log)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         g = torch.log(y) if self.log else y
@@ -59,7 +70,7 @@ def _column(name: str, t: torch.Tensor) -> torch.Tensor:
         raise TypeError(f"{name} must be a floating-point torch.Tensor")
     if t.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {tuple(t.shape)}")
-    return t.float()[:, None]
+    return finite(name, t).float()[:, None]
 
 
 def _paired(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -86,7 +97,8 @@ def fit_curve(
 
     ``loss`` is ``"mse"`` (plain MSE on standardised y), ``"chi2"`` (eq. 1.43 with the known
     errors ``sigma``) or ``"mse_log"`` (MSE on standardised log y). x is standardised to [0, 1]
-    statistics of the training inputs.
+    statistics of the training inputs. ``x``, ``y`` and ``sigma`` are checked once: NaN or inf
+    raise ``ValueError`` naming the argument, and so does ``sigma <= 0``.
     """
     if loss not in ("mse", "chi2", "mse_log"):
         raise ValueError(f"loss must be 'mse', 'chi2' or 'mse_log', got {loss!r}")
@@ -97,6 +109,8 @@ def fit_curve(
         sc = _column("sigma", sigma)
         if sc.shape != yc.shape:
             raise ValueError("sigma must have the same length as y")
+        if bool((sc <= 0).any()):
+            raise ValueError("sigma must be > 0 everywhere (the known error of each point)")
     else:
         sc = torch.ones_like(yc)
     xpre = Preprocessing.fit(xc)

@@ -16,16 +16,18 @@ from __future__ import annotations
 import torch
 
 from physml._checks import fraction as check_fraction
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 
 # Parameters of the spectrum: background amplitude and slope, resonance height, mass and width.
 SPECTRUM_PARAMS = (1000.0, 6.0, 50.0, 0.6, 0.03)
 
 
 def spectrum(x: torch.Tensor, params: tuple[float, ...] = SPECTRUM_PARAMS) -> torch.Tensor:
-    """a exp(-b x) + h Γ² / ((x - m)² + Γ²) on x in [0, 1]."""
+    """a exp(-b x) + h Γ² / ((x - m)² + Γ²) on x in [0, 1]; ``x`` finite (``ValueError`` on NaN
+    or inf)."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    finite("x", x)
     if len(params) != 5:
         raise ValueError(f"params must hold (a, b, h, m, Γ), got {len(params)} values")
     a, b, h, m, g = params
@@ -49,12 +51,15 @@ def sample_spectrum(
 
 
 def smooth_truth(x: torch.Tensor) -> torch.Tensor:
-    """The truth of the heteroscedastic toy: sin(3x) + x/2 on [-1, 1]."""
+    """The truth of the heteroscedastic toy: sin(3x) + x/2 on [-1, 1]; ``x`` finite."""
+    finite("x", x)
     return torch.sin(3 * x) + 0.5 * x
 
 
 def noise_width(x: torch.Tensor) -> torch.Tensor:
-    """The injected noise width σ(x) = 0.05 + 0.25 x², six times larger at x = ±1 than at 0."""
+    """The injected noise width σ(x) = 0.05 + 0.25 x², six times larger at x = ±1 than at 0;
+    ``x`` finite."""
+    finite("x", x)
     return 0.05 + 0.25 * x**2
 
 

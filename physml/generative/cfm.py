@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 from physml.flows.coupling import standard_normal_log_prob
 from physml.generative.networks import TimeMLP
 
@@ -79,10 +79,16 @@ class CFM(nn.Module):
         return v.detach(), div
 
     def log_prob(self, x0: torch.Tensor, n_steps: int = 50) -> torch.Tensor:
-        """log p(x₀) by integrating x and ∫∇·v_θ dt from t = 0 to 1 with RK4 (eqs. 5.108-5.109)."""
+        """log p(x₀) by integrating x and ∫∇·v_θ dt from t = 0 to 1 with RK4 (eqs. 5.108-5.109).
+
+        The support is the whole space. ``x0``: ``(n, dim)``, finite (NaN or inf raise
+        ``ValueError``); :meth:`loss` and :meth:`integrate`, tensor ops called per step,
+        propagate NaN as torch does.
+        """
         positive_int("n_steps", n_steps)
         if x0.ndim != 2 or x0.shape[1] != self.dim:
             raise ValueError(f"x0 must have shape (n, {self.dim}), got {tuple(x0.shape)}")
+        finite("x0", x0)
         h = 1.0 / n_steps
         x, integral = x0.detach(), torch.zeros(x0.shape[0], dtype=x0.dtype, device=x0.device)
         for k in range(n_steps):

@@ -23,7 +23,7 @@ from scipy.integrate import trapezoid
 from torch import nn
 from tqdm import tqdm
 
-from physml._checks import positive_int, positive_number
+from physml._checks import finite, positive_int, positive_number
 from physml.nn import MLP
 from physml.train import progress_enabled
 
@@ -33,10 +33,19 @@ def discriminator_loss_at_optimum(p: np.ndarray, q: np.ndarray, x: np.ndarray) -
 
     ``p`` and ``q`` are two densities on the grid ``x``. Eq. 5.23 says the first equals
     -2 JS + 2 log 2.
+
+    Raises:
+        ValueError: if the arrays differ in shape or are not 1-D, hold NaN or inf, a density is
+            negative somewhere, or the grid ``x`` is not increasing.
     """
-    p, q, x = (np.asarray(a, dtype=float) for a in (p, q, x))
+    p, q, x = (finite(name, np.asarray(a, dtype=float)) for name, a in (("p", p), ("q", q), ("x", x)))
     if p.shape != x.shape or q.shape != x.shape or x.ndim != 1:
         raise ValueError("p, q and x must be 1-D arrays of the same length")
+    for name, density in (("p", p), ("q", q)):
+        if (density < 0).any():
+            raise ValueError(f"{name} is a density: it must be >= 0 everywhere")
+    if len(x) < 2 or not (np.diff(x) > 0).all():
+        raise ValueError("x must be an increasing grid of at least 2 points")
     with np.errstate(divide="ignore", invalid="ignore"):
         d = np.where(p + q > 0, p / (p + q), 0.5)
         loss = -trapezoid(np.where(p > 0, p * np.log(d), 0.0), x) \
@@ -89,13 +98,14 @@ def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: floa
 
     Raises:
         TypeError: if ``gan`` is not a :class:`GAN`.
-        ValueError: on a bad shape of ``data``, non-positive ``steps``, ``batch_size`` or ``lr``,
-            or a negative ``r1``.
+        ValueError: on a bad shape of ``data`` or NaN/inf in it, non-positive ``steps``,
+            ``batch_size`` or ``lr``, or a negative ``r1``.
     """
     if not isinstance(gan, GAN):
         raise TypeError(f"gan must be a physml.generative.gan.GAN, got {type(gan).__name__}")
     if not isinstance(data, torch.Tensor) or data.ndim != 2 or data.shape[1] != gan.dim:
         raise ValueError(f"data must be a torch.Tensor of shape (n, {gan.dim})")
+    finite("data", data)
     positive_int("steps", steps)
     positive_int("batch_size", batch_size)
     positive_number("lr", lr)

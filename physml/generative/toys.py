@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 
 
 def _points(x: torch.Tensor) -> torch.Tensor:
@@ -29,7 +29,14 @@ def _points(x: torch.Tensor) -> torch.Tensor:
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
     if x.ndim != 2 or x.shape[1] != 2:
         raise ValueError(f"x must have shape (n, 2), got {tuple(x.shape)}")
-    return x
+    return finite("x", x)
+
+
+def _radii(rho: torch.Tensor, strictly_positive: bool) -> torch.Tensor:
+    rho = finite("rho", torch.as_tensor(rho))
+    if bool((rho <= 0).any() if strictly_positive else (rho < 0).any()):
+        raise ValueError(f"rho is a radius: it must be {'> 0' if strictly_positive else '>= 0'} everywhere")
+    return rho
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,8 @@ class Ramp:
         return torch.stack((u[:, 0].sqrt(), u[:, 1]), dim=1)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        """log p(x, y) = log 2x inside the unit square, -inf outside."""
+        """log p(x, y) = log 2x inside the unit square, -inf outside (also on the edge x = 0,
+        where p = 0). ``x``: ``(n, 2)``, finite (NaN or inf raise ``ValueError``)."""
         x = _points(x)
         inside = ((x >= 0) & (x <= 1)).all(dim=1) & (x[:, 0] > 0)
         return torch.where(inside, torch.log(2 * x[:, 0].clamp_min(1e-30)), torch.full_like(x[:, 0], -math.inf))
@@ -58,13 +66,19 @@ class Ramp:
 
         Columns x - 1/2 (the slope at fixed normalisation) and 1 + a/2 = 2 (the upper boundary):
         the 2-parameter fit of Fig. 41, for :func:`physml.uncertainty.fit_parameter_uncertainties`.
+
+        Raises:
+            ValueError: if ``x`` holds NaN or inf, or points outside the support [0, 1].
         """
-        x = torch.as_tensor(x, dtype=torch.float64)
+        x = finite("x", torch.as_tensor(x, dtype=torch.float64))
+        if bool(((x < 0) | (x > 1)).any()):
+            raise ValueError("x must lie in the ramp's support [0, 1]")
         return torch.stack((x - 0.5, torch.full_like(x, 2.0)), dim=1)
 
     @staticmethod
     def marginal(x: torch.Tensor) -> torch.Tensor:
-        """The x-marginal 2x on [0, 1] (0 outside)."""
+        """The x-marginal 2x on [0, 1] (0 outside); ``x`` finite."""
+        x = finite("x", torch.as_tensor(x))
         return torch.where((x >= 0) & (x <= 1), 2 * x, torch.zeros_like(x))
 
 
@@ -84,7 +98,12 @@ class Ring:
         return torch.stack((r * torch.cos(phi), r * torch.sin(phi)), dim=1)
 
     def radial_density(self, rho: torch.Tensor) -> torch.Tensor:
-        """The density of the radius ``ρ = |x| ≥ 0``: N(ρ; μ, σ) + N(-ρ; μ, σ)."""
+        """The density of the radius ``ρ = |x| ≥ 0``: N(ρ; μ, σ) + N(-ρ; μ, σ).
+
+        Raises:
+            ValueError: if ``rho`` holds NaN, inf or a negative radius.
+        """
+        rho = _radii(rho, strictly_positive=False)
         norm = 1.0 / (math.sqrt(2 * math.pi) * self.width)
         return norm * (torch.exp(-0.5 * ((rho - self.radius) / self.width) ** 2)
                        + torch.exp(-0.5 * ((rho + self.radius) / self.width) ** 2))
@@ -95,14 +114,18 @@ class Ring:
         ∂p/∂μ = p (ρ - μ)/σ² vanishes at the peak of the radial Gaussian, the dip of Fig. 42; the
         notes' eq. 5.68 carries one factor 1/ρ too many. For
         :func:`physml.uncertainty.fit_parameter_uncertainties`.
+
+        Raises:
+            ValueError: if ``rho`` holds NaN, inf or a radius <= 0 (p diverges at ρ = 0).
         """
-        rho = torch.as_tensor(rho, dtype=torch.float64)
+        rho = _radii(torch.as_tensor(rho, dtype=torch.float64), strictly_positive=True)
         u = (rho - self.radius) / self.width
         p = torch.exp(-0.5 * u**2) / (math.sqrt(2 * math.pi) * self.width * 2 * math.pi * rho)
         return torch.stack((p * u / self.width, p * (u**2 - 1) / self.width), dim=1)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        """log p(x, y) = log[p_ρ(ρ)/(2πρ)] with ρ = √(x² + y²)."""
+        """log p(x, y) = log[p_ρ(ρ)/(2πρ)] with ρ = √(x² + y²); the support is the whole plane
+        (+inf at the origin, where p_ρ(0) > 0 meets 1/(2πρ)). ``x``: ``(n, 2)``, finite."""
         rho = _points(x).norm(dim=1)
         return torch.log(self.radial_density(rho)) - torch.log(2 * math.pi * rho)
 
@@ -112,8 +135,13 @@ def histogram_density(values: torch.Tensor, edges: torch.Tensor) -> torch.Tensor
 
     Values outside the edges count in the normalisation, so leakage out of the support shows as a
     missing probability.
+
+    Raises:
+        ValueError: if ``values`` or ``edges`` hold NaN or inf (a non-finite generated point must
+            not pass as leakage), or ``edges`` is not increasing.
     """
-    values, edges = torch.as_tensor(values).reshape(-1), torch.as_tensor(edges)
+    values = finite("values", torch.as_tensor(values).reshape(-1))
+    edges = finite("edges", torch.as_tensor(edges))
     if edges.ndim != 1 or len(edges) < 2 or not (edges.diff() > 0).all():
         raise ValueError("edges must be a 1-D increasing tensor of at least 2 values")
     counts = torch.histogram(values.double().cpu(), bins=edges.double().cpu())[0]

@@ -11,11 +11,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from physml._checks import finite
+
 
 def first_crossing(steps: np.ndarray, values: np.ndarray, threshold: float) -> np.ndarray:
     """The first of ``steps (T,)`` where ``values (T, ...)`` exceeds ``threshold``, per column
-    (``inf`` where it never does)."""
-    steps, values = np.asarray(steps), np.asarray(values)
+    (``inf`` where it never does).
+
+    Raises:
+        ValueError: if ``steps``, ``values`` or ``threshold`` hold NaN or inf (a NaN accuracy
+            would otherwise read as "never crossed"), or the shapes do not match.
+    """
+    steps, values = finite("steps", np.asarray(steps)), finite("values", np.asarray(values))
+    finite("threshold", threshold)
     if values.shape[:1] != steps.shape:
         raise ValueError(f"values must have {steps.shape[0]} rows (one per step), "
                          f"got shape {values.shape}")

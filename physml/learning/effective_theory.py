@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
-from physml._checks import positive_int, positive_number
+from physml._checks import finite, positive_int, positive_number
 from physml.learning.parallelograms import AdditionTask
 
 
@@ -23,7 +23,7 @@ def _check_embeddings(task: AdditionTask, embeddings: torch.Tensor) -> torch.Ten
     if not isinstance(embeddings, torch.Tensor) or embeddings.ndim != 2 or embeddings.shape[0] != task.p:
         raise ValueError(f"embeddings must be a (p, d) = ({task.p}, d) tensor, got "
                          f"{getattr(embeddings, 'shape', type(embeddings).__name__)}")
-    return embeddings.to(torch.float64)
+    return finite("embeddings", embeddings).to(torch.float64)
 
 
 def losses(task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor) -> tuple[float, float]:
@@ -83,7 +83,15 @@ def distance_from_linear(embeddings: torch.Tensor) -> torch.Tensor:
 
     Zero exactly for a linear representation; this is what the grokking rate ``lambda_3``
     governs (Sec. 6.3.2): it decays as ``exp(-lambda_3 t)`` at late times.
+
+    Raises:
+        ValueError: if ``embeddings`` is not a tensor of shape ``(..., p >= 2, d)`` or holds NaN
+            or inf.
     """
+    if not isinstance(embeddings, torch.Tensor) or embeddings.ndim < 2 or embeddings.shape[-2] < 2:
+        raise ValueError(f"embeddings must be a tensor of shape (..., p >= 2, d), got "
+                         f"{getattr(embeddings, 'shape', type(embeddings).__name__)}")
+    finite("embeddings", embeddings)
     p = embeddings.shape[-2]
     k = torch.arange(p, dtype=embeddings.dtype, device=embeddings.device)
     design = torch.stack([torch.ones_like(k), k], dim=1)  # (p, 2)

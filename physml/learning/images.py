@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from physml._checks import positive_int, positive_number
+from physml._checks import finite, positive_int, positive_number
 from physml.learning.curves import Curves
 from physml.learning.ensemble import MemberAdamW
 from physml.nn import EnsembleMLP
@@ -69,15 +69,25 @@ def train(model: EnsembleMLP, images: torch.Tensor, labels: torch.Tensor,
     """Full-batch AdamW on the MSE between outputs and one-hot labels, every member of the
     ensemble on the same training set with its own ``lr`` and ``weight_decay`` (numbers or one
     value per member). Records training and validation accuracy as ``(T, n_members)`` arrays
-    every ``eval_every`` steps and ``extra["weight_norm"]`` (the members' parameter norms)."""
+    every ``eval_every`` steps and ``extra["weight_norm"]`` (the members' parameter norms).
+
+    Raises:
+        ValueError: on NaN or inf in ``images``, labels that are not integers in
+            ``[0, n_classes)``, or shapes that do not match.
+    """
     positive_int("steps", steps)
     positive_int("eval_every", eval_every)
+    finite("images", images)
     n_items = images.shape[0]
     if labels.shape != (n_items,) or train_mask.shape != (n_items,) or train_mask.dtype != torch.bool:
         raise ValueError(f"labels and train_mask (bool) must have shape ({n_items},)")
+    n_classes = model.out.weight.shape[-1]
+    bad_type = labels.is_floating_point() or labels.dtype == torch.bool
+    if bad_type or bool(((labels < 0) | (labels >= n_classes)).any()):
+        raise ValueError(f"labels must be integers in [0, {n_classes}) (the model's classes), "
+                         f"got dtype {labels.dtype} and range [{int(labels.min())}, {int(labels.max())}]")
     dev = next(model.parameters()).device
     images, labels, train_mask = images.to(dev), labels.to(dev), train_mask.to(dev)
-    n_classes = model.out.weight.shape[-1]
     target = torch.nn.functional.one_hot(labels[train_mask], n_classes).to(images.dtype)
     x_train = images[train_mask]
     opt = MemberAdamW(model.parameters(), model.n_members, lr=lr, weight_decay=weight_decay)
@@ -118,7 +128,8 @@ def _class_means(f: torch.Tensor, labels: torch.Tensor
 def effective_loss(f: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """``(l, Z)`` of eq. C.23 for representations ``f (n, dim)``: ``l`` sums ``|f(x) - f(y)|^2``
     over the unordered same-label pairs (computed per class as ``n_c`` times the scatter about the
-    class mean), ``Z = sum_x |f(x)|^2``."""
+    class mean), ``Z = sum_x |f(x)|^2``. A loss called at every step: it propagates NaN as
+    torch does (:func:`collapse` checks its start once)."""
     means, index, counts = _class_means(f, labels)
     scatter = ((f - means[index]) ** 2).sum(dim=1)
     return (counts[index] * scatter).sum(), (f**2).sum()
@@ -126,7 +137,20 @@ def effective_loss(f: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor,
 
 def class_variance_ratio(f: torch.Tensor, labels: torch.Tensor) -> float:
     """Mean squared distance of the points to their class mean over the mean squared distance
-    of the class means to the overall mean: 0 for a complete same-class collapse."""
+    of the class means to the overall mean: 0 for a complete same-class collapse.
+
+    Raises:
+        ValueError: on NaN or inf in ``f``, mismatched shapes, or fewer than two classes (the
+            ratio is then undefined).
+    """
+    finite("f", f)
+    if torch.unique(labels).numel() < 2:
+        raise ValueError("labels must name at least two classes: the between-class spread of one "
+                         "class is 0 and the ratio undefined")
+    return _variance_ratio(f, labels)
+
+
+def _variance_ratio(f: torch.Tensor, labels: torch.Tensor) -> float:
     means, index, _ = _class_means(f, labels)
     within = ((f - means[index]) ** 2).sum(dim=1).mean()
     between = ((means - f.mean(dim=0)) ** 2).sum(dim=1).mean()
@@ -144,13 +168,14 @@ def collapse(f0: torch.Tensor, labels: torch.Tensor, steps: int, lr: float,
     positive_number("lr", lr)
     if optimiser not in OPTIMISERS:
         raise ValueError(f"optimiser must be one of {OPTIMISERS}, got {optimiser!r}")
+    class_variance_ratio(f0, labels)  # checks f0 and labels once: finite, two classes or more
     f = f0.detach().clone().requires_grad_(True)
     opt = (torch.optim.Adam if optimiser == "adam" else torch.optim.SGD)([f], lr=lr)
     zs, ratios = [], []
     for step in range(steps + 1):
         loss, z = effective_loss(f, labels)
         zs.append(float(z.detach()))
-        ratios.append(class_variance_ratio(f.detach(), labels))
+        ratios.append(_variance_ratio(f.detach(), labels))
         if step == steps:
             break
         opt.zero_grad()

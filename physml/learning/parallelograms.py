@@ -22,7 +22,7 @@ from functools import cached_property
 import torch
 
 from physml._checks import fraction as check_fraction
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 
 
 def _check_p(p: int) -> int:
@@ -193,9 +193,14 @@ def normalise(embeddings: torch.Tensor, p: int | None = None) -> torch.Tensor:
     """Embeddings ``(..., p, d)`` with zero mean and ``sum_k |E_k|^2 = p`` (the thesis's E-tilde).
 
     The thesis writes sigma_t without the square root (errata 5); this uses the standard deviation.
+
+    Raises:
+        ValueError: on a wrong shape, or NaN or inf in ``embeddings`` (which would otherwise make
+            :meth:`AdditionTask.rqi` read 0 instead of failing).
     """
     if not isinstance(embeddings, torch.Tensor) or embeddings.ndim < 2:
         raise ValueError("embeddings must be a tensor of shape (..., p, d)")
+    finite("embeddings", embeddings)
     if p is not None and embeddings.shape[-2] != p:
         raise ValueError(f"embeddings must hold p = {p} vectors, got shape {tuple(embeddings.shape)}")
     centred = embeddings - embeddings.mean(dim=-2, keepdim=True)
@@ -206,7 +211,9 @@ def normalise(embeddings: torch.Tensor, p: int | None = None) -> torch.Tensor:
 def unique_probability(task: AdditionTask, fractions: list[float], n_sets: int,
                        generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """P(training set fixes the linear representation) per fraction, and the mean ``lambda_3`` of
-    those that do (Figs 6.4a and 6.5a). Returns two ``(len(fractions),)`` float64 tensors."""
+    those that do (Figs 6.4a and 6.5a). Returns two ``(len(fractions),)`` float64 tensors; the
+    mean ``lambda_3`` is NaN (undefined, not 0) at a fraction where none of the ``n_sets`` sets is
+    unique, so that a plot or a mean over fractions shows the gap instead of a made-up rate."""
     probs, rates = [], []
     for fraction in fractions:
         masks = task.random_masks(n_sets, fraction, generator)

@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 
 
 def sine_with_outlier(
@@ -27,8 +27,9 @@ def sine_with_outlier(
     Returns (x, y, index of the outlier) as float32 tensors.
     """
     positive_int("n", n, minimum=3)
-    if not noise >= 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    finite("shift", shift)
+    if not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
     x = torch.linspace(0, 2 * math.pi, n)
     y = torch.sin(x) + noise * torch.randn(n, generator=generator)
     out = n // 2
@@ -63,7 +64,10 @@ def in_float64(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def slopes(model: torch.nn.Module, lo: float, hi: float, n: int = 1000) -> torch.Tensor:
-    """Finite-difference slopes of a model of one input on ``n`` grid points in [lo, hi] (float64)."""
+    """Finite-difference slopes of a model of one input on ``n`` grid points in [lo, hi] (float64);
+    ``lo`` and ``hi`` finite."""
+    finite("lo", lo)
+    finite("hi", hi)
     if not hi > lo:
         raise ValueError(f"need hi > lo, got lo={lo}, hi={hi}")
     grid = torch.linspace(lo, hi, n, dtype=torch.float64)
@@ -120,6 +124,8 @@ def grid_steps(score, lo: tuple[float, float], hi: tuple[float, float], n: int =
     """
     if n < 2:
         raise ValueError(f"n must be >= 2, got {n}")
+    finite("lo", lo)
+    finite("hi", hi)
     a = torch.linspace(lo[0], hi[0], n, dtype=torch.float64)
     b = torch.linspace(lo[1], hi[1], n, dtype=torch.float64)
     ga, gb = torch.meshgrid(a, b, indexing="ij")
@@ -131,11 +137,14 @@ def grid_steps(score, lo: tuple[float, float], hi: tuple[float, float], n: int =
 def fit_1d(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr: float,
            generator: torch.Generator | None = None) -> torch.nn.Module:
     """Full-batch MSE fit of a 1-D regression; x, y of shape (n,) or, for a batched
-    :class:`physml.nn.EnsembleMLP`, (members, n): one data realisation per member."""
+    :class:`physml.nn.EnsembleMLP`, (members, n): one data realisation per member; NaN or inf in
+    ``x`` or ``y`` raise ``ValueError`` (checked once, before training)."""
     from physml import train
 
     if x.shape != y.shape or x.ndim not in (1, 2):
         raise ValueError(f"x and y must share a shape (n,) or (members, n), got {tuple(x.shape)}, {tuple(y.shape)}")
+    finite("x", x)
+    finite("y", y)
     n = x.shape[-1]
     xb, yb = x[..., None], y
 

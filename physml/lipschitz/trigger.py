@@ -25,12 +25,13 @@ Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
 from physml import stats
 from physml._checks import fraction as check_fraction
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 
 C_MM_PER_PS = 0.29979  # c in mm / ps
 TAU_B_PS = 1.5
@@ -55,7 +56,11 @@ def signal(n: int, tau_ps: float = TAU_B_PS, generator: torch.Generator | None =
            t_ps: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` heavy-flavour candidates: features (n, 2) and proper decay times t [ps].
 
-    Times are drawn from Exp(``tau_ps``) unless given as ``t_ps``.
+    Times are drawn from Exp(``tau_ps``) unless given as ``t_ps`` (finite, >= 0: a proper time).
+
+    Raises:
+        ValueError: on ``n`` < 1, ``tau_ps`` not > 0, or ``t_ps`` of the wrong shape, with NaN,
+            inf or a negative time.
     """
     positive_int("n", n)
     if not tau_ps > 0:
@@ -64,6 +69,8 @@ def signal(n: int, tau_ps: float = TAU_B_PS, generator: torch.Generator | None =
         t_ps = -tau_ps * torch.log(torch.rand(n, generator=generator))
     elif t_ps.shape != (n,):
         raise ValueError(f"t_ps must have shape ({n},), got {tuple(t_ps.shape)}")
+    elif bool((finite("t_ps", t_ps) < 0).any()):
+        raise ValueError("t_ps holds negative proper times")
     pt_b = 2.0 + _gamma(2, 2.5, n, generator)
     sum_pt = pt_b * (0.5 + 0.4 * torch.rand(n, generator=generator))
     angle = 0.1 + 0.9 * torch.rand(n, generator=generator)  # |sin| of the decay angle
@@ -111,21 +118,56 @@ def log_uniform_times(n: int, lo_ps: float = 0.1, hi_ps: float = 100.0,
 
 
 def threshold_at_rate(background_scores: torch.Tensor, rate: float) -> float:
-    """The score threshold that accepts a fraction ``rate`` of background (the output bandwidth)."""
+    """The threshold of the best cut ``score > threshold`` that accepts at most a fraction ``rate``
+    of the background (the output bandwidth).
+
+    With ``n`` background scores the cut may keep ``k = floor(rate n)`` of them; the threshold is
+    the ``(k + 1)``-th largest score, the loosest real cut (so the highest signal efficiency) that
+    keeps the rate: no interpolation between scores, which can let through more than ``rate``
+    (``torch.quantile`` accepts 3 of 10 scores at ``rate = 0.25``). Tied scores at the threshold
+    are all rejected, so ties can only lower the accepted fraction. Invariant to the order of the
+    scores. Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+
+    Raises:
+        ValueError: if ``rate`` is not in (0, 1), or the scores are empty or hold NaN or inf.
+    """
     check_fraction("rate", rate, allow_one=False)
-    s = torch.as_tensor(background_scores).detach().to(torch.float64).reshape(-1)
-    return float(torch.quantile(s, 1 - rate))
+    s = finite("background_scores", torch.as_tensor(background_scores).detach().to(torch.float64).reshape(-1))
+    n = s.numel()
+    if n == 0:
+        raise ValueError("background_scores is empty")
+    k = min(math.floor(rate * n + 1e-9), n - 1)  # 1e-9: rate * n = 6000 must not round down to 5999
+    return float(torch.kthvalue(s.cpu(), n - k).values)
 
 
 def efficiency_in_bins(accepted: torch.Tensor, t_ps: torch.Tensor, edges: list[float]) -> torch.Tensor:
-    """Fraction of signal accepted in each bin of proper time (bins given by ``edges``)."""
-    accepted = torch.as_tensor(accepted).reshape(-1).double()
+    """Fraction of signal accepted in each bin ``[edges[i], edges[i+1])`` of proper time.
+
+    ``accepted``: boolean decisions, one per event; ``t_ps``: the events' proper times (finite,
+    >= 0). A bin without events has no efficiency: NaN there, with a ``RuntimeWarning`` naming
+    the bin. Invariant to the order of the events.
+
+    Raises:
+        TypeError: if ``accepted`` is not boolean.
+        ValueError: on mismatched lengths, NaN, inf or negative times, or ``edges`` that are not
+            an increasing sequence of at least 2 finite numbers.
+    """
+    accepted = _accepted("accepted", torch.as_tensor(accepted).reshape(-1)).double()
+    t_ps = torch.as_tensor(t_ps)
     if accepted.shape != t_ps.shape:
         raise ValueError("accepted and t_ps must have the same length")
+    if bool((finite("t_ps", t_ps) < 0).any()):
+        raise ValueError("t_ps holds negative proper times")
+    e = finite("edges", torch.as_tensor(edges, dtype=torch.float64))
+    if e.ndim != 1 or len(e) < 2 or not bool((e.diff() > 0).all()):
+        raise ValueError(f"edges must be an increasing sequence of at least 2 numbers, got {edges!r}")
     out = []
     for a, b in zip(edges[:-1], edges[1:]):
         sel = (t_ps >= a) & (t_ps < b)
-        out.append(accepted[sel].mean() if sel.any() else torch.tensor(float("nan")))
+        if not sel.any():
+            warnings.warn(f"efficiency_in_bins: no event in the bin [{a}, {b}) of edges; its efficiency "
+                          "is NaN", RuntimeWarning, stacklevel=2)
+        out.append(accepted[sel].mean() if sel.any() else torch.tensor(float("nan"), dtype=torch.float64))
     return torch.stack(out)
 
 

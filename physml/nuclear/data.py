@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from physml._checks import finite
+
 #: Mass excesses of the hydrogen atom and the neutron in keV (NUBASE2020).
 DELTA_H = 7288.971064
 DELTA_N = 8071.3181
@@ -63,7 +65,8 @@ def parse_nubase(lines: list[str] | str) -> pd.DataFrame:
 
     Columns: ``Z, N, A, element, mass_excess`` (keV), ``mass_excess_unc`` (keV), ``estimated``
     (``True`` where the mass excess carries NUBASE's ``#``). Comment lines start with ``#``. A
-    malformed line raises ``ValueError`` with its line number.
+    malformed line (a NaN or infinite mass excess or uncertainty, or a negative uncertainty,
+    included) raises ``ValueError`` with its line number.
     """
     if isinstance(lines, str):
         lines = lines.splitlines()
@@ -77,6 +80,9 @@ def parse_nubase(lines: list[str] | str) -> pd.DataFrame:
                 continue
             excess, estimated = _number(line[18:31])
             unc, _ = _number(line[31:42])
+            if not (np.isfinite(excess) and np.isfinite(unc) and unc >= 0):
+                raise ValueError(f"mass excess {excess!r} and uncertainty {unc!r} must be finite, "
+                                 "the uncertainty >= 0")
             element = "".join(ch for ch in line[11:16] if ch.isalpha())
         except (ValueError, IndexError) as err:
             raise ValueError(f"NUBASE line {number} is malformed ({err}): {line[:45]!r}") from err
@@ -98,7 +104,16 @@ def load_nubase() -> pd.DataFrame:
 
 
 def add_binding(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy with ``binding`` (keV, ``Z Delta_H + N Delta_n - Delta``) and ``binding_per_a``."""
+    """A copy with ``binding`` (keV, ``Z Delta_H + N Delta_n - Delta``) and ``binding_per_a``.
+
+    Raises:
+        ValueError: if ``Z``, ``N`` or ``mass_excess`` hold NaN or inf, or ``Z``/``N`` are
+            negative or ``A = Z + N`` is below 1.
+    """
+    for column in ("Z", "N", "mass_excess"):
+        finite(f"table[{column!r}]", table[column].to_numpy())
+    if (table["Z"] < 0).any() or (table["N"] < 0).any() or (table["Z"] + table["N"] < 1).any():
+        raise ValueError("table['Z'] and table['N'] must be >= 0 with A = Z + N >= 1")
     out = table.copy()
     out["binding"] = out["Z"] * DELTA_H + out["N"] * DELTA_N - out["mass_excess"]
     out["binding_per_a"] = out["binding"] / out["A"]

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from physml._checks import fraction, non_negative_number, positive_int, positive_number
+from physml._checks import finite, fraction, non_negative_number, positive_int, positive_number
 from physml.nuclear.data import add_separation_and_q, with_charge_radii
 from physml.train import progress_enabled
 
@@ -45,20 +45,36 @@ N_VOCAB = 179
 
 @dataclass
 class Scaler:
-    """Per-task min-max scaling to ``[0, 1]``: ``scaled = (value - low) / (high - low)``."""
+    """Per-task min-max scaling to ``[0, 1]``: ``scaled = (value - low) / (high - low)``.
+
+    ``low`` and ``high`` must be finite with ``high > low`` for every task (a task whose values
+    are all equal has no scale: ``ValueError`` naming it)."""
 
     low: np.ndarray
     high: np.ndarray
 
+    def __post_init__(self) -> None:
+        self.low = finite("low", np.asarray(self.low, dtype=float))
+        self.high = finite("high", np.asarray(self.high, dtype=float))
+        if self.low.shape != self.high.shape or self.low.ndim != 1:
+            raise ValueError(f"low and high must be 1-D of one length, got {self.low.shape} and "
+                             f"{self.high.shape}")
+        flat = np.nonzero(~(self.high > self.low))[0]
+        if flat.size:
+            raise ValueError(f"high must exceed low for every task; task indices {flat.tolist()} have "
+                             "a single value, which min-max scaling cannot map to [0, 1]")
+
     def scale(self, values: np.ndarray, task: np.ndarray) -> np.ndarray:
-        """``values`` of the tasks with indices ``task``, scaled."""
+        """``values`` (finite) of the tasks with indices ``task``, scaled."""
         task = np.asarray(task)
-        return (np.asarray(values, dtype=float) - self.low[task]) / (self.high[task] - self.low[task])
+        values = finite("values", np.asarray(values, dtype=float))
+        return (values - self.low[task]) / (self.high[task] - self.low[task])
 
     def unscale(self, scaled: np.ndarray, task: np.ndarray) -> np.ndarray:
-        """The inverse of :meth:`scale`: physical units (keV, fm) again."""
+        """The inverse of :meth:`scale`: physical units (keV, fm) again; ``scaled`` finite."""
         task = np.asarray(task)
-        return np.asarray(scaled, dtype=float) * (self.high[task] - self.low[task]) + self.low[task]
+        scaled = finite("scaled", np.asarray(scaled, dtype=float))
+        return scaled * (self.high[task] - self.low[task]) + self.low[task]
 
 
 @dataclass
@@ -98,7 +114,9 @@ def multitask_data(table: pd.DataFrame, tasks: tuple[str, ...] = ("binding",), m
     ``"n"`` (the numbers themselves), or ``"semf"`` for a ``semf`` column the caller added
     (pseudo-data). ``measured_only`` keeps nuclei without NUBASE's ``#`` and computes separation
     energies and Q values among those only, so no derived value uses an estimated mass. Nuclei
-    need ``Z >= min_z`` and ``N >= min_n`` (the papers' cut is 8).
+    need ``Z >= min_z`` and ``N >= min_n`` (the papers' cut is 8). Missing values (NaN) are
+    dropped; an infinite value raises ``ValueError`` naming its task, and so does a task whose
+    values are all equal (min-max scaling needs a spread).
     """
     if not isinstance(tasks, tuple) or not tasks:
         raise TypeError(f"tasks must be a non-empty tuple of task names, got {tasks!r}")
@@ -125,6 +143,7 @@ def multitask_data(table: pd.DataFrame, tasks: tuple[str, ...] = ("binding",), m
     parts = []
     for index, name in enumerate(tasks):
         part = table[["Z", "N", name]].dropna().rename(columns={name: "value"})
+        finite(f"table[{name!r}]", part["value"].to_numpy(dtype=float))
         part.insert(2, "task", index)
         parts.append(part)
     rows = pd.concat(parts, ignore_index=True)
@@ -139,9 +158,10 @@ def split_nuclei(data: MultiTaskData, train_fraction: float, seed: int) -> np.nd
     """A boolean mask over ``data.rows``: ``True`` for the training rows.
 
     The split is by nucleus (all tasks of a nucleus fall on the same side), so a held-out
-    nucleus is unseen in every task."""
+    nucleus is unseen in every task. The nuclei are put in ``(Z, N)`` order before the seeded
+    draw, so the split depends on the set of rows, not on their order."""
     train_fraction = fraction("train_fraction", train_fraction, allow_one=True)
-    nuclei = data.rows[["Z", "N"]].drop_duplicates().to_numpy()
+    nuclei = np.unique(data.rows[["Z", "N"]].to_numpy(), axis=0)  # sorted by Z, then N
     rng = np.random.default_rng(seed)
     chosen = rng.random(len(nuclei)) < train_fraction
     train = pd.MultiIndex.from_arrays(nuclei[chosen].T)

@@ -30,7 +30,7 @@ import numpy as np
 import sympy
 import torch
 
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 from physml.nuclear import semf
 from physml.nuclear.embedding import MultiTaskData, NucleusNet
 from physml.representations import PCA, principal_components
@@ -84,19 +84,32 @@ def term_vectors(z: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
 
 def term_similarity(contributions: np.ndarray, terms: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """For each physics term, the absolute cosine between it and each column of
-    ``contributions``, both centred (the absolute Pearson correlation): ``{term: (k,)}``."""
-    c = np.asarray(contributions, dtype=float)
+    ``contributions``, both centred (the absolute Pearson correlation): ``{term: (k,)}``.
+    Invariant to the order of the rows (the same permutation applied to both).
+
+    Raises:
+        ValueError: on NaN or inf, a shape mismatch, or a constant column or term (its
+            correlation is undefined; it is not 0).
+    """
+    c = finite("contributions", np.asarray(contributions, dtype=float))
     if c.ndim != 2:
         raise ValueError(f"contributions must be (rows, k), got shape {c.shape}")
     c = c - c.mean(axis=0)
-    c = c / np.linalg.norm(c, axis=0).clip(1e-300)
+    norms = np.linalg.norm(c, axis=0)
+    if (norms == 0).any():
+        raise ValueError(f"contributions columns {np.nonzero(norms == 0)[0].tolist()} are constant: "
+                         "their correlation with a term is undefined")
+    c = c / norms
     out = {}
     for name, vector in terms.items():
-        v = np.asarray(vector, dtype=float)
+        v = finite(f"terms[{name!r}]", np.asarray(vector, dtype=float))
         if v.shape != c.shape[:1]:
             raise ValueError(f"term {name!r} has shape {v.shape}, expected {c.shape[:1]}")
         v = v - v.mean()
-        out[name] = np.abs(c.T @ v) / max(np.linalg.norm(v), 1e-300)
+        norm = np.linalg.norm(v)
+        if norm == 0:
+            raise ValueError(f"term {name!r} is constant: its correlation is undefined")
+        out[name] = np.abs(c.T @ v) / norm
     return out
 
 
@@ -118,7 +131,7 @@ def orthogonalised_terms(terms: dict[str, np.ndarray], order: tuple[str, ...]) -
     basis: list[np.ndarray] = []
     out = {}
     for name in order:
-        v = np.asarray(terms[name], dtype=float)
+        v = finite(f"terms[{name!r}]", np.asarray(terms[name], dtype=float))
         if v.ndim != 1 or (basis and v.shape != basis[0].shape):
             raise ValueError(f"term {name!r} must be a vector as long as the others, got shape {v.shape}")
         v = v - v.mean()
@@ -141,6 +154,7 @@ def random_basis(pca: PCA, h: torch.Tensor, seed: int) -> PCA:
     dim = pca.components.shape[1]
     if h.ndim != 2 or h.shape[1] != dim:
         raise ValueError(f"h must be (rows, {dim}), got shape {tuple(h.shape)}")
+    finite("h", h)
     generator = torch.Generator().manual_seed(seed)
     q, _ = torch.linalg.qr(torch.randn(dim, dim, generator=generator, dtype=pca.components.dtype))
     components = q.T[: pca.components.shape[0]]
@@ -151,7 +165,10 @@ def random_basis(pca: PCA, h: torch.Tensor, seed: int) -> PCA:
 def truncation_rms(model: NucleusNet, data: MultiTaskData, pca: PCA, h: torch.Tensor,
                    values: np.ndarray, ks: list[int], task: str = "binding") -> dict[int, float]:
     """RMS (physical units) of the predictions when the penultimate features ``h`` keep only
-    their first ``k`` PCs (``k = 0``: every row gets the mean feature), for each ``k`` in ``ks``."""
+    their first ``k`` PCs (``k = 0``: every row gets the mean feature), for each ``k`` in ``ks``.
+    ``values`` (the true values, physical units) and ``h`` must be finite."""
+    values = finite("values", np.asarray(values, dtype=float))
+    finite("h", h)
     out = {}
     for k in ks:
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= pca.components.shape[0]:
@@ -192,8 +209,8 @@ def basis_search(z: np.ndarray, n: np.ndarray, target: np.ndarray, max_terms: in
     largest size's formula and the best RMS for each size."""
     positive_int("max_terms", max_terms)
     library = LIBRARY if library is None else library
-    z, n = np.asarray(z, dtype=float), np.asarray(n, dtype=float)
-    target = np.asarray(target, dtype=float)
+    z, n = finite("z", np.asarray(z, dtype=float)), finite("n", np.asarray(n, dtype=float))
+    target = finite("target", np.asarray(target, dtype=float))
     if not (z.shape == n.shape == target.shape) or z.ndim != 1:
         raise ValueError("z, n and target must be 1-D arrays of the same length")
     columns = {name: np.broadcast_to(sympy.lambdify((Z, N), expr, "numpy")(z, n), z.shape)

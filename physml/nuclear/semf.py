@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from physml._checks import finite
+
 TERMS = ("volume", "surface", "coulomb", "asymmetry", "pairing")
 SHELL_TERMS = ("shell_p", "shell_p2")
 #: Textbook coefficients in MeV, in the order of ``TERMS``.
@@ -28,9 +30,15 @@ MAGIC = np.array([2, 8, 20, 28, 50, 82, 126])
 
 
 def _zn(z: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    z, n = np.asarray(z, dtype=float), np.asarray(n, dtype=float)
+    """Proton and neutron numbers as float arrays: finite whole numbers >= 0 with A >= 1 (the
+    pairing term reads their parity), else a ValueError naming the argument."""
+    z, n = finite("z", np.asarray(z, dtype=float)), finite("n", np.asarray(n, dtype=float))
     if z.shape != n.shape:
         raise ValueError(f"z and n must have the same shape, got {z.shape} and {n.shape}")
+    for name, x in (("z", z), ("n", n)):
+        if (x != np.round(x)).any():
+            raise ValueError(f"{name} must hold whole numbers (nucleon counts), got values such as "
+                             f"{x[x != np.round(x)].ravel()[:3].tolist()}")
     if (z < 0).any() or (n < 0).any() or (z + n < 1).any():
         raise ValueError("z and n must be >= 0 with A = z + n >= 1")
     return z, n
@@ -64,8 +72,9 @@ def binding(z: np.ndarray, n: np.ndarray, coefficients: np.ndarray = TEXTBOOK) -
 
 def fit(z: np.ndarray, n: np.ndarray, b: np.ndarray, shell: bool = False) -> np.ndarray:
     """Least-squares SEMF coefficients (units of ``b``) for binding energies ``b``, with the
-    shell term's two coefficients appended when ``shell=True``."""
-    b = np.asarray(b, dtype=float)
+    shell term's two coefficients appended when ``shell=True``. ``z``, ``n``: whole numbers;
+    ``b``: finite (NaN or inf raise ``ValueError``)."""
+    b = finite("b", np.asarray(b, dtype=float))
     x = terms(z, n, shell=shell)
     if b.shape != x.shape[:1]:
         raise ValueError(f"b must have shape {x.shape[:1]}, got {b.shape}")
@@ -95,8 +104,10 @@ def eq5_features(z: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def magic_distance(x: np.ndarray) -> np.ndarray:
-    """Distance of each proton or neutron number to the nearest magic number."""
-    x = np.asarray(x, dtype=float)
+    """Distance of each proton or neutron number (finite, >= 0) to the nearest magic number."""
+    x = finite("x", np.asarray(x, dtype=float))
+    if (x < 0).any():
+        raise ValueError("x must hold nucleon numbers >= 0")
     return np.abs(x[..., None] - MAGIC).min(axis=-1)
 
 
@@ -109,6 +120,8 @@ def shell_p(z: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def rms(residuals: np.ndarray) -> float:
-    """Root mean square of ``residuals``."""
-    residuals = np.asarray(residuals, dtype=float)
+    """Root mean square of ``residuals`` (non-empty, finite: NaN or inf raise ``ValueError``)."""
+    residuals = finite("residuals", np.asarray(residuals, dtype=float))
+    if residuals.size == 0:
+        raise ValueError("residuals is empty: the RMS of nothing is undefined")
     return float(np.sqrt(np.mean(residuals**2)))

@@ -16,7 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from physml import config, train
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 from physml.nn import EnsembleLinear
 
 
@@ -63,17 +63,42 @@ class VariationalAutoencoder(Autoencoder):
 
 
 def as_pixels(spins: torch.Tensor) -> torch.Tensor:
-    """Ising spins ``(n, L, L)`` of ±1 as flattened pixels in {0, 1}, shape ``(n, L²)``."""
-    if spins.ndim != 3:
-        raise ValueError(f"spins must have shape (n, L, L), got {tuple(spins.shape)}")
+    """Ising spins ``(n, L, L)`` of ±1 as flattened pixels in {0, 1}, shape ``(n, L²)``.
+
+    Raises:
+        ValueError: on a wrong shape or a spin other than +1 or -1.
+    """
+    if not isinstance(spins, torch.Tensor) or spins.ndim != 3:
+        raise ValueError(f"spins must be a tensor of shape (n, L, L), got {getattr(spins, 'shape', spins)!r}")
+    if not bool(((spins == 1) | (spins == -1)).all()):
+        bad = spins[(spins != 1) & (spins != -1)].flatten()[:3].tolist()
+        raise ValueError(f"spins must all be +1 or -1, got values such as {bad}")
     return (spins.reshape(spins.shape[0], -1).float() + 1.0) / 2.0
+
+
+def _check_pixels(pixels: torch.Tensor) -> torch.Tensor:
+    """``pixels`` if they are a tensor of finite values in [0, 1], the targets of the
+    reconstruction cross-entropy (any other value makes the loss meaningless, silently)."""
+    if not isinstance(pixels, torch.Tensor):
+        raise TypeError(f"pixels must be a torch.Tensor, got {type(pixels).__name__}")
+    finite("pixels", pixels)
+    if bool(((pixels < 0) | (pixels > 1)).any()):
+        raise ValueError("pixels must lie in [0, 1] (Bernoulli targets of the cross-entropy); "
+                         "map ±1 spins with as_pixels")
+    return pixels
 
 
 def fit(model: Autoencoder, pixels: torch.Tensor, *, steps: int, batch_size: int, lr: float = 1e-3,
         generator: torch.Generator | None = None, device: torch.device | str | None = None) -> train.History:
-    """Train an (variational) autoencoder on ``(n, L²)`` pixels with :func:`physml.train.fit`."""
+    """Train an (variational) autoencoder on ``(n, L²)`` pixels in [0, 1] with :func:`physml.train.fit`.
+
+    Raises:
+        TypeError: if ``model`` is not an :class:`Autoencoder`.
+        ValueError: if ``pixels`` hold NaN, inf or values outside [0, 1].
+    """
     if not isinstance(model, Autoencoder):
         raise TypeError(f"model must be an Autoencoder, got {type(model).__name__}")
+    _check_pixels(pixels)
     name = "VAE" if model.variational else "AE"
     return train.fit(model, lambda m, xb: m.loss(xb), (pixels,), steps=steps, batch_size=batch_size,
                      lr=lr, generator=generator, device=device, desc=name)
@@ -81,7 +106,9 @@ def fit(model: Autoencoder, pixels: torch.Tensor, *, steps: int, batch_size: int
 
 @torch.no_grad()
 def latent(model: Autoencoder, pixels: torch.Tensor) -> torch.Tensor:
-    """The latent coordinate of each input (first latent dimension), on the CPU."""
+    """The latent coordinate of each input (first latent dimension), on the CPU; ``pixels``
+    finite and in [0, 1]."""
+    _check_pixels(pixels)
     dev = next(model.parameters()).device
     model.eval()
     return model.encode(pixels.to(dev))[:, 0].cpu()
@@ -151,9 +178,15 @@ def fit_replicas(model: AutoencoderReplicas, pixels: torch.Tensor, *, steps: int
                  lr: float = 1e-3, generator: torch.Generator | None = None,
                  device: torch.device | str | None = None) -> train.History:
     """Train :class:`AutoencoderReplicas` on ``(n, L²)`` pixels, each replica drawing its own
-    minibatches (an independent permutation of the rows per replica)."""
+    minibatches (an independent permutation of the rows per replica).
+
+    Raises:
+        TypeError: if ``model`` is not :class:`AutoencoderReplicas`.
+        ValueError: on a wrong shape, or NaN, inf or values outside [0, 1] in ``pixels``.
+    """
     if not isinstance(model, AutoencoderReplicas):
         raise TypeError(f"model must be AutoencoderReplicas, got {type(model).__name__}")
+    _check_pixels(pixels)
     if pixels.ndim != 2 or pixels.shape[1] != model.n_in:
         raise ValueError(f"pixels must have shape (n, {model.n_in}), got {tuple(pixels.shape)}")
     n = pixels.shape[0]
@@ -170,7 +203,9 @@ def fit_replicas(model: AutoencoderReplicas, pixels: torch.Tensor, *, steps: int
 
 @torch.no_grad()
 def latent_replicas(model: AutoencoderReplicas, pixels: torch.Tensor) -> torch.Tensor:
-    """The latent coordinate of each input for each replica, ``(replicas, n)``, on the CPU."""
+    """The latent coordinate of each input for each replica, ``(replicas, n)``, on the CPU;
+    ``pixels`` finite and in [0, 1]."""
+    _check_pixels(pixels)
     dev = next(model.parameters()).device
     model.eval()
     return model.encode(pixels.to(dev))[..., 0].cpu()

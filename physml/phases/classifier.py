@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from physml import train
-from physml._checks import positive_int
+from physml._checks import finite, positive_int
 
 
 class PhaseCNN(nn.Module):
@@ -113,11 +113,19 @@ def train_classifier(model: PhaseCNN | PhaseCNNReplicas, configs: torch.Tensor, 
     configuration of each replica's own training set. The replicas' losses are summed, so each
     replica's weights get exactly the gradient of its own mean cross-entropy (Adam acts element by
     element): training them together is training them separately.
+
+    Raises:
+        TypeError: if ``model`` is not a phase CNN, or ``labels`` not a long tensor.
+        ValueError: on NaN or inf in ``configs``, a label other than 0 and 1, or mismatched
+            shapes.
     """
     if not isinstance(model, (PhaseCNN, PhaseCNNReplicas)):
         raise TypeError(f"model must be a PhaseCNN or PhaseCNNReplicas, got {type(model).__name__}")
     if labels.dtype != torch.long:
         raise TypeError(f"labels must be a long tensor of 0 and 1, got dtype {labels.dtype}")
+    if not bool(((labels == 0) | (labels == 1)).all()):
+        raise ValueError("labels must be 0 (disordered) or 1 (ordered)")
+    finite("configs", configs)
     if tuple(labels.shape) != tuple(configs.shape[: configs.ndim - 2]):
         raise ValueError(f"labels must have shape {tuple(configs.shape[: configs.ndim - 2])} for configs of "
                          f"shape {tuple(configs.shape)}, got {tuple(labels.shape)}")
@@ -136,7 +144,9 @@ def ordered_probability(model: nn.Module, configs: torch.Tensor, batch: int = 40
     """The network's probability of the ordered phase for each configuration (on the CPU).
 
     Shape ``(n,)`` for a :class:`PhaseCNN`, ``(n, replicas)`` for :class:`PhaseCNNReplicas`.
+    ``configs`` must be finite (NaN or inf raise ``ValueError``).
     """
+    finite("configs", configs)
     dev = next(model.parameters()).device
     model.eval()
     out = [torch.softmax(model(c.float().to(dev)), dim=-1)[..., 1].cpu() for c in configs.split(batch)]
@@ -144,7 +154,9 @@ def ordered_probability(model: nn.Module, configs: torch.Tensor, batch: int = 40
 
 
 def block_spin(x: torch.Tensor) -> torch.Tensor:
-    """Kadanoff block-spin step: the average over 2x2 plaquettes, ``(n, L, L) -> (n, L/2, L/2)``."""
+    """Kadanoff block-spin step: the average over 2x2 plaquettes, ``(n, L, L) -> (n, L/2, L/2)``.
+
+    A tensor op: it propagates NaN as torch does."""
     if x.ndim != 3 or x.shape[-1] % 2 or x.shape[-2] % 2:
         raise ValueError(f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}")
     return F.avg_pool2d(x.unsqueeze(1), 2).squeeze(1)
