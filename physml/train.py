@@ -91,8 +91,9 @@ def fit(
 
     ``loss_fn(model, *batch)`` returns a scalar. With ``val_data`` the validation loss is computed
     every ``eval_every`` steps; with ``patience`` too, training stops after that many evaluations
-    without improvement and the best weights are restored. Minibatch indices come from
-    ``generator`` (CPU), so a seeded generator makes the run reproducible.
+    without improvement and the best weights are restored. Minibatch indices are drawn with
+    replacement from ``generator`` (CPU), so a seeded generator makes the run reproducible; with
+    ``batch_size >= len(data[0])`` every step uses all rows (full-batch training, no draw).
 
     ``data`` and ``val_data`` are checked once, before the first step: NaN or inf in any of their
     tensors raise ``ValueError`` naming it (``data[1]``). ``loss_fn`` runs unchecked inside the
@@ -143,10 +144,15 @@ def fit(
     bad_evals = 0
     show = progress_enabled() if progress is None else progress
     bar = tqdm(range(steps), desc=desc, disable=not show, leave=False, file=sys.stderr)
+    full_batch = batch_size >= n  # every row every step (drawing n with replacement sees ~63%)
     for step in bar:
         model.train()
-        idx = torch.randint(0, n, (min(batch_size, n),), generator=gen).to(dev)
-        loss = loss_fn(model, *(t[idx] for t in data))
+        if full_batch:
+            batch = data
+        else:
+            idx = torch.randint(0, n, (batch_size,), generator=gen).to(dev)
+            batch = tuple(t[idx] for t in data)
+        loss = loss_fn(model, *batch)
         if loss.ndim != 0:
             raise ValueError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}")
         opt.zero_grad(set_to_none=True)

@@ -126,3 +126,22 @@ def test_ensemble_bad_input_shape():
     with pytest.raises(ValueError, match="x must have shape"):
         EnsembleMLP(3, 2, 1)(torch.randn(4, 3))
     assert EnsembleLinear(2, 3, 4)(torch.randn(2, 5, 3)).shape == (2, 5, 4)
+
+
+def test_full_batch_uses_every_row_every_step():
+    """batch_size >= n is full-batch training: every row in every step, not n draws with
+    replacement (which would see about 63% of the rows)."""
+    from physml import train
+
+    seen = []
+    model = torch.nn.Linear(1, 1)
+
+    def loss_fn(m, rows):
+        seen.append(rows.clone())
+        return m(rows.float()[:, None]).sum()
+
+    train.fit(model, loss_fn, (torch.arange(10),), steps=3, batch_size=10, lr=1e-3, progress=False)
+    assert all(torch.equal(s, torch.arange(10)) for s in seen) and len(seen) == 3
+    seen.clear()
+    train.fit(model, loss_fn, (torch.arange(10),), steps=3, batch_size=4, lr=1e-3, progress=False)
+    assert all(len(s) == 4 for s in seen)
