@@ -52,14 +52,23 @@ def bootstrap(
     n_resamples: int = 1000,
     seed: int = 0,
 ) -> tuple[float, float]:
-    """Estimate of ``statistic(x)`` and its bootstrap standard error (``n_resamples`` draws)."""
+    """Estimate of ``statistic(x)`` and its bootstrap standard error (``n_resamples`` draws).
+
+    Raises:
+        ValueError: on NaN/inf in ``x``, ``n_resamples`` < 2, or a statistic that is not finite on
+            the data or on a resample (the error would be undefined), as :func:`jackknife` does.
+    """
     arr = _as_array("x", x)
     if not isinstance(n_resamples, int) or n_resamples < 2:
         raise ValueError(f"n_resamples must be an int >= 2, got {n_resamples!r}")
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, arr.size, size=(n_resamples, arr.size))
-    stats = np.array([statistic(arr[i]) for i in idx])
-    return float(statistic(arr)), float(stats.std(ddof=1))
+    stats = np.array([statistic(arr[i]) for i in idx], dtype=np.float64)
+    full = float(statistic(arr))
+    if not np.isfinite(full) or not np.all(np.isfinite(stats)):
+        raise ValueError("statistic is not finite on x or on a bootstrap resample of it: the "
+                         "bootstrap error is undefined")
+    return full, float(stats.std(ddof=1))
 
 
 def jackknife(
@@ -258,7 +267,9 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
 
     Warns:
         RuntimeWarning: when the chain is shorter than ``MIN_LENGTH_IN_TAU`` (50) autocorrelation
-            times (the estimate is then biased low), naming N and τ.
+            times (the estimate is then biased low), naming N and τ. The comparison uses τ plus
+            two errors (the sign-blind scale in the anticorrelated branch), since a short chain's
+            own τ is biased low.
 
     Used by "Hamiltonian Monte Carlo and critical slowing down" and the lattice chapters.
     """
@@ -296,12 +307,16 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
         # vanish with τ (conservative by about 2x on AR(1) chains with φ in [-0.95, -0.3]).
         err = max(tau, 0.25) * np.sqrt(4.0 * (window + 0.5) / n_total)
     length = arr.shape[-1]
-    if length < MIN_LENGTH_IN_TAU * max(scale, 0.5):
+    # On a short chain the estimate itself is biased low, so compare N with an upper bound.
+    bound = max(scale + 2.0 * float(err), 0.5)
+    if length < MIN_LENGTH_IN_TAU * bound:
         import warnings
 
         warnings.warn(
             f"tau_int: the chain has N = {length} points per chain, fewer than {MIN_LENGTH_IN_TAU} "
-            f"autocorrelation times (tau = {scale:.3g}); the estimate is biased low: run longer",
+            f"autocorrelation times (tau = {tau:.3g}, up to {bound:.3g} within two errors"
+            f"{' on the sign-blind scale' if anticorrelated else ''}); the estimate is biased low: "
+            "run longer",
             RuntimeWarning, stacklevel=2,
         )
     return AutocorrelationTime(tau=tau, error=float(err), window=int(window))
@@ -311,13 +326,16 @@ def mean_with_error(x) -> Measurement:
     """Mean of a Markov chain and its error sqrt(2 τ_int σ² / N), accounting for autocorrelation.
 
     ``x`` has shape ``(n,)`` or ``(n_chains, n)``. Returns a :class:`Measurement` (value, error,
-    tau), which unpacks as ``(value, error)``. The error is real and >= 0 for every chain
-    (:func:`tau_int` is floored at 0); a short chain warns through :func:`tau_int`.
+    tau), which unpacks as ``(value, error)``. The error uses max(τ_int, its error), so it is
+    positive for every chain with nonzero variance, also where a strongly anticorrelated chain's
+    τ_int sits at its floor 0 (an error of 0 would read as exact); a short chain warns through
+    :func:`tau_int`.
     """
     arr = _as_array("x", x, ndim=(1, 2), min_len=4)
-    tau = tau_int(arr).tau
+    t = tau_int(arr)
     var = arr.var(ddof=1)
-    return Measurement(float(arr.mean()), float(np.sqrt(2 * tau * var / arr.size)), tau=tau)
+    tau_for_error = max(t.tau, t.error)
+    return Measurement(float(arr.mean()), float(np.sqrt(2 * tau_for_error * var / arr.size)), tau=t.tau)
 
 
 # --------------------------------------------------------------------------------------------

@@ -191,7 +191,11 @@ class CouplingFlow(nn.Module):
         return x, logdet + ld
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        """log p(x) = log N(f(x); 0, 1) + ``log|det ∂f/∂x|`` (eq. 5.43)."""
+        """log p(x) = log N(f(x); 0, 1) + ``log|det ∂f/∂x|`` (eq. 5.43).
+
+        A tensor op: NaN or inf in ``x`` propagate to NaN (as torch does; no check, so no device
+        sync per call); with ``bounds``, finite points outside the box give -inf.
+        """
         z, logdet = self(x)
         return standard_normal_log_prob(z) + logdet
 

@@ -115,7 +115,8 @@ def proposal_log_weights(flow: TrivializingFlow, action: Action, L: int, n: int,
 def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> np.ndarray:
     """Acceptance rate of each of ``n_chains`` independence samplers fed with the proposals' log weights.
 
-    The proposals are dealt into ``n_chains`` equal sequences; each chain starts at its first
+    The proposals are dealt into ``n_chains`` equal sequences (their number must divide evenly,
+    so that none is dropped: ``ValueError`` otherwise); each chain starts at its first
     proposal and accepts the next with probability min(1, w'/w). Returns the per-chain acceptance
     (their mean is the Table 4 number; their spread gives its error).
     """
@@ -124,6 +125,9 @@ def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> 
     per = lw.size // n_chains
     if per < 2:
         raise ValueError(f"need at least 2 proposals per chain; got {lw.size} for {n_chains} chains")
+    if lw.size % n_chains:
+        raise ValueError(f"log_weights: {lw.size} proposals do not deal evenly into n_chains = "
+                         f"{n_chains} chains (the last {lw.size % n_chains} would be dropped)")
     seqs = lw[: per * n_chains].reshape(n_chains, per)
     log_u = np.log(np.random.default_rng(seed).random((n_chains, per)))
     current = seqs[:, 0].copy()

@@ -117,8 +117,9 @@ def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: floa
     bce = nn.functional.binary_cross_entropy_with_logits
     hist = GANHistory()
     show = progress_enabled() if progress is None else progress
+    full_batch = batch_size >= len(data)  # every row every step, as physml.train.fit
     for _ in tqdm(range(steps), desc="GAN", disable=not show, leave=False, file=sys.stderr):
-        real = data[torch.randint(0, len(data), (batch_size,), generator=gen)]
+        real = data if full_batch else data[torch.randint(0, len(data), (batch_size,), generator=gen)]
         if r1:
             real = real.clone().requires_grad_(True)
         z = torch.randn((batch_size, gan.latent), generator=gen, dtype=data.dtype)

@@ -204,7 +204,9 @@ class IsingChains:
 def wolff_cluster(spins: torch.Tensor, p_add: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """One Wolff cluster per configuration, grown from a random seed site; a boolean mask.
 
-    ``p_add`` = 1 - exp(-2/T), broadcastable to ``(n, 1, 1)``. Each bond between equal spins is
+    ``p_add`` = 1 - exp(-2/T), broadcastable to ``(n, 1, 1)``, in [0, 1] (not checked here, in the
+    sampler's inner loop, where a check would cost a device sync per update: the samplers derive
+    it from checked temperatures). Each bond between equal spins is
     opened with probability ``p_add`` (one independent draw per bond, made up front: Wolff's
     algorithm tries every bond at most once, so drawing it in advance changes nothing), and the
     cluster is the seed's connected component over open bonds. It grows breadth-first, every chain

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from physml import stats
-from physml._checks import positive_int, positive_number
+from physml._checks import finite, positive_int, positive_number
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,8 @@ def autocorrelation_time(series) -> stats.AutocorrelationTime:
 def _curve(x, y) -> tuple[np.ndarray, np.ndarray]:
     xs = np.asarray(x, dtype=np.float64).reshape(-1)
     ys = np.asarray(y, dtype=np.float64).reshape(-1)
+    finite("x", xs)
+    finite("y", ys)
     if xs.size != ys.size or xs.size < 3:
         raise ValueError(f"x and y must have the same length >= 3, got {xs.size} and {ys.size}")
     if not np.all(np.diff(xs) > 0):
@@ -111,7 +113,12 @@ def _curve(x, y) -> tuple[np.ndarray, np.ndarray]:
 
 def peak(x, y) -> float:
     """Position of the maximum of a sampled curve: the vertex of the parabola through the largest
-    point and its two neighbours (the grid end point if the maximum sits there)."""
+    point and its two neighbours (the grid end point if the maximum sits there).
+
+    Raises:
+        ValueError: on NaN/inf in ``x`` or ``y``, unequal lengths, fewer than 3 points, or ``x``
+            not strictly increasing.
+    """
     xs, ys = _curve(x, y)
     i = int(np.argmax(ys))
     if i == 0 or i == xs.size - 1:
@@ -121,11 +128,24 @@ def peak(x, y) -> float:
 
 
 def crossing(x, y, level: float = 0.5) -> float:
-    """Where a sampled curve first crosses ``level``, by linear interpolation; NaN if it never does."""
+    """Where a sampled curve first crosses ``level``, by linear interpolation.
+
+    Returns NaN, with a ``RuntimeWarning``, if the curve never reaches ``level`` on the grid (a
+    claim on it then fails as undefined).
+
+    Raises:
+        ValueError: on NaN/inf in ``x``, ``y`` or ``level``, unequal lengths, fewer than 3 points,
+            or ``x`` not strictly increasing.
+    """
     xs, ys = _curve(x, y)
+    level = float(finite("level", np.float64(level)))
     d = ys - level
     idx = np.nonzero(np.sign(d[:-1]) * np.sign(d[1:]) <= 0)[0]
     if idx.size == 0:
+        import warnings
+
+        warnings.warn(f"crossing: the curve never reaches level {level:g} on x in "
+                      f"[{xs[0]:g}, {xs[-1]:g}]; returning NaN", RuntimeWarning, stacklevel=2)
         return float("nan")
     i = int(idx[0])
     if d[i] == d[i + 1]:
