@@ -7,7 +7,8 @@
 #   make chapter CHAPTER=book/foundations/fits-likelihoods-uncertainties.md   one chapter
 #   make full   every chapter in the full profile on this machine's GPU(s) (one per GPU at once),
 #               records in records/full/ (REDO=1 also reruns those recorded for this commit,
-#               BUDGET=<seconds> stops starting chapters that do not fit, CHAPTERS=<.md files>)
+#               BUDGET=<seconds> stops starting chapters that do not fit, CHAPTERS=<.md files>,
+#               PER_DEVICE=<n> runs n chapters at once on each GPU)
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
@@ -101,7 +102,7 @@ test: setup
 # The full profile uses the machine: torch's own thread choice, not the one thread per chapter of CI.
 full: setup
 	@env -u PHYSML_THREADS -u OMP_NUM_THREADS $(PY) -m bookkit full $(if $(REDO),--redo) \
-	  $(if $(BUDGET),--budget $(BUDGET)) $(CHAPTERS)
+	  $(if $(BUDGET),--budget $(BUDGET)) $(if $(PER_DEVICE),--per-device $(PER_DEVICE)) $(CHAPTERS)
 
 bench: setup
 	$(PY) -m pytest -q -s -p no:cacheprovider tests/benchmarks
