@@ -13,8 +13,8 @@ spread over draws is the predictive (model) uncertainty σ_pred of eq. 5.49.
 :class:`BayesLinear` draws fresh weights at every call while training (``mode = "sample"``); for a
 generative network one weight draw must stay fixed while a whole sample is generated or a density
 evaluated, which :func:`weight_draws` provides. Any network built from these layers (the coupling
-flows of :mod:`physml.flows.coupling`, the DDPM and CFM networks of :mod:`physml.generative`)
-becomes Bayesian.
+flows of :mod:`physml.flows.coupling`, the DDPM and CFM networks of :mod:`physml.generative.ddpm`
+and :mod:`physml.generative.cfm`) becomes Bayesian.
 
 Used by "Invertible networks" and "Diffusion and flow matching".
 """

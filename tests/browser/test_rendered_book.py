@@ -134,8 +134,9 @@ def test_page_renders(visit, path):
     if path in CHAPTERS:
         assert images, f"{path}: a chapter page shows no executed figure"
     text = page.locator("article").inner_text()
+    outputs = "\n".join(page.locator("article .cell_output").all_inner_texts())
     for raw in ("np.float64(", "np.int64(", "Claim(", "object at 0x"):
-        assert raw not in text, f"{path}: a raw Python repr {raw!r} on the page: print a formatted value"
+        assert raw not in outputs, f"{path}: a raw Python repr {raw!r} in a cell output: print a formatted value"
     for raw in ("$$", "\\(", "\\[", "\\begin{"):
         assert raw not in text, f"{path}: raw TeX {raw!r} left on the page: MathJax did not render it"
     n_math = page.locator("article .math").count()
