@@ -309,13 +309,15 @@ _WIDE_EQUATIONS = """() => Array.from(document.querySelectorAll('mjx-container[d
 
 @pytest.mark.parametrize("path", PAGES)
 def test_equations_fit_and_pages_fit_a_phone(visit, path):
-    """No display equation is wider than its column at 1400 px (long ones are broken into
-    aligned lines), and no page is wider than a 400 px phone screen."""
+    """No display equation is wider than its column at 1400 px or on a 400 px phone (long ones
+    are broken into aligned lines), and no page is wider than the phone's screen."""
     wide = visit(path, width=1400).page.evaluate(_WIDE_EQUATIONS)
     assert not wide, f"{path}: display equations wider than the column at 1400 px: {wide}"
     phone = visit(path, width=400).page
     over = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert over <= 0, f"{path} is {over} px wider than a 400 px screen"
+    wide = phone.evaluate(_WIDE_EQUATIONS)
+    assert not wide, f"{path}: display equations wider than the column at 400 px: {wide}"
 
 
 @pytest.mark.parametrize("width", [400, 800])
