@@ -78,7 +78,7 @@ def _summary_cell(records: Sequence[Mapping] | None) -> list[str]:
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], cls: str) -> str:
     th = "".join(f"<th>{h}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (f'<div class="physml-table-wrap" style="overflow-x: auto; max-width: 100%"><table class="table {cls}"><thead><tr>{th}</tr></thead>'
+    return (f'<div class="physml-table-wrap"><table class="table {cls}"><thead><tr>{th}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
 
 

@@ -7,8 +7,8 @@
 - Duplicate scripts: Jupyter Book sets some extensions up twice (sphinx-thebe, togglebutton), so
   their inline scripts appear twice in every page and redeclaring thebe's ``const`` is a
   JavaScript error. Exact duplicates are dropped from each page.
-- Style repairs (``bookkit/static/physml.css``): inline code wraps on a phone instead of
-  widening the page.
+- Style repairs (``bookkit/static/physml.css``): inline code and API signatures wrap on a
+  phone instead of widening the page; the scoreboard's tables scroll inside their container.
 - Theme mode: sphinx-book-theme's head script sets an empty colour mode on a first visit, which
   pydata-sphinx-theme reports as a console error; an empty mode is set to ``auto`` before that.
 

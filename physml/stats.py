@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._checks import fraction as check_fraction, positive_int, positive_number
+from physml._checks import finite, positive_int, positive_number
+from physml._checks import fraction as check_fraction
 
 
 def _as_array(name: str, x, ndim: tuple[int, ...] = (1,), min_len: int = 2) -> np.ndarray:
@@ -37,9 +38,7 @@ def _as_array(name: str, x, ndim: tuple[int, ...] = (1,), min_len: int = 2) -> n
         raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} dimension(s), got shape {arr.shape}")
     if arr.shape[-1] < min_len:
         raise ValueError(f"{name} needs at least {min_len} entries along its last axis, got {arr.shape[-1]}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr.astype(np.float64)
+    return finite(name, arr).astype(np.float64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,9 +405,7 @@ def rejection_at(labels, scores, signal_efficiency: float) -> float:
 
 
 def _samples(name: str, x) -> np.ndarray:
-    arr = _as_array(name, x, ndim=(1, 2), min_len=2).astype(float)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} has non-finite entries")
+    arr = _as_array(name, x, ndim=(1, 2), min_len=2)  # float64, finite
     return arr[:, None] if arr.ndim == 1 else arr
 
 

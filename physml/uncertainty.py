@@ -230,8 +230,7 @@ def pull_width(pulls_: torch.Tensor) -> stats.Measurement:
         raise TypeError(f"pulls_ must be a torch.Tensor, got {type(pulls_).__name__}")
     if pulls_.ndim not in (1, 2) or pulls_.shape[-1] < 4:
         raise ValueError(f"pulls_ must have shape (n,) or (runs, n) with n >= 4, got {tuple(pulls_.shape)}")
-    if not torch.isfinite(pulls_).all():
-        raise ValueError("pulls_ must be finite")
+    finite("pulls_", pulls_)
     arr = pulls_.double().cpu().numpy()
     tau = max(stats.tau_int(arr).tau, 0.5)
     n_eff = arr.size / (2.0 * tau)
