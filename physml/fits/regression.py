@@ -183,11 +183,9 @@ def predict_members(model: EnsembleMLP, x: torch.Tensor) -> tuple[torch.Tensor, 
 
 
 def predict_ensemble(model: EnsembleMLP, x: torch.Tensor) -> UncertaintySplit:
-    """Mean, σ_stoch and σ_pred of a heteroscedastic ensemble at points ``x`` (on the CPU)."""
-    xc = _column("x", x).to(next(model.parameters()).device)
-    with torch.no_grad():
-        mean, log_sigma = model(xc).unbind(-1)
-    return decompose(mean.cpu(), log_sigma.exp().cpu())
+    """Mean, σ_stoch and σ_pred of a heteroscedastic ensemble at points ``x`` (on the CPU): the
+    members of :func:`predict_members`, combined by :func:`physml.uncertainty.decompose`."""
+    return decompose(*predict_members(model, x))
 
 
 def fit_mc_dropout(
