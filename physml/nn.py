@@ -1,5 +1,12 @@
 """Small networks shared by the chapters: an MLP and a batched ensemble of MLPs.
 
+:class:`MLP` builds its affine layers with a layer factory ``linear(n_in, n_out)``
+(:data:`LinearFactory`, ``torch.nn.Linear`` by default), so a network becomes Bayesian from
+outside: pass ``linear=physml.bayesian.bayes_linear(prior_std)`` and every layer is a
+:class:`physml.bayesian.BayesLinear`. This module knows nothing of Bayesian layers or training; it
+imports only :mod:`physml._checks`. :func:`zero_output_` starts a layer (plain or Bayesian) at
+zero, as the last layer of a coupling block needs.
+
 :class:`EnsembleMLP` holds ``n_members`` independent MLPs in stacked weight tensors, so a whole
 deep ensemble trains and predicts as one batched matrix product instead of a Python loop over
 members.
@@ -10,12 +17,16 @@ Used by "Fits, likelihoods and uncertainties", "Invertible networks" and "Diffus
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
 from physml._checks import positive_int
-from physml.bayesian import BayesLinear
+
+#: A layer factory: ``linear(n_in, n_out)`` returns an affine layer mapping ``(..., n_in)`` to
+#: ``(..., n_out)``, such as ``torch.nn.Linear`` or :func:`physml.bayesian.bayes_linear`'s result.
+LinearFactory = Callable[[int, int], nn.Module]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 
@@ -33,12 +44,83 @@ def _activation(name: str) -> nn.Module:
     return _ACTIVATIONS[name]()
 
 
+def _check_linear(linear: object) -> LinearFactory:
+    if isinstance(linear, nn.Module) or not callable(linear):
+        raise TypeError("linear must be a layer factory callable as linear(n_in, n_out), such as "
+                        f"torch.nn.Linear or physml.bayesian.bayes_linear(), got {type(linear).__name__}")
+    return linear
+
+
+def _make_layer(linear: LinearFactory, n_in: int, n_out: int) -> nn.Module:
+    layer = linear(n_in, n_out)
+    if not isinstance(layer, nn.Module):
+        raise TypeError(f"linear(n_in, n_out) must return a torch.nn.Module, got {type(layer).__name__}")
+    return layer
+
+
+def zero_output_(layer: nn.Module) -> nn.Module:
+    """Set the weights and bias of an affine layer to zero, in place, so it starts by outputting 0.
+
+    Works for any layer a :data:`LinearFactory` makes that exposes ``weight`` and ``bias`` (for
+    :class:`physml.bayesian.BayesLinear` these are the means μ, so the widths σ stay as they were
+    and the layer outputs 0 on average). A coupling block zeroes its network's last layer this way
+    and starts as the identity.
+
+    Args:
+        layer: an affine layer with ``weight`` and ``bias`` parameters.
+
+    Returns:
+        ``layer`` itself, zeroed.
+
+    Raises:
+        TypeError: if ``layer`` has no ``weight`` or ``bias`` tensor.
+
+    Used in:
+        :doc:`/book/generative/invertible-networks`
+    """
+    params = [getattr(layer, name, None) for name in ("weight", "bias")]
+    if not all(isinstance(p, torch.Tensor) for p in params):
+        raise TypeError(f"layer must have weight and bias tensors, got {type(layer).__name__}")
+    with torch.no_grad():
+        for p in params:
+            p.zero_()
+    return layer
+
+
 class MLP(nn.Sequential):
     """A fully connected network: ``depth`` hidden layers of width ``hidden``, optional dropout.
 
-    ``bayesian=True`` builds it from :class:`physml.bayesian.BayesLinear` layers with a Gaussian
-    prior of width ``prior_std`` (the Bayesian networks of "Invertible networks" and "Diffusion and
-    flow matching").
+    The affine layers come from the factory ``linear``, in order from input to output, each
+    followed by the activation (and dropout) except the last. ``linear=torch.nn.Linear`` (the
+    default) gives a plain network; ``linear=physml.bayesian.bayes_linear(prior_std)`` the
+    mean-field Bayesian network of the notes' §5.4.3 with the same architecture and, for the same
+    seed, the same initial means (a :class:`physml.bayesian.BayesLinear` draws them like
+    ``torch.nn.Linear``). Input and output are tensors of shape ``(..., n_in)`` and
+    ``(..., n_out)`` of the layers' dtype; NaN in the input propagates (no check, as for a tensor
+    op).
+
+    Args:
+        n_in: input features, a positive int.
+        n_out: output features, a positive int.
+        hidden: width of each hidden layer, a positive int.
+        depth: number of hidden layers, a positive int (``depth + 1`` affine layers in all).
+        activation: ``"relu"``, ``"silu"``, ``"tanh"`` or ``"gelu"``.
+        dropout: dropout probability after each hidden activation, in [0, 1); 0 adds no dropout.
+        linear: layer factory ``linear(n_in, n_out) -> torch.nn.Module`` (:data:`LinearFactory`).
+
+    Raises:
+        ValueError: naming ``n_in``, ``n_out``, ``hidden``, ``depth``, ``dropout`` or
+            ``activation`` when out of range.
+        TypeError: naming ``linear`` if it is not a factory or does not return a module.
+
+    References:
+        Pawlowski & Plehn 2025, §5.4.3, eqs. 5.48-5.49 (the Bayesian variant).
+
+    Used in:
+        :doc:`/book/foundations/fits-likelihoods-uncertainties`
+        :doc:`/book/learning/grokking-beyond-the-toy`
+        :doc:`/book/generative/invertible-networks`
+        :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
     def __init__(
@@ -49,24 +131,19 @@ class MLP(nn.Sequential):
         depth: int = 2,
         activation: str = "silu",
         dropout: float = 0.0,
-        bayesian: bool = False,
-        prior_std: float = 1.0,
+        *,
+        linear: LinearFactory = nn.Linear,
     ) -> None:
         _check_sizes(n_in, n_out, hidden, depth, dropout)
-        if not isinstance(bayesian, bool):
-            raise TypeError(f"bayesian must be a bool, got {type(bayesian).__name__}")
-
-        def linear(a: int, b: int) -> nn.Module:
-            return BayesLinear(a, b, prior_std=prior_std) if bayesian else nn.Linear(a, b)
-
+        _check_linear(linear)
         layers: list[nn.Module] = []
         width = n_in
         for _ in range(depth):
-            layers += [linear(width, hidden), _activation(activation)]
+            layers += [_make_layer(linear, width, hidden), _activation(activation)]
             if dropout:
                 layers.append(nn.Dropout(dropout))
             width = hidden
-        layers.append(linear(width, n_out))
+        layers.append(_make_layer(linear, width, n_out))
         super().__init__(*layers)
 
 

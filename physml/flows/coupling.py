@@ -8,14 +8,15 @@ part x_B (eqs. 5.44, 5.57)::
 and is inverted exactly by x_B = (y_B - t(y_A)) ⊙ e^{-s(y_A)}, whatever the networks s and t are.
 :class:`AffineCoupling` holds this bookkeeping once; a subclass only says how to split (the
 masks) and how to compute s and t. Two subclasses use it: :class:`DenseCoupling` (s, t from an MLP,
-for event-like vectors; optionally Bayesian) and
+for event-like vectors; Bayesian when built with ``linear=physml.bayesian.bayes_linear()``) and
 :class:`physml.flows.checkerboard.AffineCheckerboard` (a checkerboard of lattice sites, s, t from
 CNNs, for the trivializing flows of Chapter 8).
 
 :class:`CouplingFlow` stacks dense couplings with alternating masks, maps data x to a latent
 z ~ N(0, 1) and gives the density by the change of variables (eq. 5.43),
 ``log p(x) = log N(z; 0, 1) + log|det ∂z/∂x|``. :func:`train` minimises the negative log-likelihood
-(eq. 5.46), plus the KL term of the ELBO (eq. 5.48) for a Bayesian flow.
+(eq. 5.46), plus the KL term of the ELBO (eq. 5.48) for a Bayesian flow (one whose networks come
+from the layer factory :func:`physml.bayesian.bayes_linear`).
 
 Used by "Invertible networks" (and, through the checkerboard subclass, "Trivializing flows and flow
 HMC").
@@ -30,7 +31,7 @@ from torch import nn
 
 from physml import bayesian
 from physml._checks import positive_int, positive_number
-from physml.nn import MLP
+from physml.nn import MLP, LinearFactory, zero_output_
 from physml.train import History
 
 
@@ -72,14 +73,32 @@ class AffineCoupling(nn.Module):
 class DenseCoupling(AffineCoupling):
     """An affine coupling of a vector whose s and t come from one MLP of the frozen components.
 
-    ``mask`` (0/1, length ``dim``) marks the frozen components. s is soft-clamped,
-    s = c·tanh(s_raw / c) with c = ``clamp``, so a single layer never scales by more than e^c. The
-    MLP's last layer starts at zero (the layer starts as the identity). ``bayesian=True`` uses
-    :class:`physml.bayesian.BayesLinear` layers with prior width ``prior_std``.
+    s is soft-clamped, s = c·tanh(s_raw / c) with c = ``clamp``, so a single layer never scales by
+    more than e^c. The MLP's last layer starts at zero (:func:`physml.nn.zero_output_`; for a
+    Bayesian layer its means), so the block starts as the identity. Inputs are ``(batch, dim)``.
+
+    Args:
+        mask: 0/1 tensor of length ``dim`` marking the frozen components (at least one of each).
+        hidden: width of the MLP's hidden layers, a positive int.
+        depth: number of hidden layers, a positive int.
+        clamp: the soft clamp c of s, > 0.
+        linear: layer factory of the MLP (:data:`physml.nn.LinearFactory`); ``torch.nn.Linear``
+            (default) or :func:`physml.bayesian.bayes_linear` for a Bayesian block.
+
+    Raises:
+        ValueError: if ``mask`` is not a 1-D 0/1 tensor with frozen and updated components, or
+            naming ``clamp``, ``hidden`` or ``depth`` when out of range.
+        TypeError: naming ``linear`` if it is not a layer factory.
+
+    References:
+        Pawlowski & Plehn 2025, §5.4, eqs. 5.57-5.59 (affine coupling).
+
+    Used in:
+        :doc:`/book/generative/invertible-networks`
     """
 
     def __init__(self, mask: torch.Tensor, hidden: int = 32, depth: int = 2, *, clamp: float = 2.0,
-                 bayesian: bool = False, prior_std: float = 1.0) -> None:
+                 linear: LinearFactory = nn.Linear) -> None:
         super().__init__()
         mask = torch.as_tensor(mask, dtype=torch.float32)
         if mask.ndim != 1 or not ((mask == 0) | (mask == 1)).all() or mask.sum() in (0, len(mask)):
@@ -87,11 +106,8 @@ class DenseCoupling(AffineCoupling):
         self.register_buffer("mask", mask)
         self.clamp = positive_number("clamp", clamp)
         dim = len(mask)
-        self.net = MLP(dim, 2 * dim, hidden=hidden, depth=depth, bayesian=bayesian, prior_std=prior_std)
-        last = self.net[-1]
-        with torch.no_grad():
-            (last.weight_mu if bayesian else last.weight).zero_()
-            (last.bias_mu if bayesian else last.bias).zero_()
+        self.net = MLP(dim, 2 * dim, hidden=hidden, depth=depth, linear=linear)
+        zero_output_(self.net[-1])
 
     def masks(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mask = self.mask.to(x.dtype)
@@ -153,19 +169,41 @@ class CouplingFlow(nn.Module):
     ``forward(x)`` gives the latent z and ``log|det ∂z/∂x|``; :meth:`log_prob` the density,
     :meth:`sample` draws x = f⁻¹(z) with z ~ N(0, 1). With ``bounds = (low, high)`` the data live
     in a box and first pass through the fixed :class:`BoxLogit` map, so the flow never puts
-    probability outside the box; its log-determinant is part of the density.
+    probability outside the box; its log-determinant is part of the density. Points are
+    ``(n, dim)`` tensors of the parameters' dtype. ``linear=physml.bayesian.bayes_linear()`` makes
+    it the Bayesian INN of eq. 5.48 (every coupling network Bayesian); built with the same seed it
+    has the plain flow's architecture and initial means.
+
+    Args:
+        dim: dimension of the data, an int ≥ 2.
+        n_blocks: number of coupling blocks, a positive int.
+        hidden: width of each coupling network's hidden layers, a positive int.
+        depth: hidden layers per coupling network, a positive int.
+        bounds: ``(low, high)`` of the data's box, or None for data on the whole plane.
+        clamp: soft clamp of each block's log-scale, > 0.
+        linear: layer factory of the coupling networks (:data:`physml.nn.LinearFactory`).
+
+    Raises:
+        ValueError: naming ``dim``, ``n_blocks``, ``hidden``, ``depth`` or ``clamp`` when out of
+            range, or if ``high <= low``.
+        TypeError: naming ``linear`` if it is not a layer factory.
+
+    References:
+        Pawlowski & Plehn 2025, §5.4, eqs. 5.43-5.48; Bellagente et al. 2022 (Bayesian INNs).
+
+    Used in:
+        :doc:`/book/generative/invertible-networks`
     """
 
     def __init__(self, dim: int = 2, n_blocks: int = 6, hidden: int = 32, depth: int = 2, *,
                  bounds: tuple[float, float] | None = None, clamp: float = 2.0,
-                 bayesian: bool = False, prior_std: float = 1.0) -> None:
+                 linear: LinearFactory = nn.Linear) -> None:
         super().__init__()
         self.dim = positive_int("dim", dim, minimum=2)
         positive_int("n_blocks", n_blocks)
         half = torch.arange(dim) < dim // 2
         self.blocks = nn.ModuleList(
-            DenseCoupling((half if i % 2 == 0 else ~half).float(), hidden, depth, clamp=clamp,
-                          bayesian=bayesian, prior_std=prior_std)
+            DenseCoupling((half if i % 2 == 0 else ~half).float(), hidden, depth, clamp=clamp, linear=linear)
             for i in range(n_blocks))
         self.box = BoxLogit(*bounds) if bounds is not None else None
 
@@ -217,9 +255,32 @@ def train(flow: nn.Module, data: torch.Tensor, *, steps: int, batch_size: int, l
           ) -> History:
     """Fit ``flow`` (anything with ``log_prob``) to ``data`` by the negative log-likelihood (eq. 5.46).
 
-    For a Bayesian flow the loss is the ELBO of eq. 5.48: the NLL of one weight draw per step plus
-    the KL to the prior divided by the number of training points
-    (:func:`physml.bayesian.fit_elbo`).
+    For a Bayesian flow (built with :func:`physml.bayesian.bayes_linear`) the loss is the ELBO of
+    eq. 5.48: the NLL of one weight draw per step plus the KL to the prior divided by the number of
+    training points (:func:`physml.bayesian.fit_elbo`).
+
+    Args:
+        flow: a model with ``log_prob(x)`` returning one log density per point.
+        data: training points, shape (n, dim), on the flow's device.
+        steps: optimiser steps, a positive int.
+        batch_size: points per step, a positive int.
+        lr: Adam learning rate.
+        generator: CPU ``torch.Generator`` for the minibatch indices.
+        desc: label of the progress bar.
+        progress: show the progress bar (None: the ``PHYSML_PROGRESS`` setting).
+
+    Returns:
+        The :class:`physml.train.History` of the loss.
+
+    Raises:
+        TypeError: if ``flow`` has no ``log_prob`` method.
+        ValueError: if ``data`` is empty or holds NaN or inf.
+
+    References:
+        Pawlowski & Plehn 2025, §5.4, eqs. 5.46 and 5.48.
+
+    Used in:
+        :doc:`/book/generative/invertible-networks`
     """
     if not hasattr(flow, "log_prob"):
         raise TypeError(f"flow must have a log_prob method, got {type(flow).__name__}")

@@ -9,7 +9,8 @@
 - :mod:`physml.generative.fitting`: :func:`train` fits DDPM, CFM or VAE on their own loss plus
   the weighted KL of the ELBO.
 
-Any of these networks becomes Bayesian with ``bayesian=True`` (:mod:`physml.bayesian`).
+Any of these networks becomes Bayesian by composition: pass the layer factory
+``linear=physml.bayesian.bayes_linear(prior_std)`` to its constructor (:mod:`physml.bayesian`).
 """
 
 from physml.generative import cfm, ddpm, fitting, gan, networks, toys, vae

@@ -13,7 +13,8 @@ map is an ODE flow it is invertible and has a likelihood (eqs. 5.108-5.109)::
     log p(x₀) = log N(r; 0, 1) + ∫₀¹ ∇·v_θ(x(t), t) dt,
 
 with the divergence computed exactly by autograd (one backward pass per dimension; cheap in 2-D).
-Built from Bayesian layers, trained with the KL weight c, the network is the B-CFM of eq. 5.105.
+Built with the Bayesian layer factory (``linear=physml.bayesian.bayes_linear()``) and trained with
+the KL weight c, the network is the B-CFM of eq. 5.105.
 Used by "Diffusion and flow matching".
 """
 
@@ -25,17 +26,40 @@ from torch import nn
 from physml._checks import finite, positive_int
 from physml.flows.coupling import standard_normal_log_prob
 from physml.generative.networks import TimeMLP
+from physml.nn import LinearFactory
 
 
 class CFM(nn.Module):
     """A conditional-flow-matching generator with a :class:`physml.generative.networks.TimeMLP`
-    velocity field v_θ(x, t)."""
+    velocity field v_θ(x, t).
 
-    def __init__(self, dim: int = 2, hidden: int = 64, depth: int = 3, *, bayesian: bool = False,
-                 prior_std: float = 1.0) -> None:
+    Points are ``(n, dim)`` float tensors. NaN in the points propagates through :meth:`velocity`,
+    :meth:`loss` and :meth:`integrate`; no check, as for a tensor op (:meth:`log_prob` checks).
+    With ``linear=physml.bayesian.bayes_linear()`` the network is Bayesian (the B-CFM of
+    eq. 5.105); built with the same seed it has the plain network's architecture and initial means.
+
+    Args:
+        dim: dimension of the data, a positive int.
+        hidden: width of the network's hidden layers, a positive int.
+        depth: hidden layers of the network, a positive int.
+        linear: layer factory of the network (:data:`physml.nn.LinearFactory`).
+
+    Raises:
+        ValueError: naming ``dim``, ``hidden`` or ``depth`` when out of range.
+        TypeError: naming ``linear`` if it is not a layer factory.
+
+    References:
+        Pawlowski & Plehn 2025, §5.5.2, eqs. 5.92-5.109.
+
+    Used in:
+        :doc:`/book/generative/diffusion-and-flow-matching`
+    """
+
+    def __init__(self, dim: int = 2, hidden: int = 64, depth: int = 3, *,
+                 linear: LinearFactory = nn.Linear) -> None:
         super().__init__()
         self.dim = dim
-        self.net = TimeMLP(dim, hidden, depth, bayesian=bayesian, prior_std=prior_std)
+        self.net = TimeMLP(dim, hidden, depth, linear=linear)
 
     def velocity(self, x: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
         """v_θ(x, t)."""

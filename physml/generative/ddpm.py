@@ -14,8 +14,8 @@ regression (eq. 5.88), ``L = ⟨|ε - ε_θ(√ᾱ_t x₀ + √(1-ᾱ_t) ε, t)|
 
     x_{t-1} = (x_t - β_t/√(1-ᾱ_t) ε_θ(x_t, t))/√(1-β_t) + σ_t z,      σ_t² = β_t,  z ~ N(0, 1).
 
-Built from Bayesian layers the network is the B-DDPM of eq. 5.91. Used by "Diffusion and flow
-matching".
+Built with the Bayesian layer factory (``linear=physml.bayesian.bayes_linear()``) the network is
+the B-DDPM of eq. 5.91. Used by "Diffusion and flow matching".
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from torch import nn
 
 from physml._checks import positive_int, positive_number
 from physml.generative.networks import TimeMLP
+from physml.nn import LinearFactory
 
 
 def linear_betas(n_steps: int, beta_first: float = 1e-4, beta_last: float = 0.02) -> torch.Tensor:
@@ -42,10 +43,35 @@ def linear_betas(n_steps: int, beta_first: float = 1e-4, beta_last: float = 0.02
 
 class DDPM(nn.Module):
     """A DDPM with noise schedule ``betas`` (length T) and a
-    :class:`physml.generative.networks.TimeMLP` noise predictor."""
+    :class:`physml.generative.networks.TimeMLP` noise predictor ε_θ(x_t, t).
+
+    Points are ``(n, dim)`` float tensors; the buffers are float32. NaN in the points propagates
+    through :meth:`diffuse`, :meth:`predict_noise` and :meth:`loss`; no check, as for a tensor op.
+    With ``linear=physml.bayesian.bayes_linear()`` the network is Bayesian (the B-DDPM of eq. 5.91);
+    built with the same seed it has the plain network's architecture and initial means.
+
+    Args:
+        betas: the noise schedule β_1..β_T, a 1-D tensor of at least 2 values in (0, 1)
+            (:func:`linear_betas`).
+        dim: dimension of the data, a positive int.
+        hidden: width of the network's hidden layers, a positive int.
+        depth: hidden layers of the network, a positive int.
+        linear: layer factory of the network (:data:`physml.nn.LinearFactory`).
+
+    Raises:
+        ValueError: if ``betas`` is not a 1-D tensor of at least 2 values in (0, 1), or naming
+            ``dim``, ``hidden`` or ``depth`` when out of range.
+        TypeError: naming ``linear`` if it is not a layer factory.
+
+    References:
+        Pawlowski & Plehn 2025, §5.5.1, eqs. 5.79-5.91.
+
+    Used in:
+        :doc:`/book/generative/diffusion-and-flow-matching`
+    """
 
     def __init__(self, betas: torch.Tensor, dim: int = 2, hidden: int = 64, depth: int = 3, *,
-                 bayesian: bool = False, prior_std: float = 1.0) -> None:
+                 linear: LinearFactory = nn.Linear) -> None:
         super().__init__()
         betas = torch.as_tensor(betas, dtype=torch.float64)
         if betas.ndim != 1 or len(betas) < 2 or not ((betas > 0) & (betas < 1)).all():
@@ -55,7 +81,7 @@ class DDPM(nn.Module):
         self.register_buffer("betas", betas.float())
         self.register_buffer("alpha_bar", alpha_bar.float())
         self.register_buffer("alpha_bar_prev", torch.cat((torch.ones(1, dtype=torch.float64), alpha_bar[:-1])).float())
-        self.net = TimeMLP(dim, hidden, depth, bayesian=bayesian, prior_std=prior_std)
+        self.net = TimeMLP(dim, hidden, depth, linear=linear)
         self.dim = dim
 
     def _index(self, t: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,7 @@
 """Training of the generative networks on their own loss, with the ELBO's KL when Bayesian.
 
 - :func:`train`: fits any model with a ``loss(x)`` method (DDPM, CFM, VAE) to data; a Bayesian
-  model (``bayesian=True``, :mod:`physml.bayesian`) adds the weighted KL of the ELBO.
+  model (built with ``linear=physml.bayesian.bayes_linear()``) adds the weighted KL of the ELBO.
 
 Used by "Diffusion and flow matching" and "Invertible networks".
 """
@@ -20,23 +20,34 @@ def train(model: nn.Module, data: torch.Tensor, *, steps: int, batch_size: int, 
           progress: bool | None = None) -> History:
     """Fit a model with a ``loss(x)`` method (DDPM, CFM, VAE) to ``data``.
 
-    A Bayesian model adds ``kl_weight`` (the c of the B-CFM, eq. 5.105) times the KL over the
-    training-set size (:func:`physml.bayesian.fit_elbo`). Used by "Diffusion and flow matching" and
-    "Invertible networks".
+    A Bayesian model (one with :class:`physml.bayesian.BayesLinear` layers, built with
+    ``linear=physml.bayesian.bayes_linear()``) adds ``kl_weight`` (the c of the B-CFM, eq. 5.105)
+    times the KL over the training-set size (:func:`physml.bayesian.fit_elbo`).
 
     Args:
         model: a network with a ``loss(x)`` method returning a scalar tensor.
-        data: training samples, shape (n, d), on the model's device.
-        steps: optimiser steps; batch_size: samples per step; lr: Adam learning rate.
-        kl_weight: weight of the KL term for a Bayesian model (ignored otherwise).
-        generator: torch generator for the minibatch draws.
-        desc, progress: label and switch of the progress bar.
+        data: training samples, shape (n, d), float, on the model's device.
+        steps: optimiser steps, a positive int.
+        batch_size: samples per step, a positive int.
+        lr: Adam learning rate.
+        kl_weight: weight of the KL term for a Bayesian model (no effect otherwise), ≥ 0.
+        generator: CPU ``torch.Generator`` for the minibatch draws.
+        desc: label of the progress bar.
+        progress: show the progress bar (None: the ``PHYSML_PROGRESS`` setting).
 
     Returns:
         The :class:`physml.train.History` of the loss.
 
     Raises:
         TypeError: if ``model`` has no ``loss`` method.
+        ValueError: if ``data`` is empty or holds NaN or inf, or ``kl_weight`` is negative.
+
+    References:
+        Pawlowski & Plehn 2025, eqs. 5.48 and 5.105.
+
+    Used in:
+        :doc:`/book/generative/invertible-networks`
+        :doc:`/book/generative/diffusion-and-flow-matching`
     """
     if not hasattr(model, "loss"):
         raise TypeError(f"model must have a loss(x) method, got {type(model).__name__}")

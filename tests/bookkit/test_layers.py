@@ -29,9 +29,14 @@ def test_importing_physml_does_not_import_bookkit():
 
 #: The layers of physml, bottom to top; a module may import its own layer and those below it,
 #: never one above (CONTRIBUTING.md, "Layers"). A new module must be placed here.
+#: The shared blocks take three layers: the building blocks (networks among them: ``nn`` knows no
+#: training and no Bayesian layer), then ``train``, then ``bayesian`` (its ELBO fit uses ``train``;
+#: a network becomes Bayesian from outside, through the ``linear=`` layer factory).
 LAYERS = (
     ("_checks", "config"),
-    ("stats", "nn", "train", "claims", "plotting", "uncertainty", "bayesian", "representations"),
+    ("stats", "nn", "claims", "plotting", "uncertainty", "representations"),
+    ("train",),
+    ("bayesian",),
     ("lattice", "flows", "generative", "learning", "nuclear", "phases", "lipschitz", "fits"),
 )
 
@@ -66,3 +71,16 @@ def test_physml_never_imports_upward():
                     offenders.append(f"{module} (layer {mine}) imports {target} (layer {theirs})")
     assert not unplaced, f"place these modules in a layer of LAYERS: {unplaced}"
     assert not offenders, f"physml imports upward: {offenders}"
+
+
+def test_nn_sits_below_train_below_bayesian():
+    """Bayesian networks by composition (issue 19): ``nn`` imports neither ``train`` nor ``bayesian``."""
+    nn_layer, train_layer, bayes_layer = (_layer_of(f"physml.{m}") for m in ("nn", "train", "bayesian"))
+    assert nn_layer < train_layer < bayes_layer
+    imported = set()
+    for node in ast.walk(ast.parse((ROOT / "physml" / "nn.py").read_text())):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    assert not {n for n in imported if n.split(".")[:2] in (["physml", "train"], ["physml", "bayesian"])}

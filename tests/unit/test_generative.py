@@ -35,7 +35,8 @@ def test_box_muller_jacobian_is_2pi_over_u1_and_its_samples_are_standard_normal(
 @pytest.mark.parametrize("bayes", [False, True])
 def test_coupling_flow_inverse_and_log_determinant_against_autograd(bayes):
     torch.manual_seed(0)
-    flow = coupling.CouplingFlow(2, 4, 16, bounds=(-1.0, 3.0), bayesian=bayes).double()
+    linear = bayesian.bayes_linear() if bayes else torch.nn.Linear
+    flow = coupling.CouplingFlow(2, 4, 16, bounds=(-1.0, 3.0), linear=linear).double()
     # Leave the identity start: random last layers (means of the Bayesian ones, evaluated at the means).
     if bayes:
         for layer in bayesian.layers(flow):

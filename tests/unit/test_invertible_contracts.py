@@ -86,7 +86,7 @@ def _trivializing_density(model, g):
 
 
 def _bayesian_flow():
-    flow = _perturbed(CouplingFlow(dim=2, n_blocks=2, hidden=8, bayesian=True))
+    flow = _perturbed(CouplingFlow(dim=2, n_blocks=2, hidden=8, linear=bayesian.bayes_linear()))
     bayesian.set_mode(flow, "mean")  # a map needs fixed weights; "sample" redraws them at every call
     return flow
 
