@@ -373,7 +373,7 @@ def predictive(model: nn.Module, evaluate: Callable[[], torch.Tensor], n_draws: 
         generator: CPU ``torch.Generator`` for the draws (None: the global RNG).
 
     Returns:
-        A tensor of shape (n_draws, *evaluate().shape), detached.
+        A tensor of shape ``(n_draws, *evaluate().shape)``, detached.
 
     Raises:
         TypeError: if ``evaluate`` is not callable.
