@@ -13,7 +13,7 @@ import pytest
 
 import physml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SUBPACKAGES = sorted(m.name for m in pkgutil.iter_modules(physml.__path__) if m.ispkg)
 # The shared blocks at the top level; a module used by one part only lives in that part's subpackage.
 TOP_LEVEL_MODULES = {"_checks", "bayesian", "claims", "config", "nn", "plotting", "representations",
