@@ -1,5 +1,8 @@
 """Every physml subpackage has one face: its ``__init__`` re-exports the user-facing names with
-``__all__`` and defines nothing itself (issue 19, "One clear house")."""
+``__all__`` and defines nothing itself (issue 19, "One clear house").
+
+It lives in tests/unit/contracts/ because it is parametrised over every subpackage's face (the
+``__init__`` modules), not a test of one module."""
 
 import ast
 import importlib

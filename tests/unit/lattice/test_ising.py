@@ -1,12 +1,11 @@
-"""physml.lattice: exactness of the samplers against enumeration and the free field, and bad input."""
-
-import math
+"""physml.lattice.ising: exactness of the samplers against enumeration, spins ±1, and bad input."""
 
 import numpy as np
 import pytest
 import torch
 
-from physml.lattice import hmc, ising, observables, phi4
+from physml.lattice import ising, observables
+
 
 CPU = torch.device("cpu")
 
@@ -68,73 +67,6 @@ def test_exact_moments_limits():
     assert abs(float(ex["e"][1])) < 1e-3
 
 
-def test_free_field_propagator_from_hmc():
-    """At λ = 0 the HMC two-point function matches the exact Gaussian propagator (pull test)."""
-    L, kappa, n_chains = 6, 0.2, 256
-    chains = phi4.Phi4Chains(L, kappa, 0.0, n_chains, step_size=0.2, n_steps=5, seed=3, device=CPU)
-    chains.trajectory(30)
-    g = []
-    for _ in range(80):
-        chains.trajectory(1)
-        p = chains.phi
-        # translation average of φ_x φ_{x+r} for r = (0,0), (1,0), (2,0), (3,3)
-        g.append(torch.stack([(p * p.roll((-a, -b), (1, 2))).mean(dim=(1, 2))
-                              for a, b in ((0, 0), (1, 0), (2, 0), (3, 3))], dim=-1))
-    g = torch.stack(g)  # (meas, chains, 4)
-    exact = phi4.free_propagator(L, kappa)
-    want = [exact[0, 0], exact[1, 0], exact[2, 0], exact[3, 3]]
-    chain_means = g.mean(0).double().numpy()
-    mean = chain_means.mean(0)
-    err = chain_means.std(0, ddof=1) / math.sqrt(n_chains)
-    pulls = (mean - np.array([float(w) for w in want])) / err
-    assert np.all(np.abs(pulls) < 4.0), pulls
-    assert chains.acceptance.mean() > 0.8
-
-
-def test_free_propagator_is_the_inverse_of_the_quadratic_form():
-    L, kappa = 4, 0.15
-    n = L * L
-    K = torch.zeros(n, n, dtype=torch.float64)
-    for x in range(L):
-        for y in range(L):
-            i = x * L + y
-            K[i, i] = 2.0
-            for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
-                K[i, ((x + dx) % L) * L + (y + dy) % L] -= 2 * kappa
-    G = torch.linalg.inv(K)[0].view(L, L)
-    assert torch.allclose(phi4.free_propagator(L, kappa), G, atol=1e-12)
-
-
-def test_force_is_the_gradient_of_the_action():
-    phi = torch.randn(3, 5, 5, dtype=torch.float64)
-    k = torch.tensor([0.2, 0.25, 0.3], dtype=torch.float64).view(-1, 1, 1)
-    lam = torch.full((3, 1, 1), 0.02, dtype=torch.float64)
-    auto = hmc.autograd_force(lambda p: phi4.action(p, k, lam))(phi)
-    assert torch.allclose(phi4.force(phi, k, lam), auto, atol=1e-10)
-
-
-def test_leapfrog_is_reversible():
-    phi = torch.randn(2, 4, 4, dtype=torch.float64)
-    pi = torch.randn_like(phi)
-    k, lam = torch.full((2, 1, 1), 0.27, dtype=torch.float64), torch.full((2, 1, 1), 0.02, dtype=torch.float64)
-    f = lambda p: phi4.force(p, k, lam)  # noqa: E731
-    p1, m1 = hmc.leapfrog(phi, pi, f, 0.1, 10)
-    p0, m0 = hmc.leapfrog(p1, -m1, f, 0.1, 10)
-    assert torch.allclose(p0, phi, atol=1e-10) and torch.allclose(-m0, pi, atol=1e-10)
-
-
-def test_estimates_and_curve_helpers():
-    rng = np.random.default_rng(0)
-    m = rng.normal(size=(200, 16))
-    est = observables.estimates(m, volume=10, beta=0.5)
-    assert est["chi"].value == pytest.approx(0.5 * 10 * (np.mean(m**2) - np.mean(np.abs(m)) ** 2), rel=0.02)
-    assert est["binder"].value == pytest.approx(0.0, abs=0.05)  # Gaussian: U = 0
-    x = np.linspace(0, 1, 11)
-    assert observables.peak(x, -(x - 0.43) ** 2) == pytest.approx(0.43, abs=1e-9)
-    assert observables.crossing(x, x, 0.37) == pytest.approx(0.37)
-    assert math.isnan(observables.crossing(x, x + 5, 0.5))
-
-
 @pytest.mark.parametrize("call, word", [
     (lambda: ising.IsingChains(1, 2.0, device=CPU), "L"),
     (lambda: ising.IsingChains(5, 2.0, device=CPU), "even"),
@@ -145,14 +77,18 @@ def test_estimates_and_curve_helpers():
     (lambda: ising.magnetization(torch.ones(2, 3, 3, dtype=torch.bool)), "dtype"),
     (lambda: ising.energy([[1, -1]]), "spins"),
     (lambda: ising.exact_moments(5, [1.0]), "L <= 4"),
-    (lambda: phi4.Phi4Chains(1, 0.2, 0.0, device=CPU), "L"),
-    (lambda: phi4.Phi4Chains(4, 0.2, -0.1, device=CPU), "lam"),
-    (lambda: phi4.action(torch.ones(2, 4, 4, dtype=torch.long), 0.2, 0.0), "floating-point"),
-    (lambda: phi4.free_propagator(4, 0.3), "kappa < 1/4"),
-    (lambda: hmc.hmc_step(torch.zeros(2, 3), lambda p: p.sum(1), step_size=0.0, n_steps=3), "step_size"),
-    (lambda: observables.estimates(np.zeros((5, 1)), 16), "blocks"),
-    (lambda: observables.crossing([0, 2, 1], [0, 1, 2]), "increasing"),
 ])
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
+
+
+def test_ising_spins_must_be_plus_or_minus_one():
+    good = torch.ones(2, 4, 4)
+    assert ising.magnetization(good).tolist() == [1.0, 1.0]
+    bad = good.clone()
+    bad[0, 1, 1] = 0.5
+    with pytest.raises(ValueError, match=r"\+1 or -1"):
+        ising.magnetization(bad)
+    with pytest.raises(ValueError, match=r"\+1 or -1"):
+        ising.energy(torch.zeros(1, 4, 4))

@@ -1,39 +1,11 @@
-"""Densities are -inf outside their support; inputs outside a function's domain are refused."""
+"""physml.lattice.observables: estimates, peaks and crossings, blocked errors, and bad input."""
 
 import math
 
 import numpy as np
 import pytest
-import torch
 
-from physml import stats
-from physml.flows.coupling import BoxLogit, CouplingFlow
-from physml.generative import toys
-from physml.lattice import ising
-
-
-def test_bounded_flow_is_zero_outside_its_box():
-    torch.manual_seed(0)
-    flow = CouplingFlow(dim=2, n_blocks=2, hidden=8, bounds=(0.0, 1.0))
-    x = torch.tensor([[0.5, 0.5], [1.2, 0.5], [0.5, -0.2], [2.0, 3.0], [0.0, 1.0]])
-    logp = flow.log_prob(x)
-    assert torch.isfinite(logp[0]) and torch.isfinite(logp[4])  # inside, and on the closed edge
-    assert torch.all(logp[1:4] == -math.inf)
-    ramp = toys.Ramp()
-    assert torch.all(ramp.log_prob(x[1:4]) == -math.inf)  # the toy agrees
-    _, ld = BoxLogit(-1.0, 1.0)(torch.tensor([[0.0, 1.5]]))
-    assert ld.item() == -math.inf
-
-
-def test_ising_spins_must_be_plus_or_minus_one():
-    good = torch.ones(2, 4, 4)
-    assert ising.magnetization(good).tolist() == [1.0, 1.0]
-    bad = good.clone()
-    bad[0, 1, 1] = 0.5
-    with pytest.raises(ValueError, match=r"\+1 or -1"):
-        ising.magnetization(bad)
-    with pytest.raises(ValueError, match=r"\+1 or -1"):
-        ising.energy(torch.zeros(1, 4, 4))
+from physml.lattice import observables
 
 
 # --- review of the sweep: defects found and mended ----------------------------------------------
@@ -58,48 +30,38 @@ def test_curve_readers_refuse_nan_and_warn_without_crossing():
     assert any("never reaches level 0.5" in str(w.message) for w in caught)
 
 
-def test_mean_with_error_is_never_exactly_zero_on_anticorrelated_chains():
-    """An alternating chain with a little noise has tau_int at its floor 0; its error of the mean
-    must stay positive (it was exactly 0.0, which reads as exact)."""
+def test_estimates_and_curve_helpers():
     rng = np.random.default_rng(0)
-    x = np.tile([1.0, -1.0], 5_000) + 0.01 * rng.normal(size=10_000)
-    m = stats.mean_with_error(x)
-    assert m.tau == 0.0 and m.error > 0
+    m = rng.normal(size=(200, 16))
+    est = observables.estimates(m, volume=10, beta=0.5)
+    assert est["chi"].value == pytest.approx(0.5 * 10 * (np.mean(m**2) - np.mean(np.abs(m)) ** 2), rel=0.02)
+    assert est["binder"].value == pytest.approx(0.0, abs=0.05)  # Gaussian: U = 0
+    x = np.linspace(0, 1, 11)
+    assert observables.peak(x, -(x - 0.43) ** 2) == pytest.approx(0.43, abs=1e-9)
+    assert observables.crossing(x, x, 0.37) == pytest.approx(0.37)
+    assert math.isnan(observables.crossing(x, x + 5, 0.5))
 
 
-def test_bootstrap_refuses_an_undefined_statistic():
-    with pytest.raises(ValueError, match="statistic"):
-        stats.bootstrap(np.arange(10.0), lambda a: float("nan"))
-    with pytest.raises(ValueError, match="statistic"):
-        stats.bootstrap(np.arange(10.0), lambda a: np.log(a.min()))  # -inf on resamples holding 0
+@pytest.mark.parametrize("call, word", [
+    (lambda: observables.estimates(np.zeros((5, 1)), 16), "blocks"),
+    (lambda: observables.crossing([0, 2, 1], [0, 1, 2]), "increasing"),
+])
+def test_bad_input_is_named(call, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        call()
 
 
-def test_independence_metropolis_uses_every_proposal():
-    from physml.flows import trivializing
+def test_lattice_blocked_observables_use_every_measurement():
+    from physml.lattice import correlators, observables
 
-    with pytest.raises(ValueError, match="log_weights"):
-        trivializing.independence_metropolis(np.zeros(103), n_chains=10)  # the last 3 were dropped
-    assert trivializing.independence_metropolis(np.zeros(100), n_chains=10).shape == (10,)
-
-
-def test_tau_int_warns_on_chains_of_20_to_45_tau():
-    """The warning compares N with tau plus two errors: a short chain's own tau is biased low, and
-    with tau alone chains of 20-45 tau often went unwarned."""
-    import warnings
-
-    def ar1_chain(phi, n, seed):
-        rng = np.random.default_rng(seed)
-        eps = rng.normal(size=n) * math.sqrt(1 - phi**2)
-        out = np.empty(n)
-        out[0] = rng.normal()
-        for t in range(1, n):
-            out[t] = phi * out[t - 1] + eps[t]
-        return out
-
-    silent = 0
-    for seed in range(10):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            stats.tau_int(ar1_chain(0.9, 400, seed))  # exact tau 9.5: N = 42 tau
-        silent += not any("fewer than 50" in str(w.message) for w in caught)
-    assert silent <= 1
+    m = np.linspace(-1.0, 1.0, 19)[:, None] ** 2  # one chain, 19 measurements
+    est = observables.estimates(m, volume=4, time_blocks=10)["abs_m"]
+    assert est.value == pytest.approx(np.abs(m).mean())
+    # correlation_length: 48 rows in 32 blocks (sizes 1 and 2) use all rows
+    L, xi = 16, 2.2
+    y = np.arange(L)
+    base = np.cosh((y - L / 2) / xi)
+    rows = base * (1 + 0.01 * np.random.default_rng(1).normal(size=(48, L)))
+    val, err = correlators.correlation_length(rows, n_blocks=32)
+    full, _ = correlators.correlation_length(rows, n_blocks=None)
+    assert err > 0 and val == pytest.approx(full, rel=0.02) and abs(val - xi) < 0.1

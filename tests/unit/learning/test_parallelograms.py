@@ -1,4 +1,4 @@
-"""physml.learning: parallelograms, the effective theory, batched toy models, Table C.1."""
+"""physml.learning.parallelograms: counts, nullity, the worked examples, unique sets and the RQI."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,8 @@ import torch
 
 from physml.learning import effective_theory, toy
 from physml.learning.ensemble import MemberAdamW
-from physml.learning.parallelograms import (AdditionTask, generalisable_split, normalise,
-                                            smallest_unique_set, unique_probability)
+from physml.learning.parallelograms import (AdditionTask, generalisable_split, normalise, smallest_unique_set,
+                                            unique_probability)
 
 
 @pytest.fixture(scope="module")
@@ -98,72 +98,6 @@ def test_rqi_linear_and_random(task):
     assert float(e.square().sum()) == pytest.approx(10.0)
 
 
-def test_flow_conserves_and_relaxes_at_lambda3(task):
-    gen = torch.Generator().manual_seed(2)
-    mask = task.random_masks(1, 0.6, gen)[0]
-    while task.nullity(mask) != 2:
-        mask = task.random_masks(1, 0.6, gen)[0]
-    e0 = normalise(torch.rand(10, 1, generator=gen, dtype=torch.float64) - 0.5)
-    small = effective_theory.flow(task, mask, e0, lr=1e-4, steps=10_000, save_every=1000)
-    assert float((small.z0 / small.z0[0] - 1).abs().max()) < 1e-3
-    assert float(small.centre.abs().max()) < 1e-10
-    lam = float(task.grokking_rate(mask))
-    f = effective_theory.flow(task, mask, e0, lr=1e-2, steps=int(5 / (lam * 1e-2)), save_every=10)
-    t = f.steps.double().numpy() * 1e-2
-    d = effective_theory.distance_from_linear(f.embeddings).numpy()
-    late = t > 2 / lam
-    assert -np.polyfit(t[late], np.log(d[late]), 1)[0] == pytest.approx(lam, rel=0.02)
-    assert float(f.loss[-1]) < 1e-3 * float(f.loss[0])
-    # an uncentred start: the centre is not conserved (dC/dt = 2 l0 C / Z0^2)
-    shifted = effective_theory.flow(task, mask, e0 + 1.0, lr=1e-4, steps=2000, save_every=2000)
-    assert float(shifted.centre[-1, 0]) > float(shifted.centre[0, 0])
-    l0, z0 = effective_theory.losses(task, mask, e0)
-    assert z0 == pytest.approx(10.0) and l0 > 0
-
-
-def test_member_adamw_matches_torch_adamw():
-    torch.manual_seed(0)
-    lrs, wds = torch.tensor([1e-3, 1e-2, 3e-2]), torch.tensor([0.0, 0.1, 1.0])
-    w = torch.nn.Parameter(torch.randn(3, 4, 5))
-    singles = [torch.nn.Parameter(w.detach()[m].clone()) for m in range(3)]
-    opt = MemberAdamW([w], 3, lr=lrs, weight_decay=wds)
-    ref = [torch.optim.AdamW([p], lr=float(lrs[m]), weight_decay=float(wds[m]))
-           for m, p in enumerate(singles)]
-    target = torch.randn(3, 4, 5)
-    for _ in range(5):
-        opt.zero_grad()
-        ((w - target) ** 3).sum().backward()
-        opt.step()
-        for m, (p, o) in enumerate(zip(singles, ref)):
-            o.zero_grad()
-            ((p - target[m]) ** 3).sum().backward()
-            o.step()
-    for m in range(3):
-        assert torch.allclose(w.detach()[m], singles[m].detach(), atol=1e-6)
-
-
-def test_toys_train_and_phases(task):
-    gen = torch.Generator().manual_seed(0)
-    masks = task.random_masks(3, 0.8, gen)
-    model = toy.AdditionToys(3, task, hidden=16, generator=gen)
-    with torch.no_grad():
-        before = float(model.losses(model(), masks).sum())
-    hist = toy.train(model, masks, 200, 1e-2, 1e-3, eval_every=50)
-    with torch.no_grad():
-        assert float(model.losses(model(), masks).sum()) < before
-    assert hist.train_acc.shape == (5, 3) and hist.rqi.shape == (5, 3)
-    hits, outside = toy.beyond_ideal(model, masks)
-    assert np.all(hits <= outside)
-    cls = toy.AdditionToys(2, task, kind="classification", hidden=8, generator=gen)
-    assert cls().shape == (2, 55, 19)
-    steps = np.arange(0, 50, 10)
-    h = toy.ToyHistory(steps,
-                       train_acc=np.array([[0, 0, 0, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0]]),
-                       val_acc=np.array([[0, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]]),
-                       acc=np.zeros((5, 4)), rqi=np.zeros((5, 4)))
-    assert toy.phase(h, horizon=40, gap=20) == ["comprehension", "grokking", "memorisation", "confusion"]
-
-
 def test_bad_input_is_named(task):
     with pytest.raises(ValueError, match="p must"):
         AdditionTask(1)
@@ -185,90 +119,3 @@ def test_bad_input_is_named(task):
         MemberAdamW([torch.nn.Parameter(torch.zeros(2, 3))], 2, lr=torch.tensor([1.0, -1.0]))
     with pytest.raises(ValueError, match="masks"):
         toy.train(toy.AdditionToys(2, task, hidden=4), torch.ones(3, 55, dtype=torch.bool), 1, 1e-3, 1e-3)
-
-
-def test_first_crossing():
-    from physml.learning.curves import first_crossing
-    steps = np.array([0, 10, 20, 30])
-    values = np.array([[0.1, 0.0], [0.5, 0.0], [0.95, 0.2], [0.99, 0.3]])
-    assert first_crossing(steps, values, 0.9).tolist() == [20.0, float("inf")]
-    with pytest.raises(ValueError, match="values must have 4 rows"):
-        first_crossing(steps, values[:3], 0.9)
-
-
-def test_modular_addition_transformer_learns_and_checks_input():
-    from physml.learning import transformer
-    gen = torch.Generator().manual_seed(0)
-    pairs, labels, mask = transformer.modular_addition(7, 0.6, gen)
-    assert pairs.shape == (49, 2) and int(mask.sum()) == 29
-    assert torch.equal(labels, (pairs[:, 0] + pairs[:, 1]) % 7)
-    torch.manual_seed(0)
-    model = transformer.ModularAdditionTransformer(7, d_model=16, n_heads=2, d_mlp=32)
-    assert model(pairs).shape == (49, 7)
-    decoder = {id(q) for q in model.decoder_parameters()}
-    assert id(model.embed.weight) not in decoder
-    assert len(decoder) == len(list(model.parameters())) - 1
-    curves = transformer.train(model, pairs, labels, mask, 200, lr_embed=1e-2, lr_decoder=1e-2,
-                               eval_every=50)
-    assert curves.train_acc[-1] == 1.0 and curves.steps[-1] == 200
-    assert curves.extra["effective_dim"].shape == curves.steps.shape
-    assert "embeddings" not in curves.extra
-    kept = transformer.train(model, pairs, labels, mask, 20, eval_every=10, keep_embeddings=True)
-    assert kept.extra["embeddings"].shape == (3, 7, 16)
-    np.testing.assert_allclose(kept.extra["embeddings"][-1], model.embed.weight.detach().numpy())
-    assert not np.allclose(kept.extra["embeddings"][0], kept.extra["embeddings"][-1])
-    with pytest.raises(ValueError, match="fraction"):
-        transformer.modular_addition(7, 1.0, gen)
-    with pytest.raises(ValueError, match="divisible by n_heads"):
-        transformer.ModularAdditionTransformer(7, d_model=10, n_heads=4)
-    with pytest.raises(ValueError, match="pairs must have shape"):
-        model(pairs[:, :1])
-    with pytest.raises(ValueError, match="wd_decoder"):
-        transformer.train(model, pairs, labels, mask, 1, wd_decoder=-1.0)
-    with pytest.raises(TypeError, match="keep_embeddings"):
-        transformer.train(model, pairs, labels, mask, 1, keep_embeddings=1)
-
-
-def test_digits_ensemble_and_init_scale():
-    from physml.learning import images
-    from physml.nn import EnsembleMLP
-    gen = torch.Generator().manual_seed(0)
-    x, y, mask = images.digits(200, gen)
-    assert x.shape == (1797, 64) and float(x.max()) == 1.0 and int(mask.sum()) == 200
-    torch.manual_seed(0)
-    mlp = EnsembleMLP(2, 64, 10, hidden=32, depth=2, activation="relu")
-    before = [q.detach().clone() for q in mlp.parameters()]
-    images.scale_init(mlp, torch.tensor([1.0, 3.0]))
-    for b, q in zip(before, mlp.parameters()):
-        assert torch.allclose(q[0], b[0]) and torch.allclose(q[1], 3 * b[1])
-    curves = images.train(mlp, x, y, mask, 300, lr=3e-3, weight_decay=torch.tensor([0.0, 0.1]),
-                          eval_every=100)
-    assert curves.train_acc.shape == (4, 2) and (curves.train_acc[-1] > 0.9).all()
-    assert curves.extra["weight_norm"][-1, 1] < curves.extra["weight_norm"][0, 1]
-    with pytest.raises(ValueError, match="n_train"):
-        images.digits(5000, gen)
-    with pytest.raises(ValueError, match="alpha"):
-        images.scale_init(mlp, -1.0)
-
-
-def test_image_effective_loss_conserves_z_and_collapses_classes():
-    from physml.learning import images
-    g = torch.Generator().manual_seed(0)
-    f = torch.randn(30, 3, generator=g, dtype=torch.float64)
-    labels = torch.arange(30) % 4
-    loss, z = images.effective_loss(f, labels)
-    brute = sum(float(((f[i] - f[j]) ** 2).sum()) for i in range(30) for j in range(i + 1, 30)
-                if labels[i] == labels[j])
-    assert float(loss) == pytest.approx(brute) and float(z) == pytest.approx(float((f**2).sum()))
-    # the flow conserves Z: gradient descent changes it at second order in the step only
-    drifts = []
-    for lr in (1e-3, 5e-4):
-        _, zs, _ = images.collapse(f, labels, 200, lr, "gd")
-        drifts.append(abs(zs[-1] / zs[0] - 1))
-    assert drifts[0] < 1e-3 and drifts[1] < drifts[0] / 3
-    _, _, ratios = images.collapse(f, labels, 300, 1e-2, "adam")
-    assert ratios[-1] < 0.05 * ratios[0]
-    with pytest.raises(ValueError, match="optimiser"):
-        images.collapse(f, labels, 1, 1e-3, "sgd")
-    with pytest.raises(ValueError, match="labels"):
-        images.effective_loss(f, labels[:5])
