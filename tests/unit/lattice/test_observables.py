@@ -8,13 +8,8 @@ import pytest
 from physml.lattice import observables
 
 
-# --- review of the sweep: defects found and mended ----------------------------------------------
-
-
 def test_curve_readers_refuse_nan_and_warn_without_crossing():
     import warnings
-
-    from physml.lattice import observables
 
     x = [1.0, 2.0, 3.0, 4.0, 5.0]
     with pytest.raises(ValueError, match="y"):
