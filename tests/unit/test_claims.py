@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from physml import claims, config, stats
+from physml import claims, stats
 from physml.claims import Abs, AtLeast, AtMost, Chapter, Rel, Sigma
 
 
@@ -168,19 +168,6 @@ def test_reopening_a_chapter_starts_a_fresh_record(chapter):
     chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="paper")
     again = Chapter("demo", directory=chapter.directory)
     assert again.path.read_text() == ""
-
-
-def test_results_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("PHYSML_RESULTS_DIR", str(tmp_path / "x"))
-    assert config.results_dir() == tmp_path / "x"
-    monkeypatch.delenv("PHYSML_RESULTS_DIR")
-    (tmp_path / "_toc.yml").write_text("root: intro\n")
-    (tmp_path / "sub").mkdir()
-    monkeypatch.chdir(tmp_path / "sub")
-    monkeypatch.setenv("PHYSML_PROFILE", "quick")
-    assert config.results_dir() == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "quick"
-    monkeypatch.setenv("PHYSML_PROFILE", "full")  # another profile, another folder
-    assert config.results_dir() == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "full"
 
 
 def test_format_value_rounds_to_the_error():

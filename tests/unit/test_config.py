@@ -183,3 +183,16 @@ def test_book_root(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "a")
     assert config.book_root() == tmp_path.resolve()
     assert config.book_root(tmp_path.parent) != tmp_path.resolve()
+
+
+def test_results_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("PHYSML_RESULTS_DIR", str(tmp_path / "x"))
+    assert config.results_dir() == tmp_path / "x"
+    monkeypatch.delenv("PHYSML_RESULTS_DIR")
+    (tmp_path / "_toc.yml").write_text("root: intro\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    monkeypatch.setenv("PHYSML_PROFILE", "quick")
+    assert config.results_dir() == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "quick"
+    monkeypatch.setenv("PHYSML_PROFILE", "full")  # another profile, another folder
+    assert config.results_dir() == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "full"

@@ -188,22 +188,6 @@ def test_jackknife_uses_every_sample():
         stats.jackknife(x, np.mean, groups=labels[:-1])
 
 
-def test_lattice_blocked_observables_use_every_measurement():
-    from physml.lattice import correlators, observables
-
-    m = np.linspace(-1.0, 1.0, 19)[:, None] ** 2  # one chain, 19 measurements
-    est = observables.estimates(m, volume=4, time_blocks=10)["abs_m"]
-    assert est.value == pytest.approx(np.abs(m).mean())
-    # correlation_length: 48 rows in 32 blocks (sizes 1 and 2) use all rows
-    L, xi = 16, 2.2
-    y = np.arange(L)
-    base = np.cosh((y - L / 2) / xi)
-    rows = base * (1 + 0.01 * np.random.default_rng(1).normal(size=(48, L)))
-    val, err = correlators.correlation_length(rows, n_blocks=32)
-    full, _ = correlators.correlation_length(rows, n_blocks=None)
-    assert err > 0 and val == pytest.approx(full, rel=0.02) and abs(val - xi) < 0.1
-
-
 def test_rejection_at_is_a_real_cut():
     labels = np.array([1, 1, 0, 1, 0, 0])
     scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
@@ -219,3 +203,42 @@ def test_two_sample_auc_is_order_invariant():
     one = stats.classifier_two_sample_auc(a, b, seed=1)
     two = stats.classifier_two_sample_auc(a[rng.permutation(300)], b[rng.permutation(300)], seed=1)
     assert one == pytest.approx(two, abs=1e-12)
+
+
+def test_mean_with_error_is_never_exactly_zero_on_anticorrelated_chains():
+    """An alternating chain with a little noise has tau_int at its floor 0; its error of the mean
+    must stay positive (it was exactly 0.0, which reads as exact)."""
+    rng = np.random.default_rng(0)
+    x = np.tile([1.0, -1.0], 5_000) + 0.01 * rng.normal(size=10_000)
+    m = stats.mean_with_error(x)
+    assert m.tau == 0.0 and m.error > 0
+
+
+def test_bootstrap_refuses_an_undefined_statistic():
+    with pytest.raises(ValueError, match="statistic"):
+        stats.bootstrap(np.arange(10.0), lambda a: float("nan"))
+    with pytest.raises(ValueError, match="statistic"):
+        stats.bootstrap(np.arange(10.0), lambda a: np.log(a.min()))  # -inf on resamples holding 0
+
+
+def test_tau_int_warns_on_chains_of_20_to_45_tau():
+    """The warning compares N with tau plus two errors: a short chain's own tau is biased low, and
+    with tau alone chains of 20-45 tau often went unwarned."""
+    import warnings
+
+    def ar1_chain(phi, n, seed):
+        rng = np.random.default_rng(seed)
+        eps = rng.normal(size=n) * math.sqrt(1 - phi**2)
+        out = np.empty(n)
+        out[0] = rng.normal()
+        for t in range(1, n):
+            out[t] = phi * out[t - 1] + eps[t]
+        return out
+
+    silent = 0
+    for seed in range(10):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            stats.tau_int(ar1_chain(0.9, 400, seed))  # exact tau 9.5: N = 42 tau
+        silent += not any("fewer than 50" in str(w.message) for w in caught)
+    assert silent <= 1

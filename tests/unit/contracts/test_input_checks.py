@@ -1,9 +1,13 @@
-"""Issue 20, library-wide: data arguments with NaN or inf are refused with a ValueError naming the
-argument, values outside a function's domain are refused, densities are -inf (or 0) outside
-their support, and scores read off a sample do not depend on its order.
+"""Issue 20, library-wide sweeps: data arguments with NaN or inf are refused with a ValueError naming
+the argument, values outside a function's domain are refused, and legitimate input passes.
 
 Each check sits once at a public entry point (training functions check their data before the
-first step), so the NaN cases below fail at once, before any training."""
+first step), so the NaN cases below fail at once, before any training.
+
+It lives in tests/unit/contracts/ because each test sweeps many modules (the NaN/inf table is one
+parametrised table over some fifty functions in twenty modules; the domain and legitimate-input
+sweeps read the same way). Input checks of a single function live beside that module's tests
+(e.g. tests/unit/lipschitz/test_trigger.py, tests/unit/nuclear/test_data.py)."""
 
 import math
 import warnings
@@ -14,17 +18,15 @@ import pytest
 import torch
 
 from physml import generative, train, uncertainty
-from physml.fits import regression
-from physml.fits import toys as regression_toys
-from physml._checks import finite
+from physml.fits import regression, toys as regression_toys
 from physml.generative import cfm, gan, toys
 from physml.learning import curves, effective_theory, images, parallelograms
-from physml.lipschitz import toys as lip_toys
-from physml.lipschitz import trigger
+from physml.lipschitz import toys as lip_toys, trigger
 from physml.lipschitz.layers import LipschitzMLP
-from physml.nn import MLP, EnsembleMLP
+from physml.nn import EnsembleMLP, MLP
 from physml.nuclear import data, embedding, interpret, semf
 from physml.phases import autoencoders, classifier
+
 
 NAN = float("nan")
 INF = float("inf")
@@ -34,21 +36,6 @@ def _with(x: torch.Tensor, value: float, index=0) -> torch.Tensor:
     x = x.clone()
     x.view(-1)[index] = value
     return x
-
-
-# --------------------------------------------------------------------------------------------
-# The shared validator
-
-
-def test_finite_accepts_every_container_and_names_the_argument():
-    for ok in (np.ones(3), torch.ones(2, 2), [1.0, 2.0], 3.5, np.arange(4), torch.arange(3),
-               torch.ones(2, dtype=torch.bool), pd.Series([1.0, 2.0])):
-        assert finite("x", ok) is ok
-    for bad in (np.array([1.0, NAN]), torch.tensor([INF]), [1.0, -INF], NAN, torch.tensor([1 + 0j, NAN])):
-        with pytest.raises(ValueError, match="^my_arg contains NaN or infinite values"):
-            finite("my_arg", bad)
-    with pytest.raises(TypeError, match="my_arg must hold numbers"):
-        finite("my_arg", np.array(["a", "b"]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,14 +151,6 @@ def test_nan_or_inf_data_are_refused_by_name(case):
         call()
 
 
-def test_nubase_line_with_nan_mass_excess_names_the_line():
-    good = "056 0260   56Fe    -60607.1       0.4"
-    with pytest.raises(ValueError, match="line 2 is malformed.*must be finite"):
-        data.parse_nubase([good, "057 0260   57Fe    nan            0.4"])
-    with pytest.raises(ValueError, match="line 1 is malformed.*uncertainty >= 0"):
-        data.parse_nubase(["056 0260   56Fe    -60607.1       -0.4"])
-
-
 # --------------------------------------------------------------------------------------------
 # Domains
 
@@ -223,82 +202,6 @@ def test_values_outside_a_domain_are_refused():
         interpret.term_similarity(np.arange(3.0)[:, None], {"a": np.ones(3)})
 
 
-def test_whole_nucleon_numbers_as_floats_still_pass():
-    # the SEMF chapter passes np.round(...) grids: whole numbers in a float array are in the domain
-    assert semf.binding(np.array([26.0]), np.array([30.0]))[0] == pytest.approx(semf.binding([26], [30])[0])
-    assert semf.rms(np.array([3.0, -4.0])) == pytest.approx(math.sqrt(12.5))
-
-
-# --------------------------------------------------------------------------------------------
-# Densities outside their support
-
-
-def test_toy_densities_outside_their_support():
-    ramp = toys.Ramp()
-    x = torch.tensor([[0.5, 0.5], [0.0, 0.5], [-0.1, 0.5], [0.5, 1.01]])
-    logp = ramp.log_prob(x)
-    assert logp[0].item() == pytest.approx(0.0, abs=1e-6)  # log(2 * 0.5)
-    assert torch.all(logp[1:] == -math.inf)  # p = 2x is 0 on the edge x = 0 and outside the square
-    assert ramp.marginal(torch.tensor([-0.5, 0.25, 1.5])).tolist() == [0.0, 0.5, 0.0]
-    # the ring's support is the whole plane: finite far out, where the radial Gaussian is tiny
-    ring = toys.Ring()
-    assert torch.isfinite(ring.log_prob(torch.tensor([[7.0, 0.0], [0.0, -0.5]]))).all()
-    # the discriminator's optimum on two densities with disjoint supports: JS = log 2, L_D = 0
-    grid = np.linspace(0.0, 3.0, 301)
-    p, q = (grid < 1).astype(float), ((grid > 2) & (grid <= 3)).astype(float)
-    loss, js = gan.discriminator_loss_at_optimum(p, q, grid)
-    assert loss == pytest.approx(0.0, abs=1e-12) and js == pytest.approx(math.log(2) * 0.99, rel=0.02)
-
-
-# --------------------------------------------------------------------------------------------
-# Best cut at a rate, and order invariance
-
-
-def test_threshold_at_rate_is_the_best_cut_that_keeps_the_rate():
-    scores = torch.arange(10.0)
-    thr = trigger.threshold_at_rate(scores, 0.25)
-    assert thr == 7.0 and float((scores > thr).double().mean()) == 0.2  # 2 of 10 <= 0.25
-    assert float((scores > thr - 1).double().mean()) > 0.25  # the next looser cut breaks the rate
-    # torch.quantile would give 6.75, which accepts 3 of 10 = 0.3 > 0.25
-    assert float((scores > torch.quantile(scores, 0.75)).double().mean()) == 0.3
-    # ties at the threshold are rejected together: at most the rate, and no looser cut keeps it
-    tied = torch.tensor([0.0, 1.0, 1.0, 1.0, 2.0])
-    assert trigger.threshold_at_rate(tied, 0.5) == 1.0
-    # rate * n whole (the chapter's 0.03 x 200 000): exactly that many accepted
-    g = torch.Generator().manual_seed(0)
-    s = torch.randn(200_000, generator=g)
-    assert int((s > trigger.threshold_at_rate(s, 0.03)).sum()) == 6000
-    # order invariance
-    perm = torch.randperm(len(s), generator=g)
-    assert trigger.threshold_at_rate(s[perm], 0.03) == trigger.threshold_at_rate(s, 0.03)
-
-
-def test_efficiency_in_bins_right_values_order_free_and_warns_on_an_empty_bin():
-    t = torch.tensor([0.5, 0.6, 1.5, 2.5, 2.6, 2.7])
-    acc = torch.tensor([True, False, True, True, True, False])
-    eff = trigger.efficiency_in_bins(acc, t, [0.0, 1.0, 2.0, 3.0])
-    assert eff.tolist() == pytest.approx([0.5, 1.0, 2 / 3])
-    perm = torch.tensor([5, 2, 0, 4, 1, 3])
-    assert torch.equal(trigger.efficiency_in_bins(acc[perm], t[perm], [0.0, 1.0, 2.0, 3.0]), eff)
-    with pytest.warns(RuntimeWarning, match=r"no event in the bin \[3.0, 4.0\)"):
-        out = trigger.efficiency_in_bins(acc, t, [0.0, 3.0, 4.0])
-    assert out[0].item() == pytest.approx(4 / 6) and math.isnan(out[1].item())
-
-
-def test_term_similarity_and_rms_are_order_free():
-    rng = np.random.default_rng(0)
-    c = rng.normal(size=(50, 3))
-    terms = {"a": c[:, 0] * 2 + 1, "b": rng.normal(size=50)}
-    ref = interpret.term_similarity(c, terms)
-    assert ref["a"][0] == pytest.approx(1.0)  # a term proportional to a column: |cos| = 1
-    perm = rng.permutation(50)
-    shuffled = interpret.term_similarity(c[perm], {k: v[perm] for k, v in terms.items()})
-    for k in ref:
-        np.testing.assert_allclose(shuffled[k], ref[k], rtol=1e-12)
-    r = rng.normal(size=50)
-    assert semf.rms(r[perm]) == pytest.approx(semf.rms(r), rel=1e-14)
-
-
 def test_checks_do_not_fire_on_legitimate_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -308,16 +211,3 @@ def test_checks_do_not_fire_on_legitimate_input():
     assert px.tolist() == [[1.0, 0.0, 0.0, 1.0]]
     d = uncertainty.decompose(torch.tensor([[1.0], [3.0]]), torch.tensor([[0.0], [0.0]]))
     assert d.mean.item() == 2.0 and d.sigma_pred.item() == pytest.approx(math.sqrt(2))
-
-
-def test_split_nuclei_depends_on_the_rows_not_their_order():
-    z, n = np.meshgrid(np.arange(8, 20), np.arange(8, 20), indexing="ij")
-    table = pd.DataFrame({"Z": z.ravel(), "N": n.ravel(), "estimated": False})
-    table["binding"] = 8000.0 * (table.Z + table.N) + table.Z
-    shuffled = table.sample(frac=1.0, random_state=3)
-    picked = []
-    for t in (table, shuffled):
-        mt = embedding.multitask_data(t, ("binding",))
-        mask = embedding.split_nuclei(mt, 0.5, seed=0)
-        picked.append(set(map(tuple, mt.rows.loc[mask, ["Z", "N"]].to_numpy().tolist())))
-    assert picked[0] == picked[1] and 0 < len(picked[0]) < len(table)

@@ -12,6 +12,10 @@ Each map has ``forward(x) -> (y, log|det ∂y/∂x|)`` and ``inverse(y) -> (x, l
 
 The maps are built small (dimension 2-5, a 4 x 4 lattice), in float64, with their parameters moved
 off the initial values (a fresh coupling is the identity, whose contracts would prove little).
+
+It lives in tests/unit/contracts/ (not beside one module's tests) because one parametrised table
+runs over maps from physml.flows.box_muller, .coupling, .checkerboard, .trivializing and
+physml.bayesian: a new invertible map joins the table, not a new test file.
 """
 
 from __future__ import annotations

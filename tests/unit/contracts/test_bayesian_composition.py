@@ -1,5 +1,8 @@
 """Bayesian networks by composition (issue 19): a layer factory ``linear=`` makes any physml network
-Bayesian from outside; :mod:`physml.nn` knows nothing of Bayesian layers or training."""
+Bayesian from outside; :mod:`physml.nn` knows nothing of Bayesian layers or training.
+
+It lives in contracts/ because one parametrised contract covers six networks of four modules (nn,
+generative.networks, generative.ddpm, generative.cfm, flows.coupling) and the bayesian factory."""
 
 import subprocess
 import sys

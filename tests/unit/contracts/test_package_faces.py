@@ -1,5 +1,8 @@
 """Every physml subpackage has one face: its ``__init__`` re-exports the user-facing names with
-``__all__`` and defines nothing itself (issue 19, "One clear house")."""
+``__all__`` and defines nothing itself (issue 19, "One clear house").
+
+It lives in tests/unit/contracts/ because it is parametrised over every subpackage's face (the
+``__init__`` modules), not a test of one module."""
 
 import ast
 import importlib
@@ -13,7 +16,7 @@ import pytest
 
 import physml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SUBPACKAGES = sorted(m.name for m in pkgutil.iter_modules(physml.__path__) if m.ispkg)
 # The shared blocks at the top level; a module used by one part only lives in that part's subpackage.
 TOP_LEVEL_MODULES = {"_checks", "bayesian", "claims", "config", "nn", "plotting", "representations",

@@ -1,0 +1,40 @@
+"""physml.lattice.measure: the dynamic-exponent fit (eq. 8.33) and a small HMC run and summary."""
+
+import numpy as np
+import pytest
+import torch
+
+from physml.lattice import measure, reference
+
+
+CPU = torch.device("cpu")
+
+
+def test_dynamic_exponent_fit_on_table_5_reproduces_eq_8_33():
+    sizes = [10, 12, 14, 16, 18, 20, 40, 80]
+    tau = np.array([reference.hmc(L)["tau_m"] for L in sizes])
+    fit = measure.dynamic_exponent(np.array(sizes) / 4, tau[:, 0], tau[:, 1])
+    assert fit.z == pytest.approx(reference.Z_HMC[0], abs=0.05)
+    assert fit.z_err == pytest.approx(reference.Z_HMC[1], abs=0.01)
+    power = measure.dynamic_exponent([1.5, 2, 2.5, 3], [1.5**2, 4, 6.25, 9], [0.1] * 4, offset=False)
+    assert power.z == pytest.approx(2.0, abs=1e-6)
+
+
+def test_hmc_run_and_summary_small():
+    s = measure.hmc_run(4, 0.5, 0.5, n_steps=4, n_chains=16, n_trajectories=200, thermalization=20,
+                        smoothing_t=0.25, seed=0, device=CPU, progress=False)
+    assert s.m.shape == (200, 16) and s.correlator.shape == (16, 4)
+    out = measure.summarize(s)
+    assert 0.7 < out["acceptance"].value <= 1
+    assert out["chi0"].value > out["chi0_t"].value > 0
+    assert out["tau_m"].value > 0.5 and out["xi"].value > 0
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: measure.dynamic_exponent([1, 2, 3], [1, 2, 3], [0.1, 0.1, 0.1]), "4 points"),
+    (lambda: measure.dynamic_exponent([1, 2], [1, -2], [0.1, 0.1], offset=False), "positive"),
+    (lambda: measure.summarize("run"), "Series"),
+])
+def test_bad_input_is_named(call, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        call()

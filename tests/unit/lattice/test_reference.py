@@ -1,0 +1,19 @@
+"""physml.lattice.reference: the published tables."""
+
+import pytest
+
+from physml.lattice import reference
+
+
+def test_reference_tables():
+    assert reference.parse("11.439(94)") == (11.439, pytest.approx(0.094))
+    assert reference.parse("570(21)") == (570.0, 21.0)
+    assert reference.parse("0.91") == (0.91, 0.0)
+    row = reference.hmc(8)
+    assert row["abs_m"] == (0.26282, pytest.approx(0.00015))
+    assert row["steps"][0] == 6 and reference.flow_hmc(80)["tau_m"] == (1965.0, 165.0)
+    assert reference.sizes() == [6, 8, 10, 12, 14, 16, 18, 20, 40, 80]
+    with pytest.raises(ValueError, match="L=7"):
+        reference.hmc(7)
+    with pytest.raises(ValueError, match="text"):
+        reference.parse("1.2(3")
