@@ -241,8 +241,7 @@ BOOK_ROOT_MARKER = "_toc.yml"
 
 
 def book_root(start: str | Path | None = None) -> Path | None:
-    """The book root: the nearest folder at or above ``start`` (default: the working directory)
-    holding ``_toc.yml``; ``None`` outside a book.
+    """The book root: the nearest folder at or above ``start`` holding ``_toc.yml``.
 
     Called by :func:`results_dir`, :func:`physml.claims.load_full_record` and ``bookkit.full``.
 
