@@ -20,6 +20,8 @@ MODULES = [
     "physml.claims",
     "physml.stats",
     "physml.uncertainty",
+    "physml.representations",
+    "physml.nn",
 ]
 
 
