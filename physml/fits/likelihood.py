@@ -11,7 +11,7 @@ NaN and inf as torch does (a finiteness check would cost a device sync per step)
 checked once, on entry to :func:`physml.train.fit` and the fitting functions of
 :mod:`physml.fits.regression`.
 
-Used by "Fits, likelihoods and uncertainties".
+Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
   :func:`predict_ensemble` splits its uncertainty into σ_stoch and σ_pred (eqs. 2.3-2.6).
 - :func:`fit_mc_dropout` and :func:`predict_mc_dropout`: the same with one network and MC dropout.
 
-Used by "Fits, likelihoods and uncertainties".
+Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@
   smooth function with input-dependent Gaussian noise, the toy of the heteroscedastic loss and
   the uncertainty split (Sec. 1.5 and 2.1, eqs. 2.3-2.8).
 
-Used by "Fits, likelihoods and uncertainties".
+Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ so Z₁² + Z₂² = -2 ln U₁ (eq. 5.51). The Jacobian determinant is ``|det �
 and since U₁ = e^{-(Z₁² + Z₂²)/2} the change of variables turns the flat density on the square
 into N(Z; 0, 1₂) = U₁/(2π): the flow a network has to learn, written down in closed form.
 
-Used by "Invertible networks".
+Used by :doc:`/book/generative/invertible-networks`.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@
   [N(ρ; 4, 1) + N(-ρ; 4, 1)]/(2πρ) at radius ρ.
 
 Each toy samples from a torch generator, returns its exact log-density (-inf outside the support)
-and the moments a generated sample must reproduce. Used by "Invertible networks" and "Diffusion
-and flow matching".
+and the moments a generated sample must reproduce. Used by
+:doc:`/book/generative/invertible-networks` and :doc:`/book/generative/diffusion-and-flow-matching`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ with the closed-form Gaussian KL ½ Σ(μ² + σ² - 1 - log σ²) (eq. 5.12). G
 and draws from the decoder's Gaussian. The Gaussian decoder smears sharp features: the chapter
 measures this on the ring.
 
-Used by "Invertible networks".
+Used by :doc:`/book/generative/invertible-networks`.
 """
 
 from __future__ import annotations

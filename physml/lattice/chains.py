@@ -6,7 +6,8 @@
 - :func:`collect`: thermalise, then keep a snapshot every few updates, with a progress bar.
 
 Used by :mod:`physml.lattice.ising`, :mod:`physml.lattice.phi4`, :mod:`physml.lattice.correlators`
-and ``physml.flows``, and so by every lattice chapter.
+and ``physml.flows``, and so by :doc:`/book/phases/neural-network-phase-transition`, :doc:`/book/phases/order-parameter-without-labels`, :doc:`/book/lattice/hmc-critical-slowing-down` and
+:doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations

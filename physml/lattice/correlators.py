@@ -12,8 +12,8 @@ Chapter 8 of the lecture notes measures, besides the magnetisation M:
   (:func:`zero_momentum_correlator`); on a periodic lattice it falls as cosh((y - L/2)/ξ), and
   :func:`correlation_length` fits ξ.
 
-All take fields of shape ``(n, L, L)`` and work on any device. Used by "Hamiltonian Monte Carlo
-and critical slowing down" and "Trivializing flows and flow HMC".
+All take fields of shape ``(n, L, L)`` and work on any device. Used by
+:doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations

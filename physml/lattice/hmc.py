@@ -5,8 +5,8 @@ H = π²/2 + S(φ) for a trajectory of ``n_steps`` steps of size ``step_size``, 
 with probability min(1, exp(-ΔH)) makes the chain exact for any step size (the integrator is
 reversible and area preserving). The action and its gradient are callables, so the same step
 drives lattice φ⁴ (:mod:`physml.lattice.phi4`) and, later in the book, the pulled-back action of
-a trivialising flow. Used by "A neural network sees a phase transition" and the lattice field
-theory chapters.
+a trivialising flow. Used by :doc:`/book/phases/neural-network-phase-transition`,
+:doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations

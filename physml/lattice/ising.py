@@ -16,8 +16,8 @@ active device and updates them all at once:
 
 Also here: per-configuration observables (:func:`magnetization`, :func:`energy`), exact
 enumeration of small lattices (:func:`exact_moments`, the test reference) and Onsager's
-critical temperature. Used by the chapters "A neural network sees a phase transition" and
-"Finding the order parameter without labels".
+critical temperature. Used by :doc:`/book/phases/neural-network-phase-transition` and
+:doc:`/book/phases/order-parameter-without-labels`.
 """
 
 from __future__ import annotations
@@ -113,11 +113,25 @@ def _neighbour_sum(other: torch.Tensor, out: torch.Tensor, black: bool) -> torch
 class IsingChains:
     """``n_chains`` independent Ising chains on L x L periodic lattices, one temperature each.
 
-    ``temperature`` is a number or a 1-D tensor with one entry per chain. The chains start hot
-    (random spins) or cold (all +1), on ``device`` (default: :func:`physml.config.device`), with a
+    The spins are stored as the two checkerboard sublattices (float ±1) on ``device``, with a
     generator on that device seeded by ``seed``, so a run is reproducible on a given device.
-    Used by the chapters "A neural network sees a phase transition" and "Finding the order
-    parameter without labels".
+
+    Args:
+        L: the lattice side, an even int.
+        temperature: T (in units of the coupling, k_B = 1), a number or a 1-D tensor with one
+            entry > 0 per chain.
+        n_chains: the number of independent chains.
+        start: ``"hot"`` (random spins) or ``"cold"`` (all +1).
+        seed: seeds the chains' generator.
+        device: where the chains live; ``None`` for :func:`physml.config.device`.
+
+    Raises:
+        ValueError: on an odd or non-positive ``L``, a bad ``n_chains``, a temperature that is
+            not > 0 or of the wrong length, or an unknown ``start``.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
     """
 
     def __init__(self, L: int, temperature, n_chains: int = 1, *, start: str = "hot",
@@ -267,9 +281,32 @@ def sample(L: int, temperatures, chains_per_temperature: int, samples_per_chain:
     One update is a checkerboard Metropolis sweep followed by ``wolff`` Wolff cluster flips (the
     cluster flips decorrelate near T_c, where Metropolis alone slows down critically). Every chain
     thermalises for ``thermalization`` updates, then keeps a configuration every ``spacing``
-    updates. Returns ``(spins, T)`` with spins of shape ``(n_T, chains, samples, L, L)`` (float
-    ±1, on the CPU) and the temperatures ``(n_T,)``. Used by "A neural network sees a phase
-    transition" and "Finding the order parameter without labels".
+    updates.
+
+    Args:
+        L: the lattice side, an even int.
+        temperatures: the n_T temperatures T (k_B = 1), > 0.
+        chains_per_temperature: independent chains at each temperature.
+        samples_per_chain: configurations kept per chain.
+        thermalization: updates discarded before the first kept configuration.
+        spacing: updates between kept configurations.
+        wolff: Wolff cluster flips per update (>= 0).
+        seed: seeds the chains' generator.
+        device: where the chains run; ``None`` for :func:`physml.config.device`.
+        desc: the progress bar's label.
+        progress: show a progress bar; ``None`` for :func:`physml.train.progress_enabled`.
+
+    Returns:
+        ``(spins, T)``: spins of shape ``(n_T, chains, samples, L, L)`` (float ±1, on the CPU)
+        and the temperatures, shape ``(n_T,)``, float32.
+
+    Raises:
+        ValueError: on a bad size, count or temperature (as :class:`IsingChains` and
+            :func:`physml.lattice.chains.collect`).
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
     """
     temps = torch.as_tensor(temperatures, dtype=torch.float32).reshape(-1)
     positive_int("chains_per_temperature", chains_per_temperature)

@@ -10,7 +10,7 @@
   (β, λ, trajectory length 1), measured by :func:`series`.
 - :func:`dynamic_exponent`: z of τ = a ξ^z + b (or a pure power law) by weighted least squares.
 
-Used by "Hamiltonian Monte Carlo and critical slowing down" and "Trivializing flows and flow HMC".
+Used by :doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations

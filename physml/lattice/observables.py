@@ -13,7 +13,8 @@ chains that share one coupling:
 - :func:`autocorrelation_time`: τ_int of a series with Wolff's windowing (:func:`physml.stats.tau_int`).
 
 For the Ising model β = 1/T; for lattice φ⁴ the coupling sits in the action and β = 1. Used by
-"A neural network sees a phase transition" and "Finding the order parameter without labels".
+:doc:`/book/phases/neural-network-phase-transition` and
+:doc:`/book/phases/order-parameter-without-labels`.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ Chapter 8 of the notes writes the same theory as (eq. 8.1)::
     S(φ) = Σ_x [ -β Σ_μ φ_x φ_{x+μ} + φ_x² + λ (φ_x² - 1)² ]
 
 which expands to eq. 3.11 with β = 2κ plus the constant λ L²: the same distribution, so
-:func:`kappa_from_beta` is all the translation needed (:func:`action` and :func:`force` are
-shared). Used by "A neural network sees a phase transition", "Hamiltonian Monte Carlo and
-critical slowing down" and "Trivializing flows and flow HMC".
+:func:`kappa_from_beta` is all the translation needed (:func:`action` and :func:`force` are shared).
+Used by :doc:`/book/phases/neural-network-phase-transition`,
+:doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations
@@ -117,11 +117,31 @@ def free_propagator(L: int, kappa: float) -> torch.Tensor:
 class Phi4Chains:
     """``n_chains`` HMC chains of lattice φ⁴ on L x L, each with its own κ (and λ).
 
-    ``step_size`` and ``n_steps`` set the leapfrog trajectory (length ``step_size * n_steps``,
-    1 by default). The fields start at zero-mean Gaussian noise of width 0.5, on ``device``
-    (default :func:`physml.config.device`) in ``dtype`` (float64 for precision work), with a
-    generator seeded by ``seed``. Used by "A neural network sees a phase transition" and
-    "Hamiltonian Monte Carlo and critical slowing down".
+    The action is the notes' eq. 3.11 (hopping parameter κ, quartic coupling λ). The fields start
+    at zero-mean Gaussian noise of width 0.5, with a generator seeded by ``seed``.
+
+    Args:
+        L: the lattice side (>= 2).
+        kappa: κ, a number or one value per chain.
+        lam: λ, a number or one value per chain.
+        n_chains: the number of independent chains.
+        step_size: the leapfrog step (> 0); the trajectory length is ``step_size * n_steps``.
+        n_steps: leapfrog steps per trajectory.
+        seed: seeds the chains' generator.
+        device: where the chains live; ``None`` for :func:`physml.config.device`.
+        dtype: ``torch.float32`` or ``torch.float64`` (float64 for precision work).
+
+    Raises:
+        ValueError: on a bad size, step or coupling.
+        TypeError: on a dtype other than float32 or float64.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Pawlowski & Plehn 2025, eq. 3.11 (the action) and eq. 8.1 (β = 2κ).
     """
 
     def __init__(self, L: int, kappa, lam, n_chains: int = 1, *, step_size: float = 0.1,
@@ -187,9 +207,33 @@ def sample(L: int, kappas, lam: float, chains_per_kappa: int, samples_per_chain:
     """Equilibrium φ⁴ configurations at each κ (one λ), from many independent HMC chains at once.
 
     Every chain runs ``thermalization`` trajectories, then keeps its field every ``spacing``
-    trajectories. Returns ``(phi, acceptance)``: fields of shape ``(n_kappa, chains, samples, L,
-    L)`` on the CPU and the acceptance rate per κ. Used by "A neural network sees a phase
-    transition".
+    trajectories.
+
+    Args:
+        L: the lattice side (>= 2).
+        kappas: the n_kappa hopping parameters κ.
+        lam: the quartic coupling λ.
+        chains_per_kappa: independent chains at each κ.
+        samples_per_chain: fields kept per chain.
+        thermalization: trajectories discarded before the first kept field.
+        spacing: trajectories between kept fields.
+        step_size: the leapfrog step (> 0).
+        n_steps: leapfrog steps per trajectory.
+        seed: seeds the chains' generator.
+        device: where the chains run; ``None`` for :func:`physml.config.device`.
+        desc: the progress bar's label.
+        progress: show a progress bar; ``None`` for :func:`physml.train.progress_enabled`.
+
+    Returns:
+        ``(phi, acceptance)``: float32 fields of shape ``(n_kappa, chains, samples, L, L)`` on
+        the CPU and the mean acceptance rate per κ, shape ``(n_kappa,)``.
+
+    Raises:
+        ValueError: on a bad size, count, step or coupling (as :class:`Phi4Chains` and
+            :func:`physml.lattice.chains.collect`).
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
     """
     ks = torch.as_tensor(kappas, dtype=torch.float32).reshape(-1)
     positive_int("chains_per_kappa", chains_per_kappa)

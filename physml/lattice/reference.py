@@ -12,7 +12,7 @@ in the notes' text; the β values identify the rows as L = 6 ... 20.
 - ``MH_ACCEPTANCE``: Table 4, Metropolis acceptance of flow proposals at L and at 2L.
 - ``Z_HMC``, ``Z_FHMC_GROWING_K``: the dynamic exponents of eq. 8.33.
 
-Used by "Hamiltonian Monte Carlo and critical slowing down" and "Trivializing flows and flow HMC".
+Used by :doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Shared by the toy models (:mod:`physml.learning.toy`), the transformer
 (:mod:`physml.learning.transformer`) and the digits MLPs (:mod:`physml.learning.images`); used by
-"Grokking: an effective theory of representation learning" and "Grokking beyond the toy".
+:doc:`/book/learning/grokking-effective-theory` and :doc:`/book/learning/grokking-beyond-the-toy`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ The normalised embeddings follow gradient flow on ``l_eff = l0 / Z0`` (eqs 6.4-6
 implies and ``Z0 = sum_k |E_k|^2``. The flow keeps ``Z0`` (the loss is scale invariant) and, for
 centred embeddings, the centre ``C = sum_k E_k`` (eq. 6.6; see :func:`flow` for when ``C`` moves).
 
-Used by "Grokking: an effective theory of representation learning" (Kitouni thesis, Sec. 6.3.2,
+Used by :doc:`/book/learning/grokking-effective-theory` (Kitouni thesis, Sec. 6.3.2,
 App. C.6).
 """
 

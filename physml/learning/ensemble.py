@@ -5,7 +5,8 @@ Every parameter handed to :class:`MemberAdamW` carries the ensemble member on it
 weight decay. A whole hyperparameter grid (a phase diagram of learning) then trains in one
 batched step instead of a Python loop over hundreds of models.
 
-Used by "Grokking: an effective theory of representation learning" and "Grokking beyond the toy".
+Used by :doc:`/book/learning/grokking-effective-theory` and
+:doc:`/book/learning/grokking-beyond-the-toy`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ the constrained network expressive (eq. 2.9). :class:`MonotonicWrapper` adds λ 
 λ-Lip¹ network (eq. 2.3): then ∂f/∂x_i = ∂g/∂x_i + c_i λ, non-negative for c_i = +1 and
 non-positive for c_i = -1.
 
-Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+Used by :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
 from __future__ import annotations

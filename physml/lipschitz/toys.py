@@ -6,7 +6,7 @@
   top (extrapolation) or in the middle (interpolation) (Fig. 2.2).
 - :func:`slopes`: finite-difference slopes of a 1-D model on a grid, the exact check of the bounds.
 
-Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+Used by :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ extremes, which is exactly what makes an unconstrained classifier reject long-li
 :func:`decision_flips` and :func:`efficiency_difference` compare decisions on the same events (before
 and after a calibration shift; one model against another).
 
-Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+Used by :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
 from __future__ import annotations
@@ -118,18 +118,33 @@ def log_uniform_times(n: int, lo_ps: float = 0.1, hi_ps: float = 100.0,
 
 
 def threshold_at_rate(background_scores: torch.Tensor, rate: float) -> float:
-    """The threshold of the best cut ``score > threshold`` that accepts at most a fraction ``rate``
-    of the background (the output bandwidth).
+    """The threshold of the best cut that accepts at most a fraction ``rate`` of the background.
+
+    The cut is ``score > threshold``; ``rate`` is the output bandwidth.
 
     With ``n`` background scores the cut may keep ``k = floor(rate n)`` of them; the threshold is
     the ``(k + 1)``-th largest score, the loosest real cut (so the highest signal efficiency) that
     keeps the rate: no interpolation between scores, which can let through more than ``rate``
     (``torch.quantile`` accepts 3 of 10 scores at ``rate = 0.25``). Tied scores at the threshold
     are all rejected, so ties can only lower the accepted fraction. Invariant to the order of the
-    scores. Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+    scores.
+
+    Args:
+        background_scores: the classifier's scores of background events, any shape (flattened).
+        rate: the accepted fraction, in (0, 1).
+
+    Returns:
+        The threshold, a float.
 
     Raises:
         ValueError: if ``rate`` is not in (0, 1), or the scores are empty or hold NaN or inf.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> threshold_at_rate(torch.arange(10.0), 0.25)  # keeps 8 and 9, 2 of 10
+        7.0
     """
     check_fraction("rate", rate, allow_one=False)
     s = finite("background_scores", torch.as_tensor(background_scores).detach().to(torch.float64).reshape(-1))

@@ -1,12 +1,12 @@
 """Autoencoder and variational autoencoder with a one-dimensional latent space.
 
-The architecture of Pawlowski and Plehn, Sec. 4.3: one hidden layer of 256 units in the encoder
-and one in the decoder, a latent dimension of 1 and a sigmoid output, reconstructing Ising
-configurations mapped to {0, 1}. The VAE's encoder gives a mean and a log-variance; its loss is
-the reconstruction cross-entropy plus the KL divergence to a unit Gaussian (the ELBO).
-:class:`AutoencoderReplicas` trains several independent copies of either in one batched module,
-for statements that must hold from seed to seed. Used by "Finding the order parameter without
-labels".
+The architecture of Pawlowski and Plehn, Sec. 4.3: one hidden layer of 256 units in the encoder and
+one in the decoder, a latent dimension of 1 and a sigmoid output, reconstructing Ising
+configurations mapped to {0, 1}. The VAE's encoder gives a mean and a log-variance; its loss is the
+reconstruction cross-entropy plus the KL divergence to a unit Gaussian (the ELBO).
+:class:`AutoencoderReplicas` trains several independent copies of either in one batched module, for
+statements that must hold from seed to seed. Used by
+:doc:`/book/phases/order-parameter-without-labels`.
 """
 
 from __future__ import annotations

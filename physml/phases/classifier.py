@@ -7,7 +7,7 @@ ordered). With circular padding every convolution commutes with lattice translat
 :class:`PhaseCNNReplicas` holds several independent copies of it in one module (grouped
 convolutions), so that a classifier trained on independent samples with independent
 initialisations, the seed-to-seed spread of a result, costs one training loop. Used by
-"A neural network sees a phase transition".
+:doc:`/book/phases/neural-network-phase-transition`.
 """
 
 from __future__ import annotations
