@@ -21,7 +21,7 @@ def start_chapter(name: str, title: str | None = None, seed: int = 0):
         seed: seeds Python's, numpy's and torch's generators (:func:`physml.config.seed_everything`).
 
     Returns:
-        ``(claims, generator)``: the chapter's :class:`physml.claims.Chapter` and a seeded CPU
+        ``(claims, generator)``, the chapter's :class:`physml.claims.Chapter` and a seeded CPU
         ``torch.Generator``.
 
     Raises:

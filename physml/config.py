@@ -431,7 +431,7 @@ def describe() -> dict[str, str]:
     """Profile, device and library versions, as printed by each chapter's set-up cell.
 
     Returns:
-        A dict of strings: profile, device, the versions of torch, numpy, scipy and matplotlib,
+        A dict of strings with the profile, the device, the versions of torch, numpy, scipy and matplotlib,
         and torch's thread count.
 
     Used in:

@@ -4,8 +4,11 @@
 deep ensemble trains and predicts as one batched matrix product instead of a Python loop over
 members.
 
-Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`, :doc:`/book/generative/invertible-networks` and :doc:`/book/generative/diffusion-and-flow-matching`; :class:`EnsembleMLP` also
-by :doc:`/book/learning/grokking-effective-theory`, :doc:`/book/learning/grokking-beyond-the-toy` and :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
+Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`,
+:doc:`/book/generative/invertible-networks` and :doc:`/book/generative/diffusion-and-flow-matching`;
+:class:`EnsembleMLP` also by :doc:`/book/learning/grokking-effective-theory`,
+:doc:`/book/learning/grokking-beyond-the-toy` and
+:doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ helix. The tools here read that geometry off an ``(n_items, dim)`` embedding mat
 - :func:`orderedness`, :func:`parity_ratio` and :func:`fit_helix`: the number order along PC0,
   the even/odd split and the helix of proton- and neutron-number embeddings.
 
-Used by :doc:`/book/learning/grokking-beyond-the-toy` (Kitouni thesis, Sec. 6.4.2) and :doc:`/book/nuclear/nuclear-embeddings` (Nolte et al.
-2024; Kitouni thesis, chapter 5).
+Used by :doc:`/book/learning/grokking-beyond-the-toy` (Kitouni thesis, Sec. 6.4.2) and
+:doc:`/book/nuclear/nuclear-embeddings` (Nolte et al. 2024; Kitouni thesis, chapter 5).
 """
 
 from __future__ import annotations

@@ -9,9 +9,13 @@
 - :func:`wasserstein_1d`, :func:`mmd`, :func:`classifier_two_sample_auc`: distances between a
   generated and a true sample.
 
-Used by :doc:`/book/foundations/fits-likelihoods-uncertainties` (through :mod:`physml.uncertainty`), the lattice chapters
-(:doc:`/book/lattice/hmc-critical-slowing-down`, :doc:`/book/lattice/trivializing-flows`), the phase chapters (:doc:`/book/phases/neural-network-phase-transition`, :doc:`/book/phases/order-parameter-without-labels`), the
-generative chapters (:doc:`/book/generative/invertible-networks`, :doc:`/book/generative/diffusion-and-flow-matching`) and :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
+Used by :doc:`/book/foundations/fits-likelihoods-uncertainties` (through :mod:`physml.uncertainty`),
+the lattice chapters (:doc:`/book/lattice/hmc-critical-slowing-down`,
+:doc:`/book/lattice/trivializing-flows`), the phase chapters
+(:doc:`/book/phases/neural-network-phase-transition`,
+:doc:`/book/phases/order-parameter-without-labels`), the generative chapters
+(:doc:`/book/generative/invertible-networks`, :doc:`/book/generative/diffusion-and-flow-matching`)
+and :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
 from __future__ import annotations

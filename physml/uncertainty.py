@@ -10,8 +10,9 @@ a data (stochastic, systematic) part that stays with more data and a model (pred
 statistical) part that shrinks with more training data. :func:`pulls` and :func:`coverage` test
 whether the total uncertainty is calibrated.
 
-Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`; :func:`decompose` also by :doc:`/book/generative/invertible-networks` and
-:doc:`/book/generative/diffusion-and-flow-matching`, :func:`binned_coverage` and :func:`fit_parameter_uncertainties` by
+Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`; :func:`decompose` also by
+:doc:`/book/generative/invertible-networks` and :doc:`/book/generative/diffusion-and-flow-matching`,
+:func:`binned_coverage` and :func:`fit_parameter_uncertainties` by
 :doc:`/book/generative/invertible-networks`.
 """
 
@@ -290,7 +291,7 @@ def bootstrap_indices(n: int, n_members: int, generator: torch.Generator | None 
         generator: a CPU ``torch.Generator`` for the draws; ``None`` for the global one.
 
     Returns:
-        Indices in ``[0, n)``, shape ``(n, n_members)``, int64: column j is member j's resample.
+        Indices in ``[0, n)``, shape ``(n, n_members)``, int64; column j is member j's resample.
 
     Raises:
         ValueError: if ``n`` or ``n_members`` is not a positive int.
@@ -320,7 +321,7 @@ def fit_parameter_uncertainties(derivatives: torch.Tensor, sigma: torch.Tensor
         sigma: the width profile σ(x), shape ``(n_points,)``, >= 0, in the units of p.
 
     Returns:
-        ``(Δθ, the fitted σ(x))``: float64 tensors of shapes ``(n_params,)`` and
+        ``(Δθ, the fitted σ(x))``, float64 tensors of shapes ``(n_params,)`` and
         ``(n_points,)``.
 
     Raises:

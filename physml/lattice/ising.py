@@ -297,7 +297,7 @@ def sample(L: int, temperatures, chains_per_temperature: int, samples_per_chain:
         progress: show a progress bar; ``None`` for :func:`physml.train.progress_enabled`.
 
     Returns:
-        ``(spins, T)``: spins of shape ``(n_T, chains, samples, L, L)`` (float ±1, on the CPU)
+        ``(spins, T)``, spins of shape ``(n_T, chains, samples, L, L)`` (float ±1, on the CPU)
         and the temperatures, shape ``(n_T,)``, float32.
 
     Raises:

@@ -225,7 +225,7 @@ def sample(L: int, kappas, lam: float, chains_per_kappa: int, samples_per_chain:
         progress: show a progress bar; ``None`` for :func:`physml.train.progress_enabled`.
 
     Returns:
-        ``(phi, acceptance)``: float32 fields of shape ``(n_kappa, chains, samples, L, L)`` on
+        ``(phi, acceptance)``, float32 fields of shape ``(n_kappa, chains, samples, L, L)`` on
         the CPU and the mean acceptance rate per κ, shape ``(n_kappa,)``.
 
     Raises:

@@ -21,6 +21,7 @@ MODULES = [
     "physml.stats",
     "physml.uncertainty",
     "physml.representations",
+    "physml.fits.regression",
     "physml.nn",
 ]
 
