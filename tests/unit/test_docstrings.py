@@ -39,12 +39,9 @@ PENDING_MODULES: set[str] = {
     "physml.flows.trivializing",
     "physml.generative.toys",
     "physml.generative.vae",
-    "physml.lattice.chains",
     "physml.lattice.correlators",
-    "physml.lattice.hmc",
     "physml.lattice.ising",
     "physml.lattice.measure",
-    "physml.lattice.observables",
     "physml.lattice.phi4",
     "physml.lattice.reference",
     "physml.learning.curves",
@@ -96,6 +93,7 @@ NO_CHAPTER: set[str] = {
     "physml.stats.roc_curve",
     "physml.stats.rejection_at",
     "physml.stats.mmd",
+    "physml.lattice.observables.autocorrelation_time",
 }
 
 SECTION = re.compile(r"^(\w[\w ]*):\s*$")

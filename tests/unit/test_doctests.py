@@ -22,6 +22,9 @@ MODULES = [
     "physml.uncertainty",
     "physml.representations",
     "physml.fits.regression",
+    "physml.lattice.chains",
+    "physml.lattice.hmc",
+    "physml.lattice.observables",
     "physml.nn",
 ]
 
