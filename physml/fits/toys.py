@@ -27,7 +27,7 @@ def spectrum(x: torch.Tensor, params: tuple[float, ...] = SPECTRUM_PARAMS) -> to
 
     Args:
         x: the points, any shape, finite (dimensionless "mass").
-        params: ``(a, b, h, m, Γ)``; the default is :data:`SPECTRUM_PARAMS`.
+        params: ``(a, b, h, m, Γ)``; the default is ``SPECTRUM_PARAMS``.
 
     Returns:
         The spectrum at ``x``, the shape and dtype of ``x`` (events per unit x).
