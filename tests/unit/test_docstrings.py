@@ -39,9 +39,7 @@ PENDING_MODULES: set[str] = {
     "physml.flows.trivializing",
     "physml.generative.toys",
     "physml.generative.vae",
-    "physml.lattice.correlators",
     "physml.lattice.ising",
-    "physml.lattice.measure",
     "physml.lattice.phi4",
     "physml.lattice.reference",
     "physml.learning.curves",
@@ -94,6 +92,7 @@ NO_CHAPTER: set[str] = {
     "physml.stats.rejection_at",
     "physml.stats.mmd",
     "physml.lattice.observables.autocorrelation_time",
+    "physml.lattice.correlators.heat_kernel_smooth",
 }
 
 SECTION = re.compile(r"^(\w[\w ]*):\s*$")

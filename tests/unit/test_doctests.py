@@ -25,6 +25,8 @@ MODULES = [
     "physml.lattice.chains",
     "physml.lattice.hmc",
     "physml.lattice.observables",
+    "physml.lattice.correlators",
+    "physml.lattice.measure",
     "physml.nn",
 ]
 
