@@ -55,13 +55,43 @@ def _check_spins(spins: torch.Tensor, *, values: bool = True) -> torch.Tensor:
 
 
 def magnetization(spins: torch.Tensor) -> torch.Tensor:
-    """Magnetisation per site m = (1/L²) Σ s_i of each configuration, shape ``(n_chains,)``."""
+    """Magnetisation per site m = (1/L²) Σ s_i of each configuration.
+
+    Args:
+        spins: shape ``(n, L, L)``, values ±1.
+
+    Returns:
+        m, shape ``(n,)``, float32.
+
+    Raises:
+        TypeError: if ``spins`` is not a tensor.
+        ValueError: on a wrong shape or values other than ±1.
+
+    Examples:
+        >>> magnetization(torch.ones(1, 4, 4)).tolist()
+        [1.0]
+    """
     s = _check_spins(spins)
     return s.float().mean(dim=(-2, -1))
 
 
 def energy(spins: torch.Tensor) -> torch.Tensor:
-    """Energy per site e = -(1/L²) Σ_<ij> s_i s_j of each configuration (each bond once)."""
+    """Energy per site e = -(1/L²) Σ_<ij> s_i s_j of each configuration (each bond once).
+
+    Args:
+        spins: shape ``(n, L, L)``, values ±1.
+
+    Returns:
+        e (in units of the coupling J), shape ``(n,)``, float32.
+
+    Raises:
+        TypeError: if ``spins`` is not a tensor.
+        ValueError: on a wrong shape or values other than ±1.
+
+    Examples:
+        >>> energy(torch.ones(1, 4, 4)).tolist()  # two bonds per site
+        [-2.0]
+    """
     s = _check_spins(spins).float()
     bonds = s * (torch.roll(s, 1, dims=-1) + torch.roll(s, 1, dims=-2))
     return -bonds.mean(dim=(-2, -1))
@@ -71,6 +101,25 @@ def split(spins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The black (i + j even) and white sublattices of ``(n, L, L)`` spins, each ``(n, L, L/2)``.
 
     A layout operation: any real values are split (used for fields on the checkerboard too).
+
+    Args:
+        spins: shape ``(n, L, L)`` with an even L, any real values.
+
+    Returns:
+        ``(black, white)``, each ``(n, L, L/2)``.
+
+    Raises:
+        TypeError: if ``spins`` is not a tensor.
+        ValueError: on a wrong shape or an odd L.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+
+    Examples:
+        >>> s = torch.arange(16.0).view(1, 4, 4)
+        >>> torch.equal(join(*split(s)), s)
+        True
     """
     s = _check_spins(spins, values=False)
     _check_lattice(s.shape[-1], even=True)
@@ -82,7 +131,19 @@ def split(spins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def join(black: torch.Tensor, white: torch.Tensor) -> torch.Tensor:
-    """Inverse of :func:`split`: the full ``(n, L, L)`` lattice from its two sublattices."""
+    """Inverse of :func:`split`: the full ``(n, L, L)`` lattice from its two sublattices.
+
+    Args:
+        black: the sites with i + j even, shape ``(n, L, L/2)``.
+        white: the other sites, the same shape.
+
+    Returns:
+        The lattice, shape ``(n, L, L)``.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+    """
     n, L, half = black.shape
     s = torch.empty(n, L, 2 * half, dtype=black.dtype, device=black.device)
     s[:, 0::2, 0::2], s[:, 1::2, 1::2] = black[:, 0::2], black[:, 1::2]
@@ -225,6 +286,25 @@ def wolff_cluster(spins: torch.Tensor, p_add: torch.Tensor, generator: torch.Gen
     algorithm tries every bond at most once, so drawing it in advance changes nothing), and the
     cluster is the seed's connected component over open bonds. It grows breadth-first, every chain
     and every frontier site at once, until the last chain's cluster stops growing.
+
+    Args:
+        spins: shape ``(n, L, L)``, values ±1.
+        p_add: 1 - exp(-2/T), broadcastable to ``(n, 1, 1)``, in [0, 1].
+        generator: a generator on the spins' device; ``None`` for the global one.
+
+    Returns:
+        The cluster, a bool mask of shape ``(n, L, L)``.
+
+    Raises:
+        TypeError: if ``spins`` is not a tensor.
+        ValueError: on a wrong shape or values other than ±1.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+
+    References:
+        U. Wolff, Phys. Rev. Lett. 62 (1989) 361.
     """
     s = _check_spins(spins)
     n, L, _ = s.shape
@@ -254,6 +334,21 @@ def exact_moments(L: int, temperatures) -> dict[str, torch.Tensor]:
 
     Sums over all 2^(L²) configurations (L <= 4) in float64; the reference of the sampler's
     tests. Bonds are counted as in :func:`energy`.
+
+    Args:
+        L: the lattice side, 2 <= L <= 4.
+        temperatures: the temperatures T (k_B = J = 1), > 0.
+
+    Returns:
+        A dict of float64 tensors of shape ``(n_T,)`` with keys ``e``, ``e2``, ``abs_m``, ``m2``
+        and ``m4``.
+
+    Raises:
+        ValueError: on L > 4 or a temperature that is not > 0.
+
+    Examples:
+        >>> round(float(exact_moments(2, [1e-3])["abs_m"][0]), 6)  # ordered at T -> 0
+        1.0
     """
     _check_lattice(L)
     if L > 4:

@@ -40,6 +40,22 @@ def neighbour_sum(phi: torch.Tensor, out: torch.Tensor | None = None) -> torch.T
 
     Built from shifted slices into one buffer (``out`` if given, else a new tensor), with no
     temporaries: on a CPU faster than four ``torch.roll`` for the small lattices of chapter 8.
+
+    Args:
+        phi: fields, shape ``(..., L1, L2)``.
+        out: a buffer of ``phi``'s shape to write into; ``None`` for a new tensor.
+
+    Returns:
+        The neighbour sum, ``phi``'s shape (``out`` when given).
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> neighbour_sum(torch.ones(1, 3, 3)).unique().tolist()
+        [4.0]
     """
     if out is None:
         out = torch.empty_like(phi)
@@ -55,12 +71,55 @@ def neighbour_sum(phi: torch.Tensor, out: torch.Tensor | None = None) -> torch.T
 
 
 def kappa_from_beta(beta: float) -> float:
-    """κ = β/2: the hopping parameter of eq. 3.11 for the β of chapter 8 (eq. 8.1)."""
+    """κ = β/2: the hopping parameter of eq. 3.11 for the β of chapter 8 (eq. 8.1).
+
+    Args:
+        beta: the nearest-neighbour coupling β of eq. 8.1 (> 0).
+
+    Returns:
+        κ.
+
+    Raises:
+        ValueError: if ``beta`` is not > 0.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> kappa_from_beta(0.6)
+        0.3
+    """
     return positive_number("beta", beta) / 2.0
 
 
 def action(phi: torch.Tensor, kappa, lam) -> torch.Tensor:
-    """S(φ) of eq. 3.11 for each configuration; κ, λ are numbers or one per chain."""
+    """S(φ) of eq. 3.11 for each configuration.
+
+    Args:
+        phi: fields, shape ``(n, L1, L2)``, floating point.
+        kappa: κ, a number, one value per configuration, or an ``(n, 1, 1)`` tensor.
+        lam: λ, the same.
+
+    Returns:
+        S, shape ``(n,)``.
+
+    Raises:
+        TypeError: if ``phi`` is not a floating-point tensor.
+        ValueError: on a wrong shape or a bad coupling.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Pawlowski & Plehn 2025, eq. 3.11.
+
+    Examples:
+        >>> action(torch.zeros(1, 4, 4), 0.25, 0.5).tolist()
+        [0.0]
+    """
     check_fields(phi)
     k = (kappa if isinstance(kappa, torch.Tensor) and kappa.ndim == 3
          else _coupling("kappa", kappa, phi.shape[0], phi.device, phi.dtype))
@@ -76,6 +135,22 @@ def force(phi: torch.Tensor, kappa: torch.Tensor, lam: torch.Tensor) -> torch.Te
     """dS/dφ_x = -2κ Σ_μ (φ_{x+μ} + φ_{x-μ}) + 2(1 - 2λ) φ_x + 4λ φ_x³ (κ, λ shaped (n, 1, 1)).
 
     In chapter 8's notation this is minus the HMC force of eq. 8.28 with β = 2κ.
+
+    Args:
+        phi: fields, shape ``(n, L1, L2)``, floating point.
+        kappa: κ, shape ``(n, 1, 1)``.
+        lam: λ, shape ``(n, 1, 1)``.
+
+    Returns:
+        dS/dφ, ``phi``'s shape.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Pawlowski & Plehn 2025, eqs. 3.11 and 8.28.
     """
     return _force_into(phi, _force_coefficients(kappa, lam), torch.empty_like(phi), torch.empty_like(phi))
 
@@ -95,7 +170,22 @@ def _force_into(phi: torch.Tensor, coefficients: tuple[torch.Tensor, ...], out: 
 
 
 def magnetization(phi: torch.Tensor) -> torch.Tensor:
-    """M = (1/L²) Σ_x φ_x of each configuration (eq. 3.39)."""
+    """M = (1/L²) Σ_x φ_x of each configuration (eq. 3.39).
+
+    Args:
+        phi: fields, shape ``(n, L1, L2)``, floating point.
+
+    Returns:
+        M, shape ``(n,)``.
+
+    Raises:
+        TypeError: if ``phi`` is not a floating-point tensor.
+        ValueError: on a wrong shape.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+    """
     return check_fields(phi).mean(dim=(-2, -1))
 
 
@@ -104,6 +194,16 @@ def free_propagator(L: int, kappa: float) -> torch.Tensor:
 
     At λ = 0 the action is ½ φᵀKφ with K(p) = 2 - 4κ (cos p₁ + cos p₂) in momentum space, so
     G(x) = (1/L²) Σ_p e^{ipx} / K(p); it exists for κ < 1/4.
+
+    Args:
+        L: the lattice side (>= 2).
+        kappa: κ, in (0, 1/4).
+
+    Returns:
+        G(x), shape ``(L, L)``, float64.
+
+    Raises:
+        ValueError: on a bad ``L`` or κ outside (0, 1/4).
     """
     positive_int("L", L, minimum=2)
     positive_number("kappa", kappa)

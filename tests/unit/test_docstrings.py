@@ -39,9 +39,6 @@ PENDING_MODULES: set[str] = {
     "physml.flows.trivializing",
     "physml.generative.toys",
     "physml.generative.vae",
-    "physml.lattice.ising",
-    "physml.lattice.phi4",
-    "physml.lattice.reference",
     "physml.learning.curves",
     "physml.learning.effective_theory",
     "physml.learning.ensemble",
@@ -93,6 +90,10 @@ NO_CHAPTER: set[str] = {
     "physml.stats.mmd",
     "physml.lattice.observables.autocorrelation_time",
     "physml.lattice.correlators.heat_kernel_smooth",
+    "physml.lattice.ising.magnetization",
+    "physml.lattice.ising.energy",
+    "physml.lattice.ising.exact_moments",
+    "physml.lattice.phi4.free_propagator",
 }
 
 SECTION = re.compile(r"^(\w[\w ]*):\s*$")

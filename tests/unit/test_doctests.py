@@ -27,6 +27,9 @@ MODULES = [
     "physml.lattice.observables",
     "physml.lattice.correlators",
     "physml.lattice.measure",
+    "physml.lattice.ising",
+    "physml.lattice.phi4",
+    "physml.lattice.reference",
     "physml.nn",
 ]
 
