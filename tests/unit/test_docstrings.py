@@ -54,7 +54,6 @@ PENDING_MODULES: set[str] = {
     "physml.nuclear.interpret",
     "physml.nuclear.semf",
     "physml.phases.autoencoders",
-    "physml.phases.classifier",
 }
 
 # Rewritten right now by the history/bayes work, which converts their docstrings.

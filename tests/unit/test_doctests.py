@@ -30,6 +30,7 @@ MODULES = [
     "physml.lattice.ising",
     "physml.lattice.phi4",
     "physml.lattice.reference",
+    "physml.phases.classifier",
     "physml.nn",
 ]
 
