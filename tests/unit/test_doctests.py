@@ -31,6 +31,7 @@ MODULES = [
     "physml.lattice.phi4",
     "physml.lattice.reference",
     "physml.phases.classifier",
+    "physml.phases.autoencoders",
     "physml.nn",
 ]
 
