@@ -80,8 +80,8 @@ def estimates(m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1) -
         time_blocks: contiguous blocks per chain for the jackknife (several chains: 1 is fine).
 
     Returns:
-        A dict of :class:`Estimate` with keys ``abs_m`` (⟨|m|⟩), ``m2`` (⟨m²⟩), ``chi``
-        (β V (⟨m²⟩ - ⟨|m|⟩²)), ``binder`` (1 - ⟨m⁴⟩ / (3 ⟨m²⟩²)) and, with ``e``, ``e`` and
+        A dict of :class:`Estimate` with keys ``abs_m`` (``⟨|m|⟩``), ``m2`` (⟨m²⟩), ``chi``
+        (``β V (⟨m²⟩ - ⟨|m|⟩²)``), ``binder`` (1 - ⟨m⁴⟩ / (3 ⟨m²⟩²)) and, with ``e``, ``e`` and
         ``heat`` (β² V (⟨e²⟩ - ⟨e⟩²)).
 
     Raises:

@@ -192,6 +192,8 @@ def problems(qualname: str, obj) -> list[str]:
         if ":" in re.sub(r"``.*?``|:\w+:`[^`]*`|`[^`]*`", "", first):
             # napoleon reads the text before a colon as the return type (a broken reference)
             found.append(f"the first line of {name}: has a colon outside code: {first!r}")
+    if re.search(r"(?<![\w`|])\|[^\s|`][^|`]*\|(?![\w`|])", re.sub(r"``.*?``", "", doc, flags=re.S)):
+        found.append("|...| outside code is a reST substitution (an error in the book build)")
     if raises(obj) and "Raises" not in secs:
         found.append("raises but has no Raises: section")
     if qualname not in NO_CHAPTER:
