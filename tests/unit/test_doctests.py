@@ -32,6 +32,7 @@ MODULES = [
     "physml.lattice.reference",
     "physml.phases.classifier",
     "physml.phases.autoencoders",
+    "physml.flows.box_muller",
     "physml.nn",
 ]
 
