@@ -33,6 +33,7 @@ MODULES = [
     "physml.phases.classifier",
     "physml.phases.autoencoders",
     "physml.flows.box_muller",
+    "physml.learning.curves",
     "physml.nn",
 ]
 
