@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PENDING_MODULES: set[str] = {
     "physml.flows.checkerboard",
     "physml.flows.trivializing",
-    "physml.generative.toys",
     "physml.learning.effective_theory",
     "physml.learning.images",
     "physml.learning.parallelograms",

@@ -34,6 +34,7 @@ MODULES = [
     "physml.phases.autoencoders",
     "physml.flows.box_muller",
     "physml.learning.curves",
+    "physml.generative.toys",
     "physml.nn",
 ]
 
