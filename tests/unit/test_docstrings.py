@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PENDING_MODULES: set[str] = {
     "physml.flows.checkerboard",
     "physml.flows.trivializing",
-    "physml.learning.effective_theory",
     "physml.learning.images",
     "physml.learning.parallelograms",
     "physml.learning.toy",
@@ -91,6 +90,7 @@ NO_CHAPTER: set[str] = {
     "physml.phases.autoencoders.VariationalAutoencoder",
     "physml.phases.autoencoders.fit",
     "physml.phases.autoencoders.latent",
+    "physml.learning.effective_theory.losses",
 }
 
 SECTION = re.compile(r"^(\w[\w ]*):\s*$")

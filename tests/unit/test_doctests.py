@@ -35,6 +35,7 @@ MODULES = [
     "physml.flows.box_muller",
     "physml.learning.curves",
     "physml.generative.toys",
+    "physml.learning.effective_theory",
     "physml.nn",
 ]
 
