@@ -1,6 +1,6 @@
 """Every public function and class of physml follows the docstring template (Google style).
 
-The template (CONTRIBUTING.md; rendered by napoleon on the API page):
+The template (Google style, rendered by napoleon on the API page, book/api.md):
 
 - a one-line summary, then a blank line;
 - ``Args:`` naming every argument (besides ``self``), with shape, dtype and units;
@@ -41,7 +41,6 @@ PENDING_MODULES: set[str] = {
     "physml.learning.toy",
     "physml.learning.transformer",
     "physml.lipschitz.layers",
-    "physml.lipschitz.toys",
     "physml.lipschitz.trigger",
     "physml.nuclear.data",
     "physml.nuclear.embedding",

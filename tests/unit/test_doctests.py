@@ -36,6 +36,7 @@ MODULES = [
     "physml.learning.curves",
     "physml.generative.toys",
     "physml.learning.effective_theory",
+    "physml.lipschitz.toys",
     "physml.nn",
 ]
 
