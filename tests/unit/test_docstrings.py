@@ -41,7 +41,6 @@ PENDING_MODULES: set[str] = {
     "physml.learning.toy",
     "physml.learning.transformer",
     "physml.lipschitz.layers",
-    "physml.lipschitz.trigger",
     "physml.nuclear.data",
     "physml.nuclear.embedding",
     "physml.nuclear.interpret",

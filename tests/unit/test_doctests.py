@@ -37,6 +37,7 @@ MODULES = [
     "physml.generative.toys",
     "physml.learning.effective_theory",
     "physml.lipschitz.toys",
+    "physml.lipschitz.trigger",
     "physml.nn",
 ]
 
