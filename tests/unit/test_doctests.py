@@ -38,6 +38,7 @@ MODULES = [
     "physml.learning.effective_theory",
     "physml.lipschitz.toys",
     "physml.lipschitz.trigger",
+    "physml.lipschitz.layers",
     "physml.nn",
 ]
 
