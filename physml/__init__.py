@@ -15,8 +15,21 @@ __all__ = ["start_chapter", "__version__"]
 def start_chapter(name: str, title: str | None = None, seed: int = 0):
     """Set up a chapter: threads, figure style, seeds, a printed run summary, its claims registry.
 
-    Returns ``(claims, generator)``: the chapter's :class:`physml.claims.Chapter` and a seeded
-    CPU ``torch.Generator``. Used in the set-up cell of every chapter.
+    Args:
+        name: the chapter's slug, the stem of its ``.md`` file.
+        title: the chapter's title, for its claims table; ``None`` for the slug.
+        seed: seeds Python's, numpy's and torch's generators (:func:`physml.config.seed_everything`).
+
+    Returns:
+        ``(claims, generator)``, the chapter's :class:`physml.claims.Chapter` and a seeded CPU
+        ``torch.Generator``.
+
+    Raises:
+        ValueError: on a bad slug, seed or ``PHYSML_*`` variable.
+        TypeError: on a seed that is not an int.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
     """
     from physml import claims as claims_registry, config, plotting
 

@@ -9,7 +9,27 @@ import numpy as np
 
 
 def positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    """``value`` if it is an int (not a bool) >= ``minimum``, else a ValueError naming ``name``."""
+    """``value`` if it is an int (not a bool) >= ``minimum``, else a ValueError naming ``name``.
+
+    Args:
+        name: the argument's name, for the message.
+        value: the value to check.
+        minimum: the smallest allowed value.
+
+    Returns:
+        ``value`` unchanged.
+
+    Raises:
+        ValueError: if ``value`` is not an int >= ``minimum`` (a bool is not an int here).
+
+    Examples:
+        >>> positive_int("steps", 3)
+        3
+        >>> positive_int("steps", 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: steps must be a positive int, got 0
+    """
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         what = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise ValueError(f"{name} must be {what}, got {value!r}")
@@ -17,22 +37,71 @@ def positive_int(name: str, value: Any, minimum: int = 1) -> int:
 
 
 def positive_number(name: str, value: Any) -> float:
-    """``value`` as a float if it is a real number (not a bool) > 0, else a ValueError naming ``name``."""
+    """``value`` as a float if it is a real number (not a bool) > 0, else a ValueError naming ``name``.
+
+    Args:
+        name: the argument's name, for the message.
+        value: the value to check.
+
+    Returns:
+        ``float(value)``.
+
+    Raises:
+        ValueError: if ``value`` is not a real number > 0.
+
+    Examples:
+        >>> positive_number("lr", 1)
+        1.0
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}")
     return float(value)
 
 
 def non_negative_number(name: str, value: Any) -> float:
-    """``value`` as a float if it is a real number (not a bool) >= 0, else a ValueError naming ``name``."""
+    """``value`` as a float if it is a real number (not a bool) >= 0, else a ValueError naming ``name``.
+
+    Args:
+        name: the argument's name, for the message.
+        value: the value to check.
+
+    Returns:
+        ``float(value)``.
+
+    Raises:
+        ValueError: if ``value`` is not a real number >= 0.
+
+    Examples:
+        >>> non_negative_number("weight_decay", 0)
+        0.0
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"{name} must be a number >= 0, got {value!r}")
     return float(value)
 
 
 def fraction(name: str, value: Any, allow_one: bool = True) -> float:
-    """``value`` as a float if it is a real number (not a bool) in ``(0, 1]`` (``(0, 1)`` when
-    ``allow_one`` is false), else a ValueError naming ``name``."""
+    """``value`` as a float if it is a real number (not a bool) in ``(0, 1]``, else a ValueError.
+
+    Args:
+        name: the argument's name, for the message.
+        value: the value to check.
+        allow_one: whether 1 is allowed; ``False`` checks ``(0, 1)``.
+
+    Returns:
+        ``float(value)``.
+
+    Raises:
+        ValueError: if ``value`` is not a real number in the interval, naming ``name``.
+
+    Examples:
+        >>> fraction("train_fraction", 0.5)
+        0.5
+        >>> fraction("train_fraction", 1, allow_one=False)
+        Traceback (most recent call last):
+        ...
+        ValueError: train_fraction must be a number in (0, 1), got 1
+    """
     number = not isinstance(value, bool) and isinstance(value, (int, float))
     if not (number and 0 < value and (value <= 1 if allow_one else value < 1)):
         interval = "(0, 1]" if allow_one else "(0, 1)"
@@ -47,9 +116,24 @@ def finite(name: str, x: Any) -> Any:
     call it once at a public entry point, never per training step), numpy arrays, pandas objects
     and numbers or nested sequences of numbers. Integer and boolean data are finite by type.
 
+    Args:
+        name: the argument's name, for the message.
+        x: a tensor, array, pandas object, number or nested sequence of numbers.
+
+    Returns:
+        ``x`` unchanged.
+
     Raises:
         TypeError: if ``x`` does not hold real or complex numbers.
         ValueError: if ``x`` holds NaN or an infinity.
+
+    Examples:
+        >>> finite("x", [1.0, 2.0])
+        [1.0, 2.0]
+        >>> finite("x", np.array([1.0, np.nan]))
+        Traceback (most recent call last):
+        ...
+        ValueError: x contains NaN or infinite values
     """
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(x, torch.Tensor):

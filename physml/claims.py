@@ -27,7 +27,8 @@ Records are JSON lines, one file per chapter, in :func:`physml.config.results_di
 scoreboard is built from them by the build tools (``bookkit``), which import physml, never the
 reverse.
 
-Used by every chapter of the book.
+Used by every chapter of the book; :doc:`/book/how-the-book-checks-itself` explains the registry and
+:doc:`/book/scoreboard` tabulates its records.
 """
 
 from __future__ import annotations
@@ -63,7 +64,32 @@ STATUSES: tuple[str, ...] = ("pass", "fail", "miss", "now reproduced")
 
 @dataclass(frozen=True)
 class Tolerance:
-    """How far a value may sit from its reference. Build one with Abs, Rel, Sigma, AtLeast, AtMost."""
+    """How far a value may sit from its reference.
+
+    Build one with :func:`Abs`, :func:`Rel`, :func:`Sigma`, :func:`AtLeast` or :func:`AtMost`.
+
+    Args:
+        kind: ``"abs"``, ``"rel"``, ``"sigma"``, ``"ge"`` (a floor) or ``"le"`` (a ceiling).
+        amount: the allowed distance (abs: in the value's units; rel: a fraction of the
+            reference; sigma: in combined standard deviations; ge/le: the slack), finite, >= 0,
+            and > 0 for abs, rel and sigma.
+
+    Raises:
+        ValueError: on an unknown kind, a negative or infinite amount, or an amount of 0 where
+            measured data could never pass.
+        TypeError: if the amount is not a number.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the claims cells of every chapter
+
+    Examples:
+        >>> Rel(0.1).check(2.1, reference=2.0, combined_err=None)
+        True
+        >>> Tolerance("abs", 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: a abs tolerance of 0 cannot pass on measured data
+    """
 
     kind: str
     amount: float = 0.0
@@ -111,27 +137,117 @@ class Tolerance:
 
 
 def Abs(amount: float) -> Tolerance:  # noqa: N802 - reads like a unit in claims
-    """Pass when ``|value - reference| <= amount``."""
+    """Pass when ``|value - reference| <= amount``.
+
+    Args:
+        amount: the allowed absolute distance, in the units of the value (> 0).
+
+    Returns:
+        A :class:`Tolerance`.
+
+    Raises:
+        ValueError: if the amount is negative, not finite, or 0 where 0 cannot pass.
+        TypeError: if the amount is not a number.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the claims cells of every chapter
+
+    Examples:
+        >>> Abs(0.05).check(1.02, reference=1.0, combined_err=None), Abs(0.05).describe()
+        (True, '±0.05')
+    """
     return Tolerance("abs", amount)
 
 
 def Rel(fraction: float) -> Tolerance:  # noqa: N802
-    """Pass when ``|value - reference| <= fraction * |reference|``."""
+    """Pass when ``|value - reference| <= fraction * |reference|``.
+
+    Args:
+        fraction: the allowed distance as a fraction of ``|reference|`` (> 0).
+
+    Returns:
+        A :class:`Tolerance`.
+
+    Raises:
+        ValueError: if the amount is negative, not finite, or 0 where 0 cannot pass.
+        TypeError: if the amount is not a number.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the claims cells of every chapter
+
+    Examples:
+        >>> Rel(0.1).check(2.3, reference=2.0, combined_err=None), Rel(0.1).describe()
+        (False, '±10%')
+    """
     return Tolerance("rel", fraction)
 
 
 def Sigma(n: float) -> Tolerance:  # noqa: N802
-    """Pass when the pull ``|value - reference| / sqrt(value_err² + reference_err²)`` is <= n."""
+    """Pass when the pull ``|value - reference| / sqrt(value_err² + reference_err²)`` is <= n.
+
+    Args:
+        n: the allowed pull, in combined standard deviations (> 0).
+
+    Returns:
+        A :class:`Tolerance`.
+
+    Raises:
+        ValueError: if the amount is negative, not finite, or 0 where 0 cannot pass.
+        TypeError: if the amount is not a number.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the claims cells of every chapter
+
+    Examples:
+        >>> Sigma(3).check(0.98, reference=1.0, combined_err=0.02), Sigma(3).describe()
+        (True, '±3σ')
+    """
     return Tolerance("sigma", n)
 
 
 def AtLeast(slack: float = 0.0) -> Tolerance:  # noqa: N802
-    """A floor: pass when ``value >= reference - slack``."""
+    """A floor: pass when ``value >= reference - slack``.
+
+    Args:
+        slack: how far below the reference the value may sit (>= 0).
+
+    Returns:
+        A :class:`Tolerance`.
+
+    Raises:
+        ValueError: if the amount is negative, not finite, or 0 where 0 cannot pass.
+        TypeError: if the amount is not a number.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the claims cells of every chapter
+
+    Examples:
+        >>> AtLeast().check(0.93, reference=0.9, combined_err=None), AtLeast().describe()
+        (True, '≥ ref')
+    """
     return Tolerance("ge", slack)
 
 
 def AtMost(slack: float = 0.0) -> Tolerance:  # noqa: N802
-    """A ceiling: pass when ``value <= reference + slack``."""
+    """A ceiling: pass when ``value <= reference + slack``.
+
+    Args:
+        slack: how far above the reference the value may sit (>= 0).
+
+    Returns:
+        A :class:`Tolerance`.
+
+    Raises:
+        ValueError: if the amount is negative, not finite, or 0 where 0 cannot pass.
+        TypeError: if the amount is not a number.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the claims cells of every chapter
+
+    Examples:
+        >>> AtMost(0.01).check(0.055, reference=0.05, combined_err=None), AtMost(0.01).describe()
+        (True, '≤ ref + 0.01')
+    """
     return Tolerance("le", slack)
 
 
@@ -160,9 +276,36 @@ def _tolerance_for(tolerance: Tolerance | Mapping[str, Tolerance], profile: str)
 class Claim:
     """One checked number, as recorded in a chapter's JSON-lines file.
 
-    ``passed`` says whether the value met the tolerance; ``status`` is what the book shows:
-    ``pass``, ``fail``, ``miss`` (a declared miss that missed: "not reproduced") or
-    ``now reproduced`` (a declared miss that passed).
+    Made by :meth:`Chapter.claim`, which documents the fields it takes from its arguments.
+
+    Args:
+        chapter: the chapter's slug.
+        key: the claim's identifier, unique in the chapter.
+        quantity: what is measured, in words.
+        kind: one of :data:`KINDS`.
+        value: this run's number.
+        reference: the number it is compared with.
+        source: where the reference comes from.
+        tolerance: the tolerance applied, as text (:meth:`Tolerance.describe`).
+        passed: whether the value met the tolerance.
+        status: what the book shows: ``pass``, ``fail``, ``miss`` (a declared miss that missed:
+            "not reproduced") or ``now reproduced`` (a declared miss that passed).
+        expect: ``"pass"`` or ``"miss"``.
+        profile: the profile of the run.
+        device: the device of the run.
+        torch: torch's version.
+        value_err: the value's one-standard-deviation error, when known.
+        reference_err: the reference's error, when known.
+        unit: the unit of value and reference.
+        why: for a bound, why it separates a working model from a broken one.
+        reason: for a declared miss, why this book's value differs.
+        note: anything else a reader should know.
+        elapsed_s: seconds since the chapter was opened, in s.
+        record: ``"claim"`` (chapter run records say ``"chapter"``).
+        timestamp: the Unix time of the record, in s.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the claims cells of every chapter
     """
 
     chapter: str
@@ -244,6 +387,45 @@ class Chapter:
 
     Raises:
         ValueError: on a bad slug.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the claims cells of every chapter
+
+    Examples:
+        One claim of each tolerance kind, recorded in a temporary folder:
+
+        >>> import tempfile
+        >>> from physml.stats import Measurement
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> claims = Chapter("example", directory=tmp.name)
+        >>> claims.claim("mean", 1.02, reference=1.0, tolerance=Abs(0.05), kind="exact",
+        ...              source="the mean of the generating distribution")
+        >>> claims.claim("slope", 2.1, reference=2.0, tolerance=Rel(0.1), kind="paper",
+        ...              source="a paper, Table 1")
+        >>> claims.claim("pull", Measurement(0.98, 0.02), reference=1.0, kind="exact",
+        ...              tolerance={"quick": Sigma(3), "full": Sigma(2)},
+        ...              source="unit-normal pulls")
+        >>> claims.claim("auc", 0.93, reference=0.9, tolerance=AtLeast(), kind="bound",
+        ...              source="this book", why="a classifier that learned nothing scores 0.5")
+        >>> claims.claim("loss", 0.04, reference=0.05, tolerance=AtMost(), kind="bound",
+        ...              source="this book", why="an untrained network's loss is above 0.5")
+        >>> [(c.key, c.tolerance, c.status) for c in claims.claims]
+        [('mean', '±0.05', 'pass'), ('slope', '±10%', 'pass'), ('pull', '±3σ', 'pass'), ('auc', '≥ ref', 'pass'), ('loss', '≤ ref', 'pass')]
+
+        A failing claim is recorded, then raises; a declared miss is recorded and does not:
+
+        >>> claims.claim("width", 1.3, reference=1.0, tolerance=Rel(0.1), kind="exact",
+        ...              source="the generator's width")
+        Traceback (most recent call last):
+        ...
+        AssertionError: claim example/width failed (quick profile): value 1.3 vs exact reference 1 with tolerance ±10%; source: the generator's width
+        >>> claims.claim("mass", 12.0, reference=10.0, tolerance=Rel(0.05), kind="paper",
+        ...              source="a paper, Fig. 2", expect="miss", reason="a smaller network")
+        >>> [c.status for c in claims.claims[-2:]]
+        ['fail', 'miss']
+        >>> len(read_jsonl(claims.path))
+        7
+        >>> tmp.cleanup()
     """
 
     def __init__(self, name: str, title: str | None = None, directory: str | Path | None = None):
@@ -403,8 +585,25 @@ class Chapter:
 
 
 def format_value(x: float | None, err: float | None = None) -> str:
-    """A number rounded to the precision of its error (two significant digits of the error),
-    or to four significant digits without one; ``""`` for None."""
+    """A number rounded to the precision of its error (two significant digits of the error).
+
+    Without an error, four significant digits; ``""`` for ``None``.
+
+    Args:
+        x: the number, or ``None``.
+        err: its error; ``None``, 0 or a non-finite error mean "no error".
+
+    Returns:
+        The text, e.g. ``"1.234 ± 0.056"``.
+
+    Used in:
+        - :doc:`/book/scoreboard`
+        - :doc:`/book/how-the-book-checks-itself`
+
+    Examples:
+        >>> format_value(1.23456, 0.0567), format_value(1234.5, 67), format_value(0.000123456)
+        ('1.235 ± 0.057', '1234 ± 67', '0.0001235')
+    """
     if x is None:
         return ""
     if not math.isfinite(x):
@@ -426,8 +625,25 @@ _STATUS_LABELS = {"pass": "✓ pass", "fail": "✗ FAIL", "miss": "○ not repro
 
 
 def status_label(record: Mapping[str, Any]) -> str:
-    """The mark shown for a claim: reproduced (paper, data) or pass (the book's own checks),
-    FAIL, not reproduced, now reproduced."""
+    """The mark shown for a claim: reproduced, pass, FAIL, not reproduced or now reproduced.
+
+    A passing paper or data claim is "reproduced"; a passing check of the book's own kinds
+    (exact, bound, same-run) is "pass".
+
+    Args:
+        record: a claim record (dict) with ``status`` (else ``passed``) and ``kind``.
+
+    Returns:
+        The mark, e.g. ``"✓ reproduced"``.
+
+    Used in:
+        - :doc:`/book/scoreboard`
+        - :doc:`/book/how-the-book-checks-itself`
+
+    Examples:
+        >>> status_label({"status": "pass", "kind": "paper"}), status_label({"status": "miss"})
+        ('✓ reproduced', '○ not reproduced')
+    """
     status = record.get("status") or ("pass" if record.get("passed") else "fail")
     if status == "pass" and record.get("kind") in MISS_KINDS:
         return "✓ reproduced"
@@ -472,7 +688,19 @@ class ClaimTable:
 
     In a notebook it renders as HTML: the table (each row anchored as ``claim-<key>``), then a
     collapsed "run facts" block with profile, device, torch version, wall time and the counts;
-    in a terminal as Markdown.
+    in a terminal as Markdown. Returned by :meth:`Chapter.finish`.
+
+    Args:
+        claims: the chapter's :class:`Claim` objects, in order.
+        wall_s: the chapter's wall time, in s.
+        profile: the run's profile.
+        device: the run's device.
+        torch_version: torch's version.
+        full: the committed full-profile claim records, by key (:func:`load_full_record`).
+        full_run: the committed full-profile run record.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the claims cells of every chapter
     """
 
     columns = ("quantity", "reference (kind)", "this run", "tolerance", "status", "full profile",
@@ -578,12 +806,22 @@ FULL_RECORDS = Path("records") / "full"
 def read_jsonl(path: str | Path) -> list[dict]:
     """The records of one JSON-lines file (blank lines skipped), in file order.
 
-    The one reader of claims records: used by :func:`load_records`, :func:`load_full_record`
+    The one reader of claims records: called by :func:`load_records`, :func:`load_full_record`
     and ``bookkit`` (scoreboard, full-profile runner).
+
+    Args:
+        path: the ``.jsonl`` file.
+
+    Returns:
+        The records, one dict per line.
 
     Raises:
         OSError: if the file cannot be read.
         ValueError: on a line that is not JSON (naming file and line).
+
+    Used in:
+        - :doc:`/book/scoreboard`
+        - :doc:`/book/how-the-book-checks-itself`
     """
     path = Path(path)
     records = []
@@ -606,8 +844,19 @@ def load_full_record(name: str, start: str | Path | None = None) -> tuple[dict[s
     """A chapter's committed full-profile run: ``({key: claim record}, run record)``.
 
     Read from ``records/full/<name>.jsonl`` under :func:`physml.config.book_root` of ``start``
-    (default: the working directory); ``({}, {})`` when there is no book root or the file cannot
-    be read (the table then says "full: not run").
+    (default: the working directory).
+
+    Args:
+        name: the chapter's slug.
+        start: where to look for the book root; ``None`` for the working directory.
+
+    Returns:
+        ``({key: claim record}, the last run record)``; ``({}, {})`` when there is no book root
+        or the file cannot be read (the table then says "full: not run").
+
+    Used in:
+        - :doc:`/book/scoreboard`
+        - :doc:`/book/how-the-book-checks-itself`
     """
     root = config.book_root(start)
     if root is None:
@@ -625,8 +874,18 @@ def load_full_record(name: str, start: str | Path | None = None) -> tuple[dict[s
 def load_records(directory: str | Path) -> tuple[list[dict], list[dict]]:
     """Read every chapter's JSON-lines file in ``directory``: (claims, chapter summaries).
 
+    Args:
+        directory: a folder of ``<slug>.jsonl`` files.
+
+    Returns:
+        ``(claim records, chapter run records)``, both lists of dicts in file order; two empty
+        lists when the folder does not exist.
+
     Raises:
         ValueError: on a line that is not JSON (naming file and line).
+
+    Used in:
+        - :doc:`/book/scoreboard`
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -639,8 +898,9 @@ def load_records(directory: str | Path) -> tuple[list[dict], list[dict]]:
 
 
 def count_claims(records: Iterable[Claim | Mapping[str, Any]]) -> dict[str, int]:
-    """How many claims there are of each kind and status: the one count behind the chapter's
-    run record, its table's run facts and the scoreboard.
+    """How many claims there are of each kind and status.
+
+    The one count behind the chapter's run record, its table's run facts and the scoreboard.
 
     Args:
         records: :class:`Claim` objects or claim records (dicts) as read from the JSON lines.
@@ -650,6 +910,15 @@ def count_claims(records: Iterable[Claim | Mapping[str, Any]]) -> dict[str, int]
         without a status counts as failed); ``paper`` and ``paper_pass`` (kinds paper and data,
         passing); ``own`` and ``own_pass`` (the book's own checks: every other kind); and for
         each of ``exact``, ``bound``, ``same-run`` its number and ``<kind>_pass``.
+
+    Used in:
+        - :doc:`/book/scoreboard`
+        - :doc:`/book/how-the-book-checks-itself`
+
+    Examples:
+        >>> n = count_claims([{"kind": "paper", "status": "pass"}, {"kind": "bound", "status": "fail"}])
+        >>> n["claims"], n["paper_pass"], n["own"], n["fail"]
+        (2, 1, 1, 1)
     """
     recs = [asdict(r) if isinstance(r, Claim) else r for r in records]
     paper = [r for r in recs if r.get("kind") in MISS_KINDS]

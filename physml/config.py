@@ -7,7 +7,8 @@ profiles, with :class:`Sizes`, and reads the active values from it::
     S = Sizes(quick=dict(n_train=2_000, steps=1_500), full=dict(n_train=100_000, steps=20_000))
     S.n_train  # the value for the active profile
 
-Used by every chapter of the book.
+Used by every chapter of the book, from its set-up cell (:doc:`/book/how-the-book-checks-itself`
+shows one).
 """
 
 from __future__ import annotations
@@ -32,10 +33,17 @@ PROFILES: tuple[str, ...] = ("quick", "full")
 class EnvVar:
     """One environment variable the book reads, as declared in :data:`ENV_VARS`.
 
-    ``name`` is the variable; ``type`` (the kind of value), ``default`` (what happens when it is
-    unset or blank) and ``help`` (what it does) are the words of the README's table; ``parse``
-    turns the stripped, non-empty value into what :func:`env` returns and raises ``ValueError``
-    on a bad value, with a message that :func:`env` prefixes with ``NAME='value'``.
+    Args:
+        name: the variable's name, e.g. ``"PHYSML_PROFILE"``.
+        type: the kind of value, in the words of the README's table.
+        default: what happens when it is unset or blank (README's words).
+        help: what it does (README's words).
+        parse: turns the stripped, non-empty value into what :func:`env` returns; raises
+            ``ValueError`` on a bad value, with a message that :func:`env` prefixes with
+            ``NAME='value'``.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
     """
 
     name: str
@@ -125,13 +133,29 @@ def env(name: str) -> Any:
     """The value of a declared environment variable, parsed; ``None`` when unset or blank.
 
     The value is stripped of surrounding white space first. See :data:`ENV_VARS` for each
-    variable's type and meaning. Used by :func:`profile`, :func:`device`, :func:`results_dir`,
+    variable's type and meaning. Called by :func:`profile`, :func:`device`, :func:`results_dir`,
     :func:`configure_threads`, :func:`physml.train.progress_enabled` and ``bookkit``.
+
+    Args:
+        name: a variable declared in :data:`ENV_VARS`, e.g. ``"PHYSML_THREADS"``.
+
+    Returns:
+        The parsed value (its type depends on the variable), or ``None`` when it is unset or
+        blank.
 
     Raises:
         KeyError: if ``name`` is not declared in :data:`ENV_VARS`.
         ValueError: on a bad value, naming the variable (e.g. ``PHYSML_THREADS='zero' is not
             an integer``).
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
+
+    Examples:
+        >>> env("PHYSML_NOT_A_VARIABLE")
+        Traceback (most recent call last):
+        ...
+        KeyError: "'PHYSML_NOT_A_VARIABLE' is not a declared environment variable; ...
     """
     try:
         var = _ENV[name]
@@ -148,7 +172,18 @@ def env(name: str) -> Any:
 
 
 def env_table() -> str:
-    """The Markdown table of :data:`ENV_VARS` (name, type, default, meaning), as in the README."""
+    """The Markdown table of :data:`ENV_VARS` (name, type, default, meaning), as in the README.
+
+    Returns:
+        The table as one string, a header row, a separator and one row per variable.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` (the README's table of the variables it reads)
+
+    Examples:
+        >>> env_table().splitlines()[0]
+        '| variable | type | default (unset) | meaning |'
+    """
     rows = ["| variable | type | default (unset) | meaning |", "|---|---|---|---|"]
     rows += [f"| `{v.name}` | {v.type} | {v.default} | {v.help} |" for v in ENV_VARS]
     return "\n".join(rows)
@@ -159,7 +194,19 @@ def profile() -> str:
 
     ``PHYSML_PROFILE`` decides when it is set. Otherwise ``CI`` being set forces ``quick``, and
     without either the default is ``full`` where CUDA is available and ``quick`` elsewhere.
-    Any other value of ``PHYSML_PROFILE`` raises ``ValueError``.
+
+    Returns:
+        ``"quick"`` or ``"full"``.
+
+    Raises:
+        ValueError: if ``PHYSML_PROFILE`` is set to anything but a profile.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
+
+    Examples:
+        >>> profile() in PROFILES
+        True
     """
     value = env("PHYSML_PROFILE")
     if value is not None:
@@ -172,8 +219,16 @@ def profile() -> str:
 def device() -> torch.device:
     """The device chapters compute on: the first CUDA GPU when there is one, else the CPU.
 
-    ``PHYSML_DEVICE`` (e.g. ``cpu``) overrides the choice; a value that is not a torch device
-    raises ``ValueError``.
+    ``PHYSML_DEVICE`` (e.g. ``cpu``) overrides the choice.
+
+    Returns:
+        A ``torch.device``.
+
+    Raises:
+        ValueError: if ``PHYSML_DEVICE`` is not a torch device.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
     """
     chosen = env("PHYSML_DEVICE")
     if chosen is not None:
@@ -186,10 +241,19 @@ BOOK_ROOT_MARKER = "_toc.yml"
 
 
 def book_root(start: str | Path | None = None) -> Path | None:
-    """The book root: the nearest folder at or above ``start`` (default: the working directory)
-    holding ``_toc.yml``; ``None`` outside a book.
+    """The book root: the nearest folder at or above ``start`` holding ``_toc.yml``.
 
-    Used by :func:`results_dir`, :func:`physml.claims.load_full_record` and ``bookkit.full``.
+    Called by :func:`results_dir`, :func:`physml.claims.load_full_record` and ``bookkit.full``.
+
+    Args:
+        start: the folder to start from; ``None`` for the working directory.
+
+    Returns:
+        The absolute book root, or ``None`` when no folder at or above ``start`` holds
+        ``_toc.yml``.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
     """
     here = Path(start if start is not None else Path.cwd()).resolve()
     for folder in (here, *here.parents):
@@ -206,6 +270,12 @@ def results_dir() -> Path:
     notebooks it renders. A notebook run by hand (no variable) writes to
     ``<book root>/_build/claims/by-hand/<profile>`` (:func:`book_root` of the working
     directory); outside a book, ``./_build/claims``.
+
+    Returns:
+        The folder (not created here).
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
     """
     folder = env("PHYSML_RESULTS_DIR")
     if folder is not None:
@@ -219,8 +289,24 @@ def results_dir() -> Path:
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python's, numpy's and torch's generators (CPU and CUDA) and return a torch generator.
 
-    The returned generator lives on the CPU and is seeded with ``seed``; pass it to samplers for
-    a stream independent of the global one. Used in the set-up cell of every chapter.
+    Args:
+        seed: an int in ``[0, 2**32)``.
+
+    Returns:
+        A CPU ``torch.Generator`` seeded with ``seed``; pass it to samplers for a stream
+        independent of the global one.
+
+    Raises:
+        TypeError: if ``seed`` is not an int (a bool is not).
+        ValueError: if ``seed`` is outside ``[0, 2**32)``.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
+
+    Examples:
+        >>> gen = seed_everything(0)
+        >>> [round(v, 4) for v in torch.rand(2, generator=gen).tolist()]
+        [0.4963, 0.7682]
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
@@ -239,10 +325,16 @@ def configure_threads() -> int:
     """Set torch's intra-op threads from ``PHYSML_THREADS`` (default: leave torch's choice).
 
     The test suite runs two notebooks at once on two cores with one thread each, which is
-    faster than one notebook with two threads. Returns the thread count in use.
+    faster than one notebook with two threads.
+
+    Returns:
+        The number of torch threads in use.
 
     Raises:
         ValueError: if ``PHYSML_THREADS`` is not an integer >= 1.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
     """
     n = env("PHYSML_THREADS")
     if n is not None:
@@ -253,8 +345,31 @@ def configure_threads() -> int:
 class Sizes(Mapping[str, Any]):
     """A chapter's size knobs, declared once for both profiles; attribute access gives the active one.
 
-    Both profiles must declare the same knobs. ``Sizes(quick=..., full=..., profile="full")`` pins
-    a profile (the default is :func:`profile`). Used by every chapter.
+    Args:
+        quick: the knobs (name to value) of the ``quick`` profile.
+        full: the same knobs for the ``full`` profile.
+        profile: pins a profile; ``None`` for the active one (:func:`profile`).
+
+    Raises:
+        TypeError: if ``quick`` or ``full`` is not a mapping.
+        ValueError: if the two profiles declare different knobs, or ``profile`` is not a
+            profile.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
+
+    Examples:
+        >>> S = Sizes(quick=dict(steps=10, n=4), full=dict(steps=1000, n=64), profile="quick")
+        >>> S.steps, S["n"]
+        (10, 4)
+        >>> S.for_profile("full")
+        {'steps': 1000, 'n': 64}
+        >>> S
+        Sizes[quick](steps=10, n=4)
+        >>> Sizes(quick=dict(steps=10), full=dict(n=64))
+        Traceback (most recent call last):
+        ...
+        ValueError: quick and full must declare the same knobs; only in quick: ['steps'], only in full: ['n']
     """
 
     def __init__(
@@ -313,7 +428,15 @@ class Sizes(Mapping[str, Any]):
 
 
 def describe() -> dict[str, str]:
-    """Profile, device and library versions, as printed by each chapter's set-up cell."""
+    """Profile, device and library versions, as printed by each chapter's set-up cell.
+
+    Returns:
+        A dict of strings with the profile, the device, the versions of torch, numpy, scipy and matplotlib,
+        and torch's thread count.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
+    """
     import matplotlib
     import scipy
 

@@ -11,7 +11,11 @@ zero, as the last layer of a coupling block needs.
 deep ensemble trains and predicts as one batched matrix product instead of a Python loop over
 members.
 
-Used by "Fits, likelihoods and uncertainties", "Invertible networks" and "Diffusion and flow matching".
+Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`,
+:doc:`/book/generative/invertible-networks` and :doc:`/book/generative/diffusion-and-flow-matching`;
+:class:`EnsembleMLP` also by :doc:`/book/learning/grokking-effective-theory`,
+:doc:`/book/learning/grokking-beyond-the-toy` and
+:doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
 from __future__ import annotations
@@ -151,7 +155,24 @@ class EnsembleLinear(nn.Module):
     """``n_members`` independent linear layers applied as one batched product.
 
     Input ``(members, batch, n_in)`` gives ``(members, batch, n_out)``. Each member is initialised
-    like ``torch.nn.Linear``.
+    like ``torch.nn.Linear`` (uniform in ±1/√n_in, from torch's global generator).
+
+    Args:
+        n_members: the number of independent layers.
+        n_in: input features per member.
+        n_out: output features per member.
+
+    Used in:
+        - :doc:`/book/phases/order-parameter-without-labels`
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+        - :doc:`/book/learning/grokking-effective-theory`
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> layer = EnsembleLinear(3, 4, 2)
+        >>> tuple(layer(torch.zeros(3, 5, 4)).shape)
+        (3, 5, 2)
     """
 
     def __init__(self, n_members: int, n_in: int, n_out: int) -> None:
@@ -170,6 +191,28 @@ class EnsembleMLP(nn.Module):
     ``forward(x)`` takes ``(batch, n_in)`` (the same inputs for every member) or
     ``(n_members, batch, n_in)`` (each member its own minibatch) and returns
     ``(n_members, batch, n_out)``.
+
+    Args:
+        n_members: the number of MLPs (>= 1).
+        n_in: input features (>= 1).
+        n_out: output features (>= 1).
+        hidden: the width of each hidden layer (>= 1).
+        depth: the number of hidden layers (>= 1).
+        activation: the name of the activation between layers (e.g. ``"silu"``, ``"relu"``).
+
+    Raises:
+        ValueError: on a size that is not a positive int or an unknown activation.
+
+    Used in:
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+        - :doc:`/book/learning/grokking-effective-theory`
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> net = EnsembleMLP(4, n_in=1, n_out=2, hidden=8)
+        >>> tuple(net(torch.zeros(10, 1)).shape)
+        (4, 10, 2)
     """
 
     def __init__(

@@ -1,7 +1,8 @@
 """The book's figure style: opaque white backgrounds (figures stay readable in dark mode),
 readable font sizes, a colour-blind-safe cycle, and axis labels with units.
 
-Used by every chapter (applied once in the set-up cell through :func:`physml.start_chapter`).
+Used by every chapter (applied once in the set-up cell through :func:`physml.start_chapter`;
+:doc:`/book/how-the-book-checks-itself` shows one).
 """
 
 from __future__ import annotations
@@ -31,12 +32,31 @@ STYLE = {
 
 
 def use_style() -> None:
-    """Apply the book's matplotlib style globally."""
+    """Apply the book's matplotlib style globally (``matplotlib.rcParams``).
+
+    Called once by :func:`physml.start_chapter`.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
+    """
     mpl.rcParams.update(STYLE)
 
 
 def label(ax, xlabel: str, ylabel: str, title: str | None = None) -> None:
-    """Label both axes (with units in the text, e.g. ``"x [GeV]"``) and optionally the title."""
+    """Label both axes (with units in the text, e.g. ``"x [GeV]"``) and optionally the title.
+
+    Args:
+        ax: a matplotlib ``Axes``.
+        xlabel: the x axis label with its unit, non-empty.
+        ylabel: the y axis label with its unit, non-empty.
+        title: the axes' title; ``None`` for none.
+
+    Raises:
+        ValueError: if ``xlabel`` or ``ylabel`` is empty.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and the figure cells of every chapter
+    """
     if not xlabel or not ylabel:
         raise ValueError("xlabel and ylabel must be non-empty: every axis of the book is labelled")
     ax.set_xlabel(xlabel)

@@ -12,8 +12,8 @@ helix. The tools here read that geometry off an ``(n_items, dim)`` embedding mat
 - :func:`orderedness`, :func:`parity_ratio` and :func:`fit_helix`: the number order along PC0,
   the even/odd split and the helix of proton- and neutron-number embeddings.
 
-Used by "Grokking beyond the toy" (Kitouni thesis, Sec. 6.4.2) and "What a network learns about
-nuclei" (Nolte et al. 2024; Kitouni thesis, chapter 5).
+Used by :doc:`/book/learning/grokking-beyond-the-toy` (Kitouni thesis, Sec. 6.4.2) and
+:doc:`/book/nuclear/nuclear-embeddings` (Nolte et al. 2024; Kitouni thesis, chapter 5).
 """
 
 from __future__ import annotations
@@ -38,11 +38,19 @@ def _matrix(name: str, x: torch.Tensor, min_rows: int = 2) -> torch.Tensor:
 
 @dataclass
 class PCA:
-    """Principal components of ``n`` items in ``dim`` dimensions.
+    """Principal components of ``n`` items in ``dim`` dimensions (float64, ``k = min(n, dim)``).
 
-    ``ratio (k,)``: explained-variance ratios, largest first (they sum to 1);
-    ``components (k, dim)``: the unit directions; ``projected (n, k)``: the centred items in
-    those coordinates; ``mean (dim,)``; ``k = min(n, dim)``.
+    Returned by :func:`principal_components`.
+
+    Args:
+        ratio: shape ``(k,)``, the explained-variance ratios, largest first (they sum to 1).
+        components: shape ``(k, dim)``, the unit directions.
+        projected: shape ``(n, k)``, the centred items in those coordinates.
+        mean: shape ``(dim,)``, the items' mean.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
 
     ratio: torch.Tensor
@@ -57,7 +65,29 @@ class PCA:
 
 
 def principal_components(x: torch.Tensor) -> PCA:
-    """PCA of the rows of ``x (n_items, dim)`` via the SVD of the centred matrix (float64)."""
+    """PCA of the rows of ``x`` via the SVD of the centred matrix (float64).
+
+    Args:
+        x: shape ``(n_items, dim)`` with n_items >= 2, finite.
+
+    Returns:
+        A :class:`PCA`.
+
+    Raises:
+        TypeError: if ``x`` is not a tensor.
+        ValueError: on a wrong shape, non-finite entries or zero variance.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+
+    Examples:
+        >>> a = torch.arange(12, dtype=torch.float64) * 2 * torch.pi / 12
+        >>> circle = torch.stack([a.cos(), a.sin(), torch.zeros(12, dtype=torch.float64)], dim=1)
+        >>> pca = principal_components(circle)
+        >>> [round(r, 4) for r in pca.ratio[:2].tolist()], tuple(pca.projected.shape)
+        ([0.5, 0.5], (12, 3))
+    """
     x = _matrix("x", x)
     mean = x.mean(dim=0)
     centred = x - mean
@@ -70,8 +100,30 @@ def principal_components(x: torch.Tensor) -> PCA:
 
 
 def effective_dimension(x: torch.Tensor) -> float:
-    """``exp(-sum_i r_i log r_i)`` of the explained-variance ratios ``r_i`` of ``x``'s rows:
-    1 when all variance lies along one direction, ``min(n, dim)`` when it is spread evenly."""
+    """The number of directions the variance of ``x``'s rows is spread over.
+
+    ``exp(-sum_i r_i log r_i)`` of the explained-variance ratios ``r_i``: 1 when all variance lies
+    along one direction, ``min(n, dim)`` when it is spread evenly (Kitouni thesis, Fig. 6.7).
+
+    Args:
+        x: shape ``(n_items, dim)`` with n_items >= 2, finite.
+
+    Returns:
+        The effective dimension, in ``[1, min(n_items, dim)]``.
+
+    Raises:
+        TypeError: if ``x`` is not a tensor.
+        ValueError: as :func:`principal_components`.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+
+    Examples:
+        >>> a = torch.arange(12, dtype=torch.float64) * 2 * torch.pi / 12
+        >>> circle = torch.stack([a.cos(), a.sin(), torch.zeros(12, dtype=torch.float64)], dim=1)
+        >>> round(effective_dimension(circle), 4)
+        2.0
+    """
     r = principal_components(x).ratio
     r = r[r > 0]
     return float(torch.exp(-(r * r.log()).sum()))
@@ -80,9 +132,28 @@ def effective_dimension(x: torch.Tensor) -> float:
 def circle_metrics(x: torch.Tensor) -> tuple[float, float]:
     """How round the items look on their two leading principal components.
 
-    Returns ``(variance ratio of PC1 to PC2, coefficient of variation of the radius)``; a circle
-    centred on the mean gives ``(1, 0)``. Kitouni thesis, card K: a circle means ratio ``<= 1.5``
-    and radius CV ``<= 0.2``.
+    Kitouni thesis, Sec. 6.4.2: a circle means ratio ``<= 1.5`` and radius CV ``<= 0.2``.
+
+    Args:
+        x: shape ``(n_items, dim)`` with n_items >= 3, finite.
+
+    Returns:
+        ``(variance ratio of PC1 to PC2, coefficient of variation of the radius)``; a circle
+        centred on the mean gives ``(1, 0)``.
+
+    Raises:
+        TypeError: if ``x`` is not a tensor.
+        ValueError: on a wrong shape, non-finite entries or fewer than two directions with
+            variance.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+
+    Examples:
+        >>> a = torch.arange(12, dtype=torch.float64) * 2 * torch.pi / 12
+        >>> circle = torch.stack([a.cos(), a.sin(), torch.zeros(12, dtype=torch.float64)], dim=1)
+        >>> [round(v, 4) for v in circle_metrics(circle)]
+        [1.0, 0.0]
     """
     pca = principal_components(_matrix("x", x, 3))
     if pca.ratio.numel() < 2 or pca.ratio[1] <= 0:
@@ -92,9 +163,31 @@ def circle_metrics(x: torch.Tensor) -> tuple[float, float]:
 
 
 def fourier_power(x: torch.Tensor) -> torch.Tensor:
-    """For items on a cycle (row ``a`` is residue ``a`` of ``Z_n``): the share of the centred
-    embeddings' power at each frequency ``k = 1, ..., n // 2`` (index ``k - 1``), from the DFT
-    along the items. A representation built from a few frequencies has a few large shares."""
+    """The share of a cycle's embedding power at each frequency (DFT along the items).
+
+    For items on a cycle (row ``a`` is residue ``a`` of ``Z_n``), the share of the centred
+    embeddings' power at each frequency ``k = 1, ..., n // 2``. A representation built from a few
+    frequencies has a few large shares.
+
+    Args:
+        x: shape ``(n, dim)`` with n >= 3, finite; row ``a`` embeds residue ``a``.
+
+    Returns:
+        Shares summing to 1, shape ``(n // 2,)``, float64; index ``k - 1`` is frequency k.
+
+    Raises:
+        TypeError: if ``x`` is not a tensor.
+        ValueError: on a wrong shape or non-finite entries.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+
+    Examples:
+        >>> a = torch.arange(12, dtype=torch.float64) * 2 * torch.pi / 12
+        >>> circle = torch.stack([a.cos(), a.sin(), torch.zeros(12, dtype=torch.float64)], dim=1)
+        >>> [round(v, 4) for v in fourier_power(circle).tolist()]
+        [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    """
     x = _matrix("x", x, 3)
     power = (torch.fft.rfft(x - x.mean(dim=0), dim=0).abs() ** 2).sum(dim=1)[1:]
     if x.shape[0] % 2 == 0:
@@ -103,10 +196,26 @@ def fourier_power(x: torch.Tensor) -> torch.Tensor:
 
 
 def fourier_plane(x: torch.Tensor, k: int) -> torch.Tensor:
-    """The items of a cycle ``x (n, dim)`` projected on the plane spanned by the real and
-    imaginary parts of their DFT at frequency ``k`` (orthonormalised): ``(n, 2)`` coordinates.
-    If the embeddings hold ``cos(2 pi k a / n + phase)`` patterns, residue ``a`` sits at angle
-    ``2 pi k a / n`` of a circle in this plane."""
+    """The items of a cycle projected on the plane of their DFT at frequency ``k``.
+
+    The plane is spanned by the real and imaginary parts of the DFT (orthonormalised). If the
+    embeddings hold ``cos(2 pi k a / n + phase)`` patterns, residue ``a`` sits at angle
+    ``2 pi k a / n`` of a circle in this plane.
+
+    Args:
+        x: shape ``(n, dim)`` with n >= 3, finite; row ``a`` embeds residue ``a``.
+        k: the frequency, an int in ``[1, (n - 1) // 2]``.
+
+    Returns:
+        The coordinates, shape ``(n, 2)``, float64.
+
+    Raises:
+        TypeError: if ``x`` is not a tensor.
+        ValueError: on a wrong shape, non-finite entries or ``k`` out of range.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+    """
     x = _matrix("x", x, 3)
     n = x.shape[0]
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= (n - 1) // 2:
@@ -126,6 +235,28 @@ def orderedness(x: torch.Tensor, stride: int = 2) -> float:
     ``stride=2`` is the authors' code: the same fraction on the even-indexed and the odd-indexed
     subsequences, averaged, so that an even/odd zig-zag along PC0 does not count as disorder.
     Random order gives about 0.5, perfect order 1.
+
+    Args:
+        x: shape ``(n, dim)`` with n >= 3, finite; row ``i`` embeds number ``i``.
+        stride: 1 (the paper's definition) or 2 (the authors' code).
+
+    Returns:
+        The orderedness, in ``[0.5, 1]``.
+
+    Raises:
+        TypeError: if ``x`` is not a tensor.
+        ValueError: on a wrong shape, non-finite entries or a stride other than 1 or 2.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+
+    References:
+        Nolte et al. 2024, Sec. 5.1.
+
+    Examples:
+        >>> line = torch.arange(10.0)[:, None] * torch.tensor([[1.0, 2.0]])
+        >>> orderedness(line), orderedness(line, stride=1)
+        (1.0, 1.0)
     """
     x = _matrix("x", x, 3)
     if isinstance(stride, bool) or stride not in (1, 2):
@@ -138,11 +269,35 @@ def orderedness(x: torch.Tensor, stride: int = 2) -> float:
 
 
 def parity_ratio(x: torch.Tensor, numbers: torch.Tensor) -> float:
-    """The parity split ``R_P = 2 d(even, odd) / (d(even, even) + d(odd, odd))`` of the items
-    ``x (n, dim)`` labelled by integers ``numbers (n,)``: ``d`` is the mean Euclidean distance
-    over all distinct pairs (Nolte et al. 2024, Sec. 5.1; the authors' code keeps only the upper
-    triangle of the even-odd block, here every cross pair counts). About 1: no split; > 1: even
-    and odd items separate."""
+    """The parity split ``R_P = 2 d(even, odd) / (d(even, even) + d(odd, odd))`` of labelled items.
+
+    ``d`` is the mean Euclidean distance over all distinct pairs (Nolte et al. 2024, Sec. 5.1;
+    the authors' code keeps only the upper triangle of the even-odd block, here every cross pair
+    counts). About 1: no split; > 1: even and odd items separate.
+
+    Args:
+        x: shape ``(n, dim)`` with n >= 4, finite.
+        numbers: the items' integer labels, shape ``(n,)``, at least two even and two odd.
+
+    Returns:
+        R_P.
+
+    Raises:
+        TypeError: if ``x`` is not a tensor.
+        ValueError: on a wrong shape, non-finite entries, float labels or fewer than two even
+            or two odd items.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+
+    References:
+        Nolte et al. 2024, Sec. 5.1.
+
+    Examples:
+        >>> n = torch.arange(8)
+        >>> round(parity_ratio(torch.stack([n.double(), 5.0 * (n % 2)], dim=1), n), 4)
+        1.7749
+    """
     x = _matrix("x", x, 4)
     numbers = torch.as_tensor(numbers)
     if numbers.shape != x.shape[:1] or numbers.is_floating_point():
@@ -162,11 +317,27 @@ def parity_ratio(x: torch.Tensor, numbers: torch.Tensor) -> float:
 
 @dataclass
 class Helix:
-    """A helix ``r(t) = R [cos(2 pi f t + phi) u + sin(2 pi f t + phi) v] + P a t + r0`` fitted
-    to points at ``t = 0, ..., 1`` (Nolte et al. 2024, eq. 2 = thesis eq. B.1): radius ``R``,
-    frequency ``f`` (turns over the points), phase ``phi``, pitch ``P`` (length along the unit
-    axis ``a``), origin ``r0``; ``r2`` is the share of the points' variance it explains and
-    ``curve (n, 3)`` its points."""
+    """A helix fitted to points at ``t = 0, ..., 1`` by :func:`fit_helix`.
+
+    ``r(t) = R [cos(2 pi f t + phi) u + sin(2 pi f t + phi) v] + P a t + r0`` (Nolte et al. 2024,
+    eq. 2 = Kitouni thesis, eq. B.1).
+
+    Args:
+        radius: R, in the units of the points.
+        frequency: f, turns over the points.
+        phase: phi, in radians.
+        pitch: P, the length along the axis from t = 0 to 1.
+        axis: a, the unit axis, shape ``(3,)``.
+        origin: r0, shape ``(3,)``.
+        r2: the share of the points' variance the helix explains.
+        curve: the helix at the points' t, shape ``(n, 3)``.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+
+    References:
+        Nolte et al. 2024, eq. 2; Kitouni thesis, eq. B.1.
+    """
 
     radius: float
     frequency: float

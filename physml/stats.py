@@ -9,7 +9,13 @@
 - :func:`wasserstein_1d`, :func:`mmd`, :func:`classifier_two_sample_auc`: distances between a
   generated and a true sample.
 
-Used by "Fits, likelihoods and uncertainties" and by the lattice and classifier chapters.
+Used by :doc:`/book/foundations/fits-likelihoods-uncertainties` (through :mod:`physml.uncertainty`),
+the lattice chapters (:doc:`/book/lattice/hmc-critical-slowing-down`,
+:doc:`/book/lattice/trivializing-flows`), the phase chapters
+(:doc:`/book/phases/neural-network-phase-transition`,
+:doc:`/book/phases/order-parameter-without-labels`), the generative chapters
+(:doc:`/book/generative/invertible-networks`, :doc:`/book/generative/diffusion-and-flow-matching`)
+and :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
 from __future__ import annotations
@@ -53,9 +59,27 @@ def bootstrap(
 ) -> tuple[float, float]:
     """Estimate of ``statistic(x)`` and its bootstrap standard error (``n_resamples`` draws).
 
+    Args:
+        x: the sample, shape ``(n,)``, real numbers (array or tensor).
+        statistic: maps a resample of shape ``(n,)`` to a float.
+        n_resamples: the number of resamples drawn with replacement (>= 2).
+        seed: seeds numpy's generator for the resamples.
+
+    Returns:
+        ``(statistic(x), standard deviation of the statistic over the resamples)``.
+
     Raises:
         ValueError: on NaN/inf in ``x``, ``n_resamples`` < 2, or a statistic that is not finite on
             the data or on a resample (the error would be undefined), as :func:`jackknife` does.
+        TypeError: non-numeric data.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> value, error = bootstrap(np.arange(10.0), n_resamples=200, seed=0)
+        >>> value, round(error, 3)
+        (4.5, 0.84)
     """
     arr = _as_array("x", x)
     if not isinstance(n_resamples, int) or n_resamples < 2:
@@ -94,7 +118,29 @@ def jackknife(
             wrong length, NaN or infinite data.
         TypeError: non-numeric data.
 
-    Used by the lattice observables and the phase chapters.
+    Args:
+        x: shape ``(n,)`` or ``(n, k)``, real numbers (array or tensor).
+        statistic: maps the kept rows to a float.
+        n_blocks: the number of contiguous blocks, in ``[2, n]``; ``None`` leaves out one sample
+            at a time (unless ``groups`` is given).
+        groups: ``(n,)`` integer labels, one group left out at a time (not with ``n_blocks``).
+
+    Returns:
+        ``(estimate, error)``, the bias-corrected estimate and its standard error.
+
+    Used in:
+        - :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Busing, Meijer and van der Leeden, Stat. Comput. 9 (1999) 3 (the delete-m_j jackknife).
+
+    Examples:
+        >>> jackknife([1.0, 2.0, 3.0, 4.0])
+        (2.5, 0.6454972243679028)
+        >>> jackknife(np.arange(10.0), n_blocks=5)
+        (4.5, 1.4142135623730951)
     """
     arr = _as_array("x", x, ndim=(1, 2), min_len=1)
     n = arr.shape[0]
@@ -155,7 +201,17 @@ def jackknife_block_sums(
     Raises:
         ValueError: fewer than 2 blocks, mismatched shapes, a block count < 1, NaN or infinite sums.
 
-    Used by :func:`physml.lattice.observables.estimates`.
+    Called by :func:`physml.lattice.observables.estimates`.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> sums, counts = np.array([[1.0], [2.0], [3.0]]), np.array([1, 1, 1])
+        >>> value, error = jackknife_block_sums(sums, counts, lambda means: means[..., 0])
+        >>> value, round(error, 6)
+        (2.0, 0.57735)
     """
     s = _as_array("sums", sums, ndim=(2,), min_len=1)
     c = _as_array("counts", counts, ndim=(1,), min_len=2)
@@ -178,8 +234,28 @@ def jackknife_block_sums(
 def autocorrelation(x) -> np.ndarray:
     """Normalised autocorrelation function ρ(t) of a chain (or the average over chains).
 
-    ``x`` has shape ``(n,)`` or ``(n_chains, n)``; the mean is taken over all chains. Computed by
-    FFT in O(n log n); ρ(0) = 1.
+    Computed by FFT in O(n log n); ρ(0) = 1.
+
+    Args:
+        x: a chain, shape ``(n,)``, or chains of one process, shape ``(n_chains, n)``, n >= 4;
+            the mean is taken over all chains.
+
+    Returns:
+        ρ(t) for t = 0 ... n - 1, shape ``(n,)``, float64.
+
+    Raises:
+        ValueError: fewer than 4 points, NaN/infinite or constant data.
+        TypeError: non-numeric data.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+
+    Examples:
+        >>> autocorrelation([1.0, 2.0, 1.0, 2.0, 1.0, 2.0]).round(3).tolist()
+        [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]
     """
     arr = _as_array("x", x, ndim=(1, 2), min_len=4)
     chains = arr.reshape(-1, arr.shape[-1])
@@ -196,9 +272,33 @@ def autocorrelation(x) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Measurement:
-    """A value with its one-standard-deviation error (and, for a Markov-chain mean, the
-    integrated autocorrelation time it was corrected for). Accepted whole by
-    :meth:`physml.claims.Chapter.claim`."""
+    """A value with its one-standard-deviation error (and, for a chain's mean, its τ_int).
+
+    Accepted whole by :meth:`physml.claims.Chapter.claim`; unpacks and indexes as
+    ``(value, error)`` and formats as ``value ± error``.
+
+    Args:
+        value: the central value.
+        error: its one-standard-deviation error.
+        tau: for a Markov-chain mean, the integrated autocorrelation time the error was corrected
+            for; else ``None``.
+
+    Used in:
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+        - :doc:`/book/lattice/trivializing-flows`
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+        - :doc:`/book/how-the-book-checks-itself`
+
+    Examples:
+        >>> m = Measurement(1.234, 0.056)
+        >>> f"{m:.2f}"
+        '1.23 ± 0.06'
+        >>> value, error = m
+        >>> value, error
+        (1.234, 0.056)
+    """
 
     value: float
     error: float
@@ -221,7 +321,22 @@ class Measurement:
 
 @dataclass(frozen=True)
 class AutocorrelationTime:
-    """Integrated autocorrelation time, its statistical error and the summation window."""
+    """Integrated autocorrelation time, its statistical error and the summation window.
+
+    Returned by :func:`tau_int`; ``value`` is ``tau``, so it can be claimed like a
+    :class:`Measurement`.
+
+    Args:
+        tau: τ_int, in units of the chain's steps (1/2 for an uncorrelated chain).
+        error: its statistical error (Wolff 2004, eq. 42).
+        window: the summation window W, in steps.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+    """
 
     tau: float
     error: float
@@ -270,7 +385,27 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
             two errors (the sign-blind scale in the anticorrelated branch), since a short chain's
             own τ is biased low.
 
-    Used by "Hamiltonian Monte Carlo and critical slowing down" and the lattice chapters.
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+
+    References:
+        U. Wolff, Comput. Phys. Commun. 156 (2004) 143, eqs. 42 and 50-52; A. D. Sokal, Monte
+        Carlo methods in statistical mechanics (1997), the self-consistent window; C. J. Geyer,
+        Stat. Sci. 7 (1992) 473, the paired sums.
+
+    Examples:
+        An AR(1) chain with coefficient 0.8 has τ_int = (1 + 0.8) / (2 (1 - 0.8)) = 4.5:
+
+        >>> from scipy.signal import lfilter
+        >>> chain = lfilter([1.0], [1.0, -0.8], np.random.default_rng(1).normal(size=5000))
+        >>> t = tau_int(chain)
+        >>> round(t.tau, 2), round(t.error, 2), t.window
+        (4.35, 0.59, 27)
+        >>> round(tau_int(np.random.default_rng(0).normal(size=1000)).tau, 2)  # uncorrelated
+        0.48
     """
     if not isinstance(S, (int, float)) or isinstance(S, bool) or not S > 0:
         raise ValueError(f"S must be a positive number, got {S!r}")
@@ -324,11 +459,26 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
 def mean_with_error(x) -> Measurement:
     """Mean of a Markov chain and its error sqrt(2 τ_int σ² / N), accounting for autocorrelation.
 
-    ``x`` has shape ``(n,)`` or ``(n_chains, n)``. Returns a :class:`Measurement` (value, error,
-    tau), which unpacks as ``(value, error)``. The error uses max(τ_int, its error), so it is
-    positive for every chain with nonzero variance, also where a strongly anticorrelated chain's
-    τ_int sits at its floor 0 (an error of 0 would read as exact); a short chain warns through
-    :func:`tau_int`.
+    The error uses max(τ_int, its error), so it is positive for every chain with nonzero
+    variance, also where a strongly anticorrelated chain's τ_int sits at its floor 0 (an error of
+    0 would read as exact); a short chain warns through :func:`tau_int`.
+
+    Args:
+        x: a chain, shape ``(n,)``, or chains of one process, shape ``(n_chains, n)``, n >= 4.
+
+    Returns:
+        A :class:`Measurement` (value, error, tau), which unpacks as ``(value, error)``.
+
+    Raises:
+        ValueError: fewer than 4 points, NaN/infinite or constant data.
+        TypeError: non-numeric data.
+
+    Examples:
+        >>> from scipy.signal import lfilter
+        >>> chain = lfilter([1.0], [1.0, -0.8], np.random.default_rng(1).normal(size=5000))
+        >>> m = mean_with_error(chain)
+        >>> f"{m:.3f}", round(m.tau, 2)
+        ('-0.071 ± 0.069', 4.35)
     """
     arr = _as_array("x", x, ndim=(1, 2), min_len=4)
     t = tau_int(arr)
@@ -357,6 +507,24 @@ def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ROC curve (ε_B, ε_S, thresholds): efficiencies of the cut ``score >= threshold``.
 
     Larger scores mean more signal-like. The curve starts at (0, 0) and ends at (1, 1).
+
+    Args:
+        labels: shape ``(n,)``, 1 for signal and 0 for background, both present.
+        scores: shape ``(n,)``, real classifier scores.
+
+    Returns:
+        ``(eps_b, eps_s, thresholds)``, each of shape ``(m + 1,)`` for m distinct scores;
+        the first threshold is ``inf`` (no event kept).
+
+    Raises:
+        ValueError: labels other than 0/1 or of one class only, shapes that differ, NaN or
+            infinite scores.
+        TypeError: non-numeric data.
+
+    Examples:
+        >>> eps_b, eps_s, _ = roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        >>> eps_b.tolist(), eps_s.tolist()
+        ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0])
     """
     y, s = _labels_scores(labels, scores)
     order = np.argsort(-s, kind="mergesort")
@@ -374,6 +542,27 @@ def auc(labels, scores) -> float:
     """Area under the ROC curve: the probability that a signal scores above a background.
 
     Computed from ranks (Mann-Whitney U), ties counting one half.
+
+    Args:
+        labels: shape ``(n,)``, 1 for signal and 0 for background, both present.
+        scores: shape ``(n,)``, real classifier scores (larger: more signal-like).
+
+    Returns:
+        The AUC in ``[0, 1]``.
+
+    Raises:
+        ValueError: as :func:`roc_curve`.
+        TypeError: non-numeric data.
+
+    Used in:
+        - :doc:`/book/phases/order-parameter-without-labels`
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
+
+    Examples:
+        >>> auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        0.75
     """
     y, s = _labels_scores(labels, scores)
     from scipy.stats import rankdata
@@ -384,14 +573,30 @@ def auc(labels, scores) -> float:
 
 
 def rejection_at(labels, scores, signal_efficiency: float) -> float:
-    """Background rejection 1/ε_B of the best real cut ``score >= threshold`` whose signal
-    efficiency reaches ``signal_efficiency`` (ε_S >= the request, smallest ε_B).
+    """Background rejection 1/ε_B of the best cut that reaches a signal efficiency.
+
+    The cut is a real one, ``score >= threshold``, with ε_S >= ``signal_efficiency`` and the
+    smallest ε_B.
 
     No interpolation between ROC points: an interpolated point is a randomised mixture of two
-    cuts, not a cut one can apply. Returns ``inf`` when that cut keeps no background.
+    cuts, not a cut one can apply.
+
+    Args:
+        labels: shape ``(n,)``, 1 for signal and 0 for background, both present.
+        scores: shape ``(n,)``, real classifier scores (larger: more signal-like).
+        signal_efficiency: the requested ε_S, in ``(0, 1]``.
+
+    Returns:
+        1/ε_B of that cut; ``inf`` when it keeps no background.
 
     Raises:
         ValueError: ``signal_efficiency`` outside (0, 1]; see :func:`roc_curve` for the data.
+
+    Examples:
+        >>> rejection_at([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.5)
+        inf
+        >>> rejection_at([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 1.0)
+        2.0
     """
     check_fraction("signal_efficiency", signal_efficiency)
     eps_b, eps_s, _ = roc_curve(labels, scores)
@@ -417,8 +622,30 @@ def _pair(x, y) -> tuple[np.ndarray, np.ndarray]:
 
 
 def wasserstein_1d(x, y) -> float:
-    """The 1-D Wasserstein (earth mover's) distance between two samples, the integral of the
-    absolute difference of their empirical CDFs (``scipy.stats.wasserstein_distance``)."""
+    """The 1-D Wasserstein (earth mover's) distance between two samples.
+
+    The integral of the absolute difference of their empirical CDFs
+    (``scipy.stats.wasserstein_distance``).
+
+    Args:
+        x: the first sample, shape ``(n,)`` or ``(n, 1)``, real numbers.
+        y: the second sample, shape ``(m,)`` or ``(m, 1)``.
+
+    Returns:
+        The distance, in the units of the samples.
+
+    Raises:
+        ValueError: samples of dimension other than 1, fewer than 2 points, NaN or infinity.
+        TypeError: non-numeric data.
+
+    Used in:
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
+
+    Examples:
+        >>> wasserstein_1d([0.0, 1.0, 2.0], [1.0, 2.0, 3.0])
+        1.0
+    """
     from scipy.stats import wasserstein_distance
 
     a, b = _pair(x, y)
@@ -428,10 +655,25 @@ def wasserstein_1d(x, y) -> float:
 
 
 def mmd(x, y, bandwidth: float | None = None) -> float:
-    """Unbiased squared maximum mean discrepancy with the Gaussian kernel
-    ``k(u, v) = exp(-|u - v|^2 / (2 h^2))``: ``E k(x, x') + E k(y, y') - 2 E k(x, y)``, the
-    diagonal terms left out (so it scatters around 0 for equal distributions). ``h`` defaults to
-    the median distance between the pooled points."""
+    """Unbiased squared maximum mean discrepancy with a Gaussian kernel.
+
+    With ``k(u, v) = exp(-|u - v|^2 / (2 h^2))``: ``E k(x, x') + E k(y, y') - 2 E k(x, y)``, the
+    diagonal terms left out (so it scatters around 0 for equal distributions).
+
+    Args:
+        x: the first sample, shape ``(n,)`` or ``(n, d)``, real numbers.
+        y: the second sample, shape ``(m,)`` or ``(m, d)``.
+        bandwidth: the kernel width h (> 0); ``None`` for the median distance between the
+            pooled points.
+
+    Returns:
+        The squared MMD (can be slightly negative for equal distributions).
+
+    Raises:
+        ValueError: samples of different dimension, a bandwidth not > 0, a median distance of 0,
+            NaN or infinity.
+        TypeError: non-numeric data.
+    """
     from scipy.spatial.distance import cdist
 
     a, b = _pair(x, y)
@@ -454,10 +696,29 @@ def mmd(x, y, bandwidth: float | None = None) -> float:
 
 
 def classifier_two_sample_auc(x, y, seed: int = 0, folds: int = 5) -> float:
-    """Classifier two-sample test: the cross-validated ROC AUC of a gradient-boosted classifier
-    (scikit-learn's ``HistGradientBoostingClassifier``) trained to tell sample ``x`` from ``y``.
-    About 0.5: indistinguishable; 1: fully separable. Invariant to the order of the points in
-    ``x`` and ``y`` (they are put in a canonical order before the seeded, stratified folds)."""
+    """Classifier two-sample test: the cross-validated AUC of a classifier telling ``x`` from ``y``.
+
+    The classifier is scikit-learn's ``HistGradientBoostingClassifier``. About 0.5:
+    indistinguishable; 1: fully separable. Invariant to the order of the points in ``x`` and
+    ``y`` (they are put in a canonical order before the seeded, stratified folds).
+
+    Args:
+        x: the first sample, shape ``(n,)`` or ``(n, d)``, real numbers.
+        y: the second sample, shape ``(m,)`` or ``(m, d)``.
+        seed: seeds the folds and the classifier.
+        folds: the number of cross-validation folds (>= 2).
+
+    Returns:
+        The out-of-fold ROC AUC (:func:`auc`), in ``[0, 1]``.
+
+    Raises:
+        ValueError: samples of different dimension, ``folds`` < 2, NaN or infinity.
+        TypeError: non-numeric data.
+
+    Used in:
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
+    """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 

@@ -22,8 +22,17 @@ from physml._checks import finite, positive_int
 
 
 def progress_enabled() -> bool:
-    """Whether progress bars show: ``PHYSML_PROGRESS`` decides (0/1); else off under ``CI``,
-    on in an interactive terminal or a live Jupyter kernel."""
+    """Whether progress bars show.
+
+    ``PHYSML_PROGRESS`` decides (0/1); else off under ``CI``, on in an interactive terminal or a
+    live Jupyter kernel.
+
+    Returns:
+        ``True`` when physml's loops show progress bars.
+
+    Used in:
+        - :doc:`/book/how-the-book-checks-itself` and every chapter that trains or samples
+    """
     flag = config.env("PHYSML_PROGRESS")
     if flag is not None:
         return flag

@@ -8,7 +8,7 @@ chapters 1-2).
 - :mod:`physml.fits.toys`: the one-dimensional toys with a known truth (the resonance spectrum
   and the heteroscedastic smooth curve).
 
-Used by "Fits, likelihoods and uncertainties".
+Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`.
 """
 
 from physml.fits import likelihood, regression, toys

@@ -9,7 +9,7 @@
   :func:`predict_ensemble` splits its uncertainty into σ_stoch and σ_pred (eqs. 2.3-2.6).
 - :func:`fit_mc_dropout` and :func:`predict_mc_dropout`: the same with one network and MC dropout.
 
-Used by "Fits, likelihoods and uncertainties".
+Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,24 @@ from physml.uncertainty import UncertaintySplit, bootstrap_indices, decompose, m
 
 @dataclass
 class Preprocessing:
-    """y -> (g(y) - shift) / scale with g = log or the identity; invertible."""
+    """The invertible map y -> (g(y) - shift) / scale with g = log or the identity.
+
+    Build one with :meth:`Preprocessing.fit`; ``forward`` maps physical units to the network's
+    and ``inverse`` back.
+
+    Args:
+        shift: the mean of g(y) over the training data.
+        scale: the standard deviation of g(y), > 0.
+        log: whether g is the logarithm (for y > 0 spanning orders of magnitude).
+
+    Used in:
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+
+    Examples:
+        >>> pre = Preprocessing.fit(torch.tensor([1.0, 10.0, 100.0]), log=True)
+        >>> [round(v, 4) for v in pre.inverse(pre.forward(torch.tensor([5.0, 50.0]))).tolist()]
+        [5.0, 50.0]
+    """
 
     shift: float
     scale: float
@@ -95,10 +112,35 @@ def fit_curve(
 ) -> Callable[[torch.Tensor], torch.Tensor]:
     """Fit an MLP to 1-D data; return ``predict(x) -> y`` in physical units.
 
-    ``loss`` is ``"mse"`` (plain MSE on standardised y), ``"chi2"`` (eq. 1.43 with the known
-    errors ``sigma``) or ``"mse_log"`` (MSE on standardised log y). x is standardised to [0, 1]
-    statistics of the training inputs. ``x``, ``y`` and ``sigma`` are checked once: NaN or inf
-    raise ``ValueError`` naming the argument, and so does ``sigma <= 0``.
+    x and y are standardised with the statistics of the training data (:class:`Preprocessing`).
+
+    Args:
+        x: the inputs, shape ``(n,)``, floating point, finite.
+        y: the targets, shape ``(n,)``, floating point, finite, in physical units.
+        loss: ``"mse"`` (plain MSE on standardised y), ``"chi2"`` (eq. 1.43 with the known
+            errors ``sigma``) or ``"mse_log"`` (MSE on standardised log y, y > 0).
+        sigma: the known error of each point, shape ``(n,)``, > 0; needed for ``"chi2"``.
+        steps: optimiser steps (one minibatch each, :func:`physml.train.fit`).
+        batch_size: points per minibatch.
+        lr: Adam's learning rate.
+        hidden: the width of each hidden layer.
+        depth: the number of hidden layers.
+        generator: a CPU ``torch.Generator`` for initial minibatch order (and resamples);
+            ``None`` as in :func:`physml.train.fit`.
+
+    Returns:
+        ``predict``, which maps points ``(m,)`` to predictions ``(m,)`` in the units of y, on the CPU.
+
+    Raises:
+        ValueError: on an unknown loss, a missing or non-positive ``sigma`` for ``"chi2"``,
+            lengths that differ, or NaN or inf in ``x``, ``y`` or ``sigma`` (checked once).
+        TypeError: if ``x``, ``y`` or ``sigma`` is not a floating-point tensor.
+
+    Used in:
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+
+    References:
+        Pawlowski & Plehn 2025, Sec. 1.3, eqs. 1.43-1.45.
     """
     if loss not in ("mse", "chi2", "mse_log"):
         raise ValueError(f"loss must be 'mse', 'chi2' or 'mse_log', got {loss!r}")
@@ -149,7 +191,32 @@ def fit_heteroscedastic_ensemble(
     """Train ``n_members`` MLPs with outputs (Ā, log σ) on the heteroscedastic loss (eq. 2.8).
 
     Every member trains on its own bootstrap resample of the data (bagging), all members in one
-    batched network (:class:`physml.nn.EnsembleMLP`).
+    batched network (:class:`physml.nn.EnsembleMLP`), on :func:`physml.config.device`.
+
+    Args:
+        x: the inputs, shape ``(n,)``, floating point, finite.
+        y: the targets, shape ``(n,)``, floating point, finite, in physical units.
+        n_members: the number of ensemble members.
+        steps: optimiser steps (one minibatch each, :func:`physml.train.fit`).
+        batch_size: points per minibatch.
+        lr: Adam's learning rate.
+        hidden: the width of each hidden layer.
+        depth: the number of hidden layers.
+        generator: a CPU ``torch.Generator`` for initial minibatch order (and resamples);
+            ``None`` as in :func:`physml.train.fit`.
+
+    Returns:
+        The trained :class:`physml.nn.EnsembleMLP` (outputs Ā and log σ per member).
+
+    Raises:
+        ValueError: on lengths that differ or NaN or inf in ``x`` or ``y``.
+        TypeError: if ``x`` or ``y`` is not a floating-point tensor.
+
+    Used in:
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+
+    References:
+        Pawlowski & Plehn 2025, eq. 2.8 (the loss) and Sec. 2.1 (ensembles).
     """
     xc, yc = _paired(x, y)
     dev = config.device()
@@ -169,10 +236,24 @@ def fit_heteroscedastic_ensemble(
 
 
 def predict_members(model: EnsembleMLP, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each member's mean and width at points ``x``: two ``(members, n)`` tensors on the CPU.
+    """Each member's mean and width at points ``x``.
 
     The spread of the members' widths over the bootstrap resamples is the statistical error of
     the learned width σ_stoch at this training-set size.
+
+    Args:
+        model: an ensemble from :func:`fit_heteroscedastic_ensemble`.
+        x: the points, shape ``(n,)``, floating point, finite.
+
+    Returns:
+        ``(means, widths)``, two ``(members, n)`` tensors on the CPU, in the units of y.
+
+    Raises:
+        TypeError: if ``model`` is not an :class:`physml.nn.EnsembleMLP` or ``x`` not a
+            floating-point tensor.
+
+    Used in:
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
     """
     if not isinstance(model, EnsembleMLP):
         raise TypeError(f"model must be an EnsembleMLP, got {type(model).__name__}")
@@ -183,8 +264,20 @@ def predict_members(model: EnsembleMLP, x: torch.Tensor) -> tuple[torch.Tensor, 
 
 
 def predict_ensemble(model: EnsembleMLP, x: torch.Tensor) -> UncertaintySplit:
-    """Mean, σ_stoch and σ_pred of a heteroscedastic ensemble at points ``x`` (on the CPU): the
-    members of :func:`predict_members`, combined by :func:`physml.uncertainty.decompose`."""
+    """Mean, σ_stoch and σ_pred of a heteroscedastic ensemble at points ``x`` (on the CPU).
+
+    The members of :func:`predict_members`, combined by :func:`physml.uncertainty.decompose`.
+
+    Args:
+        model: an ensemble from :func:`fit_heteroscedastic_ensemble`.
+        x: the points, shape ``(n,)``, floating point, finite.
+
+    Returns:
+        A :class:`physml.uncertainty.UncertaintySplit` of ``(n,)`` tensors.
+
+    Used in:
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+    """
     return decompose(*predict_members(model, x))
 
 
@@ -200,7 +293,30 @@ def fit_mc_dropout(
     depth: int = 2,
     generator: torch.Generator | None = None,
 ) -> MLP:
-    """One heteroscedastic MLP with dropout after each hidden layer, for MC-dropout sampling."""
+    """One heteroscedastic MLP with dropout after each hidden layer, for MC-dropout sampling.
+
+    Args:
+        x: the inputs, shape ``(n,)``, floating point, finite.
+        y: the targets, shape ``(n,)``, floating point, finite, in physical units.
+        dropout: the dropout probability, in [0, 1).
+        steps: optimiser steps (one minibatch each, :func:`physml.train.fit`).
+        batch_size: points per minibatch.
+        lr: Adam's learning rate.
+        hidden: the width of each hidden layer.
+        depth: the number of hidden layers.
+        generator: a CPU ``torch.Generator`` for initial minibatch order (and resamples);
+            ``None`` as in :func:`physml.train.fit`.
+
+    Returns:
+        The trained :class:`physml.nn.MLP` (outputs Ā and log σ).
+
+    Raises:
+        ValueError: on lengths that differ, NaN or inf in ``x`` or ``y``, or a bad ``dropout``.
+        TypeError: if ``x`` or ``y`` is not a floating-point tensor.
+
+    Used in:
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+    """
     xc, yc = _paired(x, y)
     net = MLP(1, 2, hidden=hidden, depth=depth, dropout=dropout)
 
@@ -214,7 +330,19 @@ def fit_mc_dropout(
 
 
 def predict_mc_dropout(model: MLP, x: torch.Tensor, n_samples: int) -> UncertaintySplit:
-    """Mean, σ_stoch and σ_pred from ``n_samples`` dropout masks."""
+    """Mean, σ_stoch and σ_pred from ``n_samples`` dropout masks.
+
+    Args:
+        model: a network from :func:`fit_mc_dropout`.
+        x: the points, shape ``(n,)``, floating point, finite.
+        n_samples: the number of dropout masks (>= 2).
+
+    Returns:
+        A :class:`physml.uncertainty.UncertaintySplit` of ``(n,)`` tensors on the CPU.
+
+    Used in:
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+    """
     xc = _column("x", x).to(next(model.parameters()).device)
     out = mc_dropout(model, xc, n_samples).cpu()
     return decompose(out[..., 0], out[..., 1].exp())

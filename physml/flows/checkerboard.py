@@ -13,7 +13,7 @@ the action. One *coupling layer* is two affine layers with the roles of A and B 
 global rescaling z → e^a z makes N_params = 4 k² N_l + 1 (37 for the minimal network, k = 3, N_l = 1).
 
 Convolutions make the flow translation covariant and independent of L: a flow trained on one
-lattice acts on any even L (§8.5.2). Used by "Trivializing flows and flow HMC".
+lattice acts on any even L (§8.5.2). Used by :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@
   its force by automatic differentiation through the flow and its log-determinant; every
   configuration is mapped back with f⁻¹ (eqs. 8.19-8.20).
 
-Used by "Trivializing flows and flow HMC".
+Used by :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations

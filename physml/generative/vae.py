@@ -9,7 +9,7 @@ with the closed-form Gaussian KL ½ Σ(μ² + σ² - 1 - log σ²) (eq. 5.12). G
 and draws from the decoder's Gaussian. The Gaussian decoder smears sharp features: the chapter
 measures this on the ring.
 
-Used by "Invertible networks".
+Used by :doc:`/book/generative/invertible-networks`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,24 @@ from physml.nn import MLP
 
 
 class VAE(nn.Module):
-    """A VAE with MLP encoder and decoder (width ``hidden``, ``depth`` layers) and a Gaussian decoder."""
+    """A VAE with MLP encoder and decoder and a Gaussian decoder, trained on the β-weighted ELBO.
+
+    Args:
+        dim: the data dimension.
+        latent: the latent dimension.
+        hidden: the width of the MLPs' hidden layers.
+        depth: the number of hidden layers of each MLP.
+        beta_kl: the weight β_KL of the KL term (>= 0).
+
+    Raises:
+        ValueError: on a size that is not a positive int or a negative ``beta_kl``.
+
+    Used in:
+        - :doc:`/book/generative/invertible-networks`
+
+    References:
+        D. P. Kingma and M. Welling, arXiv:1312.6114; Pawlowski & Plehn 2025, eq. 5.13.
+    """
 
     def __init__(self, dim: int = 2, latent: int = 2, hidden: int = 64, depth: int = 2, *,
                  beta_kl: float = 1.0) -> None:

@@ -6,7 +6,8 @@
 - :func:`collect`: thermalise, then keep a snapshot every few updates, with a progress bar.
 
 Used by :mod:`physml.lattice.ising`, :mod:`physml.lattice.phi4`, :mod:`physml.lattice.correlators`
-and ``physml.flows``, and so by every lattice chapter.
+and ``physml.flows``, and so by :doc:`/book/phases/neural-network-phase-transition`, :doc:`/book/phases/order-parameter-without-labels`, :doc:`/book/lattice/hmc-critical-slowing-down` and
+:doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,30 @@ def per_chain(name: str, value, n: int, device: torch.device, *, strictly_positi
               dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """``value`` (a number, or one entry per chain) as a ``dtype`` tensor of shape ``(n,)``.
 
-    Every entry must be finite and > 0 (``strictly_positive``) or >= 0; errors name ``name``.
+    Args:
+        name: the argument's name, for the messages.
+        value: a real number, or a 1-D sequence or tensor of n numbers.
+        n: the number of chains.
+        device: where the tensor goes.
+        strictly_positive: every entry must be > 0 (else >= 0).
+        dtype: the tensor's dtype.
+
+    Returns:
+        A contiguous ``(n,)`` tensor on ``device``.
+
+    Raises:
+        TypeError: on a bool or a complex value.
+        ValueError: on a wrong length, or an entry that is not finite or not > 0 (>= 0).
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> per_chain("temperature", 2.0, 3, torch.device("cpu"), strictly_positive=True).tolist()
+        [2.0, 2.0, 2.0]
     """
     if isinstance(value, bool):
         raise TypeError(f"{name} must be a number or a 1-D tensor of numbers, got a bool")
@@ -43,11 +67,28 @@ def per_chain(name: str, value, n: int, device: torch.device, *, strictly_positi
 def check_fields(phi, name: str = "phi", *, square: bool = False, even: bool = False) -> torch.Tensor:
     """``phi`` if it is a floating-point tensor of fields ``(n, L1, L2)`` with L1, L2 >= 2.
 
-    ``square`` also asks for L1 = L2, ``even`` for an even L (a checkerboard). Errors name
-    ``name``. The values are not scanned: the field functions are tensor operations inside the
-    HMC and flow loops, and like torch's own they propagate NaN and infinity (a diverging
-    trajectory shows as a NaN action and is rejected by the Metropolis step; the observables'
-    estimators in :mod:`physml.stats` refuse NaN).
+    The values are not scanned: the field functions are tensor operations inside the HMC and
+    flow loops, and like torch's own they propagate NaN and infinity (a diverging trajectory
+    shows as a NaN action and is rejected by the Metropolis step; the observables' estimators in
+    :mod:`physml.stats` refuse NaN).
+
+    Args:
+        phi: the fields, shape ``(n, L1, L2)``, floating point.
+        name: the argument's name, for the messages.
+        square: also ask for L1 = L2.
+        even: also ask for an even L = L1 = L2 (a checkerboard).
+
+    Returns:
+        ``phi`` unchanged.
+
+    Raises:
+        TypeError: if ``phi`` is not a floating-point tensor.
+        ValueError: on a wrong shape.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
     """
     if not isinstance(phi, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(phi).__name__}")
@@ -62,7 +103,24 @@ def check_fields(phi, name: str = "phi", *, square: bool = False, even: bool = F
 
 
 def seeded_generator(seed: int, device: torch.device | str | None) -> tuple[torch.device, torch.Generator]:
-    """The chains' device (default :func:`physml.config.device`) and a generator on it seeded by ``seed``."""
+    """The chains' device and a generator on it seeded by ``seed``.
+
+    Args:
+        seed: an int.
+        device: the device; ``None`` for :func:`physml.config.device`.
+
+    Returns:
+        ``(device, generator)``.
+
+    Raises:
+        TypeError: if ``seed`` is not an int.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+    """
     from physml import config
 
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -77,9 +135,25 @@ def collect(update: Callable[[], object], snapshot: Callable[[], torch.Tensor], 
             samples_per_chain: int, spacing: int, desc: str, progress: bool | None = None) -> torch.Tensor:
     """Run ``thermalization`` updates, then keep ``snapshot()`` after every ``spacing``-th update.
 
-    ``snapshot()`` returns ``(n_couplings, chains, ...)``; the result stacks the kept snapshots as
-    dimension 2: ``(n_couplings, chains, samples_per_chain, ...)``. The progress bar follows
-    :func:`physml.train.progress_enabled` unless ``progress`` is given.
+    Args:
+        update: advances every chain by one update (a sweep, a trajectory).
+        snapshot: returns the chains' state, shape ``(n_couplings, chains, ...)``.
+        thermalization: updates discarded first (>= 1).
+        samples_per_chain: snapshots kept (>= 1).
+        spacing: updates between kept snapshots (>= 1).
+        desc: the progress bar's label.
+        progress: show a progress bar; ``None`` for :func:`physml.train.progress_enabled`.
+
+    Returns:
+        The kept snapshots stacked as dimension 2, ``(n_couplings, chains, samples_per_chain,
+        ...)``.
+
+    Raises:
+        ValueError: if a count is not a positive int.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
     """
     from tqdm import tqdm
 

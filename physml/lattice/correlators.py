@@ -12,8 +12,8 @@ Chapter 8 of the lecture notes measures, besides the magnetisation M:
   (:func:`zero_momentum_correlator`); on a periodic lattice it falls as cosh((y - L/2)/ξ), and
   :func:`correlation_length` fits ξ.
 
-All take fields of shape ``(n, L, L)`` and work on any device. Used by "Hamiltonian Monte Carlo
-and critical slowing down" and "Trivializing flows and flow HMC".
+All take fields of shape ``(n, L, L)`` and work on any device. Used by
+:doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,27 @@ from physml.lattice.chains import check_fields
 
 def lattice_momentum_squared(L: int, *, dtype: torch.dtype = torch.float64,
                              device: torch.device | str | None = None) -> torch.Tensor:
-    """p̂² = Σ_μ 4 sin²(p_μ / 2) on the L x L momentum grid p_μ = 2π n_μ / L, shape (L, L)."""
+    """p̂² = Σ_μ 4 sin²(p_μ / 2) on the L x L momentum grid p_μ = 2π n_μ / L.
+
+    Args:
+        L: the lattice side (>= 2).
+        dtype: the result's dtype.
+        device: the result's device; ``None`` for torch's default.
+
+    Returns:
+        p̂², shape ``(L, L)``, in lattice units.
+
+    Raises:
+        ValueError: if ``L`` is not an int >= 2.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> lattice_momentum_squared(2).tolist()
+        [[0.0, 4.0], [4.0, 8.0]]
+    """
     positive_int("L", L, minimum=2)
     p = 2 * math.pi * torch.arange(L, dtype=dtype, device=device) / L
     s = 4.0 * torch.sin(p / 2) ** 2
@@ -42,6 +62,17 @@ def heat_kernel_smooth(phi: torch.Tensor, t: float) -> torch.Tensor:
 
     In momentum space φ̂_t(p) = e^{-t p̂²} φ̂(p) (the lattice Laplacian's eigenvalues are -p̂²), so
     the zero mode is untouched and a mode of wavelength ≲ √(4t) is damped.
+
+    Args:
+        phi: fields, shape ``(n, L, L)``, floating point.
+        t: the flow time (> 0), in lattice units squared.
+
+    Returns:
+        φ_t, the shape and dtype of ``phi``.
+
+    Raises:
+        TypeError: if ``phi`` is not a floating-point tensor.
+        ValueError: on a wrong shape or a flow time that is not > 0.
     """
     check_fields(phi, square=True)
     positive_number("t", t)
@@ -50,7 +81,26 @@ def heat_kernel_smooth(phi: torch.Tensor, t: float) -> torch.Tensor:
 
 
 def smoothed_phi2(phi: torch.Tensor, t: float) -> torch.Tensor:
-    """(1/V) Σ_x φ_t(x)² of each configuration, the per-configuration estimator of χ₀,t."""
+    """(1/V) Σ_x φ_t(x)² of each configuration, the per-configuration estimator of χ₀,t.
+
+    Args:
+        phi: fields, shape ``(n, L, L)``, floating point.
+        t: the flow time (> 0), in lattice units squared.
+
+    Returns:
+        One value per configuration, shape ``(n,)``.
+
+    Raises:
+        TypeError: if ``phi`` is not a floating-point tensor.
+        ValueError: on a wrong shape or a flow time that is not > 0.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Pawlowski & Plehn 2025, Sec. 8.4 (the smoothed susceptibility).
+    """
     check_fields(phi, square=True)
     positive_number("t", t)
     L = phi.shape[-1]
@@ -64,7 +114,25 @@ def smoothed_phi2(phi: torch.Tensor, t: float) -> torch.Tensor:
 
 
 def smoothing_time(xi: float) -> float:
-    """The flow time t with smoothing radius √(4t) = ξ, as chapter 8 chooses it: t = ξ² / 4."""
+    """The flow time t with smoothing radius √(4t) = ξ, as chapter 8 chooses it: t = ξ² / 4.
+
+    Args:
+        xi: the correlation length ξ (> 0), in lattice units.
+
+    Returns:
+        t = ξ² / 4.
+
+    Raises:
+        ValueError: if ``xi`` is not > 0.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> smoothing_time(4.0)
+        4.0
+    """
     return positive_number("xi", xi) ** 2 / 4.0
 
 
@@ -72,6 +140,20 @@ def zero_momentum_correlator(phi: torch.Tensor) -> torch.Tensor:
     """C(y) = (1/V) Σ_x S(x) S(x + y) per configuration, shape (n, L), averaged over both axes.
 
     S are the sums of φ along one axis; the circular correlation is taken by FFT.
+
+    Args:
+        phi: fields, shape ``(n, L, L)``, floating point.
+
+    Returns:
+        C(y) for y = 0 ... L - 1, shape ``(n, L)``.
+
+    Raises:
+        TypeError: if ``phi`` is not a floating-point tensor.
+        ValueError: on a wrong shape.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
     """
     check_fields(phi, square=True)
     L = phi.shape[-1]
@@ -105,11 +187,24 @@ def _cosh_xi(correlator: np.ndarray, y_min: int) -> float:
 def correlation_length(correlators, y_min: int = 1, n_blocks: int | None = 32) -> tuple[float, float]:
     """ξ from a cosh fit to the mean zero-momentum correlator, with a jackknife error.
 
-    ``correlators`` has shape ``(n, L)``: independent estimates of C(y), e.g. each chain's time
-    average of :func:`zero_momentum_correlator`. The fit uses y_min <= y <= L - y_min (y = 0 holds a
-    contact term). The jackknife leaves out one of ``n_blocks`` contiguous groups of rows at a time
-    (group sizes differ by at most one, so every row is used; all rows one by one when ``None`` or
-    when ``n_blocks`` >= the number of rows). Returns ``(xi, error)``.
+    The fit uses y_min <= y <= L - y_min (y = 0 holds a contact term). The jackknife leaves out one of ``n_blocks`` contiguous groups of rows at a time
+    (group sizes differ by at most one, so every row is used).
+
+    Args:
+        correlators: shape ``(n, L)`` with L >= 4: independent estimates of C(y), e.g. each
+            chain's time average of :func:`zero_momentum_correlator`.
+        y_min: the smallest distance fitted, in ``[0, L/2)``.
+        n_blocks: jackknife blocks; ``None`` (or >= n) leaves out one row at a time.
+
+    Returns:
+        ``(xi, error)``, in lattice units.
+
+    Raises:
+        ValueError: on a wrong shape, NaN or inf, or ``y_min`` out of range.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
     """
     arr = stats._as_array("correlators", correlators, ndim=(2,), min_len=4)
     L = arr.shape[1]

@@ -5,8 +5,8 @@ H = π²/2 + S(φ) for a trajectory of ``n_steps`` steps of size ``step_size``, 
 with probability min(1, exp(-ΔH)) makes the chain exact for any step size (the integrator is
 reversible and area preserving). The action and its gradient are callables, so the same step
 drives lattice φ⁴ (:mod:`physml.lattice.phi4`) and, later in the book, the pulled-back action of
-a trivialising flow. Used by "A neural network sees a phase transition" and the lattice field
-theory chapters.
+a trivialising flow. Used by :doc:`/book/phases/neural-network-phase-transition`,
+:doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,20 @@ Action = Callable[[torch.Tensor], torch.Tensor]
 
 @dataclass
 class HMCStep:
-    """The outcome of one HMC trajectory per chain: new fields, accepted mask, energy violation."""
+    """The outcome of one HMC trajectory per chain: new fields, accepted mask, energy violation.
+
+    Returned by :func:`hmc_step`.
+
+    Args:
+        phi: the fields after the Metropolis test, the shape of the input fields.
+        accepted: bool, one per chain.
+        delta_h: ΔH = H(end) - H(start) of each chain's trajectory, one per chain.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+    """
 
     phi: torch.Tensor
     accepted: torch.Tensor
@@ -31,7 +44,24 @@ class HMCStep:
 
 
 def autograd_force(action: Action) -> Action:
-    """dS/dφ by automatic differentiation, for actions without a hand-written force."""
+    """dS/dφ by automatic differentiation, for actions without a hand-written force.
+
+    Args:
+        action: maps fields ``(n, ...)`` to one action per chain ``(n,)``.
+
+    Returns:
+        ``force(phi)``, the gradient of the summed action, the shape of ``phi``.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> force = autograd_force(lambda phi: 0.5 * (phi**2).sum(dim=(1, 2)))
+        >>> force(torch.ones(1, 2, 2)).tolist()
+        [[[1.0, 1.0], [1.0, 1.0]]]
+    """
 
     def force(phi: torch.Tensor) -> torch.Tensor:
         with torch.enable_grad():
@@ -48,6 +78,24 @@ def leapfrog(phi: torch.Tensor, pi: torch.Tensor, force: Action, step_size: floa
 
     The inputs are left alone; the integration updates one copy of each in place, so ``force``
     may return the same buffer every call (it is consumed before the next call).
+
+    Args:
+        phi: the fields, any shape, floating point.
+        pi: the momenta, the shape of ``phi``.
+        force: dS/dφ, maps fields to a tensor of their shape.
+        step_size: the step ε.
+        n_steps: the number of steps; the trajectory length is ``step_size * n_steps``.
+
+    Returns:
+        ``(φ, π)`` at the end of the trajectory.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+    References:
+        S. Duane, A. D. Kennedy, B. J. Pendleton and D. Roweth, Phys. Lett. B 195 (1987) 216;
+        Pawlowski & Plehn 2025, Sec. 8.2.
     """
     phi, pi = phi.clone(), pi.clone()
     pi.add_(force(phi), alpha=-0.5 * step_size)
@@ -63,6 +111,18 @@ def gaussian_momenta(like: torch.Tensor, generator: torch.Generator | None = Non
     torch's CPU normal generator is about five times slower in float64 than in float32, so on the
     CPU float64 momenta are float32 normals widened: that changes their distribution only at
     float32 rounding (1e-7 relative), far below any statistical resolution of the book.
+
+    Args:
+        like: a tensor whose shape, dtype and device the momenta take.
+        generator: a generator on ``like``'s device; ``None`` for the global one.
+
+    Returns:
+        N(0, 1) momenta of ``like``'s shape, dtype and device.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
     """
     if like.dtype == torch.float64 and like.device.type == "cpu":
         return torch.randn(like.shape, generator=generator, dtype=torch.float32).to(torch.float64)
@@ -73,8 +133,30 @@ def hmc_step(phi: torch.Tensor, action: Action, force: Action | None = None, *,
              step_size: float, n_steps: int, generator: torch.Generator | None = None) -> HMCStep:
     """One HMC trajectory for every chain at once (the first dimension of ``phi`` is the chain).
 
-    ``action(phi)`` returns one value per chain; ``force`` is dS/dφ (autograd when omitted).
-    Chains accept or reject independently.
+    Chains accept or reject independently, with probability min(1, exp(-ΔH)).
+
+    Args:
+        phi: the fields, shape ``(n_chains, ...)``, floating point.
+        action: maps the fields to one action per chain, shape ``(n_chains,)``.
+        force: dS/dφ; ``None`` for :func:`autograd_force` of ``action``.
+        step_size: the leapfrog step (> 0).
+        n_steps: leapfrog steps per trajectory (>= 1).
+        generator: a generator on ``phi``'s device; ``None`` for the global one.
+
+    Returns:
+        An :class:`HMCStep`.
+
+    Raises:
+        TypeError: if ``phi`` is not a floating-point tensor.
+        ValueError: on a step size that is not > 0 or a bad ``n_steps``.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+    References:
+        S. Duane, A. D. Kennedy, B. J. Pendleton and D. Roweth, Phys. Lett. B 195 (1987) 216;
+        Pawlowski & Plehn 2025, Sec. 8.2.
     """
     if not isinstance(phi, torch.Tensor) or not phi.is_floating_point():
         raise TypeError("phi must be a floating-point torch.Tensor")

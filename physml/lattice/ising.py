@@ -16,8 +16,8 @@ active device and updates them all at once:
 
 Also here: per-configuration observables (:func:`magnetization`, :func:`energy`), exact
 enumeration of small lattices (:func:`exact_moments`, the test reference) and Onsager's
-critical temperature. Used by the chapters "A neural network sees a phase transition" and
-"Finding the order parameter without labels".
+critical temperature. Used by :doc:`/book/phases/neural-network-phase-transition` and
+:doc:`/book/phases/order-parameter-without-labels`.
 """
 
 from __future__ import annotations
@@ -55,13 +55,43 @@ def _check_spins(spins: torch.Tensor, *, values: bool = True) -> torch.Tensor:
 
 
 def magnetization(spins: torch.Tensor) -> torch.Tensor:
-    """Magnetisation per site m = (1/L²) Σ s_i of each configuration, shape ``(n_chains,)``."""
+    """Magnetisation per site m = (1/L²) Σ s_i of each configuration.
+
+    Args:
+        spins: shape ``(n, L, L)``, values ±1.
+
+    Returns:
+        m, shape ``(n,)``, float32.
+
+    Raises:
+        TypeError: if ``spins`` is not a tensor.
+        ValueError: on a wrong shape or values other than ±1.
+
+    Examples:
+        >>> magnetization(torch.ones(1, 4, 4)).tolist()
+        [1.0]
+    """
     s = _check_spins(spins)
     return s.float().mean(dim=(-2, -1))
 
 
 def energy(spins: torch.Tensor) -> torch.Tensor:
-    """Energy per site e = -(1/L²) Σ_<ij> s_i s_j of each configuration (each bond once)."""
+    """Energy per site e = -(1/L²) Σ_<ij> s_i s_j of each configuration (each bond once).
+
+    Args:
+        spins: shape ``(n, L, L)``, values ±1.
+
+    Returns:
+        e (in units of the coupling J), shape ``(n,)``, float32.
+
+    Raises:
+        TypeError: if ``spins`` is not a tensor.
+        ValueError: on a wrong shape or values other than ±1.
+
+    Examples:
+        >>> energy(torch.ones(1, 4, 4)).tolist()  # two bonds per site
+        [-2.0]
+    """
     s = _check_spins(spins).float()
     bonds = s * (torch.roll(s, 1, dims=-1) + torch.roll(s, 1, dims=-2))
     return -bonds.mean(dim=(-2, -1))
@@ -71,6 +101,25 @@ def split(spins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The black (i + j even) and white sublattices of ``(n, L, L)`` spins, each ``(n, L, L/2)``.
 
     A layout operation: any real values are split (used for fields on the checkerboard too).
+
+    Args:
+        spins: shape ``(n, L, L)`` with an even L, any real values.
+
+    Returns:
+        ``(black, white)``, each ``(n, L, L/2)``.
+
+    Raises:
+        TypeError: if ``spins`` is not a tensor.
+        ValueError: on a wrong shape or an odd L.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+
+    Examples:
+        >>> s = torch.arange(16.0).view(1, 4, 4)
+        >>> torch.equal(join(*split(s)), s)
+        True
     """
     s = _check_spins(spins, values=False)
     _check_lattice(s.shape[-1], even=True)
@@ -82,7 +131,19 @@ def split(spins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def join(black: torch.Tensor, white: torch.Tensor) -> torch.Tensor:
-    """Inverse of :func:`split`: the full ``(n, L, L)`` lattice from its two sublattices."""
+    """Inverse of :func:`split`: the full ``(n, L, L)`` lattice from its two sublattices.
+
+    Args:
+        black: the sites with i + j even, shape ``(n, L, L/2)``.
+        white: the other sites, the same shape.
+
+    Returns:
+        The lattice, shape ``(n, L, L)``.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+    """
     n, L, half = black.shape
     s = torch.empty(n, L, 2 * half, dtype=black.dtype, device=black.device)
     s[:, 0::2, 0::2], s[:, 1::2, 1::2] = black[:, 0::2], black[:, 1::2]
@@ -113,11 +174,25 @@ def _neighbour_sum(other: torch.Tensor, out: torch.Tensor, black: bool) -> torch
 class IsingChains:
     """``n_chains`` independent Ising chains on L x L periodic lattices, one temperature each.
 
-    ``temperature`` is a number or a 1-D tensor with one entry per chain. The chains start hot
-    (random spins) or cold (all +1), on ``device`` (default: :func:`physml.config.device`), with a
+    The spins are stored as the two checkerboard sublattices (float ±1) on ``device``, with a
     generator on that device seeded by ``seed``, so a run is reproducible on a given device.
-    Used by the chapters "A neural network sees a phase transition" and "Finding the order
-    parameter without labels".
+
+    Args:
+        L: the lattice side, an even int.
+        temperature: T (in units of the coupling, k_B = 1), a number or a 1-D tensor with one
+            entry > 0 per chain.
+        n_chains: the number of independent chains.
+        start: ``"hot"`` (random spins) or ``"cold"`` (all +1).
+        seed: seeds the chains' generator.
+        device: where the chains live; ``None`` for :func:`physml.config.device`.
+
+    Raises:
+        ValueError: on an odd or non-positive ``L``, a bad ``n_chains``, a temperature that is
+            not > 0 or of the wrong length, or an unknown ``start``.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
     """
 
     def __init__(self, L: int, temperature, n_chains: int = 1, *, start: str = "hot",
@@ -211,6 +286,25 @@ def wolff_cluster(spins: torch.Tensor, p_add: torch.Tensor, generator: torch.Gen
     algorithm tries every bond at most once, so drawing it in advance changes nothing), and the
     cluster is the seed's connected component over open bonds. It grows breadth-first, every chain
     and every frontier site at once, until the last chain's cluster stops growing.
+
+    Args:
+        spins: shape ``(n, L, L)``, values ±1.
+        p_add: 1 - exp(-2/T), broadcastable to ``(n, 1, 1)``, in [0, 1].
+        generator: a generator on the spins' device; ``None`` for the global one.
+
+    Returns:
+        The cluster, a bool mask of shape ``(n, L, L)``.
+
+    Raises:
+        TypeError: if ``spins`` is not a tensor.
+        ValueError: on a wrong shape or values other than ±1.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+
+    References:
+        U. Wolff, Phys. Rev. Lett. 62 (1989) 361.
     """
     s = _check_spins(spins)
     n, L, _ = s.shape
@@ -240,6 +334,21 @@ def exact_moments(L: int, temperatures) -> dict[str, torch.Tensor]:
 
     Sums over all 2^(L²) configurations (L <= 4) in float64; the reference of the sampler's
     tests. Bonds are counted as in :func:`energy`.
+
+    Args:
+        L: the lattice side, 2 <= L <= 4.
+        temperatures: the temperatures T (k_B = J = 1), > 0.
+
+    Returns:
+        A dict of float64 tensors of shape ``(n_T,)`` with keys ``e``, ``e2``, ``abs_m``, ``m2``
+        and ``m4``.
+
+    Raises:
+        ValueError: on L > 4 or a temperature that is not > 0.
+
+    Examples:
+        >>> round(float(exact_moments(2, [1e-3])["abs_m"][0]), 6)  # ordered at T -> 0
+        1.0
     """
     _check_lattice(L)
     if L > 4:
@@ -267,9 +376,32 @@ def sample(L: int, temperatures, chains_per_temperature: int, samples_per_chain:
     One update is a checkerboard Metropolis sweep followed by ``wolff`` Wolff cluster flips (the
     cluster flips decorrelate near T_c, where Metropolis alone slows down critically). Every chain
     thermalises for ``thermalization`` updates, then keeps a configuration every ``spacing``
-    updates. Returns ``(spins, T)`` with spins of shape ``(n_T, chains, samples, L, L)`` (float
-    ±1, on the CPU) and the temperatures ``(n_T,)``. Used by "A neural network sees a phase
-    transition" and "Finding the order parameter without labels".
+    updates.
+
+    Args:
+        L: the lattice side, an even int.
+        temperatures: the n_T temperatures T (k_B = 1), > 0.
+        chains_per_temperature: independent chains at each temperature.
+        samples_per_chain: configurations kept per chain.
+        thermalization: updates discarded before the first kept configuration.
+        spacing: updates between kept configurations.
+        wolff: Wolff cluster flips per update (>= 0).
+        seed: seeds the chains' generator.
+        device: where the chains run; ``None`` for :func:`physml.config.device`.
+        desc: the progress bar's label.
+        progress: show a progress bar; ``None`` for :func:`physml.train.progress_enabled`.
+
+    Returns:
+        ``(spins, T)``, spins of shape ``(n_T, chains, samples, L, L)`` (float ±1, on the CPU)
+        and the temperatures, shape ``(n_T,)``, float32.
+
+    Raises:
+        ValueError: on a bad size, count or temperature (as :class:`IsingChains` and
+            :func:`physml.lattice.chains.collect`).
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
     """
     temps = torch.as_tensor(temperatures, dtype=torch.float32).reshape(-1)
     positive_int("chains_per_temperature", chains_per_temperature)

@@ -10,7 +10,7 @@
   (β, λ, trajectory length 1), measured by :func:`series`.
 - :func:`dynamic_exponent`: z of τ = a ξ^z + b (or a pure power law) by weighted least squares.
 
-Used by "Hamiltonian Monte Carlo and critical slowing down" and "Trivializing flows and flow HMC".
+Used by :doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations
@@ -29,10 +29,21 @@ from physml.lattice.observables import Estimate
 
 @dataclass
 class Series:
-    """Per-trajectory observables of ``n_chains`` chains: arrays of shape ``(n_trajectories, n_chains)``.
+    """Per-trajectory observables of ``n_chains`` chains, as made by :func:`series`.
 
-    ``correlator`` is each chain's time average of the zero-momentum correlator, ``(n_chains, L)``;
-    ``acceptance`` each chain's acceptance rate (NaN where the sampler reports none).
+    Args:
+        L: the lattice side.
+        m: the magnetisation per site, shape ``(n_trajectories, n_chains)``.
+        phi2: (1/V) Σ_x φ², the same shape (the estimator of χ₀).
+        phi2_t: the smoothed (1/V) Σ_x φ_t², the same shape (χ₀,t).
+        correlator: each chain's time average of the zero-momentum correlator, ``(n_chains, L)``.
+        acceptance: each chain's acceptance rate, ``(n_chains,)`` (NaN where the sampler reports
+            none).
+        extra: anything else a sampler records.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
     """
 
     L: int
@@ -55,12 +66,30 @@ class Series:
 def series(update: Callable[[], object], state: Callable[[], torch.Tensor], *, n_trajectories: int,
            thermalization: int, smoothing_t: float, acceptance: Callable[[], torch.Tensor] | None = None,
            desc: str = "trajectories", progress: bool | None = None) -> Series:
-    """Run ``thermalization`` then ``n_trajectories`` calls of ``update()``, measuring ``state()`` after each.
+    """Run ``thermalization`` then ``n_trajectories`` updates, measuring the fields after each.
 
-    ``state()`` returns the chains' fields φ, shape ``(n_chains, L, L)`` (for flow HMC: the fields
-    mapped back through the flow). ``smoothing_t`` is the heat-kernel flow time of χ₀,t. The
-    records stay on the chains' device until the end. ``acceptance()``, if given, returns each
-    chain's acceptance rate, read after the run.
+    The records stay on the chains' device until the end.
+
+    Args:
+        update: advances every chain by one trajectory.
+        state: returns the chains' fields φ, shape ``(n_chains, L, L)`` (for flow HMC: the fields
+            mapped back through the flow).
+        n_trajectories: measured trajectories (>= 4).
+        thermalization: discarded trajectories (>= 0).
+        smoothing_t: the heat-kernel flow time of χ₀,t (> 0).
+        acceptance: returns each chain's acceptance rate, read after the run; ``None`` for none.
+        desc: the progress bar's label.
+        progress: show a progress bar; ``None`` for :func:`physml.train.progress_enabled`.
+
+    Returns:
+        A :class:`Series`.
+
+    Raises:
+        ValueError: on a bad count or flow time.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
     """
     from tqdm import tqdm
 
@@ -105,8 +134,22 @@ def _tau(x: np.ndarray) -> Estimate:
 def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
     """Chapter 8's observables of one run (see the module docstring).
 
-    Keys: ``acceptance``, ``abs_m``, ``chi0``, ``chi0_t``, ``tau_m``, ``tau_abs_m``, ``tau_chi0``,
-    ``tau_chi0_t`` and ``xi`` (cosh fit to the correlator from y = ``xi_y_min``).
+    Args:
+        s: a :class:`Series` of at least two chains.
+        xi_y_min: the smallest distance of the correlator's cosh fit.
+
+    Returns:
+        A dict of :class:`physml.lattice.observables.Estimate` with keys ``acceptance``,
+        ``abs_m``, ``chi0``, ``chi0_t``, ``tau_m``, ``tau_abs_m``, ``tau_chi0``, ``tau_chi0_t``
+        (τ_int in trajectories) and ``xi`` (in lattice units).
+
+    Raises:
+        TypeError: if ``s`` is not a :class:`Series`.
+        ValueError: with fewer than two chains.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
     """
     if not isinstance(s, Series):
         raise TypeError(f"s must be a Series, got {type(s).__name__}")
@@ -133,6 +176,32 @@ def hmc_run(L: int, beta: float, lam: float, *, n_steps: int, n_chains: int, n_t
     """HMC of chapter 8's φ⁴ (eq. 8.1) in float64: trajectory length 1 in ``n_steps`` leapfrog steps.
 
     ``n_chains`` independent chains start from noise, thermalise and are measured by :func:`series`.
+
+    Args:
+        L: the lattice side.
+        beta: the nearest-neighbour coupling β of eq. 8.1 (β = 2κ).
+        lam: the quartic coupling λ.
+        n_steps: leapfrog steps per trajectory (step size 1 / n_steps).
+        n_chains: independent chains.
+        n_trajectories: measured trajectories per chain.
+        thermalization: discarded trajectories per chain.
+        smoothing_t: the heat-kernel flow time of χ₀,t.
+        seed: seeds the chains' generator.
+        device: where the chains run; ``None`` for :func:`physml.config.device`.
+        progress: show a progress bar; ``None`` for :func:`physml.train.progress_enabled`.
+
+    Returns:
+        A :class:`Series`.
+
+    Raises:
+        ValueError: on a bad size, count or coupling.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Pawlowski & Plehn 2025, eq. 8.1 and Sec. 8.2.
     """
     from physml.lattice.phi4 import Phi4Chains, kappa_from_beta
 
@@ -147,7 +216,20 @@ def hmc_run(L: int, beta: float, lam: float, *, n_steps: int, n_chains: int, n_t
 
 @dataclass(frozen=True)
 class ExponentFit:
-    """τ = a ξ^z + b: the exponent with its error, the other parameters and the fit's χ²/dof."""
+    """τ = a ξ^z + b: the exponent with its error, the other parameters and the fit's χ²/dof.
+
+    Returned by :func:`dynamic_exponent`.
+
+    Args:
+        z: the dynamic exponent.
+        z_err: its error from the fit's covariance.
+        a: the amplitude, in units of τ.
+        b: the offset, in units of τ (0 without one).
+        chi2_dof: the fit's χ² per degree of freedom (NaN with none).
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+    """
 
     z: float
     z_err: float
@@ -157,9 +239,31 @@ class ExponentFit:
 
 
 def dynamic_exponent(xi, tau, tau_err, *, offset: bool = True) -> ExponentFit:
-    """Fit τ = a ξ^z + b (``offset``) or τ = a ξ^z, weighted by ``tau_err``; z's error from the covariance.
+    """Fit τ = a ξ^z + b (``offset``) or τ = a ξ^z, weighted by ``tau_err``.
 
-    The covariance is not rescaled by χ²/dof (``absolute_sigma``), so z_err reflects the τ errors.
+    z's error comes from the covariance, not rescaled by χ²/dof (``absolute_sigma``), so z_err
+    reflects the τ errors.
+
+    Args:
+        xi: correlation lengths, shape ``(n,)``, > 0.
+        tau: autocorrelation times, shape ``(n,)``, > 0.
+        tau_err: their errors, shape ``(n,)``, > 0.
+        offset: fit the offset b (needs n >= 4).
+
+    Returns:
+        An :class:`ExponentFit`.
+
+    Raises:
+        ValueError: on unequal lengths, too few points, NaN or inf, or a value that is not > 0.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+
+    Examples:
+        >>> xi = np.array([2.0, 3.0, 4.0, 6.0])
+        >>> fit = dynamic_exponent(xi, 0.5 * xi**2, 0.01 * xi**2, offset=False)
+        >>> round(fit.z, 4), round(fit.a, 4)
+        (2.0, 0.5)
     """
     from scipy.optimize import curve_fit
 

@@ -13,7 +13,8 @@ chains that share one coupling:
 - :func:`autocorrelation_time`: τ_int of a series with Wolff's windowing (:func:`physml.stats.tau_int`).
 
 For the Ising model β = 1/T; for lattice φ⁴ the coupling sits in the action and β = 1. Used by
-"A neural network sees a phase transition" and "Finding the order parameter without labels".
+:doc:`/book/phases/neural-network-phase-transition` and
+:doc:`/book/phases/order-parameter-without-labels`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,17 @@ from physml._checks import finite, positive_int, positive_number
 
 @dataclass(frozen=True)
 class Estimate:
-    """A value and its standard error."""
+    """A value and its standard error; unpacks as ``(value, error)``.
+
+    Args:
+        value: the estimate.
+        error: its one-standard-deviation error.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+    """
 
     value: float
     error: float
@@ -60,9 +71,32 @@ def _block_sums(arr: np.ndarray, time_blocks: int) -> tuple[np.ndarray, np.ndarr
 def estimates(m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1) -> dict[str, Estimate]:
     """Ensemble averages of one coupling's chains with jackknife errors (see the module docstring).
 
-    ``m`` (and ``e``) are per-site magnetisation (and energy) series of shape
-    ``(n_measurements, n_chains)``; ``volume`` is the number of sites. Keys: ``abs_m``, ``m2``,
-    ``chi``, ``binder`` and, with ``e``, ``e`` and ``heat``.
+    Args:
+        m: the per-site magnetisation series, shape ``(n_measurements, n_chains)`` (a 1-D series
+            is one chain).
+        volume: the number of sites V = L².
+        beta: β = 1/T for the Ising model; 1 for φ⁴ (the coupling sits in the action).
+        e: the per-site energy series, the shape of ``m``; ``None`` for no energy estimates.
+        time_blocks: contiguous blocks per chain for the jackknife (several chains: 1 is fine).
+
+    Returns:
+        A dict of :class:`Estimate` with keys ``abs_m`` (``⟨|m|⟩``), ``m2`` (⟨m²⟩), ``chi``
+        (``β V (⟨m²⟩ - ⟨|m|⟩²)``), ``binder`` (1 - ⟨m⁴⟩ / (3 ⟨m²⟩²)) and, with ``e``, ``e`` and
+        ``heat`` (β² V (⟨e²⟩ - ⟨e⟩²)).
+
+    Raises:
+        ValueError: on a bad volume, β or block count, ``e`` of another shape, NaN or inf, or
+            fewer than two blocks in all.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> m = 0.8 * np.random.default_rng(0).choice([-1.0, 1.0], size=(100, 4))
+        >>> est = estimates(m, volume=16)
+        >>> round(est["abs_m"].value, 4), round(est["binder"].value, 4)
+        (0.8, 0.6667)
     """
     positive_int("volume", volume)
     positive_number("beta", beta)
@@ -94,7 +128,14 @@ def estimates(m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1) -
 
 
 def autocorrelation_time(series) -> stats.AutocorrelationTime:
-    """Integrated autocorrelation time (in measurements) of a ``(n_measurements, n_chains)`` series."""
+    """Integrated autocorrelation time (in measurements) of a series of several chains.
+
+    Args:
+        series: shape ``(n_measurements, n_chains)`` (a 1-D series is one chain), finite.
+
+    Returns:
+        :func:`physml.stats.tau_int` of the chains, an :class:`physml.stats.AutocorrelationTime`.
+    """
     arr = _series("series", series)
     return stats.tau_int(arr.T)
 
@@ -112,12 +153,30 @@ def _curve(x, y) -> tuple[np.ndarray, np.ndarray]:
 
 
 def peak(x, y) -> float:
-    """Position of the maximum of a sampled curve: the vertex of the parabola through the largest
-    point and its two neighbours (the grid end point if the maximum sits there).
+    """Position of the maximum of a sampled curve.
+
+    The vertex of the parabola through the largest point and its two neighbours (the grid end
+    point if the maximum sits there).
+
+    Args:
+        x: the grid, shape ``(n,)`` with n >= 3, strictly increasing, finite.
+        y: the curve on the grid, shape ``(n,)``, finite.
+
+    Returns:
+        The position, in the units of ``x``.
 
     Raises:
         ValueError: on NaN/inf in ``x`` or ``y``, unequal lengths, fewer than 3 points, or ``x``
             not strictly increasing.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+
+    Examples:
+        >>> x = np.linspace(0.0, 2.0, 11)
+        >>> round(peak(x, -(x - 0.93) ** 2), 6)
+        0.93
     """
     xs, ys = _curve(x, y)
     i = int(np.argmax(ys))
@@ -130,12 +189,25 @@ def peak(x, y) -> float:
 def crossing(x, y, level: float = 0.5) -> float:
     """Where a sampled curve first crosses ``level``, by linear interpolation.
 
-    Returns NaN, with a ``RuntimeWarning``, if the curve never reaches ``level`` on the grid (a
-    claim on it then fails as undefined).
+    Args:
+        x: the grid, shape ``(n,)`` with n >= 3, strictly increasing, finite.
+        y: the curve on the grid, shape ``(n,)``, finite.
+        level: the level, finite.
+
+    Returns:
+        The first crossing, in the units of ``x``; NaN, with a ``RuntimeWarning``, if the curve
+        never reaches ``level`` on the grid (a claim on it then fails as undefined).
 
     Raises:
         ValueError: on NaN/inf in ``x``, ``y`` or ``level``, unequal lengths, fewer than 3 points,
             or ``x`` not strictly increasing.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+
+    Examples:
+        >>> crossing(np.linspace(0.0, 2.0, 11), np.linspace(0.0, 1.0, 11), level=0.5)
+        1.0
     """
     xs, ys = _curve(x, y)
     level = float(finite("level", np.float64(level)))

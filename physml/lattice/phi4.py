@@ -14,9 +14,9 @@ Chapter 8 of the notes writes the same theory as (eq. 8.1)::
     S(φ) = Σ_x [ -β Σ_μ φ_x φ_{x+μ} + φ_x² + λ (φ_x² - 1)² ]
 
 which expands to eq. 3.11 with β = 2κ plus the constant λ L²: the same distribution, so
-:func:`kappa_from_beta` is all the translation needed (:func:`action` and :func:`force` are
-shared). Used by "A neural network sees a phase transition", "Hamiltonian Monte Carlo and
-critical slowing down" and "Trivializing flows and flow HMC".
+:func:`kappa_from_beta` is all the translation needed (:func:`action` and :func:`force` are shared).
+Used by :doc:`/book/phases/neural-network-phase-transition`,
+:doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations
@@ -40,6 +40,22 @@ def neighbour_sum(phi: torch.Tensor, out: torch.Tensor | None = None) -> torch.T
 
     Built from shifted slices into one buffer (``out`` if given, else a new tensor), with no
     temporaries: on a CPU faster than four ``torch.roll`` for the small lattices of chapter 8.
+
+    Args:
+        phi: fields, shape ``(..., L1, L2)``.
+        out: a buffer of ``phi``'s shape to write into; ``None`` for a new tensor.
+
+    Returns:
+        The neighbour sum, ``phi``'s shape (``out`` when given).
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> neighbour_sum(torch.ones(1, 3, 3)).unique().tolist()
+        [4.0]
     """
     if out is None:
         out = torch.empty_like(phi)
@@ -55,12 +71,55 @@ def neighbour_sum(phi: torch.Tensor, out: torch.Tensor | None = None) -> torch.T
 
 
 def kappa_from_beta(beta: float) -> float:
-    """κ = β/2: the hopping parameter of eq. 3.11 for the β of chapter 8 (eq. 8.1)."""
+    """κ = β/2: the hopping parameter of eq. 3.11 for the β of chapter 8 (eq. 8.1).
+
+    Args:
+        beta: the nearest-neighbour coupling β of eq. 8.1 (> 0).
+
+    Returns:
+        κ.
+
+    Raises:
+        ValueError: if ``beta`` is not > 0.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> kappa_from_beta(0.6)
+        0.3
+    """
     return positive_number("beta", beta) / 2.0
 
 
 def action(phi: torch.Tensor, kappa, lam) -> torch.Tensor:
-    """S(φ) of eq. 3.11 for each configuration; κ, λ are numbers or one per chain."""
+    """S(φ) of eq. 3.11 for each configuration.
+
+    Args:
+        phi: fields, shape ``(n, L1, L2)``, floating point.
+        kappa: κ, a number, one value per configuration, or an ``(n, 1, 1)`` tensor.
+        lam: λ, the same.
+
+    Returns:
+        S, shape ``(n,)``.
+
+    Raises:
+        TypeError: if ``phi`` is not a floating-point tensor.
+        ValueError: on a wrong shape or a bad coupling.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Pawlowski & Plehn 2025, eq. 3.11.
+
+    Examples:
+        >>> action(torch.zeros(1, 4, 4), 0.25, 0.5).tolist()
+        [0.0]
+    """
     check_fields(phi)
     k = (kappa if isinstance(kappa, torch.Tensor) and kappa.ndim == 3
          else _coupling("kappa", kappa, phi.shape[0], phi.device, phi.dtype))
@@ -76,6 +135,22 @@ def force(phi: torch.Tensor, kappa: torch.Tensor, lam: torch.Tensor) -> torch.Te
     """dS/dφ_x = -2κ Σ_μ (φ_{x+μ} + φ_{x-μ}) + 2(1 - 2λ) φ_x + 4λ φ_x³ (κ, λ shaped (n, 1, 1)).
 
     In chapter 8's notation this is minus the HMC force of eq. 8.28 with β = 2κ.
+
+    Args:
+        phi: fields, shape ``(n, L1, L2)``, floating point.
+        kappa: κ, shape ``(n, 1, 1)``.
+        lam: λ, shape ``(n, 1, 1)``.
+
+    Returns:
+        dS/dφ, ``phi``'s shape.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Pawlowski & Plehn 2025, eqs. 3.11 and 8.28.
     """
     return _force_into(phi, _force_coefficients(kappa, lam), torch.empty_like(phi), torch.empty_like(phi))
 
@@ -95,7 +170,22 @@ def _force_into(phi: torch.Tensor, coefficients: tuple[torch.Tensor, ...], out: 
 
 
 def magnetization(phi: torch.Tensor) -> torch.Tensor:
-    """M = (1/L²) Σ_x φ_x of each configuration (eq. 3.39)."""
+    """M = (1/L²) Σ_x φ_x of each configuration (eq. 3.39).
+
+    Args:
+        phi: fields, shape ``(n, L1, L2)``, floating point.
+
+    Returns:
+        M, shape ``(n,)``.
+
+    Raises:
+        TypeError: if ``phi`` is not a floating-point tensor.
+        ValueError: on a wrong shape.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+    """
     return check_fields(phi).mean(dim=(-2, -1))
 
 
@@ -104,6 +194,16 @@ def free_propagator(L: int, kappa: float) -> torch.Tensor:
 
     At λ = 0 the action is ½ φᵀKφ with K(p) = 2 - 4κ (cos p₁ + cos p₂) in momentum space, so
     G(x) = (1/L²) Σ_p e^{ipx} / K(p); it exists for κ < 1/4.
+
+    Args:
+        L: the lattice side (>= 2).
+        kappa: κ, in (0, 1/4).
+
+    Returns:
+        G(x), shape ``(L, L)``, float64.
+
+    Raises:
+        ValueError: on a bad ``L`` or κ outside (0, 1/4).
     """
     positive_int("L", L, minimum=2)
     positive_number("kappa", kappa)
@@ -117,11 +217,31 @@ def free_propagator(L: int, kappa: float) -> torch.Tensor:
 class Phi4Chains:
     """``n_chains`` HMC chains of lattice φ⁴ on L x L, each with its own κ (and λ).
 
-    ``step_size`` and ``n_steps`` set the leapfrog trajectory (length ``step_size * n_steps``,
-    1 by default). The fields start at zero-mean Gaussian noise of width 0.5, on ``device``
-    (default :func:`physml.config.device`) in ``dtype`` (float64 for precision work), with a
-    generator seeded by ``seed``. Used by "A neural network sees a phase transition" and
-    "Hamiltonian Monte Carlo and critical slowing down".
+    The action is the notes' eq. 3.11 (hopping parameter κ, quartic coupling λ). The fields start
+    at zero-mean Gaussian noise of width 0.5, with a generator seeded by ``seed``.
+
+    Args:
+        L: the lattice side (>= 2).
+        kappa: κ, a number or one value per chain.
+        lam: λ, a number or one value per chain.
+        n_chains: the number of independent chains.
+        step_size: the leapfrog step (> 0); the trajectory length is ``step_size * n_steps``.
+        n_steps: leapfrog steps per trajectory.
+        seed: seeds the chains' generator.
+        device: where the chains live; ``None`` for :func:`physml.config.device`.
+        dtype: ``torch.float32`` or ``torch.float64`` (float64 for precision work).
+
+    Raises:
+        ValueError: on a bad size, step or coupling.
+        TypeError: on a dtype other than float32 or float64.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Pawlowski & Plehn 2025, eq. 3.11 (the action) and eq. 8.1 (β = 2κ).
     """
 
     def __init__(self, L: int, kappa, lam, n_chains: int = 1, *, step_size: float = 0.1,
@@ -187,9 +307,33 @@ def sample(L: int, kappas, lam: float, chains_per_kappa: int, samples_per_chain:
     """Equilibrium φ⁴ configurations at each κ (one λ), from many independent HMC chains at once.
 
     Every chain runs ``thermalization`` trajectories, then keeps its field every ``spacing``
-    trajectories. Returns ``(phi, acceptance)``: fields of shape ``(n_kappa, chains, samples, L,
-    L)`` on the CPU and the acceptance rate per κ. Used by "A neural network sees a phase
-    transition".
+    trajectories.
+
+    Args:
+        L: the lattice side (>= 2).
+        kappas: the n_kappa hopping parameters κ.
+        lam: the quartic coupling λ.
+        chains_per_kappa: independent chains at each κ.
+        samples_per_chain: fields kept per chain.
+        thermalization: trajectories discarded before the first kept field.
+        spacing: trajectories between kept fields.
+        step_size: the leapfrog step (> 0).
+        n_steps: leapfrog steps per trajectory.
+        seed: seeds the chains' generator.
+        device: where the chains run; ``None`` for :func:`physml.config.device`.
+        desc: the progress bar's label.
+        progress: show a progress bar; ``None`` for :func:`physml.train.progress_enabled`.
+
+    Returns:
+        ``(phi, acceptance)``, float32 fields of shape ``(n_kappa, chains, samples, L, L)`` on
+        the CPU and the mean acceptance rate per κ, shape ``(n_kappa,)``.
+
+    Raises:
+        ValueError: on a bad size, count, step or coupling (as :class:`Phi4Chains` and
+            :func:`physml.lattice.chains.collect`).
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
     """
     ks = torch.as_tensor(kappas, dtype=torch.float32).reshape(-1)
     positive_int("chains_per_kappa", chains_per_kappa)

@@ -12,7 +12,7 @@ in the notes' text; the β values identify the rows as L = 6 ... 20.
 - ``MH_ACCEPTANCE``: Table 4, Metropolis acceptance of flow proposals at L and at 2L.
 - ``Z_HMC``, ``Z_FHMC_GROWING_K``: the dynamic exponents of eq. 8.33.
 
-Used by "Hamiltonian Monte Carlo and critical slowing down" and "Trivializing flows and flow HMC".
+Used by :doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
 
 from __future__ import annotations
@@ -74,6 +74,24 @@ def parse(text: str) -> tuple[float, float]:
     """``"11.439(94)"`` -> (11.439, 0.094): a number with its error in the last printed digits.
 
     A number without parentheses gets error 0 (an exact setting such as a step count).
+
+    Args:
+        text: the printed number, e.g. ``"11.439(94)"``.
+
+    Returns:
+        ``(value, error)``.
+
+    Raises:
+        TypeError: if ``text`` is not a str.
+        ValueError: if it does not look like ``1.234(56)``.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    Examples:
+        >>> parse("11.439(94)"), parse("40")
+        ((11.439, 0.094), (40.0, 0.0))
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
@@ -101,12 +119,45 @@ _FLOW_HMC = _table(_TABLE6)
 
 
 def hmc(L: int) -> dict[str, tuple[float, float]]:
-    """Table 5 (HMC) at lattice size ``L``: observable -> (value, error)."""
+    """Table 5 (HMC) at lattice size ``L``.
+
+    Args:
+        L: one of :func:`sizes`.
+
+    Returns:
+        A dict observable -> ``(value, error)``.
+
+    Raises:
+        ValueError: if the table has no row ``L``.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Pawlowski & Plehn 2025, Table 5 (§8.5); arXiv:2302.08408.
+    """
     return _row(_HMC, L, "Table 5")
 
 
 def flow_hmc(L: int) -> dict[str, tuple[float, float]]:
-    """Table 6 (flow HMC with the minimal network) at lattice size ``L``: observable -> (value, error)."""
+    """Table 6 (flow HMC with the minimal network) at lattice size ``L``.
+
+    Args:
+        L: one of :func:`sizes`.
+
+    Returns:
+        A dict observable -> ``(value, error)``.
+
+    Raises:
+        ValueError: if the table has no row ``L``.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
+
+    References:
+        Pawlowski & Plehn 2025, Table 6 (§8.5); arXiv:2302.08408.
+    """
     return _row(_FLOW_HMC, L, "Table 6")
 
 
@@ -117,5 +168,12 @@ def _row(table: dict, L: int, name: str) -> dict[str, tuple[float, float]]:
 
 
 def sizes() -> list[int]:
-    """The lattice sizes of Tables 3, 5 and 6."""
+    """The lattice sizes of Tables 3, 5 and 6.
+
+    Returns:
+        The sizes L, ascending.
+
+    Used in:
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+    """
     return sorted(BETA)

@@ -5,7 +5,7 @@ The normalised embeddings follow gradient flow on ``l_eff = l0 / Z0`` (eqs 6.4-6
 implies and ``Z0 = sum_k |E_k|^2``. The flow keeps ``Z0`` (the loss is scale invariant) and, for
 centred embeddings, the centre ``C = sum_k E_k`` (eq. 6.6; see :func:`flow` for when ``C`` moves).
 
-Used by "Grokking: an effective theory of representation learning" (Kitouni thesis, Sec. 6.3.2,
+Used by :doc:`/book/learning/grokking-effective-theory` (Kitouni thesis, Sec. 6.3.2,
 App. C.6).
 """
 
@@ -27,15 +27,40 @@ def _check_embeddings(task: AdditionTask, embeddings: torch.Tensor) -> torch.Ten
 
 
 def losses(task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor) -> tuple[float, float]:
-    """``(l0, Z0)`` of eq. 6.5 for one training set and embeddings ``(p, d)``."""
+    """``(l0, Z0)`` of eq. 6.5 for one training set and embeddings.
+
+    Args:
+        task: the addition task (its ``p`` and training pairs).
+        mask: which of its pairs are in the training set.
+        embeddings: shape ``(p, d)``, finite.
+
+    Returns:
+        ``(l0, Z0)``, the unnormalised effective loss and the embeddings' squared norm.
+
+    Raises:
+        ValueError: on embeddings of the wrong shape or with NaN or inf.
+
+    References:
+        Kitouni thesis, eq. 6.5.
+    """
     e = _check_embeddings(task, embeddings)
     return float((e * (task.gram(mask) @ e)).sum()), float(e.square().sum())
 
 
 @dataclass
 class Flow:
-    """A trajectory of :func:`flow`: embeddings ``(n_saved, p, d)``, the saved steps, the
-    effective loss, ``Z0`` and the centre ``C`` at each saved step."""
+    """A trajectory of :func:`flow`, at each saved step.
+
+    Args:
+        steps: the saved steps, shape ``(n_saved,)``.
+        embeddings: shape ``(n_saved, p, d)``, float64.
+        loss: the effective loss l0 / Z0, shape ``(n_saved,)``.
+        z0: Z0, shape ``(n_saved,)``.
+        centre: the centre C = Σ_k E_k, shape ``(n_saved, d)``.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
+    """
 
     steps: torch.Tensor
     embeddings: torch.Tensor
@@ -53,6 +78,26 @@ def flow(task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor, lr: f
     centre is conserved when it is zero (as for the thesis's normalised embeddings) and grows
     otherwise; the proof in App. C.6 (eq. C.18) drops the second term. ``Z0`` is conserved by
     the flow; Euler steps raise it by ``O(lr^2)`` per step.
+
+    Args:
+        task: the addition task (its ``p`` and training pairs).
+        mask: which of its pairs are in the training set.
+        embeddings: the initial embeddings, shape ``(p, d)``, finite.
+        lr: the step size η (> 0).
+        steps: the number of Euler steps.
+        save_every: steps between saved states (the last step is always saved).
+
+    Returns:
+        A :class:`Flow`.
+
+    Raises:
+        ValueError: on bad embeddings, a step size that is not > 0 or a bad count.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
+
+    References:
+        Kitouni thesis, Sec. 6.3.2 and App. C.6 (eq. C.18).
     """
     e = _check_embeddings(task, embeddings).clone()
     lr = positive_number("lr", lr)
@@ -84,9 +129,23 @@ def distance_from_linear(embeddings: torch.Tensor) -> torch.Tensor:
     Zero exactly for a linear representation; this is what the grokking rate ``lambda_3``
     governs (Sec. 6.3.2): it decays as ``exp(-lambda_3 t)`` at late times.
 
+    Args:
+        embeddings: shape ``(..., p, d)`` with p >= 2, finite.
+
+    Returns:
+        The RMS distance per leading index, shape ``embeddings.shape[:-2]``.
+
     Raises:
         ValueError: if ``embeddings`` is not a tensor of shape ``(..., p >= 2, d)`` or holds NaN
             or inf.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
+
+    Examples:
+        >>> k = torch.arange(5.0)[:, None]
+        >>> distance_from_linear(torch.cat([1.0 + 2.0 * k, -k], dim=1)).abs().item() < 1e-6
+        True
     """
     if not isinstance(embeddings, torch.Tensor) or embeddings.ndim < 2 or embeddings.shape[-2] < 2:
         raise ValueError(f"embeddings must be a tensor of shape (..., p >= 2, d), got "

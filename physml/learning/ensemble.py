@@ -5,7 +5,8 @@ Every parameter handed to :class:`MemberAdamW` carries the ensemble member on it
 weight decay. A whole hyperparameter grid (a phase diagram of learning) then trains in one
 batched step instead of a Python loop over hundreds of models.
 
-Used by "Grokking: an effective theory of representation learning" and "Grokking beyond the toy".
+Used by :doc:`/book/learning/grokking-effective-theory` and
+:doc:`/book/learning/grokking-beyond-the-toy`.
 """
 
 from __future__ import annotations
@@ -27,12 +28,30 @@ def _per_member(name: str, value: float | torch.Tensor, n: int) -> torch.Tensor:
 
 
 class MemberAdamW:
-    """AdamW (decoupled weight decay, bias-corrected moments) with per-member ``lr`` and
-    ``weight_decay``: ``(n_members,)`` tensors or numbers.
+    """AdamW (decoupled weight decay, bias-corrected moments) with per-member ``lr`` and decay.
 
     ``step()`` updates ``p[m] -= lr[m] * (m_hat / (sqrt(v_hat) + eps) + weight_decay[m] p[m])``
     for every member ``m`` at once; with equal settings it matches ``torch.optim.AdamW`` member
     by member (unit-tested). Weight decay 0 gives Adam.
+
+    Args:
+        params: parameters, each with the ensemble member on axis 0.
+        n_members: the number of members.
+        lr: the learning rate, a number or one per member, >= 0.
+        weight_decay: the decoupled weight decay, a number or one per member, >= 0.
+        betas: Adam's moment decay rates.
+        eps: Adam's ε.
+
+    Raises:
+        ValueError: on no parameters, a parameter without ``n_members`` on axis 0, or a rate or
+            decay that is negative, not finite or of the wrong shape.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+
+    References:
+        I. Loshchilov and F. Hutter, arXiv:1711.05101 (AdamW).
     """
 
     def __init__(self, params: Iterable[torch.nn.Parameter], n_members: int,

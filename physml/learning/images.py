@@ -13,7 +13,7 @@ The effective loss for classification (eq. C.23) acts on the representations ``f
 and its gradient flow conserves ``Z`` (eq. C.24), so same-label points collapse without the
 whole set collapsing to zero.
 
-Used by "Grokking beyond the toy".
+Used by :doc:`/book/learning/grokking-beyond-the-toy`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Training sets are boolean masks over the samples, ``(..., n_samples)``, so thous
 training sets are one batched rank computation. Quadruples are indexed over the full set
 ``P0 = P0(D0)`` (70 for ``p = 10``); a training set switches on the ones whose two samples it holds.
 
-Used by "Grokking: an effective theory of representation learning" (Kitouni thesis, Sec. 6.3 and
+Used by :doc:`/book/learning/grokking-effective-theory` (Kitouni thesis, Sec. 6.3 and
 App. C.3-C.5).
 """
 

@@ -9,7 +9,7 @@ nearest template), classification targets are one-hot.
 :func:`train` records training and validation accuracy and the RQI along the way;
 :func:`phase` applies Table C.1 to the accuracy curves.
 
-Used by "Grokking: an effective theory of representation learning" (Kitouni thesis, Secs 6.2-6.4.1,
+Used by :doc:`/book/learning/grokking-effective-theory` (Kitouni thesis, Secs 6.2-6.4.1,
 App. C.1, C.5, C.7).
 """
 

@@ -9,7 +9,7 @@ own learning rate and weight decay, and dropout inside the blocks.
 :func:`train` trains on the full training set every step and records the accuracies and the
 effective dimension of the embeddings (:func:`physml.representations.effective_dimension`).
 
-Used by "Grokking beyond the toy".
+Used by :doc:`/book/learning/grokking-beyond-the-toy`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ the constrained network expressive (eq. 2.9). :class:`MonotonicWrapper` adds λ 
 λ-Lip¹ network (eq. 2.3): then ∂f/∂x_i = ∂g/∂x_i + c_i λ, non-negative for c_i = +1 and
 non-positive for c_i = -1.
 
-Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+Used by :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
 from __future__ import annotations
@@ -54,7 +54,27 @@ def _norms(weight: torch.Tensor, kind: str) -> torch.Tensor:
 def normalise(weight: torch.Tensor, kind: str = "one", max_norm: float = 1.0) -> torch.Tensor:
     """W -> W / max(1, norm/max_norm), per column ("one", eq. 2.8), row or entry (see module doc).
 
-    ``weight`` has torch's shape ``(out_features, in_features)``.
+    Args:
+        weight: torch's layout ``(out_features, in_features)``.
+        kind: ``"one"`` (per column, ℓ1→ℓ1), ``"inf"`` (per row), ``"one-inf"`` (per entry) or
+            ``"two-inf"`` (per row, ℓ2).
+        max_norm: the largest norm kept (> 0).
+
+    Returns:
+        The normalised weight, ``weight``'s shape.
+
+    Raises:
+        ValueError: on a weight that is not 2-D, an unknown kind or a ``max_norm`` not > 0.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    References:
+        Kitouni thesis, eq. 2.8.
+
+    Examples:
+        >>> normalise(torch.tensor([[3.0, 0.5], [1.0, 0.5]])).tolist()
+        [[0.75, 0.5], [0.25, 0.5]]
     """
     if not isinstance(weight, torch.Tensor) or weight.ndim != 2:
         raise ValueError("weight must be a 2-D tensor of shape (out_features, in_features)")
@@ -64,14 +84,51 @@ def normalise(weight: torch.Tensor, kind: str = "one", max_norm: float = 1.0) ->
 
 
 def operator_norm(weight: torch.Tensor, kind: str = "one") -> float:
-    """The operator norm that ``kind`` bounds: ℓ1→ℓ1, ℓ∞→ℓ∞, ℓ1→ℓ∞ or ℓ2→ℓ∞ of ``weight``."""
+    """The operator norm that ``kind`` bounds: ℓ1→ℓ1, ℓ∞→ℓ∞, ℓ1→ℓ∞ or ℓ2→ℓ∞ of ``weight``.
+
+    Args:
+        weight: torch's layout ``(out_features, in_features)``.
+        kind: ``"one"`` (per column, ℓ1→ℓ1), ``"inf"`` (per row), ``"one-inf"`` (per entry) or
+            ``"two-inf"`` (per row, ℓ2).
+
+    Returns:
+        The norm.
+
+    Raises:
+        ValueError: on a weight that is not 2-D or an unknown kind.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> operator_norm(torch.tensor([[3.0, 0.5], [1.0, 0.5]]))
+        4.0
+    """
     if not isinstance(weight, torch.Tensor) or weight.ndim != 2:
         raise ValueError("weight must be a 2-D tensor of shape (out_features, in_features)")
     return float(_norms(weight.detach(), kind).max())
 
 
 class LipschitzLinear(nn.Linear):
-    """A linear layer whose weight is normalised on every call (Algorithm 1 of the thesis)."""
+    """A linear layer whose weight is normalised on every call (Algorithm 1 of the thesis).
+
+    Args:
+        in_features: input features.
+        out_features: output features.
+        kind: ``"one"`` (per column, ℓ1→ℓ1), ``"inf"`` (per row), ``"one-inf"`` (per entry) or
+            ``"two-inf"`` (per row, ℓ2).
+        max_norm: the bound on the layer's operator norm (> 0).
+        bias: whether the layer has a bias.
+
+    Raises:
+        ValueError: on an unknown kind or a ``max_norm`` not > 0.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    References:
+        Kitouni thesis, Algorithm 1.
+    """
 
     def __init__(self, in_features: int, out_features: int, kind: str = "one", max_norm: float = 1.0,
                  bias: bool = True) -> None:
@@ -92,7 +149,21 @@ class LipschitzLinear(nn.Linear):
 
 
 class GroupSort(nn.Module):
-    """Sort the last axis in groups of ``group_size`` (eq. 2.9); group_size = width sorts it all."""
+    """Sort the last axis in groups of ``group_size`` (eq. 2.9); group_size = width sorts it all.
+
+    Args:
+        group_size: the size of the sorted groups; the last axis must be a multiple of it.
+
+    Raises:
+        ValueError: if ``group_size`` is not a positive int.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> GroupSort(2)(torch.tensor([[3.0, 1.0, -1.0, 2.0]])).tolist()
+        [[1.0, 3.0, -1.0, 2.0]]
+    """
 
     def __init__(self, group_size: int = 2) -> None:
         super().__init__()
@@ -113,6 +184,20 @@ class LipschitzMLP(nn.Sequential):
     peer package's chain (ℓ1 → ℓ∞ first, then ℓ∞ → ℓ∞). Each of the ``len(widths) + 1`` layers is
     bounded by ``lipschitz_const ** (1 / layers)``. The output is a scalar per input row.
     ``constrained=False`` gives the unconstrained twin (same layers, no normalisation).
+
+    Args:
+        n_in: input features.
+        widths: the hidden widths, each a positive multiple of ``group_size``.
+        lipschitz_const: the bound λ on the ℓ1 Lipschitz constant (> 0).
+        group_size: GroupSort's group size.
+        norm: ``"one"`` or ``"one-inf"``.
+        constrained: normalise the weights (``False``: the unconstrained twin).
+
+    Raises:
+        ValueError: on a bad size, width, constant or norm.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
 
     def __init__(self, n_in: int, widths: Sequence[int], lipschitz_const: float = 1.0,
@@ -146,7 +231,22 @@ def certified_bound(model: nn.Module) -> float:
 
     For a :class:`LipschitzMLP` the product of the operator norms of the normalised weights, chained
     ℓ1 → ... → output; for a :class:`MonotonicWrapper` that of the wrapped net plus ``λ max|c_i|``.
-    Raises ``ValueError`` for an unconstrained network or layers whose norms do not chain.
+
+    Args:
+        model: a :class:`LipschitzMLP` or :class:`MonotonicWrapper`.
+
+    Returns:
+        The certified bound.
+
+    Raises:
+        ValueError: for an unconstrained network, an activation other than GroupSort or layers
+            whose norms do not chain.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    References:
+        Kitouni thesis, eq. 2.6.
     """
     if isinstance(model, MonotonicWrapper):
         return certified_bound(model.net) + model.lipschitz_const * float(model.constraints.abs().max())
@@ -170,8 +270,23 @@ def certified_bound(model: nn.Module) -> float:
 class MonotonicWrapper(nn.Module):
     """f(x) = g(x) + λ Σ_i c_i x_i (eq. 2.3): monotone in every input with c_i = ±1.
 
-    ``constraints`` holds one of -1, 0, +1 per input of the λ-Lip¹ network ``net``; c_i = +1 makes f
-    non-decreasing in x_i, -1 non-increasing, 0 leaves x_i free.
+    Args:
+        net: a constrained :class:`LipschitzMLP` g with Lipschitz constant <= λ.
+        lipschitz_const: λ (> 0).
+        constraints: one of -1, 0, +1 per input; c_i = +1 makes f non-decreasing in x_i, -1
+            non-increasing, 0 leaves x_i free.
+
+    Raises:
+        TypeError: if ``net`` is not a constrained :class:`LipschitzMLP` or ``constraints`` not a
+            sequence.
+        ValueError: on constraints of the wrong length or values, or a net whose constant
+            exceeds λ.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    References:
+        Kitouni thesis, eq. 2.3.
     """
 
     def __init__(self, net: LipschitzMLP, lipschitz_const: float, constraints: Sequence[int]) -> None:
@@ -199,7 +314,17 @@ class MonotonicWrapper(nn.Module):
 
 
 def slope_bounds(model: MonotonicWrapper) -> tuple[torch.Tensor, torch.Tensor]:
-    """Certified bounds (lower, upper) on ∂f/∂x_i for every input of a monotonic wrapper."""
+    """Certified bounds (lower, upper) on ∂f/∂x_i for every input of a monotonic wrapper.
+
+    Args:
+        model: a :class:`MonotonicWrapper`.
+
+    Returns:
+        ``(lower, upper)``, each of shape ``(n_in,)``.
+
+    Raises:
+        TypeError: if ``model`` is not a :class:`MonotonicWrapper`.
+    """
     if not isinstance(model, MonotonicWrapper):
         raise TypeError("slope_bounds needs a MonotonicWrapper")
     g = certified_bound(model.net)

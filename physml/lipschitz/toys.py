@@ -6,7 +6,7 @@
   top (extrapolation) or in the middle (interpolation) (Fig. 2.2).
 - :func:`slopes`: finite-difference slopes of a 1-D model on a grid, the exact check of the bounds.
 
-Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+Used by :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,20 @@ def sine_with_outlier(
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     """``n`` points on [0, 2π], y = sin x + noise·ε, the middle one shifted by ``shift``.
 
-    Returns (x, y, index of the outlier) as float32 tensors.
+    Args:
+        n: the number of points (>= 3).
+        shift: the outlier's displacement, finite.
+        noise: the Gaussian noise width (>= 0).
+        generator: a CPU ``torch.Generator``; ``None`` for the global one.
+
+    Returns:
+        ``(x, y, index of the outlier)``, x and y float32 of shape ``(n,)``.
+
+    Raises:
+        ValueError: on a bad ``n``, a non-finite shift or a negative or non-finite noise.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
     positive_int("n", n, minimum=3)
     finite("shift", shift)
@@ -42,7 +55,19 @@ def log_with_gap(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Training points of y = log x + ε on [0.1, 7] with σ(x) = 0.05 + 0.1 x, a region left out.
 
-    ``gap="extrapolation"`` keeps only x < 5; ``gap="interpolation"`` leaves out 2.5 < x < 4.5.
+    Args:
+        n: at most this many points (>= 4); fewer when the draws left in the region fall short.
+        gap: ``"extrapolation"`` keeps only x < 5; ``"interpolation"`` leaves out 2.5 < x < 4.5.
+        generator: a CPU ``torch.Generator``; ``None`` for the global one.
+
+    Returns:
+        ``(x, y)``, float32 of the same shape.
+
+    Raises:
+        ValueError: on an unknown gap or a bad ``n``.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
     if gap not in ("extrapolation", "interpolation"):
         raise ValueError(f"gap must be 'extrapolation' or 'interpolation', got {gap!r}")
@@ -59,13 +84,44 @@ def in_float64(model: torch.nn.Module) -> torch.nn.Module:
 
     In float32, finite differences of outputs of order 10 carry rounding errors of order 1e-5,
     enough to fake a negative slope where a monotone network's slope is exactly zero.
+
+    Args:
+        model: any module.
+
+    Returns:
+        A deep copy in float64, on the CPU, in eval mode (the original is untouched).
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
     return copy.deepcopy(model).cpu().double().eval()
 
 
 def slopes(model: torch.nn.Module, lo: float, hi: float, n: int = 1000) -> torch.Tensor:
-    """Finite-difference slopes of a model of one input on ``n`` grid points in [lo, hi] (float64);
-    ``lo`` and ``hi`` finite."""
+    """Finite-difference slopes of a model of one input on ``n`` grid points in [lo, hi] (float64).
+
+    Args:
+        model: maps ``(m, 1)`` inputs to m outputs; evaluated in float64 (:func:`in_float64`).
+        lo: the grid's start, finite.
+        hi: its end, finite, > lo.
+        n: grid points.
+
+    Returns:
+        The slopes, shape ``(n - 1,)``, float64.
+
+    Raises:
+        ValueError: if ``lo`` or ``hi`` is not finite or ``hi <= lo``.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> line = torch.nn.Linear(1, 1)
+        >>> with torch.no_grad():
+        ...     _ = line.weight.fill_(2.0)
+        >>> [round(s, 6) for s in slopes(line, 0.0, 1.0, n=5).tolist()]
+        [2.0, 2.0, 2.0, 2.0]
+    """
     finite("lo", lo)
     finite("hi", hi)
     if not hi > lo:
@@ -82,7 +138,26 @@ def flower(n_per_ring: int = 200, radii: tuple[float, ...] = (1.2, 1.5, 1.8),
     """Points on three nested flower-shaped rings ρ(θ) = r + α cos(petals·θ) with a value per ring.
 
     The expressiveness target of Fig. 2.3 (the thesis gives r = 1.5 and α = 0.18 but not the
-    number of petals). Returns (points (3n, 2), values (3n,)).
+    number of petals).
+
+    Args:
+        n_per_ring: points per ring (>= 3).
+        radii: the rings' mean radii r.
+        labels: the value of each ring.
+        alpha: the petals' amplitude α.
+        petals: the number of petals.
+
+    Returns:
+        ``(points, values)`` of shapes ``(rings * n, 2)`` and ``(rings * n,)``.
+
+    Raises:
+        ValueError: on a bad ``n_per_ring`` or radii and labels of different lengths.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    References:
+        Kitouni thesis, Fig. 2.3.
     """
     positive_int("n_per_ring", n_per_ring, minimum=3)
     if len(radii) != len(labels):
@@ -99,8 +174,25 @@ def flower(n_per_ring: int = 200, radii: tuple[float, ...] = (1.2, 1.5, 1.8),
 def classifier_loss(name: str):
     """A loss ``loss(score, label01)`` of the thesis's study of losses for Lipschitz classifiers.
 
-    ``"mse"`` (score against ±1), ``"bce"``, ``"bce_t16"`` (BCE of 16·score, a temperature,
-    eq. 2.13), ``"hinge"`` (margin 1) and ``"hinge_0.1"`` (margin 0.1).
+    Args:
+        name: ``"mse"`` (score against ±1), ``"bce"``, ``"bce_t16"`` (BCE of 16·score, a
+            temperature, eq. 2.13), ``"hinge"`` (margin 1) or ``"hinge_0.1"`` (margin 0.1).
+
+    Returns:
+        ``loss(score, label01)``, the batch mean as a 0-d tensor.
+
+    Raises:
+        ValueError: on an unknown name.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    References:
+        Kitouni thesis, eq. 2.13.
+
+    Examples:
+        >>> classifier_loss("hinge")(torch.tensor([2.0, -0.5]), torch.tensor([1.0, 0.0])).item()
+        0.25
     """
     import torch.nn.functional as F
 
@@ -119,8 +211,21 @@ def classifier_loss(name: str):
 def grid_steps(score, lo: tuple[float, float], hi: tuple[float, float], n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
     """Finite-difference slopes of a 2-input score along each axis on an n x n grid.
 
-    ``score`` maps an (m, 2) float64 tensor to m scores; for an exact check of a network, evaluate
-    it in float64 (:func:`in_float64`). Returns (slopes along x0, along x1).
+    Args:
+        score: maps an ``(m, 2)`` float64 tensor to m scores; for an exact check of a network,
+            evaluate it in float64 (:func:`in_float64`).
+        lo: the grid's lower corner, finite.
+        hi: its upper corner, finite.
+        n: grid points per axis (>= 2).
+
+    Returns:
+        ``(slopes along x0, slopes along x1)``, float64 of shapes ``(n - 1, n)`` and ``(n, n - 1)``.
+
+    Raises:
+        ValueError: if ``n`` < 2 or a corner is not finite.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
     if n < 2:
         raise ValueError(f"n must be >= 2, got {n}")
@@ -136,9 +241,27 @@ def grid_steps(score, lo: tuple[float, float], hi: tuple[float, float], n: int =
 
 def fit_1d(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr: float,
            generator: torch.Generator | None = None) -> torch.nn.Module:
-    """Full-batch MSE fit of a 1-D regression; x, y of shape (n,) or, for a batched
-    :class:`physml.nn.EnsembleMLP`, (members, n): one data realisation per member; NaN or inf in
-    ``x`` or ``y`` raise ``ValueError`` (checked once, before training)."""
+    """Full-batch MSE fit of a 1-D regression (Adam, no schedule, on the CPU).
+
+    Args:
+        model: maps ``(n, 1)`` inputs to ``(n, 1)``, or a :class:`physml.nn.EnsembleMLP` taking
+            ``(members, n, 1)``.
+        x: the inputs, shape ``(n,)``, or ``(members, n)`` (one data realisation per member).
+        y: the targets, the shape of ``x``.
+        steps: optimiser steps.
+        lr: Adam's learning rate.
+        generator: a CPU ``torch.Generator``, as in :func:`physml.train.fit`.
+
+    Returns:
+        ``model``, trained in place.
+
+    Raises:
+        ValueError: on shapes that differ or are not 1-D or 2-D, or NaN or inf in ``x`` or ``y``
+            (checked once, before training).
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+    """
     from physml import train
 
     if x.shape != y.shape or x.ndim not in (1, 2):

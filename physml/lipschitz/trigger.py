@@ -19,7 +19,7 @@ extremes, which is exactly what makes an unconstrained classifier reject long-li
 :func:`decision_flips` and :func:`efficiency_difference` compare decisions on the same events (before
 and after a calibration shift; one model against another).
 
-Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+Used by :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
 from __future__ import annotations
@@ -56,11 +56,22 @@ def signal(n: int, tau_ps: float = TAU_B_PS, generator: torch.Generator | None =
            t_ps: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` heavy-flavour candidates: features (n, 2) and proper decay times t [ps].
 
-    Times are drawn from Exp(``tau_ps``) unless given as ``t_ps`` (finite, >= 0: a proper time).
+    Args:
+        n: the number of candidates.
+        tau_ps: the lifetime of the exponential proper-time distribution, in ps (> 0).
+        generator: a CPU ``torch.Generator``; ``None`` for the global one.
+        t_ps: given proper times, shape ``(n,)``, finite and >= 0, in ps; ``None`` to draw them.
+
+    Returns:
+        ``(features, t_ps)``, features of shape ``(n, 2)`` (``FEATURES``, log Σp_T in GeV and
+        log χ²_IP) and proper times ``(n,)`` in ps.
 
     Raises:
         ValueError: on ``n`` < 1, ``tau_ps`` not > 0, or ``t_ps`` of the wrong shape, with NaN,
             inf or a negative time.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
     positive_int("n", n)
     if not tau_ps > 0:
@@ -80,7 +91,22 @@ def signal(n: int, tau_ps: float = TAU_B_PS, generator: torch.Generator | None =
 
 def background(n: int, generator: torch.Generator | None = None,
                fractions: tuple[float, float, float] = (0.90, 0.05, 0.05)) -> torch.Tensor:
-    """``n`` background candidates (prompt, material, fakes in ``fractions``): features (n, 2)."""
+    """``n`` background candidates: prompt tracks, material interactions and fakes.
+
+    Args:
+        n: the number of candidates.
+        generator: a CPU ``torch.Generator``; ``None`` for the global one.
+        fractions: the shares of prompt, material and fake candidates, >= 0, summing to 1.
+
+    Returns:
+        The features, shape ``(n, 2)`` (log Σp_T in GeV, log χ²_IP).
+
+    Raises:
+        ValueError: on a bad ``n`` or ``fractions``.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+    """
     positive_int("n", n)
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not math.isclose(sum(fractions), 1.0):
         raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
@@ -98,7 +124,18 @@ def background(n: int, generator: torch.Generator | None = None,
 
 
 def training_set(n_per_class: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Balanced training data: features (2n, 2) and labels (1 signal, 0 background)."""
+    """Balanced training data: signal from :func:`signal`, background from :func:`background`.
+
+    Args:
+        n_per_class: candidates of each class.
+        generator: a CPU ``torch.Generator``; ``None`` for the global one.
+
+    Returns:
+        ``(features, labels)`` of shapes ``(2n, 2)`` and ``(2n,)``, labels 1 (signal) then 0.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+    """
     xs, _ = signal(n_per_class, generator=generator)
     xb = background(n_per_class, generator=generator)
     x = torch.cat([xs, xb])
@@ -108,8 +145,25 @@ def training_set(n_per_class: int, generator: torch.Generator | None = None) -> 
 
 def log_uniform_times(n: int, lo_ps: float = 0.1, hi_ps: float = 100.0,
                       generator: torch.Generator | None = None) -> torch.Tensor:
-    """Proper times spread log-uniformly over [lo, hi] ps: a probe of the efficiency at every lifetime,
-    long-lived (BSM-like) decays included."""
+    """Proper times spread log-uniformly over [lo, hi] ps, long-lived (BSM-like) decays included.
+
+    A probe of the efficiency at every lifetime.
+
+    Args:
+        n: the number of times.
+        lo_ps: the lower end, in ps (> 0).
+        hi_ps: the upper end, in ps (> lo_ps).
+        generator: a CPU ``torch.Generator``; ``None`` for the global one.
+
+    Returns:
+        The times, shape ``(n,)``, in ps.
+
+    Raises:
+        ValueError: on a bad ``n`` or unless 0 < lo_ps < hi_ps.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+    """
     positive_int("n", n)
     if not 0 < lo_ps < hi_ps:
         raise ValueError(f"need 0 < lo_ps < hi_ps, got {lo_ps}, {hi_ps}")
@@ -118,18 +172,33 @@ def log_uniform_times(n: int, lo_ps: float = 0.1, hi_ps: float = 100.0,
 
 
 def threshold_at_rate(background_scores: torch.Tensor, rate: float) -> float:
-    """The threshold of the best cut ``score > threshold`` that accepts at most a fraction ``rate``
-    of the background (the output bandwidth).
+    """The threshold of the best cut that accepts at most a fraction ``rate`` of the background.
+
+    The cut is ``score > threshold``; ``rate`` is the output bandwidth.
 
     With ``n`` background scores the cut may keep ``k = floor(rate n)`` of them; the threshold is
     the ``(k + 1)``-th largest score, the loosest real cut (so the highest signal efficiency) that
     keeps the rate: no interpolation between scores, which can let through more than ``rate``
     (``torch.quantile`` accepts 3 of 10 scores at ``rate = 0.25``). Tied scores at the threshold
     are all rejected, so ties can only lower the accepted fraction. Invariant to the order of the
-    scores. Used by "Monotonic Lipschitz networks: a trigger that cannot be fooled".
+    scores.
+
+    Args:
+        background_scores: the classifier's scores of background events, any shape (flattened).
+        rate: the accepted fraction, in (0, 1).
+
+    Returns:
+        The threshold, a float.
 
     Raises:
         ValueError: if ``rate`` is not in (0, 1), or the scores are empty or hold NaN or inf.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> threshold_at_rate(torch.arange(10.0), 0.25)  # keeps 8 and 9, 2 of 10
+        7.0
     """
     check_fraction("rate", rate, allow_one=False)
     s = finite("background_scores", torch.as_tensor(background_scores).detach().to(torch.float64).reshape(-1))
@@ -143,14 +212,29 @@ def threshold_at_rate(background_scores: torch.Tensor, rate: float) -> float:
 def efficiency_in_bins(accepted: torch.Tensor, t_ps: torch.Tensor, edges: list[float]) -> torch.Tensor:
     """Fraction of signal accepted in each bin ``[edges[i], edges[i+1])`` of proper time.
 
-    ``accepted``: boolean decisions, one per event; ``t_ps``: the events' proper times (finite,
-    >= 0). A bin without events has no efficiency: NaN there, with a ``RuntimeWarning`` naming
-    the bin. Invariant to the order of the events.
+    A bin without events has no efficiency: NaN there, with a ``RuntimeWarning`` naming the bin.
+    Invariant to the order of the events.
+
+    Args:
+        accepted: boolean decisions, one per event, shape ``(n,)``.
+        t_ps: the events' proper times, shape ``(n,)``, finite, >= 0, in ps.
+        edges: the bin edges in ps, increasing, at least 2.
+
+    Returns:
+        The efficiency per bin, shape ``(len(edges) - 1,)``, float64.
 
     Raises:
         TypeError: if ``accepted`` is not boolean.
         ValueError: on mismatched lengths, NaN, inf or negative times, or ``edges`` that are not
             an increasing sequence of at least 2 finite numbers.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> efficiency_in_bins(torch.tensor([True, False, True, True]),
+        ...                    torch.tensor([0.5, 0.7, 2.0, 3.0]), [0.0, 1.0, 10.0]).tolist()
+        [0.5, 1.0]
     """
     accepted = _accepted("accepted", torch.as_tensor(accepted).reshape(-1)).double()
     t_ps = torch.as_tensor(t_ps)
@@ -183,8 +267,25 @@ def _accepted(name: str, accepted) -> torch.Tensor:
 def decision_flips(accepted_before: torch.Tensor, accepted_after: torch.Tensor) -> tuple[float, float]:
     """Fractions of events whose decision flips: (rejected -> accepted, accepted -> rejected).
 
-    Both arguments are boolean decisions on the same events, e.g. before and after a shift of the
-    inputs. Their sum is the flip fraction, their difference the change of the efficiency.
+    Their sum is the flip fraction, their difference the change of the efficiency.
+
+    Args:
+        accepted_before: boolean decisions on n events, e.g. before a shift of the inputs.
+        accepted_after: the decisions on the same events afterwards.
+
+    Returns:
+        ``(rejected -> accepted, accepted -> rejected)``, fractions of the n events.
+
+    Raises:
+        TypeError: if a decision tensor is not boolean.
+        ValueError: on empty or mismatched decisions.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> decision_flips(torch.tensor([True, False, False, True]), torch.tensor([True, True, False, False]))
+        (0.25, 0.25)
     """
     a = _accepted("accepted_before", accepted_before)
     b = _accepted("accepted_after", accepted_after)
@@ -199,6 +300,20 @@ def efficiency_difference(accepted_a: torch.Tensor, accepted_b: torch.Tensor) ->
 
     The error is sqrt(var(a_i - b_i) / n): the two efficiencies are measured on the same events, so
     only the events on which the selections disagree contribute to it.
+
+    Args:
+        accepted_a: boolean decisions of selection a on n >= 2 events.
+        accepted_b: the decisions of selection b on the same events.
+
+    Returns:
+        A :class:`physml.stats.Measurement` of eff(a) - eff(b).
+
+    Raises:
+        TypeError: if a decision tensor is not boolean.
+        ValueError: on mismatched decisions or fewer than two events.
+
+    Used in:
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
     a = _accepted("accepted_a", accepted_a).double()
     b = _accepted("accepted_b", accepted_b).double()

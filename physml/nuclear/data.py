@@ -15,7 +15,7 @@ same NUBASE2020 file but no charge radii.
 Binding energies follow from the atomic mass excesses ``Delta``:
 ``B = Z Delta_H + N Delta_n - Delta`` (keV); separation energies and Q values from differences.
 
-Used by "Nuclear masses and the semi-empirical mass formula" (Kitouni thesis, chapter 5 and
+Used by :doc:`/book/nuclear/nuclear-masses-semf` (Kitouni thesis, chapter 5 and
 appendix B; Nolte et al. 2024).
 """
 

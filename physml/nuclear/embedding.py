@@ -12,7 +12,7 @@ The concatenation equals the papers' "attention-ablated transformer" (fixed unif
 plus per-token projections) up to reparameterisation. The loss is the task-weighted MSE with
 the code's weights (:data:`LOSS_WEIGHTS`); training is AdamW with weight decay.
 
-Used by "What a network learns about nuclei" (Kitouni thesis, chapter 5 and appendix B; Nolte et
+Used by :doc:`/book/nuclear/nuclear-embeddings` (Kitouni thesis, chapter 5 and appendix B; Nolte et
 al. 2024).
 """
 

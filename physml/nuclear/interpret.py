@@ -17,7 +17,7 @@
   sympy expressions in Z and N (a pure-Python substitute for PySR, which needs a Julia download
   at run time).
 
-Used by "What a network learns about nuclei" (Kitouni thesis, chapter 5; Nolte et al. 2024).
+Used by :doc:`/book/nuclear/nuclear-embeddings` (Kitouni thesis, chapter 5; Nolte et al. 2024).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ a_C 0.711, a_A 23.7, a_P 11.18 MeV); :func:`fit` refits them by linear least squ
 The shell term of the thesis (App. B) uses ``P = nu_N nu_Z / (nu_N + nu_Z)`` with ``nu`` the
 distance of Z or N to the nearest magic number (2, 8, 20, 28, 50, 82, 126).
 
-Used by "Nuclear masses and the semi-empirical mass formula" (Kitouni thesis, chapter 5 and
+Used by :doc:`/book/nuclear/nuclear-masses-semf` (Kitouni thesis, chapter 5 and
 appendix B; Nolte et al. 2024).
 """
 

@@ -1,12 +1,12 @@
 """Autoencoder and variational autoencoder with a one-dimensional latent space.
 
-The architecture of Pawlowski and Plehn, Sec. 4.3: one hidden layer of 256 units in the encoder
-and one in the decoder, a latent dimension of 1 and a sigmoid output, reconstructing Ising
-configurations mapped to {0, 1}. The VAE's encoder gives a mean and a log-variance; its loss is
-the reconstruction cross-entropy plus the KL divergence to a unit Gaussian (the ELBO).
-:class:`AutoencoderReplicas` trains several independent copies of either in one batched module,
-for statements that must hold from seed to seed. Used by "Finding the order parameter without
-labels".
+The architecture of Pawlowski and Plehn, Sec. 4.3: one hidden layer of 256 units in the encoder and
+one in the decoder, a latent dimension of 1 and a sigmoid output, reconstructing Ising
+configurations mapped to {0, 1}. The VAE's encoder gives a mean and a log-variance; its loss is the
+reconstruction cross-entropy plus the KL divergence to a unit Gaussian (the ELBO).
+:class:`AutoencoderReplicas` trains several independent copies of either in one batched module, for
+statements that must hold from seed to seed. Used by
+:doc:`/book/phases/order-parameter-without-labels`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,16 @@ from physml.nn import EnsembleLinear
 
 
 class Autoencoder(nn.Module):
-    """Encoder ``n_in -> hidden -> latent``, decoder ``latent -> hidden -> n_in`` (logits)."""
+    """Encoder ``n_in -> hidden -> latent``, decoder ``latent -> hidden -> n_in`` (logits).
+
+    Args:
+        n_in: input pixels (L²).
+        hidden: the width of the hidden layers.
+        latent: the latent dimension.
+
+    Raises:
+        ValueError: if a size is not a positive int.
+    """
 
     variational = False
 
@@ -50,7 +59,16 @@ class Autoencoder(nn.Module):
 
 
 class VariationalAutoencoder(Autoencoder):
-    """The VAE: Gaussian encoder ``q(z|x)``, loss = reconstruction + ``KL(q(z|x) ‖ N(0, 1))``."""
+    """The VAE: Gaussian encoder ``q(z|x)``, loss = reconstruction + ``KL(q(z|x) ‖ N(0, 1))``.
+
+    Args:
+        n_in: input pixels (L²).
+        hidden: the width of the hidden layers.
+        latent: the latent dimension.
+
+    Raises:
+        ValueError: if a size is not a positive int.
+    """
 
     variational = True
 
@@ -65,8 +83,21 @@ class VariationalAutoencoder(Autoencoder):
 def as_pixels(spins: torch.Tensor) -> torch.Tensor:
     """Ising spins ``(n, L, L)`` of ±1 as flattened pixels in {0, 1}, shape ``(n, L²)``.
 
+    Args:
+        spins: shape ``(n, L, L)``, values ±1.
+
+    Returns:
+        The pixels, shape ``(n, L²)``, float32.
+
     Raises:
         ValueError: on a wrong shape or a spin other than +1 or -1.
+
+    Used in:
+        - :doc:`/book/phases/order-parameter-without-labels`
+
+    Examples:
+        >>> as_pixels(torch.tensor([[[1.0, -1.0], [-1.0, 1.0]]])).tolist()
+        [[1.0, 0.0, 0.0, 1.0]]
     """
     if not isinstance(spins, torch.Tensor) or spins.ndim != 3:
         raise ValueError(f"spins must be a tensor of shape (n, L, L), got {getattr(spins, 'shape', spins)!r}")
@@ -92,6 +123,18 @@ def fit(model: Autoencoder, pixels: torch.Tensor, *, steps: int, batch_size: int
         generator: torch.Generator | None = None, device: torch.device | str | None = None) -> train.History:
     """Train an (variational) autoencoder on ``(n, L²)`` pixels in [0, 1] with :func:`physml.train.fit`.
 
+    Args:
+        model: an :class:`Autoencoder` or :class:`VariationalAutoencoder`.
+        pixels: ``(n, L²)``, finite values in [0, 1] (:func:`as_pixels`).
+        steps: optimiser steps (:func:`physml.train.fit`).
+        batch_size: inputs per minibatch.
+        lr: Adam's learning rate.
+        generator: a CPU ``torch.Generator`` for the minibatch order.
+        device: where to train; ``None`` as in :func:`physml.train.fit`.
+
+    Returns:
+        The :class:`physml.train.History` of the training.
+
     Raises:
         TypeError: if ``model`` is not an :class:`Autoencoder`.
         ValueError: if ``pixels`` hold NaN, inf or values outside [0, 1].
@@ -106,8 +149,19 @@ def fit(model: Autoencoder, pixels: torch.Tensor, *, steps: int, batch_size: int
 
 @torch.no_grad()
 def latent(model: Autoencoder, pixels: torch.Tensor) -> torch.Tensor:
-    """The latent coordinate of each input (first latent dimension), on the CPU; ``pixels``
-    finite and in [0, 1]."""
+    """The latent coordinate of each input (first latent dimension), on the CPU.
+
+    Args:
+        model: a trained :class:`Autoencoder`.
+        pixels: ``(n, L²)``, finite values in [0, 1] (:func:`as_pixels`).
+
+    Returns:
+        The coordinates, shape ``(n,)``.
+
+    Raises:
+        TypeError: if ``pixels`` is not a tensor.
+        ValueError: on NaN, inf or values outside [0, 1].
+    """
     _check_pixels(pixels)
     dev = next(model.parameters()).device
     model.eval()
@@ -122,8 +176,22 @@ class AutoencoderReplicas(nn.Module):
     initialised like ``torch.nn.Linear``; input ``(replicas, n, n_in)``, each replica its own
     minibatch. The loss is the sum of the replicas' mean losses, so each replica's weights get the
     gradient of its own loss only: training them together is training them separately, with
-    independent initialisations, minibatches and (for the VAE) noise. Used to repeat the
-    comparison of "Finding the order parameter without labels" over several seeds.
+    independent initialisations, minibatches and (for the VAE) noise. Repeats the chapter's
+    comparison over several seeds.
+
+    Args:
+        n_in: input pixels (L²).
+        replicas: the number of independent autoencoders.
+        hidden: the width of the hidden layers.
+        latent: the latent dimension.
+        variational: VAEs instead of plain autoencoders.
+
+    Raises:
+        ValueError: if a size is not a positive int.
+        TypeError: if ``variational`` is not a bool.
+
+    Used in:
+        - :doc:`/book/phases/order-parameter-without-labels`
     """
 
     def __init__(self, n_in: int, replicas: int, hidden: int = 256, latent: int = 1,
@@ -177,12 +245,28 @@ class AutoencoderReplicas(nn.Module):
 def fit_replicas(model: AutoencoderReplicas, pixels: torch.Tensor, *, steps: int, batch_size: int,
                  lr: float = 1e-3, generator: torch.Generator | None = None,
                  device: torch.device | str | None = None) -> train.History:
-    """Train :class:`AutoencoderReplicas` on ``(n, L²)`` pixels, each replica drawing its own
-    minibatches (an independent permutation of the rows per replica).
+    """Train :class:`AutoencoderReplicas` on ``(n, L²)`` pixels, each replica its own minibatches.
+
+    Each replica draws an independent permutation of the rows.
+
+    Args:
+        model: an :class:`AutoencoderReplicas`.
+        pixels: ``(n, L²)``, finite values in [0, 1] (:func:`as_pixels`).
+        steps: optimiser steps (:func:`physml.train.fit`).
+        batch_size: inputs per minibatch.
+        lr: Adam's learning rate.
+        generator: a CPU ``torch.Generator`` for the minibatch order.
+        device: where to train; ``None`` as in :func:`physml.train.fit`.
+
+    Returns:
+        The :class:`physml.train.History` of the training.
 
     Raises:
         TypeError: if ``model`` is not :class:`AutoencoderReplicas`.
         ValueError: on a wrong shape, or NaN, inf or values outside [0, 1] in ``pixels``.
+
+    Used in:
+        - :doc:`/book/phases/order-parameter-without-labels`
     """
     if not isinstance(model, AutoencoderReplicas):
         raise TypeError(f"model must be AutoencoderReplicas, got {type(model).__name__}")
@@ -203,8 +287,22 @@ def fit_replicas(model: AutoencoderReplicas, pixels: torch.Tensor, *, steps: int
 
 @torch.no_grad()
 def latent_replicas(model: AutoencoderReplicas, pixels: torch.Tensor) -> torch.Tensor:
-    """The latent coordinate of each input for each replica, ``(replicas, n)``, on the CPU;
-    ``pixels`` finite and in [0, 1]."""
+    """The latent coordinate of each input for each replica, on the CPU.
+
+    Args:
+        model: a trained :class:`AutoencoderReplicas`.
+        pixels: ``(n, L²)``, finite values in [0, 1] (:func:`as_pixels`).
+
+    Returns:
+        The coordinates, shape ``(replicas, n)``.
+
+    Raises:
+        TypeError: if ``pixels`` is not a tensor.
+        ValueError: on NaN, inf or values outside [0, 1].
+
+    Used in:
+        - :doc:`/book/phases/order-parameter-without-labels`
+    """
     _check_pixels(pixels)
     dev = next(model.parameters()).device
     model.eval()

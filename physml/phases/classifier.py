@@ -7,7 +7,7 @@ ordered). With circular padding every convolution commutes with lattice translat
 :class:`PhaseCNNReplicas` holds several independent copies of it in one module (grouped
 convolutions), so that a classifier trained on independent samples with independent
 initialisations, the seed-to-seed spread of a result, costs one training loop. Used by
-"A neural network sees a phase transition".
+:doc:`/book/phases/neural-network-phase-transition`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,26 @@ from physml._checks import finite, positive_int
 
 
 class PhaseCNN(nn.Module):
-    """The notes' phase classifier for ``(n, L, L)`` configurations; returns ``(n, 2)`` logits."""
+    """The notes' phase classifier for ``(n, L, L)`` configurations; returns ``(n, 2)`` logits.
+
+    Circular 3x3 convolutions with ReLU, a last one-channel convolution and a linear map of the
+    L² features to the logits (disordered, ordered).
+
+    Args:
+        L: the lattice side (>= 2).
+        channels: channels of the hidden convolutions.
+        n_conv: the number of hidden convolutions.
+
+    Raises:
+        ValueError: if a size is not a positive int.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+
+    Examples:
+        >>> tuple(PhaseCNN(4)(torch.zeros(3, 4, 4)).shape)
+        (3, 2)
+    """
 
     def __init__(self, L: int, channels: int = 8, n_conv: int = 2) -> None:
         super().__init__()
@@ -51,6 +70,22 @@ class PhaseCNNReplicas(nn.Module):
     map a batched product, so replica ``r`` sees only its own input channel ``r`` and its own
     weights; every replica is initialised like a :class:`PhaseCNN`. Input ``(n, replicas, L, L)``
     (each replica its own configurations), output ``(n, replicas, 2)`` logits.
+
+    Args:
+        L: the lattice side (>= 2).
+        replicas: the number of independent networks.
+        channels: channels of each replica's hidden convolutions.
+        n_conv: the number of hidden convolutions.
+
+    Raises:
+        ValueError: if a size is not a positive int.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+
+    Examples:
+        >>> tuple(PhaseCNNReplicas(4, replicas=3)(torch.zeros(5, 3, 4, 4)).shape)
+        (5, 3, 2)
     """
 
     def __init__(self, L: int, replicas: int, channels: int = 8, n_conv: int = 2) -> None:
@@ -81,10 +116,24 @@ class PhaseCNNReplicas(nn.Module):
 
 
 def split_replicas(spins: torch.Tensor, replicas: int) -> torch.Tensor:
-    """Group independent chains into replicas: ``(n_T, replicas * chains, samples, L, L)`` ->
-    ``(n_T, chains * samples, replicas, L, L)``, replica ``r`` holding chains
-    ``r * chains, ..., (r + 1) * chains - 1`` of every temperature (the layout of
-    :func:`physml.lattice.ising.sample` with ``replicas * chains`` chains per temperature).
+    """Group independent chains into replicas, one training set per replica.
+
+    Replica ``r`` holds chains ``r * chains, ..., (r + 1) * chains - 1`` of every temperature (the
+    layout of :func:`physml.lattice.ising.sample` with ``replicas * chains`` chains per
+    temperature).
+
+    Args:
+        spins: shape ``(n_T, replicas * chains, samples, L, L)``.
+        replicas: the number of replicas.
+
+    Returns:
+        The configurations, shape ``(n_T, chains * samples, replicas, L, L)``.
+
+    Raises:
+        ValueError: on a wrong shape or chains that do not split into ``replicas``.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
     """
     positive_int("replicas", replicas)
     if spins.ndim != 5:
@@ -97,7 +146,21 @@ def split_replicas(spins: torch.Tensor, replicas: int) -> torch.Tensor:
 
 
 def augment_z2(configs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Add the image φ → -φ of every configuration (the action is Z₂ symmetric), labels repeated."""
+    """Add the image φ → -φ of every configuration (the action is Z₂ symmetric), labels repeated.
+
+    Args:
+        configs: configurations, shape ``(n, ...)``.
+        labels: their labels, shape ``(n, ...)``.
+
+    Returns:
+        ``(configs, labels)`` of length 2n, the images after the originals.
+
+    Raises:
+        ValueError: if the lengths differ.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+    """
     if configs.shape[0] != labels.shape[0]:
         raise ValueError(f"configs and labels differ in length: {configs.shape[0]} vs {labels.shape[0]}")
     return torch.cat([configs, -configs]), torch.cat([labels, labels])
@@ -114,10 +177,26 @@ def train_classifier(model: PhaseCNN | PhaseCNNReplicas, configs: torch.Tensor, 
     replica's weights get exactly the gradient of its own mean cross-entropy (Adam acts element by
     element): training them together is training them separately.
 
+    Args:
+        model: a :class:`PhaseCNN` or :class:`PhaseCNNReplicas`.
+        configs: ``(n, L, L)`` (or ``(n, replicas, L, L)``), finite.
+        labels: long, 0 (disordered) or 1 (ordered), shape ``(n,)`` (or ``(n, replicas)``).
+        steps: optimiser steps (:func:`physml.train.fit`).
+        batch_size: configurations per minibatch.
+        lr: Adam's learning rate.
+        generator: a CPU ``torch.Generator`` for the minibatch order.
+        device: where to train; ``None`` as in :func:`physml.train.fit`.
+
+    Returns:
+        The :class:`physml.train.History` of the training.
+
     Raises:
         TypeError: if ``model`` is not a phase CNN, or ``labels`` not a long tensor.
         ValueError: on NaN or inf in ``configs``, a label other than 0 and 1, or mismatched
             shapes.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
     """
     if not isinstance(model, (PhaseCNN, PhaseCNNReplicas)):
         raise TypeError(f"model must be a PhaseCNN or PhaseCNNReplicas, got {type(model).__name__}")
@@ -143,8 +222,20 @@ def train_classifier(model: PhaseCNN | PhaseCNNReplicas, configs: torch.Tensor, 
 def ordered_probability(model: nn.Module, configs: torch.Tensor, batch: int = 4096) -> torch.Tensor:
     """The network's probability of the ordered phase for each configuration (on the CPU).
 
-    Shape ``(n,)`` for a :class:`PhaseCNN`, ``(n, replicas)`` for :class:`PhaseCNNReplicas`.
-    ``configs`` must be finite (NaN or inf raise ``ValueError``).
+    Args:
+        model: a trained :class:`PhaseCNN` or :class:`PhaseCNNReplicas`.
+        configs: ``(n, L, L)`` (or ``(n, replicas, L, L)``), finite.
+        batch: configurations per forward pass.
+
+    Returns:
+        P(ordered), shape ``(n,)`` for a :class:`PhaseCNN`, ``(n, replicas)`` for
+        :class:`PhaseCNNReplicas`.
+
+    Raises:
+        ValueError: on NaN or inf in ``configs``.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
     """
     finite("configs", configs)
     dev = next(model.parameters()).device
@@ -156,14 +247,47 @@ def ordered_probability(model: nn.Module, configs: torch.Tensor, batch: int = 40
 def block_spin(x: torch.Tensor) -> torch.Tensor:
     """Kadanoff block-spin step: the average over 2x2 plaquettes, ``(n, L, L) -> (n, L/2, L/2)``.
 
-    A tensor op: it propagates NaN as torch does."""
+    A tensor op: it propagates NaN as torch does.
+
+    Args:
+        x: shape ``(n, L, L)`` with an even L.
+
+    Returns:
+        The blocked configurations, shape ``(n, L/2, L/2)``.
+
+    Raises:
+        ValueError: on a wrong shape or an odd L.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+
+    Examples:
+        >>> block_spin(torch.arange(16.0).view(1, 4, 4)).tolist()
+        [[[2.5, 4.5], [10.5, 12.5]]]
+    """
     if x.ndim != 3 or x.shape[-1] % 2 or x.shape[-2] % 2:
         raise ValueError(f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}")
     return F.avg_pool2d(x.unsqueeze(1), 2).squeeze(1)
 
 
 def block_spin_as_convolution(x: torch.Tensor) -> torch.Tensor:
-    """The same step as a stride-2 convolution with a fixed 2x2 filter of weights 1/4 (eq. 3.36)."""
+    """The same step as a stride-2 convolution with a fixed 2x2 filter of weights 1/4 (eq. 3.36).
+
+    Args:
+        x: shape ``(n, L, L)`` with an even L.
+
+    Returns:
+        The blocked configurations, shape ``(n, L/2, L/2)``.
+
+    Raises:
+        ValueError: on a wrong shape or an odd L.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+
+    References:
+        Pawlowski & Plehn 2025, eq. 3.36.
+    """
     if x.ndim != 3 or x.shape[-1] % 2 or x.shape[-2] % 2:
         raise ValueError(f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}")
     weight = torch.full((1, 1, 2, 2), 0.25, dtype=x.dtype, device=x.device)
