@@ -71,8 +71,8 @@ class BayesLinear(nn.Module):
         Bellagente et al. 2022 (Bayesian INNs).
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
     def __init__(self, n_in: int, n_out: int, *, prior_std: float = 1.0, init_std: float = 1e-3) -> None:
@@ -168,8 +168,8 @@ def bayes_linear(prior_std: float = 1.0, *, init_std: float = 1e-3) -> Callable[
         Pawlowski & Plehn 2025, §5.4.3 (Bayesian networks).
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
     positive_number("prior_std", prior_std)
     positive_number("init_std", init_std)
@@ -189,8 +189,8 @@ def layers(model: nn.Module) -> list[BayesLinear]:
         TypeError: if ``model`` is not a ``torch.nn.Module``.
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -210,8 +210,8 @@ def is_bayesian(model: nn.Module) -> bool:
         TypeError: if ``model`` is not a ``torch.nn.Module``.
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
     return bool(layers(model))
 
@@ -233,8 +233,8 @@ def kl_divergence(model: nn.Module) -> torch.Tensor:
         Pawlowski & Plehn 2025, §5.4.3, eq. 5.48.
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
     found = layers(model)
     if not found:
@@ -255,7 +255,7 @@ def set_mode(model: nn.Module, mode: str) -> None:
         TypeError: if ``model`` is not a ``torch.nn.Module``.
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/invertible-networks`
     """
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -287,7 +287,7 @@ def weight_draws(model: nn.Module, n_draws: int, generator: torch.Generator | No
         Pawlowski & Plehn 2025, §5.4.3, eq. 5.49.
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/invertible-networks`
     """
     positive_int("n_draws", n_draws)
     found = layers(model)
@@ -340,8 +340,8 @@ def fit_elbo(model: nn.Module, objective: Callable[[nn.Module, torch.Tensor], to
         Pawlowski & Plehn 2025, §5.4.3, eq. 5.48 (the ELBO).
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
     if not callable(objective):
         raise TypeError("objective must be callable as objective(model, batch)")
@@ -383,8 +383,8 @@ def predictive(model: nn.Module, evaluate: Callable[[], torch.Tensor], n_draws: 
         Pawlowski & Plehn 2025, §5.4.3, eq. 5.49.
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
     if not callable(evaluate):
         raise TypeError("evaluate must be callable with no arguments")

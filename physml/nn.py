@@ -80,7 +80,7 @@ def zero_output_(layer: nn.Module) -> nn.Module:
         TypeError: if ``layer`` has no ``weight`` or ``bias`` tensor.
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/invertible-networks`
     """
     params = [getattr(layer, name, None) for name in ("weight", "bias")]
     if not all(isinstance(p, torch.Tensor) for p in params):
@@ -121,10 +121,10 @@ class MLP(nn.Sequential):
         Pawlowski & Plehn 2025, §5.4.3, eqs. 5.48-5.49 (the Bayesian variant).
 
     Used in:
-        :doc:`/book/foundations/fits-likelihoods-uncertainties`
-        :doc:`/book/learning/grokking-beyond-the-toy`
-        :doc:`/book/generative/invertible-networks`
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
     def __init__(

@@ -94,7 +94,7 @@ class DenseCoupling(AffineCoupling):
         Pawlowski & Plehn 2025, §5.4, eqs. 5.57-5.59 (affine coupling).
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/invertible-networks`
     """
 
     def __init__(self, mask: torch.Tensor, hidden: int = 32, depth: int = 2, *, clamp: float = 2.0,
@@ -192,7 +192,7 @@ class CouplingFlow(nn.Module):
         Pawlowski & Plehn 2025, §5.4, eqs. 5.43-5.48; Bellagente et al. 2022 (Bayesian INNs).
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/invertible-networks`
     """
 
     def __init__(self, dim: int = 2, n_blocks: int = 6, hidden: int = 32, depth: int = 2, *,
@@ -280,7 +280,7 @@ def train(flow: nn.Module, data: torch.Tensor, *, steps: int, batch_size: int, l
         Pawlowski & Plehn 2025, §5.4, eqs. 5.46 and 5.48.
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/invertible-networks`
     """
     if not hasattr(flow, "log_prob"):
         raise TypeError(f"flow must have a log_prob method, got {type(flow).__name__}")

@@ -52,7 +52,7 @@ class CFM(nn.Module):
         Pawlowski & Plehn 2025, §5.5.2, eqs. 5.92-5.109.
 
     Used in:
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
     def __init__(self, dim: int = 2, hidden: int = 64, depth: int = 3, *,

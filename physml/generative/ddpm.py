@@ -67,7 +67,7 @@ class DDPM(nn.Module):
         Pawlowski & Plehn 2025, §5.5.1, eqs. 5.79-5.91.
 
     Used in:
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
     def __init__(self, betas: torch.Tensor, dim: int = 2, hidden: int = 64, depth: int = 3, *,

@@ -46,8 +46,8 @@ def train(model: nn.Module, data: torch.Tensor, *, steps: int, batch_size: int, 
         Pawlowski & Plehn 2025, eqs. 5.48 and 5.105.
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
     if not hasattr(model, "loss"):
         raise TypeError(f"model must have a loss(x) method, got {type(model).__name__}")

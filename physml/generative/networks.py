@@ -43,7 +43,7 @@ class TimeMLP(nn.Module):
         Pawlowski & Plehn 2025, §5.5 (the networks ε_θ(x, t) of eq. 5.88 and v_θ(x, t) of eq. 5.104).
 
     Used in:
-        :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
     def __init__(self, dim: int = 2, hidden: int = 64, depth: int = 3, *, n_frequencies: int = 4,

@@ -10,11 +10,13 @@ The template (Google style, rendered by napoleon on the API page, book/api.md):
 - ``Used in:``, a list of ``:doc:`` references to the chapters that call it, e.g.
   ``- :doc:`/book/foundations/fits-likelihoods-uncertainties```; the strict book build
   (``-W -n``) fails when a referenced chapter is renamed, and this test when its file is gone;
-- ``Examples:`` (doctests, run by tests/unit/test_doctests.py) in the core modules.
+- ``Examples:`` (doctests, run by tests/unit/contracts/test_doctests.py) in the core modules.
 
 Public: the names in a module's ``__all__`` (the package faces), else its module-level names
 without a leading underscore, that are functions or classes defined in that module; private
 modules (``physml._checks``) are left out.
+
+It lives in contracts/ because it walks every module of physml.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import pytest
 
 import physml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # Modules not converted to the template yet (their module docstrings already name their chapters
 # as :doc: references); this list only shrinks: a module that passes must leave it
@@ -50,7 +52,13 @@ PENDING_MODULES: set[str] = {
 # Rewritten right now by the history/bayes work, which converts their docstrings.
 HISTORY_BAYES = "converted by the history/bayes work"
 PENDING_OBJECTS: dict[str, str] = {
-    "physml.nn.MLP": HISTORY_BAYES,
+    "physml.bayesian.kl_divergence": "not converted yet",
+    "physml.flows.coupling.AffineCoupling": "not converted yet",
+    "physml.flows.coupling.BoxLogit": "not converted yet",
+    "physml.flows.coupling.standard_normal_log_prob": "not converted yet",
+    "physml.generative.cfm.CFM": "not converted yet",
+    "physml.generative.ddpm.DDPM": "not converted yet",
+    "physml.generative.ddpm.linear_betas": "not converted yet",
     "physml.train.History": HISTORY_BAYES,
     "physml.train.fit": HISTORY_BAYES,
     "physml.flows.trivializing.train_reverse_kl": HISTORY_BAYES,
@@ -63,12 +71,6 @@ PENDING_OBJECTS: dict[str, str] = {
     "physml.representations.fit_helix": HISTORY_BAYES,
 }
 PENDING_WHOLE_MODULES: dict[str, str] = {
-    "physml.bayesian": HISTORY_BAYES,
-    "physml.flows.coupling": HISTORY_BAYES,
-    "physml.generative.networks": HISTORY_BAYES,
-    "physml.generative.ddpm": HISTORY_BAYES,
-    "physml.generative.cfm": HISTORY_BAYES,
-    "physml.generative.fitting": HISTORY_BAYES,
     "physml.generative.gan": HISTORY_BAYES,
 }
 

@@ -3,6 +3,8 @@
 Every example is seeded and prints rounded or exact values, so its output is the same on any
 machine, thread count and run order. The examples run with the module's globals and
 ``ELLIPSIS`` (a ``...`` in an expected line or exception message matches anything).
+
+It lives in contracts/ because it runs the examples of many modules.
 """
 
 from __future__ import annotations
