@@ -9,6 +9,9 @@
   JavaScript error. Exact duplicates are dropped from each page.
 - Style repairs (``bookkit/static/physml.css``): inline code and API signatures wrap on a
   phone instead of widening the page; the scoreboard's tables scroll inside their container.
+- Chapter cards: the directive ``{chapter-cards} <part>`` of a part's index page becomes one card
+  per chapter of ``book/<part>/`` (:mod:`bookkit.cards`): what it reproduces, its sources, its
+  quick and full run times from the claims records, whether it needs a GPU.
 - Theme mode: sphinx-book-theme's head script sets an empty colour mode on a first visit, which
   pydata-sphinx-theme reports as a console error; an empty mode is set to ``auto`` before that.
 
@@ -20,6 +23,10 @@ from __future__ import annotations
 import shutil
 from importlib.util import find_spec
 from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
 
 LOCAL_PATH = "mathjax/tex-chtml.js"
 
@@ -76,6 +83,36 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
     scripts[:] = unique
 
 
+class ChapterCards(SphinxDirective):
+    """``{chapter-cards} <part>``: the cards of the chapters under ``book/<part>/``."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self):
+        from bookkit.build import results_dir
+        from bookkit.cards import cards_markdown, part_chapters
+
+        root = Path(self.env.srcdir)
+        part = self.arguments[0]
+        quick_dir = results_dir(root, "quick")
+        try:
+            chapter_mds = part_chapters(root, part)
+            text = cards_markdown(root, part, quick_dir)
+        except ValueError as err:
+            raise self.error(str(err)) from err
+        # Rebuild the index page when a chapter or its records change.
+        for md in chapter_mds:
+            self.env.note_dependency(str(md))
+            for records in (quick_dir / f"{md.stem}.jsonl", root / "records" / "full" / f"{md.stem}.jsonl"):
+                if records.is_file():
+                    self.env.note_dependency(str(records))
+        node = nodes.container(classes=["physml-chapter-cards"])
+        self.state.nested_parse(StringList(text.splitlines(), source=self.get_source_info()[0]),
+                                self.content_offset, node)
+        return [node]
+
+
 NORMALISE_MODE = "if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = 'auto'; }"
 
 
@@ -86,4 +123,5 @@ def setup(app):
     app.connect("build-finished", _copy_mathjax)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     app.add_js_file(None, body=NORMALISE_MODE, priority=1)
+    app.add_directive("chapter-cards", ChapterCards)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
