@@ -12,6 +12,11 @@
 - Chapter cards: the directive ``{chapter-cards} <part>`` of a part's index page becomes one card
   per chapter of ``book/<part>/`` (:mod:`bookkit.cards`): what it reproduces, its sources, its
   quick and full run times from the claims records, whether it needs a GPU.
+- Search results without raw TeX (``bookkit/static/physml-search.js``): the snippets of the search
+  page are taken from the pages' text, where math is still TeX; they are turned into plain text.
+- Bibliography labels: the reference list is labelled like the citations in the text, "Author
+  Year", "A & B Year", "A et al. Year" (a pybtex label style, ``physml``), instead of the default
+  alpha labels mangled by accents ("NPerezDiazTW24").
 - Theme mode: sphinx-book-theme's head script sets an empty colour mode on a first visit, which
   pydata-sphinx-theme reports as a console error; an empty mode is set to ``auto`` before that.
 
@@ -83,6 +88,45 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
     scripts[:] = unique
 
 
+def _author_year_label(entry) -> str:
+    """``Kitouni 2024``, ``Pawlowski & Plehn 2025``, ``Albandea et al. 2023`` (LaTeX accents
+    rendered, "and others" read as et al.)."""
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    lasts = [" ".join(part.render_as("text") for part in p.rich_last_names) for p in persons]
+    others = "others" in lasts
+    lasts = [name for name in lasts if name != "others"]
+    if not lasts:
+        who = entry.fields.get("key", entry.key)
+    elif len(lasts) == 1 and not others:
+        who = lasts[0]
+    elif len(lasts) == 2 and not others:
+        who = f"{lasts[0]} & {lasts[1]}"
+    else:
+        who = f"{lasts[0]} et al."
+    return f"{who} {entry.fields.get('year', '')}".strip()
+
+
+def _register_bibliography_style() -> None:
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+    from pybtex.style.labels import BaseLabelStyle
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            seen: dict[str, int] = {}
+            for entry in sorted_entries:
+                label = _author_year_label(entry)
+                seen[label] = seen.get(label, 0) + 1
+                yield label if seen[label] == 1 else f"{label}{chr(ord('a') + seen[label] - 1)}"
+
+    class PhysmlStyle(UnsrtStyle):
+        default_label_style = "physml_author_year"
+        default_sorting_style = "author_year_title"
+
+    register_plugin("pybtex.style.labels", "physml_author_year", AuthorYearLabels, force=True)
+    register_plugin("pybtex.style.formatting", "physml", PhysmlStyle, force=True)
+
+
 class ChapterCards(SphinxDirective):
     """``{chapter-cards} <part>``: the cards of the chapters under ``book/<part>/``."""
 
@@ -117,9 +161,11 @@ NORMALISE_MODE = "if (!document.documentElement.dataset.mode) { document.documen
 
 
 def setup(app):
+    _register_bibliography_style()
     app.connect("config-inited", _use_local_mathjax, priority=900)
     app.connect("config-inited", _add_static, priority=900)
     app.add_css_file("physml.css")
+    app.add_js_file("physml-search.js")
     app.connect("build-finished", _copy_mathjax)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     app.add_js_file(None, body=NORMALISE_MODE, priority=1)
