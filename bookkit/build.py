@@ -12,7 +12,8 @@
   ``PHYSML_RESULTS_DIR`` to it for every kernel it starts).
 - :func:`write_scoreboard`: the scoreboard's tables from the recorded claims.
 
-Command line: ``python -m bookkit {fingerprint,results-dir,link-cache,stage,execute,prime,scoreboard}``;
+Command line: ``python -m bookkit {fingerprint,results-dir,link-cache,stage,execute,prime,scoreboard,
+colab-cells}`` (``colab-cells``: :func:`bookkit.launch.sync_colab_cells`);
 the full-profile runner: ``python -m bookkit {full,full-bundle,full-merge,full-check,full-script}``
 (``bookkit.full``).
 """
@@ -251,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bookkit", description=__doc__.split("\n")[0])
     parser.add_argument(
         "command",
-        choices=["fingerprint", "results-dir", "link-cache", "stage", "execute", "prime", "scoreboard"],
+        choices=["fingerprint", "results-dir", "link-cache", "stage", "execute", "prime", "scoreboard",
+                 "colab-cells"],
     )
     parser.add_argument(
         "paths", nargs="*",
@@ -294,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cached {n} executed notebook(s) in {cache_dir}")
     elif args.command == "scoreboard":
         write_scoreboard(root, claims_dir, build / "scoreboard.md")
+    elif args.command == "colab-cells":
+        from bookkit.launch import sync_colab_cells
+
+        for md in sync_colab_cells(root):
+            print(f"updated the Colab install cell of {md.relative_to(root)} (run jupytext --sync on it)")
     return 0
 
 
