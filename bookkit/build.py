@@ -131,6 +131,27 @@ def with_outputs(md: Path, executed: Path):
     return nb
 
 
+def cached_outputs(md: Path, cache_dir: str | Path):
+    """The chapter read from its ``.md`` with the outputs of its executed copy in the Jupyter
+    cache (what a reader downloads), or None when the cache holds no run of its current code."""
+    from jupyter_cache import get_cache
+
+    nb = read_notebook(md)
+    try:
+        cache = get_cache(str(cache_dir))
+        record = cache.match_cache_notebook(nb)
+        ran = cache.get_cache_bundle(record.pk).nb
+    except Exception:  # no cache folder, no match, an unreadable record: no executed notebook
+        return None
+    src = [c for c in nb.cells if c.cell_type == "code"]
+    done = [c for c in ran.cells if c.cell_type == "code"]
+    if len(src) != len(done):
+        return None
+    for a, b in zip(src, done):
+        a.outputs, a.execution_count = b.get("outputs", []), b.get("execution_count")
+    return nb
+
+
 def prime_cache(cache_dir: str | Path, pairs: list[tuple[Path, Path]]) -> int:
     """Add executed chapters, given as (source .md, executed .ipynb) pairs, to the cache."""
     from jupyter_cache import get_cache

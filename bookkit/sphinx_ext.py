@@ -17,6 +17,10 @@
 - Bibliography labels: the reference list is labelled like the citations in the text, "Author
   Year", "A & B Year", "A et al. Year" (a pybtex label style, ``physml``), instead of the default
   alpha labels mangled by accents ("NPerezDiazTW24").
+- Downloads: a chapter's ``.ipynb`` download is the executed notebook, with the outputs of the
+  Jupyter cache the page was rendered from (MyST-NB writes the source notebook there, without
+  outputs), and the download menu offers the chapter's claims records: those of this build
+  (copied to ``claims/<chapter>.jsonl``) and the committed full-profile run, where there is one.
 - Theme mode: sphinx-book-theme's head script sets an empty colour mode on a first visit, which
   pydata-sphinx-theme reports as a console error; an empty mode is set to ``auto`` before that.
 
@@ -157,6 +161,62 @@ class ChapterCards(SphinxDirective):
         return [node]
 
 
+def _chapter_md(app, pagename: str) -> Path | None:
+    md = Path(app.srcdir) / f"{pagename}.md"
+    if not md.is_file():
+        return None
+    from bookkit.build import is_notebook
+
+    return md if is_notebook(md) else None
+
+
+def _executed_notebook(app, pagename, templatename, context, doctree) -> None:
+    """Before sphinx-book-theme copies ``jupyter_execute/<page>.ipynb`` to ``_sources`` for the
+    download button (priority 501), put the executed notebook there."""
+    md = _chapter_md(app, pagename)
+    if md is None or getattr(app.config, "nb_execution_mode", "") != "cache":
+        return
+    import nbformat
+
+    from bookkit.build import cached_outputs
+
+    nb = cached_outputs(md, Path(app.srcdir) / app.config.nb_execution_cache_path)
+    if nb is None:
+        return
+    target = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(target))
+
+
+def _claims_downloads(app, pagename, templatename, context, doctree) -> None:
+    """Add the chapter's claims records to the page's download menu (after the theme's buttons)."""
+    md = _chapter_md(app, pagename)
+    if md is None:
+        return
+    from physml import config
+
+    from bookkit.build import results_dir
+
+    root, slug, out = Path(app.srcdir), md.stem, Path(app.outdir)
+    offers = []
+    for source, target, text, tip in (
+        (results_dir(root, config.profile()) / f"{slug}.jsonl", f"claims/{slug}.jsonl",
+         "claims (.jsonl)", f"Download the claims this build recorded ({config.profile()} profile)"),
+        (root / "records" / "full" / f"{slug}.jsonl", f"claims/full/{slug}.jsonl",
+         "full-run claims (.jsonl)", "Download the committed full-profile claims records"),
+    ):
+        if source.is_file():
+            dest = out / target
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest)
+            offers.append({"type": "link", "url": context["pathto"](target, 1), "text": text,
+                           "tooltip": tip, "icon": "fas fa-list-check",
+                           "label": "download-claims-button"})
+    for button in context.get("header_buttons", []):
+        if button.get("label") == "download-buttons":
+            button["buttons"][1:1] = offers
+
+
 NORMALISE_MODE = "if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = 'auto'; }"
 
 
@@ -170,4 +230,6 @@ def setup(app):
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     app.add_js_file(None, body=NORMALISE_MODE, priority=1)
     app.add_directive("chapter-cards", ChapterCards)
+    app.connect("html-page-context", _executed_notebook, priority=500)
+    app.connect("html-page-context", _claims_downloads, priority=510)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -53,3 +53,24 @@ def test_every_chapter_carries_the_generated_cell_first():
         assert text[first:first + len(cell)] == cell, (
             f"{md.name}: the first code cell is not the Colab install cell generated from _config.yml "
             "(run: python -m bookkit colab-cells, then jupytext --sync)")
+
+
+def test_download_carries_the_cached_outputs(tmp_path, notebook_front):
+    """The executed notebook a reader downloads: the source with the outputs of the cache."""
+    import nbformat
+
+    from bookkit.build import cached_outputs, prime_cache, read_notebook
+
+    md = tmp_path / "demo.md"
+    md.write_text(notebook_front + "\n# Demo\n\n```{code-cell} ipython3\nprint(6 * 7)\n```\n")
+    cache = tmp_path / "cache"
+    assert cached_outputs(md, cache) is None  # nothing cached yet: no executed notebook
+    ran = read_notebook(md)
+    ran.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
+    executed = tmp_path / "demo.ipynb"
+    nbformat.write(ran, str(executed))
+    assert prime_cache(cache, [(md, executed)]) == 1
+    nb = cached_outputs(md, cache)
+    assert nb is not None and nb.cells[-1].outputs[0]["text"] == "42\n"
+    md.write_text(md.read_text().replace("6 * 7", "6 * 8"))  # the code changed: the cache is stale
+    assert cached_outputs(md, cache) is None
