@@ -13,7 +13,7 @@
 - :func:`write_scoreboard`: the scoreboard's tables from the recorded claims.
 
 Command line: ``python -m bookkit {fingerprint,results-dir,link-cache,stage,execute,prime,scoreboard,
-colab-cells}`` (``colab-cells``: :func:`bookkit.launch.sync_colab_cells`);
+colab-cells}`` (``colab-cells``: ``bookkit.launch.sync_colab_cells``);
 the full-profile runner: ``python -m bookkit {full,full-bundle,full-merge,full-check,full-script}``
 (``bookkit.full``).
 """
