@@ -12,7 +12,8 @@
   ``PHYSML_RESULTS_DIR`` to it for every kernel it starts).
 - :func:`write_scoreboard`: the scoreboard's tables from the recorded claims.
 
-Command line: ``python -m bookkit {fingerprint,results-dir,link-cache,stage,execute,prime,scoreboard}``;
+Command line: ``python -m bookkit {fingerprint,results-dir,link-cache,stage,execute,prime,scoreboard,
+colab-cells}`` (``colab-cells``: ``bookkit.launch.sync_colab_cells``);
 the full-profile runner: ``python -m bookkit {full,full-bundle,full-merge,full-check,full-script}``
 (``bookkit.full``).
 """
@@ -126,6 +127,27 @@ def with_outputs(md: Path, executed: Path):
     if not any(c.get("outputs") for c in ran):
         return None
     for a, b in zip(src, ran):
+        a.outputs, a.execution_count = b.get("outputs", []), b.get("execution_count")
+    return nb
+
+
+def cached_outputs(md: Path, cache_dir: str | Path):
+    """The chapter read from its ``.md`` with the outputs of its executed copy in the Jupyter
+    cache (what a reader downloads), or None when the cache holds no run of its current code."""
+    from jupyter_cache import get_cache
+
+    nb = read_notebook(md)
+    try:
+        cache = get_cache(str(cache_dir))
+        record = cache.match_cache_notebook(nb)
+        ran = cache.get_cache_bundle(record.pk).nb
+    except Exception:  # no cache folder, no match, an unreadable record: no executed notebook
+        return None
+    src = [c for c in nb.cells if c.cell_type == "code"]
+    done = [c for c in ran.cells if c.cell_type == "code"]
+    if len(src) != len(done):
+        return None
+    for a, b in zip(src, done):
         a.outputs, a.execution_count = b.get("outputs", []), b.get("execution_count")
     return nb
 
@@ -251,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bookkit", description=__doc__.split("\n")[0])
     parser.add_argument(
         "command",
-        choices=["fingerprint", "results-dir", "link-cache", "stage", "execute", "prime", "scoreboard"],
+        choices=["fingerprint", "results-dir", "link-cache", "stage", "execute", "prime", "scoreboard",
+                 "colab-cells"],
     )
     parser.add_argument(
         "paths", nargs="*",
@@ -294,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cached {n} executed notebook(s) in {cache_dir}")
     elif args.command == "scoreboard":
         write_scoreboard(root, claims_dir, build / "scoreboard.md")
+    elif args.command == "colab-cells":
+        from bookkit.launch import sync_colab_cells
+
+        for md in sync_colab_cells(root):
+            print(f"updated the Colab install cell of {md.relative_to(root)} (run jupytext --sync on it)")
     return 0
 
 

@@ -9,6 +9,18 @@
   JavaScript error. Exact duplicates are dropped from each page.
 - Style repairs (``bookkit/static/physml.css``): inline code and API signatures wrap on a
   phone instead of widening the page; the scoreboard's tables scroll inside their container.
+- Chapter cards: the directive ``{chapter-cards} <part>`` of a part's index page becomes one card
+  per chapter of ``book/<part>/`` (:mod:`bookkit.cards`): what it reproduces, its sources, its
+  quick and full run times from the claims records, whether it needs a GPU.
+- Search results without raw TeX (``bookkit/static/physml-search.js``): the snippets of the search
+  page are taken from the pages' text, where math is still TeX; they are turned into plain text.
+- Bibliography labels: the reference list is labelled like the citations in the text, "Author
+  Year", "A & B Year", "A et al. Year" (a pybtex label style, ``physml``), instead of the default
+  alpha labels mangled by accents ("NPerezDiazTW24").
+- Downloads: a chapter's ``.ipynb`` download is the executed notebook, with the outputs of the
+  Jupyter cache the page was rendered from (MyST-NB writes the source notebook there, without
+  outputs), and the download menu offers the chapter's claims records: those of this build
+  (copied to ``claims/<chapter>.jsonl``) and the committed full-profile run, where there is one.
 - Theme mode: sphinx-book-theme's head script sets an empty colour mode on a first visit, which
   pydata-sphinx-theme reports as a console error; an empty mode is set to ``auto`` before that.
 
@@ -20,6 +32,10 @@ from __future__ import annotations
 import shutil
 from importlib.util import find_spec
 from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
 
 LOCAL_PATH = "mathjax/tex-chtml.js"
 
@@ -76,14 +92,144 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
     scripts[:] = unique
 
 
+def _author_year_label(entry) -> str:
+    """``Kitouni 2024``, ``Pawlowski & Plehn 2025``, ``Albandea et al. 2023`` (LaTeX accents
+    rendered, "and others" read as et al.)."""
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    lasts = [" ".join(part.render_as("text") for part in p.rich_last_names) for p in persons]
+    others = "others" in lasts
+    lasts = [name for name in lasts if name != "others"]
+    if not lasts:
+        who = entry.fields.get("key", entry.key)
+    elif len(lasts) == 1 and not others:
+        who = lasts[0]
+    elif len(lasts) == 2 and not others:
+        who = f"{lasts[0]} & {lasts[1]}"
+    else:
+        who = f"{lasts[0]} et al."
+    return f"{who} {entry.fields.get('year', '')}".strip()
+
+
+def _register_bibliography_style() -> None:
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+    from pybtex.style.labels import BaseLabelStyle
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            seen: dict[str, int] = {}
+            for entry in sorted_entries:
+                label = _author_year_label(entry)
+                seen[label] = seen.get(label, 0) + 1
+                yield label if seen[label] == 1 else f"{label}{chr(ord('a') + seen[label] - 1)}"
+
+    class PhysmlStyle(UnsrtStyle):
+        default_label_style = "physml_author_year"
+        default_sorting_style = "author_year_title"
+
+    register_plugin("pybtex.style.labels", "physml_author_year", AuthorYearLabels, force=True)
+    register_plugin("pybtex.style.formatting", "physml", PhysmlStyle, force=True)
+
+
+class ChapterCards(SphinxDirective):
+    """``{chapter-cards} <part>``: the cards of the chapters under ``book/<part>/``."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self):
+        from bookkit.build import results_dir
+        from bookkit.cards import cards_markdown, part_chapters
+
+        root = Path(self.env.srcdir)
+        part = self.arguments[0]
+        quick_dir = results_dir(root, "quick")
+        try:
+            chapter_mds = part_chapters(root, part)
+            text = cards_markdown(root, part, quick_dir)
+        except ValueError as err:
+            raise self.error(str(err)) from err
+        # Rebuild the index page when a chapter or its records change.
+        for md in chapter_mds:
+            self.env.note_dependency(str(md))
+            for records in (quick_dir / f"{md.stem}.jsonl", root / "records" / "full" / f"{md.stem}.jsonl"):
+                if records.is_file():
+                    self.env.note_dependency(str(records))
+        node = nodes.container(classes=["physml-chapter-cards"])
+        self.state.nested_parse(StringList(text.splitlines(), source=self.get_source_info()[0]),
+                                self.content_offset, node)
+        return [node]
+
+
+def _chapter_md(app, pagename: str) -> Path | None:
+    md = Path(app.srcdir) / f"{pagename}.md"
+    if not md.is_file():
+        return None
+    from bookkit.build import is_notebook
+
+    return md if is_notebook(md) else None
+
+
+def _executed_notebook(app, pagename, templatename, context, doctree) -> None:
+    """Before sphinx-book-theme copies ``jupyter_execute/<page>.ipynb`` to ``_sources`` for the
+    download button (priority 501), put the executed notebook there."""
+    md = _chapter_md(app, pagename)
+    if md is None or getattr(app.config, "nb_execution_mode", "") != "cache":
+        return
+    import nbformat
+
+    from bookkit.build import cached_outputs
+
+    nb = cached_outputs(md, Path(app.srcdir) / app.config.nb_execution_cache_path)
+    if nb is None:
+        return
+    target = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(target))
+
+
+def _claims_downloads(app, pagename, templatename, context, doctree) -> None:
+    """Add the chapter's claims records to the page's download menu (after the theme's buttons)."""
+    md = _chapter_md(app, pagename)
+    if md is None:
+        return
+    from physml import config
+
+    from bookkit.build import results_dir
+
+    root, slug, out = Path(app.srcdir), md.stem, Path(app.outdir)
+    offers = []
+    for source, target, text, tip in (
+        (results_dir(root, config.profile()) / f"{slug}.jsonl", f"claims/{slug}.jsonl",
+         "claims (.jsonl)", f"Download the claims this build recorded ({config.profile()} profile)"),
+        (root / "records" / "full" / f"{slug}.jsonl", f"claims/full/{slug}.jsonl",
+         "full-run claims (.jsonl)", "Download the committed full-profile claims records"),
+    ):
+        if source.is_file():
+            dest = out / target
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest)
+            offers.append({"type": "link", "url": context["pathto"](target, 1), "text": text,
+                           "tooltip": tip, "icon": "fas fa-list-check",
+                           "label": "download-claims-button"})
+    for button in context.get("header_buttons", []):
+        if button.get("label") == "download-buttons":
+            button["buttons"][1:1] = offers
+
+
 NORMALISE_MODE = "if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = 'auto'; }"
 
 
 def setup(app):
+    _register_bibliography_style()
     app.connect("config-inited", _use_local_mathjax, priority=900)
     app.connect("config-inited", _add_static, priority=900)
     app.add_css_file("physml.css")
+    app.add_js_file("physml-search.js")
     app.connect("build-finished", _copy_mathjax)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     app.add_js_file(None, body=NORMALISE_MODE, priority=1)
+    app.add_directive("chapter-cards", ChapterCards)
+    app.connect("html-page-context", _executed_notebook, priority=500)
+    app.connect("html-page-context", _claims_downloads, priority=510)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
