@@ -54,11 +54,13 @@ def bootstrap(
     """Estimate of ``statistic(x)`` and its bootstrap standard error (``n_resamples`` draws).
 
     Raises:
-        ValueError: on NaN/inf in ``x``, ``n_resamples`` < 2, or a statistic that is not finite on
-            the data or on a resample (the error would be undefined), as :func:`jackknife` does.
+        ValueError: on NaN/inf in ``x``, fewer than 2 samples, ``n_resamples`` not an int >= 2
+            (0 or 1 resamples have no spread: an error of 0 would read as exact), or a statistic
+            that is not finite on the data or on a resample (the error would be undefined), as
+            :func:`jackknife` does.
     """
-    arr = _as_array("x", x)
-    if not isinstance(n_resamples, int) or n_resamples < 2:
+    arr = _as_array("x", x, min_len=2)
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 2:
         raise ValueError(f"n_resamples must be an int >= 2, got {n_resamples!r}")
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, arr.size, size=(n_resamples, arr.size))

@@ -110,7 +110,15 @@ def correlation_length(correlators, y_min: int = 1, n_blocks: int | None = 32) -
     contact term). The jackknife leaves out one of ``n_blocks`` contiguous groups of rows at a time
     (group sizes differ by at most one, so every row is used; all rows one by one when ``None`` or
     when ``n_blocks`` >= the number of rows). Returns ``(xi, error)``.
+
+    Raises:
+        ValueError: on NaN/inf, fewer than 4 points per correlator, ``y_min`` outside [0, L/2), or
+            ``n_blocks`` neither None nor an int >= 2 (one block or none leaves nothing to compare:
+            the error would be 0 or undefined).
     """
+    if n_blocks is not None and (isinstance(n_blocks, bool) or not isinstance(n_blocks, (int, np.integer))
+                                 or n_blocks < 2):
+        raise ValueError(f"n_blocks must be None or an int >= 2, got {n_blocks!r}")
     arr = stats._as_array("correlators", correlators, ndim=(2,), min_len=4)
     L = arr.shape[1]
     positive_int("y_min", y_min, minimum=0)

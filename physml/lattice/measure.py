@@ -32,7 +32,8 @@ class Series:
     """Per-trajectory observables of ``n_chains`` chains: arrays of shape ``(n_trajectories, n_chains)``.
 
     ``correlator`` is each chain's time average of the zero-momentum correlator, ``(n_chains, L)``;
-    ``acceptance`` each chain's acceptance rate (NaN where the sampler reports none).
+    ``acceptance`` each chain's acceptance rate (NaN for every chain where the sampler reports
+    none; :func:`summarize` then gives no acceptance).
     """
 
     L: int
@@ -105,16 +106,30 @@ def _tau(x: np.ndarray) -> Estimate:
 def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
     """Chapter 8's observables of one run (see the module docstring).
 
-    Keys: ``acceptance``, ``abs_m``, ``chi0``, ``chi0_t``, ``tau_m``, ``tau_abs_m``, ``tau_chi0``,
-    ``tau_chi0_t`` and ``xi`` (cosh fit to the correlator from y = ``xi_y_min``).
+    Keys: ``acceptance`` (only when the sampler reported one: a :class:`Series` whose acceptance is
+    NaN for every chain, as :func:`series` records without an ``acceptance`` callable, has no
+    ``acceptance`` entry rather than a NaN one), ``abs_m``, ``chi0``, ``chi0_t``, ``tau_m``,
+    ``tau_abs_m``, ``tau_chi0``, ``tau_chi0_t`` and ``xi`` (cosh fit to the correlator from
+    y = ``xi_y_min``).
+
+    Raises:
+        TypeError: if ``s`` is not a :class:`Series`.
+        ValueError: on fewer than two chains, or an acceptance that is NaN for some chains only
+            (``s.acceptance``: either every chain reports one or none does).
     """
     if not isinstance(s, Series):
         raise TypeError(f"s must be a Series, got {type(s).__name__}")
     if s.n_chains < 2:
         raise ValueError("summarize needs at least two independent chains for its errors")
-    acc = s.acceptance
-    out = {
-        "acceptance": Estimate(float(np.mean(acc)), float(np.std(acc, ddof=1) / np.sqrt(acc.size))),
+    acc = np.asarray(s.acceptance, dtype=np.float64)
+    missing = np.isnan(acc)
+    out: dict[str, Estimate] = {}
+    if missing.any() and not missing.all():
+        raise ValueError(f"s.acceptance is NaN for {int(missing.sum())} of {acc.size} chains: "
+                         "either every chain reports an acceptance or none does")
+    if not missing.any():
+        out["acceptance"] = Estimate(float(np.mean(acc)), float(np.std(acc, ddof=1) / np.sqrt(acc.size)))
+    out.update({
         "abs_m": _chain_mean(np.abs(s.m)),
         "chi0": _chain_mean(s.phi2),
         "chi0_t": _chain_mean(s.phi2_t),
@@ -122,7 +137,7 @@ def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
         "tau_abs_m": _tau(np.abs(s.m)),
         "tau_chi0": _tau(s.phi2),
         "tau_chi0_t": _tau(s.phi2_t),
-    }
+    })
     out["xi"] = Estimate(*correlators.correlation_length(s.correlator, y_min=xi_y_min))
     return out
 
