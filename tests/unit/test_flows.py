@@ -14,7 +14,7 @@ CPU = torch.device("cpu")
 
 
 def _random_flow(k=3, n_layers=1, seed=0):
-    flow = TrivializingFlow(k, n_layers, init_scale=0.3, seed=seed)
+    flow = TrivializingFlow(k, n_layers, init_scale=0.3, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         flow.log_scale.fill_(0.2)
     return flow
@@ -63,7 +63,7 @@ def _action(beta=0.3, lam=0.5):
 
 
 def test_reverse_kl_training_lowers_the_loss_and_helps_metropolis():
-    flow = TrivializingFlow(3, 1, seed=0)
+    flow = TrivializingFlow(3, 1, generator=torch.Generator().manual_seed(0))
     act = _action(0.537)
     before = trivializing.proposal_log_weights(flow, act, 6, 4000, seed=1)
     history = trivializing.train_reverse_kl(flow, act, 6, steps=150, batch_size=256, lr=0.02, seed=0,
