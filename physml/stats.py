@@ -69,8 +69,10 @@ def bootstrap(
         ``(statistic(x), standard deviation of the statistic over the resamples)``.
 
     Raises:
-        ValueError: on NaN/inf in ``x``, ``n_resamples`` < 2, or a statistic that is not finite on
-            the data or on a resample (the error would be undefined), as :func:`jackknife` does.
+        ValueError: on NaN/inf in ``x``, fewer than 2 samples, ``n_resamples`` not an int >= 2
+            (0 or 1 resamples have no spread: an error of 0 would read as exact), or a statistic
+            that is not finite on the data or on a resample (the error would be undefined), as
+            :func:`jackknife` does.
         TypeError: non-numeric data.
 
     Used in:
@@ -81,8 +83,8 @@ def bootstrap(
         >>> value, round(error, 3)
         (4.5, 0.84)
     """
-    arr = _as_array("x", x)
-    if not isinstance(n_resamples, int) or n_resamples < 2:
+    arr = _as_array("x", x, min_len=2)
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 2:
         raise ValueError(f"n_resamples must be an int >= 2, got {n_resamples!r}")
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, arr.size, size=(n_resamples, arr.size))
@@ -352,26 +354,56 @@ class AutocorrelationTime:
 MIN_LENGTH_IN_TAU = 50
 
 
+def _wolff_window(partial: np.ndarray, n_total: int, S: float) -> int | None:
+    """Wolff's automatic window on a running sum τ(W) = 1/2 + Σ_{t<=W} ρ(t) (Wolff 2004, eqs.
+    50-52): the first W at which g(W) = exp(-W/τ_W) - τ_W/sqrt(W N) < 0, with
+    τ_W = S / ln((2τ(W) + 1)/(2τ(W) - 1)); None if τ(W) falls to 1/2 or below first (τ_W is then
+    undefined); the last lag if g never turns negative."""
+    for w in range(1, partial.size + 1):
+        t_int = partial[w - 1]
+        if t_int <= 0.5:
+            return None
+        tau_w = S / np.log((2 * t_int + 1) / (2 * t_int - 1))
+        if np.exp(-w / tau_w) - tau_w / np.sqrt(w * n_total) < 0:
+            return w
+    return int(partial.size)
+
+
+#: A lag t whose ρ(t) lies more than this many standard errors below 0 (Bartlett's
+#: sqrt((1 + 2 Σ ρ²) / N)) inside the sign-blind window marks a chain as oscillating in
+#: :func:`tau_int`.
+OSCILLATION_SIGMAS = 4.0
+
+
 def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
     """Integrated autocorrelation time τ_int = 1/2 + Σ_{t=1}^{W} ρ(t) with an automatic window W.
 
-    Positively correlated chains (the running sum stays above 1/2) use Wolff's windowing: W is the
-    first window at which g(W) = exp(-W/τ_W) - τ_W/sqrt(W N) turns negative, where
-    τ_W = S / ln((2τ_int(W) + 1)/(2τ_int(W) - 1)) (Wolff 2004, eqs. 50-52). If the running sum
-    falls to 1/2 or below (anticorrelated chains, where ρ(t) changes sign), Wolff's τ_W is
-    undefined; the window is then chosen on the sign-blind scale τ_abs = 1/2 + Σ ``|ρ(t)|`` as the first
-    odd W with W >= ``c`` τ_abs(W) (Sokal's self-consistent window), summing ρ in Geyer's pairs
-    ρ(2k) + ρ(2k+1), so that an alternating tail cancels. τ_int is floored at 0, its physical
-    floor (the variance of the mean, 2 τ_int σ²/N, cannot be negative). The error is
-    τ_int sqrt(4 (W + 1/2 - τ_int) / N) (Wolff eq. 42); in the anticorrelated branch
-    max(τ_int, 1/4) sqrt(4 (W + 1/2) / N), since there the noise of the sum does not vanish with τ. In this convention an uncorrelated chain has τ_int = 1/2 and an AR(1)
-    chain with coefficient φ ∈ (-1, 1) has τ_int = (1 + φ) / (2 (1 - φ)).
+    Positively correlated chains use Wolff's windowing: W is the first window at which
+    g(W) = exp(-W/τ_W) - τ_W/sqrt(W N) turns negative, where
+    τ_W = S / ln((2τ_int(W) + 1)/(2τ_int(W) - 1)) (Wolff 2004, eqs. 50-52). Wolff's τ_W assumes
+    ρ(t) decays without changing sign; where it does not, it stops too early (on the AR(2) chain
+    x_t = 0.5 x_{t-1} - 0.5 x_{t-2} + e_t the running sum touches 1/2 at W = 2 and τ_W -> 0).
+    A chain is therefore treated as **oscillating** if its running sum falls to 1/2 or below before
+    Wolff's window, or if some ρ(t) inside the sign-blind window below lies more than
+    ``OSCILLATION_SIGMAS`` (4) of Bartlett's standard errors sqrt((1 + 2 Σ ρ²)/N) below 0. For an
+    oscillating chain the window is chosen on the sign-blind scale τ_abs(W) = 1/2 + Σ ``|ρ(t)|``
+    (an envelope of the sum that never reaches 1/2): the larger of Wolff's window applied to
+    τ_abs (which grows with N, so the truncated tail stays below the statistical error) and
+    Sokal's self-consistent window, the first W with W >= ``c`` τ_abs(W); W is odd, so ρ is
+    summed in Geyer's pairs ρ(2k) + ρ(2k+1) and an alternating tail cancels. τ_int is floored at 0,
+    its physical floor (the variance of the mean, 2 τ_int σ²/N, cannot be negative). The error is
+    τ_int sqrt(4 (W + 1/2 - τ_int) / N) (Wolff eq. 42); for an oscillating chain
+    max(τ_int, 1/4) sqrt(4 (W + 1/2) / N), since there the noise of the sum does not vanish with τ.
+    In this convention an uncorrelated chain has τ_int = 1/2, an AR(1) chain with coefficient
+    φ ∈ (-1, 1) has τ_int = (1 + φ) / (2 (1 - φ)), and an AR(2) chain
+    x_t = a1 x_{t-1} + a2 x_{t-2} + e_t has τ_int = S(0) / (2 γ(0)) with
+    S(0) = σ²/(1 - a1 - a2)² and γ(0) = σ² (1 - a2) / ((1 + a2)((1 - a2)² - a1²)).
 
     Args:
         x: a chain, shape ``(n,)``, or ``n_chains`` chains of one process, shape ``(n_chains, n)``
             (float; NaN and infinity are refused).
         S: Wolff's S parameter (> 0).
-        c: the window factor of the anticorrelated branch (> 0).
+        c: the factor of Sokal's window in the oscillating branch (> 0).
 
     Returns:
         :class:`AutocorrelationTime` (tau, error, window).
@@ -382,7 +414,7 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
     Warns:
         RuntimeWarning: when the chain is shorter than ``MIN_LENGTH_IN_TAU`` (50) autocorrelation
             times (the estimate is then biased low), naming N and τ. The comparison uses τ plus
-            two errors (the sign-blind scale in the anticorrelated branch), since a short chain's
+            two errors (the sign-blind scale for an oscillating chain), since a short chain's
             own τ is biased low.
 
     Used in:
@@ -416,25 +448,24 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
     n_total = arr.size
     n = rho.size
     partial = 0.5 + np.cumsum(rho[1:])
-    window, anticorrelated = n - 1, False
-    for w in range(1, n):
-        t_int = partial[w - 1]
-        if t_int <= 0.5:
-            anticorrelated = True
-            break
-        tau_w = S / np.log((2 * t_int + 1) / (2 * t_int - 1))
-        if np.exp(-w / tau_w) - tau_w / np.sqrt(w * n_total) < 0:
-            window = w
-            break
-    if not anticorrelated:
+    abs_partial = 0.5 + np.cumsum(np.abs(rho[1:]))
+    # The sign-blind window: odd (W = 1, 3, 5, ...: Geyer's pairs (ρ0 + ρ1), (ρ2 + ρ3), ...).
+    odd = np.arange(1, n, 2)
+    ok = odd >= c * abs_partial[odd - 1]
+    sokal = int(odd[np.argmax(ok)]) if ok.any() else int(odd[-1])
+    blind = max(_wolff_window(abs_partial, n_total, S) or 1, sokal)
+    if blind % 2 == 0:
+        blind = blind + 1 if blind + 1 < n else blind - 1
+    wolff = _wolff_window(partial, n_total, S)
+    bartlett = np.sqrt((1.0 + 2.0 * np.sum(rho[1 : blind + 1] ** 2)) / n_total)
+    oscillating = wolff is None or bool(np.any(rho[1 : blind + 1] < -OSCILLATION_SIGMAS * bartlett))
+    if not oscillating:
+        window = wolff
         tau = float(partial[window - 1])
         err = tau * np.sqrt(max(4.0 * (window + 0.5 - tau), 0.0) / n_total)
         scale = tau
     else:
-        abs_partial = 0.5 + np.cumsum(np.abs(rho[1:]))
-        odd = np.arange(1, n, 2)  # W = 1, 3, 5, ...: Geyer's pairs (ρ0 + ρ1), (ρ2 + ρ3), ...
-        ok = odd >= c * abs_partial[odd - 1]
-        window = int(odd[np.argmax(ok)]) if ok.any() else int(odd[-1])
+        window = blind
         scale = float(abs_partial[window - 1])
         tau = max(float(partial[window - 1]), 0.0)
         # Wolff's eq. 42 with τ floored at 1/4: near τ = 0 the noise of the summed ρ(t) does not
@@ -449,7 +480,7 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
         warnings.warn(
             f"tau_int: the chain has N = {length} points per chain, fewer than {MIN_LENGTH_IN_TAU} "
             f"autocorrelation times (tau = {tau:.3g}, up to {bound:.3g} within two errors"
-            f"{' on the sign-blind scale' if anticorrelated else ''}); the estimate is biased low: "
+            f"{' on the sign-blind scale' if oscillating else ''}); the estimate is biased low: "
             "run longer",
             RuntimeWarning, stacklevel=2,
         )

@@ -80,13 +80,18 @@ class TrivializingFlow(nn.Module):
     ``kernel_size``, then z = e^a · y with one learnable a. :meth:`forward` gives f(φ) and
     ``log|det ∂f/∂φ|``; :meth:`inverse` gives f⁻¹(z) (the generator of the model distribution p_f and
     the map F of eq. 8.16) with ``log|det ∂f/∂φ|`` at the returned φ. Parameters are float64.
+
+    ``generator`` (a CPU ``torch.Generator``) draws the initial kernels, layer after layer; None
+    uses a fresh generator seeded with 0, so an unseeded flow is reproducible.
     """
 
     def __init__(self, kernel_size: int = 3, n_layers: int = 1, *, init_scale: float = 0.01,
-                 seed: int = 0) -> None:
+                 generator: torch.Generator | None = None) -> None:
         super().__init__()
         positive_int("n_layers", n_layers)
-        g = torch.Generator().manual_seed(seed)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        g = torch.Generator().manual_seed(0) if generator is None else generator
         self.layers = nn.ModuleList(
             AffineCheckerboard(kernel_size, frozen_odd=(i % 2 == 0), init_scale=init_scale, generator=g)
             for i in range(2 * n_layers))

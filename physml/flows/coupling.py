@@ -137,13 +137,20 @@ class BoxLogit(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x → (u, ``log|det ∂u/∂x|``) per point.
 
-        Points on the closed box are clamped 10⁻⁷ inside it (the edges of the data). A point
-        outside the box (or NaN) has no image: its log-determinant is -inf, so every density built
-        on this map is 0 (log density -inf) outside its support, never the clamped edge's value.
+        Resolution: the map is one-to-one, and :meth:`inverse` returns x to within a few units
+        in the last place of x, for every scaled coordinate s = (x - low)/(high - low) in
+        [ε/2, 1 - ε/2], with ε = ``torch.finfo(x.dtype).eps`` (ε/2 is the spacing of floats just
+        below 1, the finest a point can sit at the upper edge): float64 10⁻¹² from either edge
+        round-trips, float32 down to 6·10⁻⁸. Only points closer than ε/2 to an edge (the closed
+        box's edges themselves included: the edges of the data) are clamped to s = ε/2 or
+        1 - ε/2, u = ∓logit(ε/2) (±36.7 in float64, ±16.6 in float32). A point outside the box
+        (or NaN) has no image: its log-determinant is -inf, so every density built on this map is
+        0 (log density -inf) outside its support, never the clamped edge's value.
         """
         scaled = (x - self.low) / (self.high - self.low)
         inside = ((scaled >= 0) & (scaled <= 1)).all(dim=1)
-        u = scaled.clamp(1e-7, 1 - 1e-7)
+        half_eps = torch.finfo(scaled.dtype).eps / 2
+        u = scaled.clamp(half_eps, 1 - half_eps)
         logdet = -(math.log(self.high - self.low) + torch.log(u) + torch.log1p(-u)).sum(dim=1)
         logdet = torch.where(inside, logdet, torch.full_like(logdet, -math.inf))
         return torch.log(u) - torch.log1p(-u), logdet

@@ -152,18 +152,19 @@ def equilibrium_acceptance(log_weights, *, n_boot: int = 100, seed: int = 0) -> 
 
     Args:
         log_weights: log w = -S - log p_f of the proposals, shape (N,) with N >= 4.
-        n_boot: bootstrap resamples for the error (:func:`physml.stats.bootstrap`; 0: no error).
+        n_boot: bootstrap resamples for the error (:func:`physml.stats.bootstrap`), an int >= 2
+            (0 or 1 resamples cannot give a spread: an error of 0 would read as exact).
         seed: seed of the resampling.
 
     Returns:
         The acceptance with its error (a :class:`physml.stats.Measurement`).
 
     Raises:
-        ValueError: on fewer than 4 log weights or an ``n_boot`` other than 0 or >= 2.
+        ValueError: on fewer than 4 log weights or NaN/inf in them, or ``n_boot`` not an int >= 2.
     """
     lw = stats._as_array("log_weights", log_weights, min_len=4)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 0 or n_boot == 1:
-        raise ValueError(f"n_boot must be 0 or an int >= 2, got {n_boot!r}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 2:
+        raise ValueError(f"n_boot must be an int >= 2 (a bootstrap error needs resamples), got {n_boot!r}")
 
     def estimate(x: np.ndarray) -> float:
         w = np.sort(np.exp(x - x.max()))
@@ -171,8 +172,6 @@ def equilibrium_acceptance(log_weights, *, n_boot: int = 100, seed: int = 0) -> 
         # Sorted ascending, w_k is the smaller of the pair for the 2(n - k) - 1 ordered pairs (k, j >= k).
         return float((w * (2 * (n - np.arange(n)) - 1)).sum() / (n * w.sum()))
 
-    if n_boot == 0:
-        return stats.Measurement(estimate(lw), 0.0)
     return stats.Measurement(*stats.bootstrap(lw, estimate, n_resamples=n_boot, seed=seed))
 
 

@@ -9,6 +9,10 @@ with the closed-form Gaussian KL ½ Σ(μ² + σ² - 1 - log σ²) (eq. 5.12). G
 and draws from the decoder's Gaussian. The Gaussian decoder smears sharp features: the chapter
 measures this on the ring.
 
+The losses and forward passes are tensor ops called at every training step: NaN or infinity in
+``x`` propagate to NaN in :meth:`VAE.terms` and :meth:`VAE.loss` as torch does (no check, which
+would cost a device sync per step); :func:`physml.train.fit` checks the training data once.
+
 Used by :doc:`/book/generative/invertible-networks`.
 """
 
@@ -52,7 +56,10 @@ class VAE(nn.Module):
         self.decoder = MLP(latent, 2 * dim, hidden=hidden, depth=depth)
 
     def terms(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The reconstruction term -log p(x | z) and the KL term per point (one z ~ q(z | x) each)."""
+        """The reconstruction term -log p(x | z) and the KL term per point (one z ~ q(z | x) each).
+
+        ``x``: ``(n, dim)``; returns two ``(n,)`` tensors. A tensor op: NaN or inf in ``x``
+        propagate to NaN in both terms of that point, as torch does (no check)."""
         mu, log_var = self.encoder(x).chunk(2, dim=1)
         z = mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)
         mean, log_sigma = self.decoder(z).chunk(2, dim=1)
@@ -63,7 +70,9 @@ class VAE(nn.Module):
         return recon, kl
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
-        """The negative ELBO with weight β_KL (eq. 5.13), averaged over the batch."""
+        """The negative ELBO with weight β_KL (eq. 5.13), averaged over the batch.
+
+        A loss called at every step: NaN or inf in ``x`` make it NaN, as torch does (no check)."""
         recon, kl = self.terms(x)
         return (recon + self.beta_kl * kl).mean()
 

@@ -194,18 +194,23 @@ def correlation_length(correlators, y_min: int = 1, n_blocks: int | None = 32) -
         correlators: shape ``(n, L)`` with L >= 4: independent estimates of C(y), e.g. each
             chain's time average of :func:`zero_momentum_correlator`.
         y_min: the smallest distance fitted, in ``[0, L/2)``.
-        n_blocks: jackknife blocks; ``None`` (or >= n) leaves out one row at a time.
+        n_blocks: jackknife blocks, an int >= 2; ``None`` (or >= n) leaves out one row at a time.
 
     Returns:
         ``(xi, error)``, in lattice units.
 
     Raises:
-        ValueError: on a wrong shape, NaN or inf, or ``y_min`` out of range.
+        ValueError: on a wrong shape, NaN or inf, ``y_min`` out of range, or ``n_blocks`` neither
+            None nor an int >= 2 (one block or none leaves nothing to compare: the error would be 0
+            or undefined).
 
     Used in:
         - :doc:`/book/lattice/hmc-critical-slowing-down`
         - :doc:`/book/lattice/trivializing-flows`
     """
+    if n_blocks is not None and (isinstance(n_blocks, bool) or not isinstance(n_blocks, (int, np.integer))
+                                 or n_blocks < 2):
+        raise ValueError(f"n_blocks must be None or an int >= 2, got {n_blocks!r}")
     arr = stats._as_array("correlators", correlators, ndim=(2,), min_len=4)
     L = arr.shape[1]
     positive_int("y_min", y_min, minimum=0)

@@ -37,8 +37,8 @@ class Series:
         phi2: (1/V) Σ_x φ², the same shape (the estimator of χ₀).
         phi2_t: the smoothed (1/V) Σ_x φ_t², the same shape (χ₀,t).
         correlator: each chain's time average of the zero-momentum correlator, ``(n_chains, L)``.
-        acceptance: each chain's acceptance rate, ``(n_chains,)`` (NaN where the sampler reports
-            none).
+        acceptance: each chain's acceptance rate, ``(n_chains,)`` (NaN for every chain where the
+            sampler reports none; :func:`summarize` then gives no acceptance).
         extra: anything else a sampler records.
 
     Used in:
@@ -139,13 +139,14 @@ def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
         xi_y_min: the smallest distance of the correlator's cosh fit.
 
     Returns:
-        A dict of :class:`physml.lattice.observables.Estimate` with keys ``acceptance``,
-        ``abs_m``, ``chi0``, ``chi0_t``, ``tau_m``, ``tau_abs_m``, ``tau_chi0``, ``tau_chi0_t``
+        A dict of :class:`physml.lattice.observables.Estimate` with keys ``acceptance`` (only
+        when the sampler reported one: an acceptance NaN for every chain gives no entry), ``abs_m``, ``chi0``, ``chi0_t``, ``tau_m``, ``tau_abs_m``, ``tau_chi0``, ``tau_chi0_t``
         (τ_int in trajectories) and ``xi`` (in lattice units).
 
     Raises:
         TypeError: if ``s`` is not a :class:`Series`.
-        ValueError: with fewer than two chains.
+        ValueError: with fewer than two chains, or an acceptance that is NaN for some chains only
+            (``s.acceptance``: either every chain reports one or none does).
 
     Used in:
         - :doc:`/book/lattice/hmc-critical-slowing-down`
@@ -155,9 +156,15 @@ def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
         raise TypeError(f"s must be a Series, got {type(s).__name__}")
     if s.n_chains < 2:
         raise ValueError("summarize needs at least two independent chains for its errors")
-    acc = s.acceptance
-    out = {
-        "acceptance": Estimate(float(np.mean(acc)), float(np.std(acc, ddof=1) / np.sqrt(acc.size))),
+    acc = np.asarray(s.acceptance, dtype=np.float64)
+    missing = np.isnan(acc)
+    out: dict[str, Estimate] = {}
+    if missing.any() and not missing.all():
+        raise ValueError(f"s.acceptance is NaN for {int(missing.sum())} of {acc.size} chains: "
+                         "either every chain reports an acceptance or none does")
+    if not missing.any():
+        out["acceptance"] = Estimate(float(np.mean(acc)), float(np.std(acc, ddof=1) / np.sqrt(acc.size)))
+    out.update({
         "abs_m": _chain_mean(np.abs(s.m)),
         "chi0": _chain_mean(s.phi2),
         "chi0_t": _chain_mean(s.phi2_t),
@@ -165,7 +172,7 @@ def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
         "tau_abs_m": _tau(np.abs(s.m)),
         "tau_chi0": _tau(s.phi2),
         "tau_chi0_t": _tau(s.phi2_t),
-    }
+    })
     out["xi"] = Estimate(*correlators.correlation_length(s.correlator, y_min=xi_y_min))
     return out
 

@@ -16,6 +16,12 @@ the constrained network expressive (eq. 2.9). :class:`MonotonicWrapper` adds λ 
 λ-Lip¹ network (eq. 2.3): then ∂f/∂x_i = ∂g/∂x_i + c_i λ, non-negative for c_i = +1 and
 non-positive for c_i = -1.
 
+The layers and networks are tensor ops called at every training step: NaN or infinity in their
+input propagate to the output as torch does (no check, which would cost a device sync per call;
+GroupSort's sort orders NaN last within its group, so a NaN input turns the network's output
+NaN). The data are checked once where they enter (``lipschitz.toys.fit_1d``, ``lipschitz.trigger``,
+:func:`physml.train.fit`).
+
 Used by :doc:`/book/trustworthy/monotonic-lipschitz-trigger`.
 """
 
@@ -55,7 +61,8 @@ def normalise(weight: torch.Tensor, kind: str = "one", max_norm: float = 1.0) ->
     """W -> W / max(1, norm/max_norm), per column ("one", eq. 2.8), row or entry (see module doc).
 
     Args:
-        weight: torch's layout ``(out_features, in_features)``.
+        weight: torch's layout ``(out_features, in_features)``. A tensor op on the trained weight:
+            NaN in ``weight`` propagates (no check).
         kind: ``"one"`` (per column, ℓ1→ℓ1), ``"inf"`` (per row), ``"one-inf"`` (per entry) or
             ``"two-inf"`` (per row, ℓ2).
         max_norm: the largest norm kept (> 0).
@@ -142,6 +149,7 @@ class LipschitzLinear(nn.Linear):
         return normalise(self.weight, self.kind, self.max_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x ``(..., in_features)`` -> ``(..., out_features)``; NaN/inf in ``x`` propagate (a tensor op)."""
         return F.linear(x, self.normalised_weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -170,6 +178,9 @@ class GroupSort(nn.Module):
         self.group_size = positive_int("group_size", group_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x ``(..., n)`` sorted in groups along the last axis (n a multiple of ``group_size``).
+
+        A tensor op: NaN propagates (``torch.sort`` places it last in its group)."""
         n = x.shape[-1]
         if n % self.group_size:
             raise ValueError(f"the last axis ({n}) must be a multiple of group_size ({self.group_size})")
@@ -221,6 +232,7 @@ class LipschitzMLP(nn.Sequential):
         self.n_in, self.lipschitz_const, self.constrained = n_in, float(lipschitz_const), constrained
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x ``(batch, n_in)`` -> ``(batch,)``. Shape checked; NaN/inf in ``x`` propagate (a tensor op)."""
         if x.ndim != 2 or x.shape[-1] != self.n_in:
             raise ValueError(f"x must have shape (batch, {self.n_in}), got {tuple(x.shape)}")
         return super().forward(x).squeeze(-1)
@@ -310,6 +322,7 @@ class MonotonicWrapper(nn.Module):
         self.register_buffer("constraints", torch.tensor(values))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x ``(batch, n_in)`` -> f(x) ``(batch,)``; NaN/inf in ``x`` propagate (a tensor op)."""
         return self.net(x) + self.lipschitz_const * (x @ self.constraints.to(x.dtype))
 
 

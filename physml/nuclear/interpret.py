@@ -146,16 +146,17 @@ def orthogonalised_terms(terms: dict[str, np.ndarray], order: tuple[str, ...]) -
     return out
 
 
-def random_basis(pca: PCA, h: torch.Tensor, seed: int) -> PCA:
+def random_basis(pca: PCA, h: torch.Tensor, *, generator: torch.Generator | None = None) -> PCA:
     """The control of :func:`truncation_rms`: ``pca`` with its components replaced by a random
-    orthonormal basis of the same size (seeded), and ``h`` (the features the PCA was fitted on)
+    orthonormal basis of the same size (the QR factor of a
+    normal matrix drawn with ``generator``, a CPU ``torch.Generator``; None: torch's default generator), and ``h`` (the features the PCA was fitted on)
     projected on it; ``ratio`` is kept only to keep the type."""
-    positive_int("seed", seed, minimum=0)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     dim = pca.components.shape[1]
     if h.ndim != 2 or h.shape[1] != dim:
         raise ValueError(f"h must be (rows, {dim}), got shape {tuple(h.shape)}")
     finite("h", h)
-    generator = torch.Generator().manual_seed(seed)
     q, _ = torch.linalg.qr(torch.randn(dim, dim, generator=generator, dtype=pca.components.dtype))
     components = q.T[: pca.components.shape[0]]
     projected = (h.to(pca.mean.dtype) - pca.mean) @ components.T

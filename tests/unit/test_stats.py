@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from scipy.signal import lfilter
 from scipy.stats import norm
 
 from physml import stats
@@ -242,3 +243,86 @@ def test_tau_int_warns_on_chains_of_20_to_45_tau():
             stats.tau_int(ar1_chain(0.9, 400, seed))  # exact tau 9.5: N = 42 tau
         silent += not any("fewer than 50" in str(w.message) for w in caught)
     assert silent <= 1
+
+
+# ---- 1. tau_int on oscillating chains ----------------------------------------------------------
+
+
+def _ar2(a1: float, a2: float, n: int, seed: int) -> np.ndarray:
+    """x_t = a1 x_{t-1} + a2 x_{t-2} + e_t, e_t ~ N(0, 1), after a burn-in of 2000 steps."""
+    e = np.random.default_rng(seed).standard_normal(n + 2000)
+    return lfilter([1.0], [1.0, -a1, -a2], e)[2000:]
+
+
+def _ar2_tau(a1: float, a2: float) -> float:
+    """Exact τ_int = S(0) / (2 γ(0)): Σ_t γ(t) = 1/(1 - a1 - a2)², γ(0) of the AR(2) process."""
+    gamma0 = (1 - a2) / ((1 + a2) * ((1 - a2) ** 2 - a1**2))
+    return 1.0 / (1 - a1 - a2) ** 2 / (2 * gamma0)
+
+
+def test_ar2_exact_tau_reduces_to_ar1_and_matches_the_acf():
+    for phi in (-0.7, 0.0, 0.5):
+        assert _ar2_tau(phi, 0.0) == pytest.approx((1 + phi) / (2 * (1 - phi)))
+    # The issue's AR(2): rho(1) = 1/3, rho(2) = rho(3) = -1/3, rho(4) = 0, ... sums to tau = 1/3.
+    assert _ar2_tau(0.5, -0.5) == pytest.approx(1 / 3)
+    rho = [1.0, 0.5 / 1.5]
+    for _ in range(400):
+        rho.append(0.5 * rho[-1] - 0.5 * rho[-2])
+    assert 0.5 + sum(rho[1:]) == pytest.approx(1 / 3)
+
+
+# (a1, a2) across the stationary triangle: complex roots (oscillating ACF) and real roots of
+# either sign. The issue's case (0.5, -0.5) gave 0.50 instead of 1/3 on seeds 2 of 0-3.
+AR2 = [(0.5, -0.5), (1.6, -0.8), (1.0, -0.5), (1.2, -0.5), (-0.5, -0.5), (0.0, -0.5), (0.0, -0.9),
+       (-1.0, -0.5), (-0.3, 0.4), (0.2, 0.5)]
+
+
+@pytest.mark.parametrize("a1,a2", AR2)
+def test_tau_int_is_right_on_ar2_chains(a1, a2):
+    exact = _ar2_tau(a1, a2)
+    for seed in range(4):
+        t = stats.tau_int(_ar2(a1, a2, 100_000, seed))
+        assert t.tau >= 0 and t.error > 0
+        assert abs(t.tau - exact) <= 3 * t.error + 1e-3, (a1, a2, seed, t, exact)
+
+
+def test_tau_int_issue_case_no_longer_stops_at_the_half():
+    t = stats.tau_int(_ar2(0.5, -0.5, 100_000, 2))
+    assert t.window > 2
+    assert t.tau == pytest.approx(1 / 3, abs=0.03)
+
+
+def test_tau_int_keeps_wolffs_window_for_positively_correlated_chains():
+    # AR(1) with phi > 0 and AR(2) with real positive roots: the running sum stays above 1/2 and
+    # no rho is significantly negative, so the window is Wolff's (eqs. 50-52), as before.
+    for a1, a2 in ((0.9, 0.0), (0.5, 0.3)):
+        x = _ar2(a1, a2, 100_000, 0)
+        rho = stats.autocorrelation(x)
+        partial = 0.5 + np.cumsum(rho[1:])
+        w = stats._wolff_window(partial, x.size, 1.5)
+        t = stats.tau_int(x)
+        assert t.window == w and t.tau == pytest.approx(partial[w - 1])
+
+
+
+
+@pytest.mark.parametrize("n_resamples", [0, 1, True, 10.0])
+def test_bootstrap_refuses_fewer_than_two_resamples(n_resamples):
+    with pytest.raises(ValueError, match="n_resamples"):
+        stats.bootstrap(np.arange(10.0), n_resamples=n_resamples)
+
+
+def test_bootstrap_refuses_a_single_sample():
+    with pytest.raises(ValueError, match="x"):
+        stats.bootstrap([1.0], n_resamples=10)
+
+
+@pytest.mark.parametrize("n_blocks", [0, 1, True])
+def test_jackknife_refuses_fewer_than_two_blocks(n_blocks):
+    with pytest.raises(ValueError, match="n_blocks"):
+        stats.jackknife(np.arange(10.0), n_blocks=n_blocks)
+
+
+def test_block_sums_jackknife_refuses_a_single_block():
+    with pytest.raises(ValueError, match="counts"):
+        stats.jackknife_block_sums(np.ones((1, 1)), np.array([5.0]), lambda m: m[:, 0])

@@ -8,7 +8,7 @@ from physml.flows import TrivializingFlow, checkerboard
 
 
 def _random_flow(k=3, n_layers=1, seed=0):
-    flow = TrivializingFlow(k, n_layers, init_scale=0.3, seed=seed)
+    flow = TrivializingFlow(k, n_layers, init_scale=0.3, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         flow.log_scale.fill_(0.2)
     return flow

@@ -61,3 +61,53 @@ def test_bounded_flow_is_zero_outside_its_box():
     assert torch.all(ramp.log_prob(x[1:4]) == -math.inf)  # the toy agrees
     _, ld = BoxLogit(-1.0, 1.0)(torch.tensor([[0.0, 1.5]]))
     assert ld.item() == -math.inf
+
+
+# ---- 2. BoxLogit at the edges ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("edge", ["low", "high"])
+def test_box_logit_round_trips_near_the_edges_in_float64(edge):
+    box = BoxLogit(-1.0, 2.0)
+    d = torch.tensor([1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12], dtype=torch.float64)
+    x0 = -1.0 + 3.0 * d if edge == "low" else 2.0 - 3.0 * d
+    x = torch.stack([x0, torch.full_like(x0, 0.5)], dim=1)
+    u, logdet = box(x)
+    back, logdet_back = box.inverse(u)
+    assert torch.isfinite(u).all() and torch.isfinite(logdet).all()
+    # Invertible to float resolution: within 2 ulp of x (|x| <= 2: ulp 2 eps).
+    assert ((back - x).abs() <= 4 * torch.finfo(torch.float64).eps).all()
+    assert torch.allclose(logdet, logdet_back, rtol=1e-9)
+    # One-to-one: distinct points have distinct, ordered images (the 1e-7 clamp merged them all).
+    assert (u[:, 0].diff() < 0).all() if edge == "low" else (u[:, 0].diff() > 0).all()
+    # The exact logit of the represented x, log(x - low) - log(high - x) (both differences exact):
+    # s = (x - low)/3 carries an absolute rounding of ~eps/2, i.e. a relative eps/(2 d) in 1 - s.
+    expect = torch.log(x0 + 1.0) - torch.log(2.0 - x0)
+    assert ((u[:, 0] - expect).abs() <= 2 * torch.finfo(torch.float64).eps / d).all()
+
+
+def test_box_logit_float32_resolution_is_half_eps():
+    box = BoxLogit(0.0, 1.0)
+    half_eps = torch.finfo(torch.float32).eps / 2  # 5.96e-8: the float32 spacing just below 1
+    x = torch.tensor([[1e-6, 0.5], [1e-7, 0.5], [1e-9, 0.5], [0.0, 0.5], [1 - 1e-6, 0.5],
+                      [1 - 1.2e-7, 0.5], [1.0, 0.5]], dtype=torch.float32)
+    u, _ = box(x)
+    back, _ = box.inverse(u)
+    cap = math.log((1 - half_eps) / half_eps)  # 16.64
+    assert u[:, 0].abs().max() == pytest.approx(cap, rel=1e-6)
+    # Resolved: 1e-6 and 1e-7 from the lower edge, 1e-6 and 1.2e-7 from the upper (float32 steps).
+    for i in (0, 1, 4, 5):
+        assert abs(float(back[i, 0]) - float(x[i, 0])) <= 2 * torch.finfo(torch.float32).eps * max(float(x[i, 0]), 1e-3)
+    # Closer than eps/2 to the lower edge (1e-9, and the edge itself): clamped to s = eps/2.
+    assert float(u[2, 0]) == float(u[3, 0]) == pytest.approx(-cap, rel=1e-6)
+    assert float(u[6, 0]) == pytest.approx(cap, rel=1e-6)
+
+
+def test_box_logit_is_minus_inf_outside_the_box():
+    box = BoxLogit(0.0, 1.0)
+    for dtype in (torch.float64, torch.float32):
+        x = torch.tensor([[1.0 + 1e-6, 0.5], [-1e-6, 0.5], [0.5, 1.5], [0.5, -0.2]], dtype=dtype)
+        _, logdet = box(x)
+        assert torch.isneginf(logdet).all()
+    tiny = torch.tensor([[1.0 + 1e-12, 0.5], [-1e-12, 0.5]], dtype=torch.float64)
+    assert torch.isneginf(box(tiny)[1]).all()

@@ -15,7 +15,7 @@ CPU = torch.device("cpu")
 
 
 def _random_flow(k=3, n_layers=1, seed=0):
-    flow = TrivializingFlow(k, n_layers, init_scale=0.3, seed=seed)
+    flow = TrivializingFlow(k, n_layers, init_scale=0.3, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         flow.log_scale.fill_(0.2)
     return flow
@@ -26,7 +26,7 @@ def _action(beta=0.3, lam=0.5):
 
 
 def test_reverse_kl_training_lowers_the_loss_and_helps_metropolis():
-    flow = TrivializingFlow(3, 1, seed=0)
+    flow = TrivializingFlow(3, 1, generator=torch.Generator().manual_seed(0))
     act = _action(0.537)
     before = trivializing.proposal_log_weights(flow, act, 6, 4000, seed=1)
     history = trivializing.train_reverse_kl(flow, act, 6, steps=150, batch_size=256, lr=0.02, seed=0,
@@ -54,7 +54,7 @@ def test_independence_metropolis_and_ess_limits():
 
 
 def test_equilibrium_acceptance_against_closed_form_and_the_chain_floor():
-    assert trivializing.equilibrium_acceptance(np.zeros(100), n_boot=0).value == pytest.approx(1.0)
+    assert trivializing.equilibrium_acceptance(np.zeros(100), n_boot=2).value == pytest.approx(1.0)
     rng = np.random.default_rng(0)
     # Log weights ~ N(0, σ²) under the proposal: the equilibrium acceptance is 2Φ(-σ/√2).
     acc = trivializing.equilibrium_acceptance(rng.normal(0, 1, 20000), n_boot=20)
@@ -64,7 +64,7 @@ def test_equilibrium_acceptance_against_closed_form_and_the_chain_floor():
     # every new record weight, about (ln 500 + 0.58)/500 = 0.013; the equilibrium estimate has no such floor.
     lw = rng.normal(0, 30, 50_000)
     assert trivializing.independence_metropolis(lw, 100).mean() > 0.008
-    assert trivializing.equilibrium_acceptance(lw, n_boot=0).value < 1e-3
+    assert trivializing.equilibrium_acceptance(lw, n_boot=2).value < 1e-3
     with pytest.raises(ValueError, match="n_boot"):
         trivializing.equilibrium_acceptance(lw, n_boot=-1)
 
@@ -110,3 +110,16 @@ def test_independence_metropolis_uses_every_proposal():
     with pytest.raises(ValueError, match="log_weights"):
         trivializing.independence_metropolis(np.zeros(103), n_chains=10)  # the last 3 were dropped
     assert trivializing.independence_metropolis(np.zeros(100), n_chains=10).shape == (10,)
+
+
+@pytest.mark.parametrize("n_boot", [0, 1, -1, True, 2.5])
+def test_equilibrium_acceptance_refuses_fewer_than_two_resamples(n_boot):
+    with pytest.raises(ValueError, match="n_boot"):
+        trivializing.equilibrium_acceptance(np.zeros(100), n_boot=n_boot)
+
+
+def test_equilibrium_acceptance_error_is_the_bootstrap_spread():
+    lw = np.random.default_rng(1).normal(0, 1, 2000)
+    acc = trivializing.equilibrium_acceptance(lw, n_boot=50, seed=3)
+    assert acc.value == pytest.approx(math.erfc(0.5), abs=0.03)
+    assert 0 < acc.error < 0.03

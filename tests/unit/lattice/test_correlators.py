@@ -71,3 +71,13 @@ def test_free_theory_correlation_length():
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
+
+
+@pytest.mark.parametrize("n_blocks", [0, 1, -3, True, 2.0])
+def test_correlation_length_refuses_fewer_than_two_blocks(n_blocks):
+    y = np.arange(8)
+    rows = np.cosh((y - 4) / 2.0)[None, :] * (1 + 0.01 * np.random.default_rng(0).standard_normal((16, 8)))
+    with pytest.raises(ValueError, match="n_blocks"):
+        correlators.correlation_length(rows, n_blocks=n_blocks)
+    xi, err = correlators.correlation_length(rows, n_blocks=4)
+    assert xi == pytest.approx(2.0, rel=0.05) and err > 0

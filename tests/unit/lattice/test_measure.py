@@ -38,3 +38,30 @@ def test_hmc_run_and_summary_small():
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
+
+
+# ---- 4. summarize without an acceptance --------------------------------------------------------
+
+
+def _series(acceptance: np.ndarray) -> measure.Series:
+    rng = np.random.default_rng(0)
+    L, n_traj, n_chains = 8, 200, 4
+    y = np.arange(L)
+    corr = np.cosh((y - L / 2) / 2.0)[None, :] * (1 + 0.01 * rng.standard_normal((n_chains, L)))
+    m = rng.standard_normal((n_traj, n_chains))
+    return measure.Series(L=L, m=m, phi2=1 + m**2, phi2_t=1 + 0.5 * m**2, correlator=corr,
+                          acceptance=acceptance)
+
+
+def test_summarize_omits_the_acceptance_when_the_sampler_reports_none():
+    out = measure.summarize(_series(np.full(4, np.nan)))
+    assert "acceptance" not in out
+    assert all(np.isfinite(e.value) and np.isfinite(e.error) for e in out.values())
+    with_acc = measure.summarize(_series(np.array([0.9, 0.8, 0.85, 0.95])))
+    assert with_acc["acceptance"].value == pytest.approx(0.875)
+    assert with_acc["acceptance"].error == pytest.approx(np.std([0.9, 0.8, 0.85, 0.95], ddof=1) / 2)
+    with pytest.raises(ValueError, match="acceptance"):
+        measure.summarize(_series(np.array([0.9, np.nan, 0.85, 0.95])))
+
+
+# ---- 5. resampling helpers refuse 0 or 1 resamples / blocks ------------------------------------

@@ -67,12 +67,12 @@ def test_random_basis_is_orthonormal_and_keeps_the_full_reconstruction():
 
     h = torch.randn(200, 12, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     pca = principal_components(h)
-    control = interpret.random_basis(pca, h, seed=3)
+    control = interpret.random_basis(pca, h, generator=torch.Generator().manual_seed(3))
     c = control.components
     assert torch.allclose(c @ c.T, torch.eye(12, dtype=c.dtype), atol=1e-10)
     assert torch.allclose(control.mean + control.projected @ c, h, atol=1e-10)
     assert not torch.allclose(c.abs(), pca.components.abs(), atol=1e-2)
     with pytest.raises(ValueError, match="h must be"):
-        interpret.random_basis(pca, h[:, :5], seed=0)
-    with pytest.raises(ValueError, match="seed"):
-        interpret.random_basis(pca, h, seed=-1)
+        interpret.random_basis(pca, h[:, :5])
+    with pytest.raises(TypeError, match="generator"):
+        interpret.random_basis(pca, h, generator=0)
