@@ -8,6 +8,7 @@ from physml.learning import effective_theory, toy
 from physml.learning.ensemble import MemberAdamW
 from physml.learning.parallelograms import (AdditionTask, generalisable_split, normalise,
                                             smallest_unique_set, unique_probability)
+from physml.train import History
 
 
 @pytest.fixture(scope="module")
@@ -148,19 +149,18 @@ def test_toys_train_and_phases(task):
     model = toy.AdditionToys(3, task, hidden=16, generator=gen)
     with torch.no_grad():
         before = float(model.losses(model(), masks).sum())
-    hist = toy.train(model, masks, 200, 1e-2, 1e-3, eval_every=50)
+    hist = toy.train(model, masks, toy.ToySettings(200, 1e-2, 1e-3, eval_every=50))
     with torch.no_grad():
         assert float(model.losses(model(), masks).sum()) < before
-    assert hist.train_acc.shape == (5, 3) and hist.rqi.shape == (5, 3)
+    assert hist["train_acc"].shape == (5, 3) and hist["rqi"].shape == (5, 3)
     hits, outside = toy.beyond_ideal(model, masks)
     assert np.all(hits <= outside)
     cls = toy.AdditionToys(2, task, kind="classification", hidden=8, generator=gen)
     assert cls().shape == (2, 55, 19)
     steps = np.arange(0, 50, 10)
-    h = toy.ToyHistory(steps,
-                       train_acc=np.array([[0, 0, 0, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0]]),
-                       val_acc=np.array([[0, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]]),
-                       acc=np.zeros((5, 4)), rqi=np.zeros((5, 4)))
+    h = History(steps=40, eval_steps=steps, series={
+        "train_acc": np.array([[0, 0, 0, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0]]),
+        "val_acc": np.array([[0, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]])})
     assert toy.phase(h, horizon=40, gap=20) == ["comprehension", "grokking", "memorisation", "confusion"]
 
 
@@ -184,11 +184,12 @@ def test_bad_input_is_named(task):
     with pytest.raises(ValueError, match="lr"):
         MemberAdamW([torch.nn.Parameter(torch.zeros(2, 3))], 2, lr=torch.tensor([1.0, -1.0]))
     with pytest.raises(ValueError, match="masks"):
-        toy.train(toy.AdditionToys(2, task, hidden=4), torch.ones(3, 55, dtype=torch.bool), 1, 1e-3, 1e-3)
+        toy.train(toy.AdditionToys(2, task, hidden=4), torch.ones(3, 55, dtype=torch.bool),
+                  toy.ToySettings(1, 1e-3, 1e-3))
 
 
 def test_first_crossing():
-    from physml.learning.curves import first_crossing
+    from physml.train import first_crossing
     steps = np.array([0, 10, 20, 30])
     values = np.array([[0.1, 0.0], [0.5, 0.0], [0.95, 0.2], [0.99, 0.3]])
     assert first_crossing(steps, values, 0.9).tolist() == [20.0, float("inf")]
@@ -208,15 +209,16 @@ def test_modular_addition_transformer_learns_and_checks_input():
     decoder = {id(q) for q in model.decoder_parameters()}
     assert id(model.embed.weight) not in decoder
     assert len(decoder) == len(list(model.parameters())) - 1
-    curves = transformer.train(model, pairs, labels, mask, 200, lr_embed=1e-2, lr_decoder=1e-2,
-                               eval_every=50)
-    assert curves.train_acc[-1] == 1.0 and curves.steps[-1] == 200
-    assert curves.extra["effective_dim"].shape == curves.steps.shape
-    assert "embeddings" not in curves.extra
-    kept = transformer.train(model, pairs, labels, mask, 20, eval_every=10, keep_embeddings=True)
-    assert kept.extra["embeddings"].shape == (3, 7, 16)
-    np.testing.assert_allclose(kept.extra["embeddings"][-1], model.embed.weight.detach().numpy())
-    assert not np.allclose(kept.extra["embeddings"][0], kept.extra["embeddings"][-1])
+    curves = transformer.train(model, pairs, labels, mask,
+                               transformer.TransformerSettings(200, lr_embed=1e-2, lr_decoder=1e-2, eval_every=50))
+    assert curves["train_acc"][-1] == 1.0 and curves.eval_steps[-1] == 200
+    assert curves["effective_dim"].shape == curves.eval_steps.shape
+    assert "embeddings" not in curves
+    kept = transformer.train(model, pairs, labels, mask,
+                             transformer.TransformerSettings(20, eval_every=10, keep_embeddings=True))
+    assert kept["embeddings"].shape == (3, 7, 16)
+    np.testing.assert_allclose(kept["embeddings"][-1], model.embed.weight.detach().numpy())
+    assert not np.allclose(kept["embeddings"][0], kept["embeddings"][-1])
     with pytest.raises(ValueError, match="fraction"):
         transformer.modular_addition(7, 1.0, gen)
     with pytest.raises(ValueError, match="divisible by n_heads"):
@@ -224,9 +226,9 @@ def test_modular_addition_transformer_learns_and_checks_input():
     with pytest.raises(ValueError, match="pairs must have shape"):
         model(pairs[:, :1])
     with pytest.raises(ValueError, match="wd_decoder"):
-        transformer.train(model, pairs, labels, mask, 1, wd_decoder=-1.0)
+        transformer.TransformerSettings(1, wd_decoder=-1.0)
     with pytest.raises(TypeError, match="keep_embeddings"):
-        transformer.train(model, pairs, labels, mask, 1, keep_embeddings=1)
+        transformer.TransformerSettings(1, keep_embeddings=1)
 
 
 def test_digits_ensemble_and_init_scale():
@@ -243,8 +245,8 @@ def test_digits_ensemble_and_init_scale():
         assert torch.allclose(q[0], b[0]) and torch.allclose(q[1], 3 * b[1])
     curves = images.train(mlp, x, y, mask, 300, lr=3e-3, weight_decay=torch.tensor([0.0, 0.1]),
                           eval_every=100)
-    assert curves.train_acc.shape == (4, 2) and (curves.train_acc[-1] > 0.9).all()
-    assert curves.extra["weight_norm"][-1, 1] < curves.extra["weight_norm"][0, 1]
+    assert curves["train_acc"].shape == (4, 2) and (curves["train_acc"][-1] > 0.9).all()
+    assert curves["weight_norm"][-1, 1] < curves["weight_norm"][0, 1]
     with pytest.raises(ValueError, match="n_train"):
         images.digits(5000, gen)
     with pytest.raises(ValueError, match="alpha"):

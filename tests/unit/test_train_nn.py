@@ -44,7 +44,7 @@ def test_early_stopping_restores_best():
     hist = train.fit(model, mse_loss, (x, y), steps=1000, batch_size=16, lr=0.05, val_data=(xv, yv),
                      eval_every=10, patience=3, device="cpu", progress=False)
     assert hist.stopped_early and hist.steps < 1000
-    assert hist.best_val == min(hist.val_loss)
+    assert hist.best_val == min(hist["val_loss"])
 
 
 @pytest.mark.parametrize(
