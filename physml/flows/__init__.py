@@ -22,7 +22,6 @@ from physml.flows.coupling import (
 )
 from physml.flows.trivializing import (
     FlowHMC,
-    TrainingHistory,
     effective_sample_size,
     equilibrium_acceptance,
     independence_metropolis,
@@ -35,7 +34,7 @@ from physml.flows.trivializing import (
 __all__ = [
     "box_muller", "checkerboard", "coupling", "trivializing", "AffineCheckerboard",
     "TrivializingFlow", "AffineCoupling", "BoxLogit", "CouplingFlow", "DenseCoupling",
-    "standard_normal_log_prob", "FlowHMC", "TrainingHistory", "effective_sample_size",
+    "standard_normal_log_prob", "FlowHMC", "effective_sample_size",
     "equilibrium_acceptance", "independence_metropolis", "log_prior", "proposal_log_weights",
     "sample_model", "train_reverse_kl",
 ]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -29,6 +28,7 @@ from physml._checks import positive_int, positive_number
 from physml.flows.checkerboard import TrivializingFlow
 from physml.lattice.chains import seeded_generator
 from physml.lattice.hmc import Action, hmc_step
+from physml.train import History
 
 
 def _check_flow(flow) -> TrivializingFlow:
@@ -53,25 +53,37 @@ def sample_model(flow: TrivializingFlow, L: int, n: int, *, generator: torch.Gen
     return phi, log_prior(z) + logdet
 
 
-@dataclass
-class TrainingHistory:
-    """Loss ⟨log p_f + S⟩ per step (the reverse KL shifted by -log Z) and its final plateau."""
-
-    loss: np.ndarray
-
-    def plateau(self, fraction: float = 0.1) -> float:
-        """Mean loss over the last ``fraction`` of the steps."""
-        k = max(1, int(len(self.loss) * fraction))
-        return float(self.loss[-k:].mean())
-
-
 def train_reverse_kl(flow: TrivializingFlow, action: Action, L: int, *, steps: int, batch_size: int,
                      lr: float = 0.01, seed: int = 0, device: torch.device | str | None = None,
-                     progress: bool | None = None, desc: str = "reverse KL") -> TrainingHistory:
-    """Minimise ⟨log p_f(φ) + S(φ)⟩ over φ ~ p_f with Adam (eq. 8.15); returns the loss history.
+                     progress: bool | None = None, desc: str = "reverse KL") -> History:
+    """Minimise ⟨log p_f(φ) + S(φ)⟩ over φ ~ p_f with Adam (eq. 8.15), the flow trained in place.
 
-    ``action(phi)`` gives S per configuration of a batch ``(n, L, L)``. The flow is trained in
-    place, on ``device``.
+    Args:
+        flow: the flow, moved to ``device`` and trained in place.
+        action: ``action(phi)`` gives S per configuration of a batch ``(n, L, L)`` float64.
+        L: lattice side (``L x L`` sites), at least 2.
+        steps: Adam steps.
+        batch_size: configurations drawn from the flow per step, at least 2.
+        lr: Adam learning rate.
+        seed: seed of the generator (on ``device``) that draws the prior samples.
+        device: where to train (``config.device()`` if ``None``).
+        progress: show a progress bar (``progress_enabled()`` if ``None``).
+        desc: progress bar label.
+
+    Returns:
+        :class:`physml.train.History` whose ``loss`` ``(steps,)`` float64 is ⟨log p_f + S⟩ per
+        step, the reverse KL shifted by -log Z (its :meth:`~physml.train.History.plateau` is
+        the final level); no series.
+
+    Raises:
+        TypeError: if ``flow`` is not a :class:`TrivializingFlow`.
+        ValueError: on ``L < 2``, non-positive ``steps`` or ``lr``, or ``batch_size < 2``.
+
+    References:
+        Albergo, Kanwar & Shanahan 2019 (the reverse-KL training); the notes' eq. 8.15.
+
+    Used in:
+        :doc:`/book/lattice/trivializing-flows`
     """
     from tqdm import tqdm
 
@@ -93,7 +105,7 @@ def train_reverse_kl(flow: TrivializingFlow, action: Action, L: int, *, steps: i
         loss.backward()
         opt.step()
         losses[i] = loss.item()
-    return TrainingHistory(loss=losses)
+    return History(steps=steps, loss=losses)
 
 
 @torch.no_grad()

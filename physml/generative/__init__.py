@@ -17,12 +17,12 @@ from physml.generative import cfm, ddpm, fitting, gan, networks, toys, vae
 from physml.generative.cfm import CFM
 from physml.generative.ddpm import DDPM, linear_betas
 from physml.generative.fitting import train
-from physml.generative.gan import GAN, GANHistory
+from physml.generative.gan import GAN
 from physml.generative.networks import TimeMLP
 from physml.generative.toys import Ramp, Ring, histogram_density
 from physml.generative.vae import VAE
 
 __all__ = [
     "cfm", "ddpm", "fitting", "gan", "networks", "toys", "vae", "CFM", "DDPM", "linear_betas",
-    "train", "GAN", "GANHistory", "TimeMLP", "Ramp", "Ring", "histogram_density", "VAE",
+    "train", "GAN", "TimeMLP", "Ramp", "Ring", "histogram_density", "VAE",
 ]

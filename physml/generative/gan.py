@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -25,7 +24,7 @@ from tqdm import tqdm
 
 from physml._checks import finite, positive_int, positive_number
 from physml.nn import MLP
-from physml.train import progress_enabled
+from physml.train import History, progress_enabled
 
 
 def discriminator_loss_at_optimum(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> tuple[float, float]:
@@ -74,19 +73,9 @@ class GAN(nn.Module):
         return self.generator(z)
 
 
-@dataclass
-class GANHistory:
-    """Per-step L_D, L_G and the mean discriminator output on data and on generated points."""
-
-    loss_d: list[float] = field(default_factory=list)
-    loss_g: list[float] = field(default_factory=list)
-    d_data: list[float] = field(default_factory=list)
-    d_generated: list[float] = field(default_factory=list)
-
-
 def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: float = 2e-4,
           r1: float = 0.0, generator: torch.Generator | None = None,
-          progress: bool | None = None) -> GANHistory:
+          progress: bool | None = None) -> History:
     """Alternate one discriminator and one generator Adam step (β₁ = 0.5) per iteration.
 
     ``r1`` > 0 adds the zero-centred gradient penalty on the data,
@@ -94,12 +83,35 @@ def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: floa
     loss. Without it, alternating gradient steps circle around the equilibrium instead of
     reaching it: the generator chases a discriminator that keeps overshooting, and a 1-D
     Gaussian comes out shifted and too narrow while ⟨D⟩ and L_D sit at their equilibrium values.
-    The recorded ``loss_d`` is the cross-entropy of eq. 5.18 alone, without the penalty.
+
+    Args:
+        gan: the generator and discriminator, trained in place (on the CPU, like ``data``).
+        data: ``(n, gan.dim)`` float training points.
+        steps: iterations, each one discriminator and one generator step.
+        batch_size: data points and latent draws per step (all data when ``>= n``).
+        lr: Adam learning rate of both players.
+        r1: weight of the R1 gradient penalty, ``>= 0`` (0: none).
+        generator: CPU generator for minibatches and latent draws (seeded with 0 if ``None``).
+        progress: show a progress bar (``progress_enabled()`` if ``None``).
+
+    Returns:
+        :class:`physml.train.History` with an empty ``loss`` (two players, two objectives) and,
+        at every iteration (``eval_steps = 0, ..., steps - 1``), the series ``"loss_d"`` (the
+        cross-entropy L_D of eq. 5.18, without the penalty), ``"loss_g"`` (L_G, eq. 5.21),
+        ``"d_data"`` and ``"d_generated"`` (the mean of D on the data batch and on the generated
+        batch), each ``(steps,)`` float.
 
     Raises:
         TypeError: if ``gan`` is not a :class:`GAN`.
         ValueError: on a bad shape of ``data`` or NaN/inf in it, non-positive ``steps``,
             ``batch_size`` or ``lr``, or a negative ``r1``.
+
+    References:
+        Goodfellow et al. 2014; the notes' eqs. 5.18-5.26. Mescheder, Geiger & Nowozin 2018
+        (the R1 penalty).
+
+    Used in:
+        :doc:`/book/generative/invertible-networks`
     """
     if not isinstance(gan, GAN):
         raise TypeError(f"gan must be a physml.generative.gan.GAN, got {type(gan).__name__}")
@@ -115,7 +127,7 @@ def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: floa
     opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=lr, betas=(0.5, 0.999))
     bce = nn.functional.binary_cross_entropy_with_logits
-    hist = GANHistory()
+    rec: dict[str, list[float]] = {"loss_d": [], "loss_g": [], "d_data": [], "d_generated": []}
     show = progress_enabled() if progress is None else progress
     full_batch = batch_size >= len(data)  # every row every step, as physml.train.fit
     for _ in tqdm(range(steps), desc="GAN", disable=not show, leave=False, file=sys.stderr):
@@ -138,12 +150,13 @@ def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: floa
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        hist.loss_d.append(loss_d.item())
-        hist.loss_g.append(loss_g.item())
-        hist.d_data.append(torch.sigmoid(logit_real).mean().item())
-        hist.d_generated.append(torch.sigmoid(logit_fake).mean().item())
+        rec["loss_d"].append(loss_d.item())
+        rec["loss_g"].append(loss_g.item())
+        rec["d_data"].append(torch.sigmoid(logit_real).mean().item())
+        rec["d_generated"].append(torch.sigmoid(logit_fake).mean().item())
     gan.eval()
-    return hist
+    return History(steps=steps, eval_steps=np.arange(steps),
+                   series={k: np.asarray(v) for k, v in rec.items()})
 
 
 #: The discriminator loss at the Nash equilibrium, 2 log 2 (eq. 5.25).

@@ -8,13 +8,11 @@
   ensemble member.
 - :mod:`physml.learning.toy`: many toy models trained as one batched program, and the phases of
   learning (Table C.1).
-- :mod:`physml.learning.curves`: learning curves and when they cross a threshold.
 - :mod:`physml.learning.transformer`: a small transformer learning modular addition.
 - :mod:`physml.learning.images`: grokking on scikit-learn's digits and the image effective loss.
 """
 
 from physml.learning import (
-    curves,
     effective_theory,
     ensemble,
     images,
@@ -22,16 +20,16 @@ from physml.learning import (
     toy,
     transformer,
 )
-from physml.learning.curves import Curves, first_crossing
 from physml.learning.effective_theory import Flow
 from physml.learning.ensemble import MemberAdamW
 from physml.learning.parallelograms import AdditionTask, generalisable_split, smallest_unique_set
-from physml.learning.toy import AdditionToys, ToyHistory
-from physml.learning.transformer import ModularAdditionTransformer, modular_addition
+from physml.learning.toy import AdditionToys, ToySettings
+from physml.learning.transformer import ModularAdditionTransformer, TransformerSettings, modular_addition
 
 __all__ = [
-    "curves", "effective_theory", "ensemble", "images", "parallelograms", "toy", "transformer",
-    "Curves", "first_crossing", "Flow", "MemberAdamW", "AdditionTask", "generalisable_split",
-    "smallest_unique_set", "AdditionToys", "ToyHistory", "ModularAdditionTransformer",
+    "effective_theory", "ensemble", "images", "parallelograms", "toy", "transformer",
+    "Flow", "MemberAdamW", "AdditionTask", "generalisable_split",
+    "smallest_unique_set", "AdditionToys", "ToySettings", "ModularAdditionTransformer",
+    "TransformerSettings",
     "modular_addition",
 ]

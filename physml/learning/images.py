@@ -23,10 +23,9 @@ import torch
 from tqdm import tqdm
 
 from physml._checks import finite, positive_int, positive_number
-from physml.learning.curves import Curves
 from physml.learning.ensemble import MemberAdamW
 from physml.nn import EnsembleMLP
-from physml.train import progress_enabled
+from physml.train import History, progress_enabled
 
 OPTIMISERS = ("adam", "gd")
 
@@ -65,15 +64,37 @@ def scale_init(model: torch.nn.Module, alpha: float | torch.Tensor) -> None:
 
 def train(model: EnsembleMLP, images: torch.Tensor, labels: torch.Tensor,
           train_mask: torch.Tensor, steps: int, lr: float | torch.Tensor = 1e-3,
-          weight_decay: float | torch.Tensor = 0.0, eval_every: int = 100) -> Curves:
-    """Full-batch AdamW on the MSE between outputs and one-hot labels, every member of the
-    ensemble on the same training set with its own ``lr`` and ``weight_decay`` (numbers or one
-    value per member). Records training and validation accuracy as ``(T, n_members)`` arrays
-    every ``eval_every`` steps and ``extra["weight_norm"]`` (the members' parameter norms).
+          weight_decay: float | torch.Tensor = 0.0, eval_every: int = 100) -> History:
+    """Full-batch AdamW on the MSE between outputs and one-hot labels, a whole ensemble at once.
+
+    Every member of the ensemble trains on the same training set with its own ``lr`` and
+    ``weight_decay``. Four settings, so plain arguments (CONTRIBUTING.md, "One way to do each
+    thing").
+
+    Args:
+        model: ``n_members`` MLPs, trained in place on the device of their parameters.
+        images: ``(n_items, n_features)`` float inputs.
+        labels: ``(n_items,)`` integer classes in ``[0, n_classes)``.
+        train_mask: ``(n_items,)`` bool, the training set (the rest validates).
+        steps: full-batch optimiser steps.
+        lr: AdamW learning rate, a number or ``(n_members,)``.
+        weight_decay: AdamW weight decay, a number or ``(n_members,)``.
+        eval_every: steps between recorded accuracies (and at the end).
+
+    Returns:
+        :class:`physml.train.History` with an empty ``loss`` and, at ``eval_steps = 0,
+        eval_every, ..., steps``, the series ``"train_acc"``, ``"val_acc"`` and
+        ``"weight_norm"`` (the members' parameter norms), each float ``(n_evals, n_members)``.
 
     Raises:
-        ValueError: on NaN or inf in ``images``, labels that are not integers in
-            ``[0, n_classes)``, or shapes that do not match.
+        ValueError: on non-positive ``steps`` or ``eval_every``, NaN or inf in ``images``,
+            labels that are not integers in ``[0, n_classes)``, or shapes that do not match.
+
+    References:
+        Kitouni thesis, Sec. 6.4.3 and App. C.10 (grokking on MNIST; the digits stand in).
+
+    Used in:
+        :doc:`/book/learning/grokking-beyond-the-toy`
     """
     positive_int("steps", steps)
     positive_int("eval_every", eval_every)
@@ -91,7 +112,7 @@ def train(model: EnsembleMLP, images: torch.Tensor, labels: torch.Tensor,
     target = torch.nn.functional.one_hot(labels[train_mask], n_classes).to(images.dtype)
     x_train = images[train_mask]
     opt = MemberAdamW(model.parameters(), model.n_members, lr=lr, weight_decay=weight_decay)
-    rec: dict[str, list] = {"steps": [], "train": [], "val": [], "norm": []}
+    rec: dict[str, list] = {"steps": [], "train_acc": [], "val_acc": [], "weight_norm": []}
     for step in tqdm(range(steps + 1), desc="digits MLPs", disable=not progress_enabled(),
                      leave=False):
         if step % eval_every == 0 or step == steps:
@@ -99,17 +120,17 @@ def train(model: EnsembleMLP, images: torch.Tensor, labels: torch.Tensor,
                 ok = (model(images).argmax(dim=-1) == labels).float()
                 norm = sum((q.flatten(1) ** 2).sum(dim=1) for q in model.parameters()).sqrt()
             rec["steps"].append(step)
-            rec["train"].append(ok[:, train_mask].mean(dim=1).cpu().numpy())
-            rec["val"].append(ok[:, ~train_mask].mean(dim=1).cpu().numpy())
-            rec["norm"].append(norm.cpu().numpy())
+            rec["train_acc"].append(ok[:, train_mask].mean(dim=1).cpu().numpy())
+            rec["val_acc"].append(ok[:, ~train_mask].mean(dim=1).cpu().numpy())
+            rec["weight_norm"].append(norm.cpu().numpy())
             if step == steps:
                 break
         loss = ((model(x_train) - target) ** 2).sum(dim=-1).mean(dim=-1).sum()
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return Curves(np.asarray(rec["steps"]), np.stack(rec["train"]), np.stack(rec["val"]),
-                  {"weight_norm": np.stack(rec["norm"])})
+    eval_steps = np.asarray(rec.pop("steps"))
+    return History(steps=steps, eval_steps=eval_steps, series={k: np.stack(v) for k, v in rec.items()})
 
 
 def _class_means(f: torch.Tensor, labels: torch.Tensor

@@ -6,7 +6,8 @@ all members train in one batched step (:class:`physml.learning.ensemble.MemberAd
 Regression targets are fixed random templates ``Y_c`` (one per sum ``c``; the prediction is the
 nearest template), classification targets are one-hot.
 
-:func:`train` records training and validation accuracy and the RQI along the way;
+:func:`train` (settings in :class:`ToySettings`) records training and validation accuracy
+and the RQI along the way in a :class:`physml.train.History`;
 :func:`phase` applies Table C.1 to the accuracy curves.
 
 Used by :doc:`/book/learning/grokking-effective-theory` (Kitouni thesis, Secs 6.2-6.4.1,
@@ -22,12 +23,11 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from physml._checks import positive_int, positive_number
-from physml.learning.curves import first_crossing
+from physml._checks import non_negative_number, positive_int, positive_number
 from physml.learning.ensemble import MemberAdamW
 from physml.learning.parallelograms import AdditionTask
 from physml.nn import EnsembleMLP
-from physml.train import progress_enabled
+from physml.train import History, progress_enabled
 
 TASKS = ("regression", "classification")
 
@@ -97,33 +97,88 @@ def _masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (values * w).sum(dim=1) / w.sum(dim=1).clamp(min=1)
 
 
-@dataclass
-class ToyHistory:
-    """What :func:`train` records every ``eval_every`` steps: ``steps (T,)`` and per model
-    ``train_acc``, ``val_acc``, ``acc`` (all samples), ``rqi`` as ``(T, n_models)`` arrays."""
+def _member_setting(name: str, value: float | torch.Tensor, allow_zero: bool) -> None:
+    """Check a setting that is a number or one value per ensemble member (a 1-D tensor)."""
+    if isinstance(value, torch.Tensor):
+        ok = value.ndim <= 1 and bool(torch.isfinite(value).all()) and bool(
+            (value >= 0).all() if allow_zero else (value > 0).all())
+        if not ok:
+            bound = ">= 0" if allow_zero else "> 0"
+            raise ValueError(f"{name} must be a number or a 1-D tensor of finite values {bound}, "
+                             f"got {value!r}")
+    elif allow_zero:
+        non_negative_number(name, value)
+    else:
+        positive_number(name, value)
 
-    steps: np.ndarray
-    train_acc: np.ndarray
-    val_acc: np.ndarray
-    acc: np.ndarray
-    rqi: np.ndarray
 
-    def first_step(self, values: np.ndarray, threshold: float) -> np.ndarray:
-        """The first recorded step where ``values > threshold`` per model (``inf`` if never)."""
-        return first_crossing(self.steps, values, threshold)
+@dataclass(frozen=True)
+class ToySettings:
+    """The settings of one :func:`train` run of the toy models (Kitouni thesis Sec. 6.4.1).
 
+    Attributes:
+        steps: full-batch optimiser steps.
+        lr_embed: Adam learning rate of the embeddings (no weight decay), a number or a
+            ``(n_models,)`` tensor, one per model.
+        lr_decoder: AdamW learning rate of the decoders, a number or ``(n_models,)``.
+        wd_decoder: AdamW weight decay of the decoders, ``>= 0``, a number or ``(n_models,)``.
+        eval_every: steps between recorded accuracies (and at the end).
+        delta: the RQI tolerance ``δ`` of the parallelogram test (App. C.1), ``> 0``.
 
-def train(model: AdditionToys, masks: torch.Tensor, steps: int, lr_embed: float | torch.Tensor,
-          lr_decoder: float | torch.Tensor, wd_decoder: float | torch.Tensor = 0.0,
-          eval_every: int = 10, delta: float = 0.01) -> ToyHistory:
-    """Full-batch training of every toy on its own training set ``masks (n_models, n_samples)``.
+    Raises:
+        ValueError: naming the field, on non-positive ``steps``, ``eval_every``, ``lr_embed``,
+            ``lr_decoder`` or ``delta``, or a negative ``wd_decoder``.
 
-    Embeddings use Adam (``lr_embed``, no weight decay), decoders AdamW (``lr_decoder``,
-    ``wd_decoder``), as in Sec. 6.4.1; each setting is a number or one value per model.
-    Accuracies are measured on the network's outputs before each recorded step.
+    Used in:
+        :doc:`/book/learning/grokking-effective-theory`
     """
-    positive_int("steps", steps)
-    positive_int("eval_every", eval_every)
+
+    steps: int
+    lr_embed: float | torch.Tensor
+    lr_decoder: float | torch.Tensor
+    wd_decoder: float | torch.Tensor = 0.0
+    eval_every: int = 10
+    delta: float = 0.01
+
+    def __post_init__(self) -> None:
+        positive_int("steps", self.steps)
+        positive_int("eval_every", self.eval_every)
+        _member_setting("lr_embed", self.lr_embed, allow_zero=False)
+        _member_setting("lr_decoder", self.lr_decoder, allow_zero=False)
+        _member_setting("wd_decoder", self.wd_decoder, allow_zero=True)
+        positive_number("delta", self.delta)
+
+
+def train(model: AdditionToys, masks: torch.Tensor, settings: ToySettings) -> History:
+    """Full-batch training of every toy on its own training set.
+
+    Embeddings use Adam (``settings.lr_embed``, no weight decay), decoders AdamW
+    (``settings.lr_decoder``, ``settings.wd_decoder``), as in Sec. 6.4.1; each is a number or one
+    value per model. Accuracies are measured on the network's outputs before each recorded step.
+
+    Args:
+        model: the toys, trained in place on the device of their parameters.
+        masks: bool ``(n_models, n_samples)``, each model's training samples.
+        settings: steps, learning rates, weight decay, recording interval and RQI tolerance.
+
+    Returns:
+        :class:`physml.train.History` with an empty ``loss`` and, at ``eval_steps = 0,
+        eval_every, ..., steps``, the series ``"train_acc"``, ``"val_acc"``, ``"acc"`` (all
+        samples) and ``"rqi"``, each float ``(n_evals, n_models)``.
+
+    Raises:
+        TypeError: if ``settings`` is not a :class:`ToySettings`.
+        ValueError: if ``masks`` is not a boolean ``(n_models, n_samples)`` tensor.
+
+    References:
+        Kitouni thesis, Secs 6.2-6.4.1 and App. C.1 (RQI).
+
+    Used in:
+        :doc:`/book/learning/grokking-effective-theory`
+    """
+    if not isinstance(settings, ToySettings):
+        raise TypeError(f"settings must be a toy.ToySettings, got {type(settings).__name__}")
+    steps, eval_every, delta = settings.steps, settings.eval_every, settings.delta
     task = model.task
     if masks.shape != (model.n_models, task.n_samples) or masks.dtype != torch.bool:
         raise ValueError(f"masks must be a boolean ({model.n_models}, {task.n_samples}) tensor, "
@@ -131,9 +186,10 @@ def train(model: AdditionToys, masks: torch.Tensor, steps: int, lr_embed: float 
     dev = model.embeddings.device
     masks = masks.to(dev)
     n = model.n_models
-    opt_e = MemberAdamW([model.embeddings], n, lr=lr_embed)
-    opt_d = MemberAdamW(model.decoder.parameters(), n, lr=lr_decoder, weight_decay=wd_decoder)
-    rec: dict[str, list] = {k: [] for k in ("steps", "train", "val", "acc", "rqi")}
+    opt_e = MemberAdamW([model.embeddings], n, lr=settings.lr_embed)
+    opt_d = MemberAdamW(model.decoder.parameters(), n, lr=settings.lr_decoder,
+                        weight_decay=settings.wd_decoder)
+    rec: dict[str, list] = {k: [] for k in ("steps", "train_acc", "val_acc", "acc", "rqi")}
     val = ~masks
     for step in tqdm(range(steps + 1), desc="toy models", disable=not progress_enabled(),
                      leave=False):
@@ -142,8 +198,8 @@ def train(model: AdditionToys, masks: torch.Tensor, steps: int, lr_embed: float 
             with torch.no_grad():
                 ok = model.correct(out).float()
                 rec["steps"].append(step)
-                rec["train"].append(_masked_mean(ok, masks).cpu())
-                rec["val"].append(_masked_mean(ok, val).cpu())
+                rec["train_acc"].append(_masked_mean(ok, masks).cpu())
+                rec["val_acc"].append(_masked_mean(ok, val).cpu())
                 rec["acc"].append(ok.mean(1).cpu())
                 rec["rqi"].append(task.rqi(model.embeddings.detach().double().cpu(), delta))
         if step == steps:
@@ -154,25 +210,45 @@ def train(model: AdditionToys, masks: torch.Tensor, steps: int, lr_embed: float 
         loss.backward()
         opt_e.step()
         opt_d.step()
-    stack = lambda key: torch.stack(rec[key]).cpu().numpy()  # noqa: E731
-    return ToyHistory(np.asarray(rec["steps"]), stack("train"), stack("val"), stack("acc"),
-                      stack("rqi"))
+    eval_steps = np.asarray(rec.pop("steps"))
+    return History(steps=steps, eval_steps=eval_steps,
+                   series={k: torch.stack(v).cpu().numpy() for k, v in rec.items()})
 
 
 PHASES = ("comprehension", "grokking", "memorisation", "confusion")
 
 
-def phase(history: ToyHistory, horizon: int, gap: int, threshold: float = 0.9) -> list[str]:
-    """Table C.1 for every model: comprehension (training and validation accuracy above
-    ``threshold`` within ``horizon`` steps, validation less than ``gap`` steps after training),
-    grokking (both, later), memorisation (training only) or confusion (training never).
+def phase(history: History, horizon: int, gap: int, threshold: float = 0.9) -> list[str]:
+    """The phase of learning of every model by Table C.1 of the Kitouni thesis.
 
-    The thesis uses ``horizon = 1e5``, ``gap = 1e3``, ``threshold = 0.9``.
+    Comprehension: training and validation accuracy above ``threshold`` within ``horizon``
+    steps, validation less than ``gap`` steps after training; grokking: both, later;
+    memorisation: training only; confusion: training never.
+
+    Args:
+        history: a :func:`train` history with the series ``"train_acc"`` and ``"val_acc"``
+            ``(n_evals, n_models)``.
+        horizon: the last step that counts, in optimiser steps (the thesis: ``1e5``).
+        gap: steps from training to validation accuracy above which a run groks (``1e3``).
+        threshold: the accuracy level (``0.9``).
+
+    Returns:
+        One of :data:`PHASES` per model.
+
+    Raises:
+        ValueError: on non-positive ``horizon`` or ``gap``.
+        KeyError: if ``history`` lacks ``"train_acc"`` or ``"val_acc"``.
+
+    References:
+        Kitouni thesis, App. C.7, Table C.1.
+
+    Used in:
+        :doc:`/book/learning/grokking-effective-theory`
     """
     positive_int("horizon", horizon)
     positive_int("gap", gap)
-    t_train = history.first_step(history.train_acc, threshold)
-    t_val = history.first_step(history.val_acc, threshold)
+    t_train = history.first_step("train_acc", threshold)
+    t_val = history.first_step("val_acc", threshold)
     out = []
     for tt, tv in zip(t_train, t_val):
         if tt > horizon:

@@ -6,13 +6,15 @@ self-attention, the two output vectors concatenated into a linear classifier ove
 residues. The embeddings train with Adam and no weight decay; the rest (the "decoder") has its
 own learning rate and weight decay, and dropout inside the blocks.
 
-:func:`train` trains on the full training set every step and records the accuracies and the
-effective dimension of the embeddings (:func:`physml.representations.effective_dimension`).
+:func:`train` (settings in :class:`TransformerSettings`) trains on the full training set every step
+and records the accuracies and the effective dimension of the embeddings (:func:`physml.representations.effective_dimension`).
 
 Used by :doc:`/book/learning/grokking-beyond-the-toy`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -20,10 +22,9 @@ from torch import nn
 from tqdm import tqdm
 
 from physml._checks import fraction as check_fraction
-from physml._checks import positive_int
-from physml.learning.curves import Curves
+from physml._checks import non_negative_number, positive_int
 from physml.representations import effective_dimension
-from physml.train import progress_enabled
+from physml.train import History, progress_enabled
 
 
 def modular_addition(p: int, fraction: float, generator: torch.Generator
@@ -88,36 +89,94 @@ class ModularAdditionTransformer(nn.Module):
         return [q for name, q in self.named_parameters() if not name.startswith("embed.")]
 
 
-def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.Tensor,
-          train_mask: torch.Tensor, steps: int, lr_embed: float = 1e-3, lr_decoder: float = 1e-3,
-          wd_decoder: float = 0.0, eval_every: int = 50,
-          betas: tuple[float, float] = (0.9, 0.98), keep_embeddings: bool = False) -> Curves:
-    """Full-batch cross-entropy training: embeddings by Adam (``lr_embed``, no weight decay),
-    everything else by AdamW (``lr_decoder``, ``wd_decoder``).
+@dataclass(frozen=True)
+class TransformerSettings:
+    """The settings of one :func:`train` run of the transformer (Kitouni thesis Sec. 6.4.2).
 
-    Every ``eval_every`` steps (and at the end) records training and validation accuracy (in
-    evaluation mode, without dropout) and ``extra["effective_dim"]`` of the token embeddings;
-    with ``keep_embeddings`` also ``extra["embeddings"]``, the token embeddings at those steps as a
-    ``(T, p, d_model)`` array (to look at the representation before and after generalisation).
+    Attributes:
+        steps: full-batch optimiser steps.
+        lr_embed: Adam learning rate of the token embeddings (no weight decay), ``>= 0``.
+        lr_decoder: AdamW learning rate of everything else, ``>= 0``.
+        wd_decoder: AdamW weight decay of everything else, ``>= 0``.
+        eval_every: steps between recorded accuracies (and at the end).
+        betas: Adam's ``(beta1, beta2)``, each in ``[0, 1)``.
+        keep_embeddings: also record the token embeddings at every evaluation.
+
+    Raises:
+        ValueError: naming the field, on non-positive ``steps`` or ``eval_every``, a negative
+            learning rate or weight decay, or ``betas`` outside ``[0, 1)``.
+        TypeError: if ``keep_embeddings`` is not a bool.
+
+    Used in:
+        :doc:`/book/learning/grokking-beyond-the-toy`
     """
-    if not isinstance(keep_embeddings, bool):
-        raise TypeError(f"keep_embeddings must be a bool, got {type(keep_embeddings).__name__}")
-    positive_int("steps", steps)
-    positive_int("eval_every", eval_every)
+
+    steps: int
+    lr_embed: float = 1e-3
+    lr_decoder: float = 1e-3
+    wd_decoder: float = 0.0
+    eval_every: int = 50
+    betas: tuple[float, float] = (0.9, 0.98)
+    keep_embeddings: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.keep_embeddings, bool):
+            raise TypeError(f"keep_embeddings must be a bool, got {type(self.keep_embeddings).__name__}")
+        positive_int("steps", self.steps)
+        positive_int("eval_every", self.eval_every)
+        for name in ("lr_embed", "lr_decoder", "wd_decoder"):
+            non_negative_number(name, getattr(self, name))
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
+
+
+def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.Tensor,
+          train_mask: torch.Tensor, settings: TransformerSettings) -> History:
+    """Full-batch cross-entropy training of the transformer on the pairs in ``train_mask``.
+
+    Embeddings by Adam (``settings.lr_embed``, no weight decay), everything else by AdamW
+    (``settings.lr_decoder``, ``settings.wd_decoder``). Accuracies are measured in evaluation
+    mode (without dropout).
+
+    Args:
+        model: the transformer, trained in place on the device of its embeddings.
+        pairs: ``(n, 2)`` integer operands.
+        labels: ``(n,)`` integer residues.
+        train_mask: ``(n,)`` bool, the training pairs (the rest validates).
+        settings: steps, learning rates, weight decay, recording interval, Adam betas.
+
+    Returns:
+        :class:`physml.train.History` with an empty ``loss`` and, at ``eval_steps = 0,
+        eval_every, ..., steps``, the series ``"train_acc"``, ``"val_acc"`` and
+        ``"effective_dim"`` of the token embeddings, each float ``(n_evals,)``; with
+        ``settings.keep_embeddings`` also ``"embeddings"``, float ``(n_evals, p, d_model)`` (to
+        look at the representation before and after generalisation).
+
+    Raises:
+        TypeError: if ``settings`` is not a :class:`TransformerSettings`.
+        ValueError: if ``labels`` or ``train_mask`` do not have shape ``(n,)`` or the mask is
+            not boolean.
+
+    References:
+        Kitouni thesis, Sec. 6.4.2 and Fig. 6.7; Power et al. 2022 (grokking).
+
+    Used in:
+        :doc:`/book/learning/grokking-beyond-the-toy`
+    """
+    if not isinstance(settings, TransformerSettings):
+        raise TypeError(f"settings must be a transformer.TransformerSettings, got {type(settings).__name__}")
+    steps, eval_every, keep_embeddings = settings.steps, settings.eval_every, settings.keep_embeddings
     n = pairs.shape[0]
     if labels.shape != (n,) or train_mask.shape != (n,) or train_mask.dtype != torch.bool:
         raise ValueError(f"labels and train_mask (bool) must have shape ({n},), got "
                          f"{tuple(labels.shape)} and {train_mask.dtype} {tuple(train_mask.shape)}")
-    for name, value in (("lr_embed", lr_embed), ("lr_decoder", lr_decoder),
-                        ("wd_decoder", wd_decoder)):
-        if not value >= 0:
-            raise ValueError(f"{name} must be >= 0, got {value!r}")
     dev = model.embed.weight.device
     pairs, labels, train_mask = pairs.to(dev), labels.to(dev), train_mask.to(dev)
     opt = torch.optim.AdamW([
-        {"params": model.embed.parameters(), "lr": lr_embed, "weight_decay": 0.0},
-        {"params": model.decoder_parameters(), "lr": lr_decoder, "weight_decay": wd_decoder},
-    ], betas=betas)
+        {"params": model.embed.parameters(), "lr": settings.lr_embed, "weight_decay": 0.0},
+        {"params": model.decoder_parameters(), "lr": settings.lr_decoder,
+         "weight_decay": settings.wd_decoder},
+    ], betas=settings.betas)
     x_train, y_train = pairs[train_mask], labels[train_mask]
     rec: dict[str, list] = {"steps": [], "train": [], "val": [], "dim": [], "emb": []}
     for step in tqdm(range(steps + 1), desc="transformer", disable=not progress_enabled(),
@@ -140,8 +199,8 @@ def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.
         loss.backward()
         opt.step()
     model.eval()
-    arr = {k: np.asarray(v) for k, v in rec.items() if k != "emb"}
-    extra = {"effective_dim": arr["dim"]}
+    series = {"train_acc": np.asarray(rec["train"]), "val_acc": np.asarray(rec["val"]),
+              "effective_dim": np.asarray(rec["dim"])}
     if keep_embeddings:
-        extra["embeddings"] = np.stack(rec["emb"])
-    return Curves(arr["steps"], arr["train"], arr["val"], extra)
+        series["embeddings"] = np.stack(rec["emb"])
+    return History(steps=steps, eval_steps=np.asarray(rec["steps"]), series=series)

@@ -14,10 +14,10 @@ chapter 5 and appendix B; Nolte et al. 2024).
 from physml.nuclear import data, embedding, interpret, semf
 from physml.nuclear.data import load_charge_radii, load_nubase
 from physml.nuclear.embedding import (
+    EmbeddingSettings,
     MultiTaskData,
     NucleusNet,
     Scaler,
-    TrainResult,
     multitask_data,
     split_nuclei,
 )
@@ -25,6 +25,6 @@ from physml.nuclear.interpret import SymbolicFit, basis_search
 
 __all__ = [
     "data", "embedding", "interpret", "semf", "load_charge_radii", "load_nubase", "MultiTaskData",
-    "NucleusNet", "Scaler", "TrainResult", "multitask_data", "split_nuclei", "SymbolicFit",
+    "NucleusNet", "Scaler", "EmbeddingSettings", "multitask_data", "split_nuclei", "SymbolicFit",
     "basis_search",
 ]

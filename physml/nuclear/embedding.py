@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from physml._checks import finite, fraction, non_negative_number, positive_int, positive_number
 from physml.nuclear.data import add_separation_and_q, with_charge_radii
-from physml.train import progress_enabled
+from physml.train import History, progress_enabled
 
 #: Observables of the multi-task dataset, named as the columns of :mod:`physml.nuclear.data`.
 TASKS = ("binding", "radius", "s_n", "s_p", "q_alpha", "q_beta_minus", "q_ec")
@@ -207,38 +207,105 @@ class NucleusNet(nn.Module):
         return self.head(self.features(z, n, task), task)
 
 
-@dataclass
-class TrainResult:
-    """A trained :class:`NucleusNet` and its loss every ``every`` steps (scaled units)."""
+@dataclass(frozen=True)
+class EmbeddingSettings:
+    """The network and optimiser settings of one :func:`train` run.
 
-    model: NucleusNet
-    steps: list[int]
-    loss: list[float]
+    Attributes:
+        embed_dim: size of each of the Z, N and task embeddings.
+        hidden: width of the residual MLP.
+        depth: residual blocks, ``>= 0``.
+        steps: AdamW steps.
+        lr: AdamW learning rate, ``> 0``.
+        weight_decay: AdamW weight decay, ``>= 0``.
+        seed: seeds torch's global generator before the network is built (its initial weights)
+            and the CPU generator of the minibatch draws.
+        batch_fraction: share of the training rows per step, in ``(0, 1]`` (1: full batch; the
+            papers use 0.2).
+        cosine: anneal the learning rate to 0 over ``steps`` (cosine), else constant.
+        embed_std: standard deviation of the normal initial embeddings, ``> 0``.
+
+    Raises:
+        ValueError: naming the field, on a non-positive ``embed_dim``, ``hidden``, ``steps``,
+            ``lr`` or ``embed_std``, a negative ``depth``, ``weight_decay`` or ``seed``, or a
+            ``batch_fraction`` outside ``(0, 1]``.
+        TypeError: if ``cosine`` is not a bool.
+
+    References:
+        Nolte et al. 2024; Kitouni thesis, chapter 5 and appendix B (the papers' settings).
+
+    Used in:
+        :doc:`/book/nuclear/nuclear-embeddings`
+    """
+
+    embed_dim: int
+    hidden: int
+    depth: int
+    steps: int
+    lr: float
+    weight_decay: float
+    seed: int = 0
+    batch_fraction: float = 1.0
+    cosine: bool = False
+    embed_std: float = 0.02
+
+    def __post_init__(self) -> None:
+        positive_int("embed_dim", self.embed_dim)
+        positive_int("hidden", self.hidden)
+        positive_int("depth", self.depth, minimum=0)
+        positive_int("steps", self.steps)
+        positive_number("lr", self.lr)
+        non_negative_number("weight_decay", self.weight_decay)
+        positive_int("seed", self.seed, minimum=0)
+        fraction("batch_fraction", self.batch_fraction)
+        if not isinstance(self.cosine, bool):
+            raise TypeError(f"cosine must be a bool, got {type(self.cosine).__name__}")
+        positive_number("embed_std", self.embed_std)
 
 
-def train(data: MultiTaskData, train_mask: np.ndarray, embed_dim: int, hidden: int, depth: int,
-          steps: int, lr: float, weight_decay: float, seed: int, batch_fraction: float = 1.0,
-          every: int = 100, cosine: bool = False, embed_std: float = 0.02,
-          device: torch.device | str = "cpu") -> TrainResult:
-    """Train a :class:`NucleusNet` on the rows in ``train_mask`` with AdamW and the task-weighted
-    MSE (:data:`LOSS_WEIGHTS`, normalised to mean 1 over the tasks). ``batch_fraction`` of the
-    training rows per step (1: full batch; the papers use 0.2)."""
-    positive_int("steps", steps)
-    positive_int("every", every)
-    positive_number("lr", lr)
-    non_negative_number("weight_decay", weight_decay)
-    batch_fraction = fraction("batch_fraction", batch_fraction)
+def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettings,
+          device: torch.device | str = "cpu") -> tuple[NucleusNet, History]:
+    """Build a :class:`NucleusNet` and train it on the rows in ``train_mask``.
+
+    AdamW on the task-weighted MSE (:data:`LOSS_WEIGHTS`, normalised to mean 1 over the tasks) of
+    the scaled targets, on ``settings.batch_fraction`` of the training rows per step.
+
+    Args:
+        data: the multi-task dataset (:func:`multitask_data`).
+        train_mask: bool ``(len(data.rows),)``, the training rows.
+        settings: network size and optimiser settings (:class:`EmbeddingSettings`).
+        device: where to build and train the network.
+
+    Returns:
+        ``(model, history)``: the trained network in evaluation mode, and a
+        :class:`physml.train.History` whose ``loss`` ``(steps,)`` is the weighted MSE per step
+        in scaled units (no series).
+
+    Raises:
+        TypeError: if ``settings`` is not a :class:`EmbeddingSettings`.
+        ValueError: if ``train_mask`` selects no rows.
+
+    References:
+        Nolte et al. 2024; Kitouni thesis, chapter 5 and appendix B.
+
+    Used in:
+        :doc:`/book/nuclear/nuclear-embeddings`
+    """
+    if not isinstance(settings, EmbeddingSettings):
+        raise TypeError(f"settings must be an embedding.EmbeddingSettings, got {type(settings).__name__}")
+    s = settings
+    seed, steps = s.seed, s.steps
     torch.manual_seed(seed)
-    model = NucleusNet(len(data.tasks), embed_dim, hidden, depth, embed_std).to(device)
+    model = NucleusNet(len(data.tasks), s.embed_dim, s.hidden, s.depth, s.embed_std).to(device)
     z, n, task, y = data.tensors(train_mask, device)
     if len(y) == 0:
         raise ValueError("train_mask selects no rows")
     w = torch.as_tensor(data.weights / data.weights.mean(), dtype=torch.float32, device=device)[task]
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if cosine else None)
-    batch = max(1, int(batch_fraction * len(y)))
+    opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
+    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if s.cosine else None)
+    batch = max(1, int(s.batch_fraction * len(y)))
     generator = torch.Generator(device="cpu").manual_seed(seed)
-    record_steps, record_loss = [], []
+    losses = np.empty(steps)
     for step in tqdm(range(steps), disable=not progress_enabled(), desc="nuclei", leave=False):
         if batch < len(y):
             idx = torch.randperm(len(y), generator=generator)[:batch].to(device)
@@ -250,10 +317,8 @@ def train(data: MultiTaskData, train_mask: np.ndarray, embed_dim: int, hidden: i
         opt.step()
         if schedule is not None:
             schedule.step()
-        if step % every == 0 or step == steps - 1:
-            record_steps.append(step)
-            record_loss.append(loss.item())
-    return TrainResult(model.eval(), record_steps, record_loss)
+        losses[step] = loss.item()
+    return model.eval(), History(steps=steps, loss=losses)
 
 
 @torch.no_grad()

@@ -1,5 +1,6 @@
 """physml.train: the shared training loop (learning, reproducibility, early stopping, bad input)."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -46,7 +47,7 @@ def test_early_stopping_restores_best():
     hist = train.fit(model, mse_loss, (x, y), steps=1000, batch_size=16, lr=0.05, val_data=(xv, yv),
                      eval_every=10, patience=3, device="cpu", progress=False)
     assert hist.stopped_early and hist.steps < 1000
-    assert hist.best_val == min(hist.val_loss)
+    assert hist.best_val == min(hist["val_loss"])
 
 
 @pytest.mark.parametrize(
@@ -102,3 +103,12 @@ def test_full_batch_uses_every_row_every_step():
     seen.clear()
     train.fit(model, loss_fn, (torch.arange(10),), steps=3, batch_size=4, lr=1e-3, progress=False)
     assert all(len(s) == 4 for s in seen)
+
+
+def test_first_crossing():
+    from physml.train import first_crossing
+    steps = np.array([0, 10, 20, 30])
+    values = np.array([[0.1, 0.0], [0.5, 0.0], [0.95, 0.2], [0.99, 0.3]])
+    assert first_crossing(steps, values, 0.9).tolist() == [20.0, float("inf")]
+    with pytest.raises(ValueError, match="values must have 4 rows"):
+        first_crossing(steps, values[:3], 0.9)

@@ -35,7 +35,6 @@ MODULES = [
     "physml.phases.classifier",
     "physml.phases.autoencoders",
     "physml.flows.box_muller",
-    "physml.learning.curves",
     "physml.generative.toys",
     "physml.learning.effective_theory",
     "physml.lipschitz.toys",

@@ -20,7 +20,7 @@ import torch
 from physml import generative, train, uncertainty
 from physml.fits import regression, toys as regression_toys
 from physml.generative import cfm, gan, toys
-from physml.learning import curves, effective_theory, images, parallelograms
+from physml.learning import effective_theory, images, parallelograms
 from physml.lipschitz import toys as lip_toys, trigger
 from physml.lipschitz.layers import LipschitzMLP
 from physml.nn import EnsembleMLP, MLP
@@ -95,7 +95,7 @@ NAN_CASES = {
                              "terms\\['a'\\]"),
     "basis_search": (lambda: interpret.basis_search(np.arange(8.0, 12), np.arange(8.0, 12),
                                                     np.array([1.0, 2, NAN, 4])), "target"),
-    "first_crossing": (lambda: curves.first_crossing(np.arange(3), np.array([0.1, NAN, 0.9]), 0.5), "values"),
+    "first_crossing": (lambda: train.first_crossing(np.arange(3), np.array([0.1, NAN, 0.9]), 0.5), "values"),
     "effective_theory.losses": (lambda: effective_theory.losses(
         TASK, torch.ones(TASK.n_samples, dtype=torch.bool), _with(torch.randn(4, 1), NAN)), "embeddings"),
     "distance_from_linear": (lambda: effective_theory.distance_from_linear(_with(torch.randn(4, 2), INF)),
@@ -206,7 +206,7 @@ def test_checks_do_not_fire_on_legitimate_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert trigger.efficiency_in_bins(torch.tensor([True]), torch.tensor([0.0]), [0.0, 1.0]).item() == 1.0
-    assert curves.first_crossing(np.arange(3), np.array([0.1, 0.6, 0.9]), 0.5).item() == 1.0
+    assert train.first_crossing(np.arange(3), np.array([0.1, 0.6, 0.9]), 0.5).item() == 1.0
     px = autoencoders.as_pixels(torch.tensor([[[1, -1], [-1, 1]]], dtype=torch.int8))
     assert px.tolist() == [[1.0, 0.0, 0.0, 1.0]]
     d = uncertainty.decompose(torch.tensor([[1.0], [3.0]]), torch.tensor([[0.0], [0.0]]))

@@ -16,7 +16,7 @@ def test_gan_gradient_penalty_is_optional_checked_and_not_in_the_recorded_loss()
     h1 = gan.train(penalised, data, steps=1, batch_size=64, r1=10.0, generator=torch.Generator().manual_seed(1),
                    progress=False)
     # Same initial networks and batch: the recorded first-step L_D is the cross-entropy alone ...
-    assert h1.loss_d[0] == pytest.approx(h0.loss_d[0])
+    assert h1["loss_d"][0] == pytest.approx(h0["loss_d"][0])
     # ... while the penalty changed the discriminator's update.
     changed = [not torch.equal(a, b) for a, b in zip(plain.discriminator.parameters(),
                                                        penalised.discriminator.parameters())]

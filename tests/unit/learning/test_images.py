@@ -18,8 +18,8 @@ def test_digits_ensemble_and_init_scale():
         assert torch.allclose(q[0], b[0]) and torch.allclose(q[1], 3 * b[1])
     curves = images.train(mlp, x, y, mask, 300, lr=3e-3, weight_decay=torch.tensor([0.0, 0.1]),
                           eval_every=100)
-    assert curves.train_acc.shape == (4, 2) and (curves.train_acc[-1] > 0.9).all()
-    assert curves.extra["weight_norm"][-1, 1] < curves.extra["weight_norm"][0, 1]
+    assert curves["train_acc"].shape == (4, 2) and (curves["train_acc"][-1] > 0.9).all()
+    assert curves["weight_norm"][-1, 1] < curves["weight_norm"][0, 1]
     with pytest.raises(ValueError, match="n_train"):
         images.digits(5000, gen)
     with pytest.raises(ValueError, match="alpha"):

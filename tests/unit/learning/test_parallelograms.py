@@ -118,4 +118,5 @@ def test_bad_input_is_named(task):
     with pytest.raises(ValueError, match="lr"):
         MemberAdamW([torch.nn.Parameter(torch.zeros(2, 3))], 2, lr=torch.tensor([1.0, -1.0]))
     with pytest.raises(ValueError, match="masks"):
-        toy.train(toy.AdditionToys(2, task, hidden=4), torch.ones(3, 55, dtype=torch.bool), 1, 1e-3, 1e-3)
+        toy.train(toy.AdditionToys(2, task, hidden=4), torch.ones(3, 55, dtype=torch.bool),
+                  toy.ToySettings(1, 1e-3, 1e-3))

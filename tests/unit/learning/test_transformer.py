@@ -17,15 +17,16 @@ def test_modular_addition_transformer_learns_and_checks_input():
     decoder = {id(q) for q in model.decoder_parameters()}
     assert id(model.embed.weight) not in decoder
     assert len(decoder) == len(list(model.parameters())) - 1
-    curves = transformer.train(model, pairs, labels, mask, 200, lr_embed=1e-2, lr_decoder=1e-2,
-                               eval_every=50)
-    assert curves.train_acc[-1] == 1.0 and curves.steps[-1] == 200
-    assert curves.extra["effective_dim"].shape == curves.steps.shape
-    assert "embeddings" not in curves.extra
-    kept = transformer.train(model, pairs, labels, mask, 20, eval_every=10, keep_embeddings=True)
-    assert kept.extra["embeddings"].shape == (3, 7, 16)
-    np.testing.assert_allclose(kept.extra["embeddings"][-1], model.embed.weight.detach().numpy())
-    assert not np.allclose(kept.extra["embeddings"][0], kept.extra["embeddings"][-1])
+    curves = transformer.train(model, pairs, labels, mask,
+                               transformer.TransformerSettings(200, lr_embed=1e-2, lr_decoder=1e-2, eval_every=50))
+    assert curves["train_acc"][-1] == 1.0 and curves.eval_steps[-1] == 200
+    assert curves["effective_dim"].shape == curves.eval_steps.shape
+    assert "embeddings" not in curves
+    kept = transformer.train(model, pairs, labels, mask,
+                             transformer.TransformerSettings(20, eval_every=10, keep_embeddings=True))
+    assert kept["embeddings"].shape == (3, 7, 16)
+    np.testing.assert_allclose(kept["embeddings"][-1], model.embed.weight.detach().numpy())
+    assert not np.allclose(kept["embeddings"][0], kept["embeddings"][-1])
     with pytest.raises(ValueError, match="fraction"):
         transformer.modular_addition(7, 1.0, gen)
     with pytest.raises(ValueError, match="divisible by n_heads"):
@@ -33,6 +34,6 @@ def test_modular_addition_transformer_learns_and_checks_input():
     with pytest.raises(ValueError, match="pairs must have shape"):
         model(pairs[:, :1])
     with pytest.raises(ValueError, match="wd_decoder"):
-        transformer.train(model, pairs, labels, mask, 1, wd_decoder=-1.0)
+        transformer.TransformerSettings(1, wd_decoder=-1.0)
     with pytest.raises(TypeError, match="keep_embeddings"):
-        transformer.train(model, pairs, labels, mask, 1, keep_embeddings=1)
+        transformer.TransformerSettings(1, keep_embeddings=1)

@@ -56,24 +56,24 @@ def test_nucleus_net_trains_and_interpret_tools(nubase):
     mt = embedding.multitask_data(table[(table.Z < 30) & (table.N < 30)], ("semf",), measured_only=False)
     mask = np.ones(len(mt.rows), bool)
     torch.set_num_threads(1)
-    result = embedding.train(mt, mask, embed_dim=8, hidden=32, depth=1, steps=300, lr=3e-3,
-                             weight_decay=0.0, seed=0, cosine=True)
-    assert result.loss[-1] < 0.1 * result.loss[0]
-    rows_mask, h, pca = interpret.penultimate(result.model, mt, "semf")
+    net, hist = embedding.train(mt, mask, embedding.EmbeddingSettings(
+        embed_dim=8, hidden=32, depth=1, steps=300, lr=3e-3, weight_decay=0.0, seed=0, cosine=True))
+    assert hist.loss[-1] < 0.1 * hist.loss[0]
+    rows_mask, h, pca = interpret.penultimate(net, mt, "semf")
     values = mt.rows["value"].to_numpy()[rows_mask]
-    full = interpret.truncation_rms(result.model, mt, pca, h, values, [0, pca.components.shape[0]], "semf")
-    model_rms = embedding.rms_by_task(result.model, mt, mask)["semf"]
+    full = interpret.truncation_rms(net, mt, pca, h, values, [0, pca.components.shape[0]], "semf")
+    model_rms = embedding.rms_by_task(net, mt, mask)["semf"]
     assert full[pca.components.shape[0]] == pytest.approx(model_rms, rel=1e-3)
     assert full[0] > model_rms
-    contributions = interpret.pc_contributions(result.model, mt, pca, pca.components.shape[0], "semf")
+    contributions = interpret.pc_contributions(net, mt, pca, pca.components.shape[0], "semf")
     # the readout is linear: the contributions add up to the prediction minus the mean's
-    prediction = embedding.predict(result.model, mt, rows_mask)
+    prediction = embedding.predict(net, mt, rows_mask)
     assert np.allclose(contributions.sum(1) - contributions.sum(1).mean(),
                        prediction - prediction.mean(), atol=1e-2 * values.std())
     z, n = mt.rows["Z"].to_numpy()[rows_mask], mt.rows["N"].to_numpy()[rows_mask]
     sim = interpret.term_similarity(contributions[:, :3], interpret.term_vectors(z, n))
     assert set(sim) == set(semf.TERMS) | {"shell"} and all(v.shape == (3,) for v in sim.values())
     with pytest.raises(ValueError, match="task"):
-        interpret.penultimate(result.model, mt, "binding")
+        interpret.penultimate(net, mt, "binding")
     with pytest.raises(ValueError, match="steps"):
-        embedding.train(mt, mask, 8, 32, 1, 0, 3e-3, 0.0, 0)
+        embedding.EmbeddingSettings(8, 32, 1, 0, 3e-3, 0.0, 0)
