@@ -282,3 +282,19 @@ def snapshots(images: Sequence, titles: Sequence[str], *, label: str, cmap: str 
         ax.grid(False)
     colorbar(image, axes, label, shrink=0.8)
     return fig, axes
+
+
+def centred_norm(values, centre: float) -> mcolors.TwoSlopeNorm:
+    """A colour scale over the range of ``values`` whose midpoint sits at ``centre``.
+
+    For a diverging colormap that should change hue at a physical point (e.g. ``T_c``) rather
+    than at the middle of the sampled range.
+
+    Raises:
+        ValueError: ``centre`` is not strictly inside the range of ``values``.
+    """
+    values = np.asarray(values, dtype=float)
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    if not lo < centre < hi:
+        raise ValueError(f"centre must lie strictly inside the range of values [{lo}, {hi}], got {centre}")
+    return mcolors.TwoSlopeNorm(vcenter=centre, vmin=lo, vmax=hi)

@@ -100,3 +100,11 @@ def test_snapshots_share_one_scale():
         plotting.snapshots([np.zeros((2, 2))], [], label="spin")
     with pytest.raises(ValueError, match="2-D"):
         plotting.snapshots([np.zeros(3)], ["a"], label="spin")
+
+
+def test_centred_norm_puts_the_centre_at_the_middle():
+    norm = plotting.centred_norm([1.5, 2.0, 3.5], 2.269)
+    assert norm(2.269) == pytest.approx(0.5)
+    assert norm(1.5) == pytest.approx(0.0) and norm(3.5) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="centre"):
+        plotting.centred_norm([1.0, 2.0], 3.0)
