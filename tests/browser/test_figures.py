@@ -2,7 +2,8 @@
 
 Every executed figure of every chapter is a numbered, captioned MyST-NB figure with alt text, is
 rendered at 2x resolution (the PNG carries twice the pixels of its display width) and displays at
->= 0.8 of its intended width on a 1400 px desktop, so its text stays at the size it was set in.
+>= 0.8 of its intended width on a 1400 px desktop, so its text stays at the size it was set in; on
+a 400 px phone it shrinks without changing shape.
 Screenshots of every chapter at 400, 800 and 1400 px and in dark mode go to
 ``_build/screenshots/figures/`` for a person to look at.
 """
@@ -23,7 +24,9 @@ _FIGURES = """() => Array.from(document.querySelectorAll('article .cell_output i
     const cap = fig ? fig.querySelector('figcaption') : null;
     return {
         src: i.getAttribute('src'), alt: (i.getAttribute('alt') || '').trim(),
-        intended: parseFloat(i.getAttribute('width') || '0'), natural: i.naturalWidth,
+        intended: parseFloat(i.style.width || i.getAttribute('width') || '0'), natural: i.naturalWidth,
+        ratio: i.getBoundingClientRect().height / Math.max(1, i.getBoundingClientRect().width),
+        naturalRatio: i.naturalHeight / Math.max(1, i.naturalWidth),
         shown: i.getBoundingClientRect().width,
         id: fig ? fig.id : '', caption: cap ? cap.innerText.trim() : '',
         number: cap ? !!cap.querySelector('.caption-number') : false,
@@ -53,6 +56,14 @@ def test_figures_captioned_named_and_full_size(visit, path):
                 f"({f['shown']:.0f} of {f['intended']:.0f} px): size it for the content column"
             )
     assert not problems, f"{path}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_figures_keep_their_shape_on_a_phone(visit, path):
+    figures = visit(path, width=400).page.evaluate(_FIGURES)
+    squashed = [f"{f['id'] or f['src']} ({f['ratio']:.2f} vs {f['naturalRatio']:.2f})" for f in figures
+                if abs(f["ratio"] / f["naturalRatio"] - 1) > 0.03]
+    assert not squashed, f"{path}: figures squashed at 400 px (height/width shown vs drawn): {squashed}"
 
 
 def test_figure_screenshots(visit):
