@@ -205,10 +205,22 @@ def legend_outside(ax, *, where: str = "right", **kw):
     return ax.legend(**kw)
 
 
-def log_axis(ax, axis: str = "y", *, numticks: int = 6) -> None:
-    """A log scale with at most ``numticks`` labelled decades and unlabelled minor ticks.
+class _LogTicks(ticker.LogLocator):
+    """Major log ticks at 1, 2 and 5 times the powers of ten on an axis spanning under 1.5
+    decades (so that it has labelled ticks at all), at the powers of ten otherwise."""
 
-    Avoids matplotlib's labelled minor ticks colliding on axes that span under two decades.
+    def tick_values(self, vmin, vmax):
+        lo, hi = sorted((float(vmin), float(vmax)))
+        narrow = lo > 0 and np.log10(hi / lo) < 1.5
+        self.set_params(subs=(1.0, 2.0, 5.0) if narrow else (1.0,))
+        return super().tick_values(vmin, vmax)
+
+
+def log_axis(ax, axis: str = "y", *, numticks: int = 6) -> None:
+    """A log scale with at most ``numticks`` labelled major ticks and unlabelled minor ticks.
+
+    Avoids matplotlib's labelled minor ticks colliding on axes that span under two decades; an
+    axis spanning under 1.5 decades is labelled at 1, 2 and 5 times the powers of ten.
 
     Raises:
         ValueError: ``axis`` is not ``"x"``, ``"y"`` or ``"both"``.
@@ -218,9 +230,9 @@ def log_axis(ax, axis: str = "y", *, numticks: int = 6) -> None:
     for name in ("x", "y") if axis == "both" else (axis,):
         getattr(ax, f"set_{name}scale")("log")
         target = getattr(ax, f"{name}axis")
-        target.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=numticks))
+        target.set_major_locator(_LogTicks(base=10, numticks=numticks))
         target.set_major_formatter(ticker.LogFormatterSciNotation(labelOnlyBase=False,
-                                                                  minor_thresholds=(0, 0)))
+                                                                  minor_thresholds=(np.inf, np.inf)))
         target.set_minor_locator(ticker.LogLocator(base=10, subs=np.arange(2, 10) * 1.0, numticks=12))
         target.set_minor_formatter(ticker.NullFormatter())
 
