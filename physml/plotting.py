@@ -216,11 +216,34 @@ class _LogTicks(ticker.LogLocator):
         return super().tick_values(vmin, vmax)
 
 
+
+def _log_label(value: float, plain: bool = True) -> str:
+    """``value`` as a plain number (``0.2``, ``5``, ``100``) if ``plain``, else as a power of ten."""
+    if value <= 0:
+        return ""
+    if plain:
+        return f"{value:g}"
+    exponent = np.floor(np.log10(value))
+    mantissa = value / 10**exponent
+    if np.isclose(mantissa, 1.0):
+        return rf"$10^{{{int(exponent)}}}$"
+    return rf"${mantissa:g}\times10^{{{int(exponent)}}}$"
+
+
+class _LogLabels(ticker.Formatter):
+    """Plain numbers on an axis that stays within 0.001 to 10^4, powers of ten on any other."""
+
+    def __call__(self, value, pos=None):
+        lo, hi = sorted(self.axis.get_view_interval())
+        return _log_label(value, plain=lo >= 1e-3 * 0.999 and hi < 1e4)
+
+
 def log_axis(ax, axis: str = "y", *, numticks: int = 6) -> None:
     """A log scale with at most ``numticks`` labelled major ticks and unlabelled minor ticks.
 
     Avoids matplotlib's labelled minor ticks colliding on axes that span under two decades; an
-    axis spanning under 1.5 decades is labelled at 1, 2 and 5 times the powers of ten.
+    axis spanning under 1.5 decades is labelled at 1, 2 and 5 times the powers of ten. Labels are
+    plain numbers on an axis within 0.001 to 10^4, powers of ten on any other.
 
     Raises:
         ValueError: ``axis`` is not ``"x"``, ``"y"`` or ``"both"``.
@@ -231,8 +254,7 @@ def log_axis(ax, axis: str = "y", *, numticks: int = 6) -> None:
         getattr(ax, f"set_{name}scale")("log")
         target = getattr(ax, f"{name}axis")
         target.set_major_locator(_LogTicks(base=10, numticks=numticks))
-        target.set_major_formatter(ticker.LogFormatterSciNotation(labelOnlyBase=False,
-                                                                  minor_thresholds=(np.inf, np.inf)))
+        target.set_major_formatter(_LogLabels())
         target.set_minor_locator(ticker.LogLocator(base=10, subs=np.arange(2, 10) * 1.0, numticks=12))
         target.set_minor_formatter(ticker.NullFormatter())
 
