@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib import colors as mcolors, pyplot as plt, ticker
+from matplotlib import colors as mcolors, pyplot as plt, ticker, transforms
 
 # Okabe-Ito colour-blind-safe palette.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -190,14 +190,28 @@ def categorical(ax, codes, labels: Sequence[str], *, colors: Sequence[str] | Non
     return image, bar
 
 
-def legend_outside(ax, *, where: str = "right", **kw):
-    """A legend beside the axes (``"right"``) or below them (``"below"``), never on the data."""
+def legend_outside(ax, *, where: str = "right", x: float = 0.5, **kw):
+    """A legend beside the axes (``"right"``) or below their x label (``"below"``), never on the data.
+
+    Args:
+        ax: the axes whose handles the legend lists.
+        where: ``"right"`` or ``"below"``.
+        x: for ``"below"``, the legend's centre in axes coordinates (0.5: under the axes; 1.1:
+            under the gap to a second panel on the right).
+        **kw: passed to ``ax.legend`` (``ncols``, ``markerscale``, ...).
+
+    Raises:
+        ValueError: ``where`` is neither.
+    """
     if where == "right":
         kw.setdefault("loc", "upper left")
         kw.setdefault("bbox_to_anchor", (1.02, 1.0))
     elif where == "below":
         kw.setdefault("loc", "upper center")
-        kw.setdefault("bbox_to_anchor", (0.5, -0.18))
+        kw.setdefault("bbox_to_anchor", (x, 0.0))
+        # below the tick labels and the x label, whatever the height of the axes
+        kw.setdefault("bbox_transform", transforms.offset_copy(ax.transAxes, fig=ax.figure, y=-38,
+                                                               units="points"))
         kw.setdefault("ncols", 2)
     else:
         raise ValueError(f"where must be 'right' or 'below', got {where!r}")
