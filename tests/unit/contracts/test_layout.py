@@ -34,7 +34,6 @@ UNTESTED = {
     "generative.fitting": "its train() runs in generative/test_cfm.py and test_vae.py",
     "generative.networks": "the DDPM/CFM/VAE/GAN networks run in the generative tests",
     "lattice.chains": "the chain batches run in lattice/test_ising.py and test_phi4.py",
-    "plotting": "the figure style runs in every chapter",
 }
 
 

@@ -1,4 +1,8 @@
-"""The one training history type (physml.train.History) and the loops' settings dataclasses."""
+"""The one training history type (physml.train.History) and the loops' settings dataclasses.
+
+It lives in contracts/ because it checks one contract across the training loops of train, generative.gan,
+learning.toy, learning.transformer and nuclear.embedding (each returns History; more than five
+hyperparameters come as one frozen settings dataclass)."""
 
 import dataclasses
 

@@ -1,0 +1,79 @@
+"""Figures as a reader sees them, in headless Chromium (issue 21, "Figures").
+
+Every executed figure of every chapter is a numbered, captioned MyST-NB figure with alt text, is
+rendered at 2x resolution (the PNG carries twice the pixels of its display width) and displays at
+>= 0.8 of its intended width on a 1400 px desktop, so its text stays at the size it was set in; on
+a 400 px phone it shrinks without changing shape.
+Screenshots of every chapter at 400, 800 and 1400 px and in dark mode go to
+``_build/screenshots/figures/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from test_rendered_book import CHAPTERS, SHOTS, browser, site, visit  # noqa: F401
+
+DESKTOP = 1400
+MIN_SHOWN = 0.8  # displayed / intended width
+
+_FIGURES = """() => Array.from(document.querySelectorAll('article .cell_output img')).map(i => {
+    const fig = i.closest('figure');
+    const cap = fig ? fig.querySelector('figcaption') : null;
+    return {
+        src: i.getAttribute('src'), alt: (i.getAttribute('alt') || '').trim(),
+        intended: parseFloat(i.style.width || i.getAttribute('width') || '0'), natural: i.naturalWidth,
+        ratio: i.getBoundingClientRect().height / Math.max(1, i.getBoundingClientRect().width),
+        naturalRatio: i.naturalHeight / Math.max(1, i.naturalWidth),
+        shown: i.getBoundingClientRect().width,
+        id: fig ? fig.id : '', caption: cap ? cap.innerText.trim() : '',
+        number: cap ? !!cap.querySelector('.caption-number') : false,
+    };
+})"""
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_figures_captioned_named_and_full_size(visit, path):
+    v = visit(path, width=DESKTOP)
+    figures = v.page.evaluate(_FIGURES)
+    assert figures, f"{path}: no executed figure"
+    problems = []
+    for f in figures:
+        name = f["id"] or f["src"]
+        if not f["caption"] or not f["number"]:
+            problems.append(f"{name}: no numbered caption (mystnb figure metadata in the cell header)")
+        if not f["id"].startswith("fig-"):
+            problems.append(f"{name}: no figure name 'fig-...' to reference with {{numref}}")
+        if not f["alt"] or f["alt"].startswith("_"):
+            problems.append(f"{name}: no alt text (mystnb image.alt)")
+        if f["intended"] <= 0 or f["natural"] < 1.9 * f["intended"]:
+            problems.append(f"{name}: not rendered at 2x ({f['natural']} px for {f['intended']} px)")
+        elif f["shown"] < MIN_SHOWN * f["intended"]:
+            problems.append(
+                f"{name}: displays at {f['shown'] / f['intended']:.2f} of its width "
+                f"({f['shown']:.0f} of {f['intended']:.0f} px): size it for the content column"
+            )
+    assert not problems, f"{path}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_figures_keep_their_shape_on_a_phone(visit, path):
+    figures = visit(path, width=400).page.evaluate(_FIGURES)
+    squashed = [f"{f['id'] or f['src']} ({f['ratio']:.2f} vs {f['naturalRatio']:.2f})" for f in figures
+                if abs(f["ratio"] / f["naturalRatio"] - 1) > 0.03]
+    assert not squashed, f"{path}: figures squashed at 400 px (height/width shown vs drawn): {squashed}"
+
+
+def test_figure_screenshots(visit):
+    out = SHOTS / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    for path in CHAPTERS:
+        stem = Path(path).stem
+        for width in (400, 800, DESKTOP):
+            visit(path, width=width).page.screenshot(path=str(out / f"{stem}-{width}px.png"), full_page=True)
+        v = visit(path, color_scheme="dark", width=DESKTOP)
+        v.page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+        v.page.screenshot(path=str(out / f"{stem}-dark.png"), full_page=True)
+        assert (out / f"{stem}-dark.png").stat().st_size > 0
