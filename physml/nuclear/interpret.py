@@ -200,6 +200,27 @@ class SymbolicFit:
     expression: sympy.Expr
     rms_path: list[float]
 
+    def latex(self, lhs: str, unit: str = "", per_line: int = 2, digits: int = 4) -> str:
+        """The formula typeset for ``IPython.display.Math``: ``lhs = ...`` in an ``aligned``
+        block with ``per_line`` terms a line (a 200-character formula fits a phone), the
+        coefficients to ``digits`` significant digits, ``unit`` (LaTeX) after the last term.
+
+        Raises:
+            ValueError: if ``per_line`` or ``digits`` is not a positive integer.
+        """
+        positive_int("per_line", per_line)
+        positive_int("digits", digits)
+        expr = self.expression.xreplace({f: sympy.Float(f, digits) for f in self.expression.atoms(sympy.Float)})
+        parts = [sympy.latex(t) for t in sympy.Add.make_args(expr)]
+        lines = []
+        for i in range(0, len(parts), per_line):
+            chunk = parts[i:i + per_line]
+            text = " ".join(p if (j == 0 and i == 0) or p.startswith("-") else "+ " + p
+                            for j, p in enumerate(chunk))
+            lines.append(("&= " if i == 0 else "&\\quad ") + text)
+        tail = f"\\ \\mathrm{{{unit}}}" if unit else ""
+        return f"\\begin{{aligned}}{lhs} " + " \\\\\n".join(lines) + tail + "\\end{aligned}"
+
 
 def basis_search(z: np.ndarray, n: np.ndarray, target: np.ndarray, max_terms: int = 3,
                  library: dict[str, sympy.Expr] | None = None) -> SymbolicFit:
