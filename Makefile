@@ -3,6 +3,8 @@
 #   make test   the same set-up, then unit + structure tests, every chapter under nbmake (quick
 #               profile, 2 at a time), a strict book build from the notebooks nbmake executed,
 #               and a browser test of the rendered site (headless Chromium)
+#   make format apply the formatter (ruff, 88 columns) to physml/, bookkit/, tests/ and the chapters'
+#               code cells (make test checks it)
 #   make bench  the speed benchmarks in tests/benchmarks (not part of make test)
 #   make chapter CHAPTER=book/foundations/fits-likelihoods-uncertainties.md   one chapter
 #   make full   every chapter in the full profile on this machine's GPU(s) (one per GPU at once),
@@ -35,7 +37,7 @@ export OMP_NUM_THREADS ?= 1
 export IPYTHONDIR := $(CURDIR)/.ci/ipython
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup browser-deps book test bench chapter clean unit notebooks render browser full
+.PHONY: setup browser-deps book test bench chapter clean unit notebooks render browser full format
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
@@ -74,7 +76,17 @@ chapter: setup
 	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=book/<part>/<chapter>.md"; exit 2; }
 	@$(PY) -m bookkit execute $(CHAPTER)
 
+# The formatter (ruff, 88 columns, pyproject.toml) over the code and the chapters' code cells. The .md is
+# the source of truth: the pairs are synced first (an edited .md reaches its .ipynb), ruff formats
+# the .ipynb, and the second sync writes the change back to the .md.
+FORMATTED := physml bookkit tests book
+format: setup
+	$(BIN)/jupytext --sync $$($(PY) -c "from bookkit.build import chapters; print(*chapters('.'))") >/dev/null
+	$(BIN)/ruff format $(FORMATTED)
+	$(BIN)/jupytext --sync $$($(PY) -c "from bookkit.build import chapters; print(*chapters('.'))") >/dev/null
+
 unit: setup
+	$(BIN)/ruff format --check $(FORMATTED) || { echo "unformatted code: run make format"; exit 1; }
 	$(PY) -m pytest -q tests/unit tests/structure tests/bookkit
 
 notebooks: setup

@@ -15,7 +15,8 @@
 Command line: ``python -m bookkit {fingerprint,results-dir,link-cache,stage,execute,prime,scoreboard,
 colab-cells}`` (``colab-cells``: ``bookkit.launch.sync_colab_cells``);
 the full-profile runner: ``python -m bookkit {full,full-bundle,full-merge,full-check,full-script}``
-(``bookkit.full``).
+(``bookkit.full``); the share of each page that is code: ``python -m bookkit code-share``
+(``bookkit.codeshare``).
 """
 
 from __future__ import annotations
@@ -268,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         from bookkit.full import main as full_main
 
         return full_main(argv)
+    if argv and argv[0] == "code-share":
+        from bookkit.codeshare import main as share_main
+
+        return share_main(argv[1:])
     from physml import config
 
     parser = argparse.ArgumentParser(prog="python -m bookkit", description=__doc__.split("\n")[0])

@@ -22,13 +22,11 @@ from pathlib import Path
 from physml.claims import (
     FULL_RECORDS,
     KINDS,
+    claims_table_html,
     count_claims,
-    explanation,
     format_value,
     load_records,
     quantity_cell,
-    reference_cell,
-    status_label,
     value_cell,
 )
 
@@ -184,22 +182,9 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
         n = count_claims(mine)
         summary = (f"{escape(title)}: {n['paper_pass']} / {n['paper']} paper/data numbers reproduced, "
                    f"{n['miss']} not reproduced, {len(mine) - n['paper']} own checks")
-        crow = []
-        for c in mine:
-            f = fmine.get(c["key"])
-            fcell = (f"{escape(value_cell(f))} {escape(status_label(f))}" if f else "full: not run")
-            note = explanation(c)
-            crow.append([
-                escape(quantity_cell(c)) + (f"<br><small>{escape(note)}</small>" if note else ""),
-                escape(reference_cell(c)),
-                escape(c["source"]),
-                escape(value_cell(c)),
-                escape(c["tolerance"]),
-                escape(status_label(c)),
-                fcell,
-            ])
-        table = _table(["quantity", "reference (kind)", "source", "this book (quick)", "tolerance",
-                        "status", "full profile"], crow, "physml-scoreboard")
+        # the chapter page's table (same columns, marks and footnoted sources), explanations inline
+        table = claims_table_html(mine, fmine, anchors=False, notes="inline", cls="physml-scoreboard",
+                                  footnote_prefix=f"{slug}-")
         link = f'<a href="{page(rel)}">{escape(title)}</a>' if rel else escape(title)
         out += [f"### {title}", "", f"<p>Chapter: {link}</p>", "",
                 f'<details class="physml-chapter-claims"><summary>{summary}</summary>', "",

@@ -48,7 +48,7 @@ from physml import config
 __all__ = [
     "KINDS", "STATUSES", "Tolerance", "Abs", "Rel", "Sigma", "AtLeast", "AtMost", "Claim", "Chapter",
     "ClaimTable", "read_jsonl", "load_records", "load_full_record", "count_claims", "format_value",
-    "status_label",
+    "status_label", "CLAIM_COLUMNS", "claim_row", "claims_table_html",
 ]
 
 #: The kinds of reference a claim can be checked against.
@@ -683,6 +683,92 @@ def explanation(record: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
+#: The columns of a chapter's results table, the same on the scoreboard's per-chapter tables.
+CLAIM_COLUMNS = ("quantity", "reference (kind)", "source", "this run", "tolerance", "status",
+                 "full profile")
+
+#: A source longer than this many characters is a numbered footnote below the table (on a phone a
+#: column of 200-character sources made every row a screen tall).
+SOURCE_INLINE_CHARS = 40
+
+
+def claim_row(record: Mapping[str, Any], full: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """The cell texts of one claim record, in the order of :data:`CLAIM_COLUMNS`; ``full`` is the
+    committed full-profile record of the same key (``full: not run`` without one)."""
+    return (quantity_cell(record), reference_cell(record), record["source"], value_cell(record),
+            record["tolerance"], status_label(record), _full_cell(full))
+
+
+def _full_cell(full: Mapping[str, Any] | None) -> str:
+    return f"{value_cell(full)} {status_label(full)}" if full else "full: not run"
+
+
+def claims_table_html(records: Iterable[Mapping[str, Any]], full: Mapping[str, Mapping] | None = None,
+                      anchors: bool = True, notes: str = "row", cls: str = "physml-claims",
+                      footnote_prefix: str = "") -> str:
+    """Claim records as the styled HTML results table of the book (chapter pages and scoreboard).
+
+    Every cell carries its column name (``data-label``), so that on a narrow screen the book's
+    stylesheet shows each claim as a stacked card; the status cell has the class
+    ``physml-status-<status>`` (the stylesheet colours it with the theme's colours, readable in
+    dark mode). Sources longer than :data:`SOURCE_INLINE_CHARS` become numbered footnotes below
+    the table, one per distinct source.
+
+    Args:
+        records: claim records (dicts as written by :meth:`Chapter.claim`, or ``asdict`` of a
+            :class:`Claim`).
+        full: committed full-profile records by key (the "full profile" column).
+        anchors: give each row the id ``claim-<key>`` (the scoreboard links to them).
+        notes: ``"row"`` puts a row's explanation (reason, why, note) in a row of its own below it,
+            ``"inline"`` in small print under the quantity.
+        cls: the table's class besides ``table`` (the theme's table class).
+        footnote_prefix: prefix of the footnotes' ids (unique on a page with several tables).
+
+    Raises:
+        ValueError: if ``notes`` is neither ``"row"`` nor ``"inline"``.
+    """
+    from html import escape
+
+    if notes not in ("row", "inline"):
+        raise ValueError(f"notes must be 'row' or 'inline', not {notes!r}")
+    full = dict(full or {})
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in CLAIM_COLUMNS)
+    sources: dict[str, int] = {}
+    body = []
+    for rec in records:
+        row = list(claim_row(rec, full.get(rec["key"])))
+        source = row[2]
+        if len(source) > SOURCE_INLINE_CHARS:
+            n = sources.setdefault(source, len(sources) + 1)
+            src_cell = (f'<a class="physml-source-ref" href="#{footnote_prefix}source-{n}" '
+                        f'title="{escape(source)}">[{n}]</a>')
+        else:
+            src_cell = escape(source)
+        note = explanation(rec)
+        cells = []
+        for col, text in zip(CLAIM_COLUMNS, row):
+            html = src_cell if col == "source" else escape(text)
+            if col == "quantity" and note and notes == "inline":
+                html += f"<br><small>{escape(note)}</small>"
+            attr = f' class="physml-status-{escape(rec.get("status", "fail")).replace(" ", "-")}"' \
+                if col == "status" else ""
+            cells.append(f'<td data-label="{escape(col)}"{attr}>{html}</td>')
+        row_id = f' id="claim-{escape(rec["key"])}"' if anchors else ""
+        status = str(rec.get("status", "fail")).replace(" ", "-")
+        body.append(f'<tr{row_id} class="physml-{escape(status)}">{"".join(cells)}</tr>')
+        if note and notes == "row":
+            body.append(f'<tr class="physml-claim-note"><td colspan="{len(CLAIM_COLUMNS)}">'
+                        f"{escape(note)}</td></tr>")
+    footnotes = ""
+    if sources:
+        items = "".join(f'<li id="{footnote_prefix}source-{n}">{escape(src)}</li>'
+                        for src, n in sources.items())
+        footnotes = f'<ol class="physml-claim-sources">{items}</ol>'
+    return (f'<div class="physml-table-wrap" style="overflow-x: auto; max-width: 100%">'
+            f'<table class="table {cls}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>{footnotes}')
+
+
 class ClaimTable:
     """A chapter's claims shown as a table (reference vs this run) with the run's facts.
 
@@ -703,8 +789,7 @@ class ClaimTable:
         - :doc:`/book/how-the-book-checks-itself` and the claims cells of every chapter
     """
 
-    columns = ("quantity", "reference (kind)", "this run", "tolerance", "status", "full profile",
-               "source")
+    columns = CLAIM_COLUMNS
 
     def __init__(self, claims: Iterable[Claim], wall_s: float | None = None, profile: str = "",
                  device: str = "", torch_version: str = "", full: Mapping[str, Mapping] | None = None,
@@ -717,10 +802,7 @@ class ClaimTable:
 
     def full_cell(self, key: str) -> str:
         """The committed full-profile run's value and status for ``key``, or ``full: not run``."""
-        rec = self.full.get(key)
-        if rec is None:
-            return "full: not run"
-        return f"{value_cell(rec)} {status_label(rec)}"
+        return _full_cell(self.full.get(key))
 
     def full_facts(self) -> str:
         """Where and when the full-profile record was made, or ``full: not run``."""
@@ -733,12 +815,7 @@ class ClaimTable:
 
     def rows(self) -> list[tuple[str, ...]]:
         """One tuple of cell texts per claim, in the order of ``columns``."""
-        rows = []
-        for c in self.claims:
-            rec = asdict(c)
-            rows.append((quantity_cell(rec), reference_cell(rec), value_cell(rec), rec["tolerance"],
-                         status_label(rec), self.full_cell(c.key), rec["source"]))
-        return rows
+        return [claim_row(asdict(c), self.full.get(c.key)) for c in self.claims]
 
     def to_markdown(self) -> str:
         """The table as Markdown."""
@@ -763,15 +840,6 @@ class ClaimTable:
     def _repr_html_(self) -> str:
         from html import escape
 
-        head = "".join(f"<th>{escape(c)}</th>" for c in self.columns)
-        body = []
-        for c, row in zip(self.claims, self.rows()):
-            cells = "".join(f"<td>{escape(x)}</td>" for x in row)
-            body.append(f'<tr id="claim-{escape(c.key)}" class="physml-{c.status.replace(" ", "-")}">{cells}</tr>')
-            text = explanation(asdict(c))
-            if text:
-                body.append(f'<tr class="physml-claim-note"><td colspan="{len(self.columns)}">'
-                            f"{escape(text)}</td></tr>")
         wall = f"{self.wall_s:.1f} s" if self.wall_s is not None else "n/a"
         facts = [
             ("profile", self.profile), ("device", self.device), ("torch", self.torch_version),
@@ -782,9 +850,8 @@ class ClaimTable:
         summary = f"Run facts: {escape(self._counts())}; {escape(self.profile)} profile, " \
                   f"{escape(self.device)}, {wall}"
         return (
-            f'<div class="physml-claims-wrap" style="overflow-x: auto; max-width: 100%"><table class="physml-claims table"><thead><tr>{head}</tr>'
-            f'</thead><tbody>{"".join(body)}</tbody></table></div>'
-            f'<details class="physml-run-facts"><summary>{summary}</summary><ul>{items}</ul></details>'
+            claims_table_html([asdict(c) for c in self.claims], self.full)
+            + f'<details class="physml-run-facts"><summary>{summary}</summary><ul>{items}</ul></details>'
         )
 
     def __repr__(self) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import itertools
+import math
 
 import numpy as np
 import sympy
@@ -200,6 +201,35 @@ class SymbolicFit:
     coefficients: np.ndarray
     expression: sympy.Expr
     rms_path: list[float]
+
+    def latex(self, lhs: str, unit: str = "", per_line: int = 2, digits: int = 4,
+              scale: float = 1.0) -> str:
+        """The formula typeset for ``IPython.display.Math``: an ``aligned`` block with ``lhs`` on
+        its own line, then ``= ...`` with ``per_line`` terms a line (a 200-character formula fits
+        a 400 px phone), the expression times ``scale`` (e.g. ``1e-3`` for keV to MeV) with its
+        coefficients to ``digits`` significant digits, ``unit`` (LaTeX text) after the last term.
+
+        Raises:
+            ValueError: if ``per_line`` or ``digits`` is not a positive integer, or ``scale`` is
+                not a finite non-zero number.
+        """
+        positive_int("per_line", per_line)
+        positive_int("digits", digits)
+        if not (math.isfinite(scale) and scale != 0):
+            raise ValueError(f"scale must be a finite non-zero number, got {scale!r}")
+        expr = sympy.expand(self.expression * sympy.Float(scale), mul=False, power_exp=False,
+                            power_base=False, multinomial=False, log=False)
+        expr = expr.xreplace({f: sympy.Float(f, digits) for f in expr.atoms(sympy.Float)})
+        parts = [sympy.latex(t) for t in sympy.Add.make_args(expr)]
+        lines = []
+        for i in range(0, len(parts), per_line):
+            chunk = parts[i:i + per_line]
+            text = " ".join(p if (j == 0 and i == 0) or p.startswith("-") else "+ " + p
+                            for j, p in enumerate(chunk))
+            lines.append(("&= " if i == 0 else "&\\quad ") + text)
+        tail = f"\\ \\mathrm{{{unit}}}" if unit else ""
+        return (f"\\begin{{aligned}}&{lhs}\\\\\n" + " \\\\\n".join(lines) + tail
+                + "\\end{aligned}")
 
 
 def basis_search(z: np.ndarray, n: np.ndarray, target: np.ndarray, max_terms: int = 3,

@@ -255,3 +255,20 @@ def test_count_claims_of_objects_and_records(chapter):
 def test_status_label(kind, status, label):
     assert claims.status_label({"kind": kind, "status": status}) == label
     assert claims.status_label({"kind": kind, "passed": status == "pass"}) in (label, "✗ FAIL")
+
+
+def test_results_table_footnotes_long_sources_and_labels_cells(chapter):
+    long_src = "Pawlowski & Plehn 2025, §8.5.1, Fig. 56 (left): the loss saturates after O(100) iterations"
+    chapter.claim("a", 1.0, reference=1.0, tolerance=Abs(1), source=long_src, kind="paper", quantity="first")
+    chapter.claim("b", 2.0, reference=2.0, tolerance=Abs(1), source=long_src, kind="paper", quantity="second")
+    chapter.claim("c", 3.0, reference=3.0, tolerance=Abs(1), source="short", kind="exact", quantity="third")
+    html = chapter.finish()._repr_html_()
+    # one footnote for the shared long source, linked from both rows; the short one stays inline
+    assert html.count('<li id="source-1">') == 1 and html.count('href="#source-1"') == 2
+    assert 'id="source-2"' not in html and '<td data-label="source">short</td>' in html
+    assert '<table class="table physml-claims">' in html
+    for col in claims.CLAIM_COLUMNS:
+        assert f'data-label="{col}"' in html
+    assert 'class="physml-status-pass"' in html and "✓ reproduced" in html
+    with pytest.raises(ValueError, match="notes"):
+        claims.claims_table_html([], notes="below")

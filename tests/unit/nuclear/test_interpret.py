@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import sympy
 
 from physml.nuclear import interpret, semf
 
@@ -76,3 +77,23 @@ def test_random_basis_is_orthonormal_and_keeps_the_full_reconstruction():
         interpret.random_basis(pca, h[:, :5])
     with pytest.raises(TypeError, match="generator"):
         interpret.random_basis(pca, h, generator=0)
+
+
+def test_symbolic_fit_typesets_in_broken_lines():
+    from physml.nuclear import interpret
+
+    z = np.arange(8.0, 60.0)
+    n = z + 4
+    a = z + n
+    target = 15.0 * a - 0.7 * z * (z - 1) / a ** (1 / 3) + 3.0 * np.sqrt(a) + 2.0
+    found = interpret.basis_search(z, n, target, max_terms=3)
+    tex = found.latex(r"B", "keV", per_line=2, digits=3)
+    assert tex.startswith("\\begin{aligned}&B\\\\\n&= ") and tex.endswith(r"\ \mathrm{keV}\end{aligned}")
+    n_terms = len(sympy.Add.make_args(found.expression))  # A = N + Z expands: 5 terms
+    assert tex.count(r"\\") == 1 + (n_terms - 1) // 2  # the left side, then two terms a line
+    assert "15.0" in tex and "*" not in tex
+    assert "0.015" in found.latex("B", "MeV", digits=3, scale=1e-3)  # keV to MeV
+    with pytest.raises(ValueError, match="per_line"):
+        found.latex("B", per_line=0)
+    with pytest.raises(ValueError, match="scale"):
+        found.latex("B", scale=0.0)

@@ -1,0 +1,152 @@
+"""The per-chapter results tables as a reader meets them, in headless Chromium (issue 21).
+
+Runs against `_build/html` after the book build, like test_rendered_book.py. For every chapter:
+the results table carries the theme's table class and the scoreboard's columns, its status marks
+are the scoreboard's, long sources are footnotes; on a 400 px phone the table fits the screen
+(each claim a card) and in the light and dark themes its text stays readable (contrast >= 4.5).
+Screenshots go to `_build/screenshots/results-*.png`.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+
+from bookkit import build as book
+from physml import claims as registry
+
+ROOT = Path(__file__).resolve().parents[2]
+# PHYSML_SITE: another rendered copy of the book (default: this checkout's _build/html)
+SITE = Path(os.environ.get("PHYSML_SITE") or ROOT / "_build" / "html")
+SHOTS = ROOT / "_build" / "screenshots"
+CHAPTERS = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.chapters(ROOT)]
+MARKS = ("✓ reproduced", "✓ pass", "✗ FAIL", "○ not reproduced", "! now reproduced")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"{SITE} has no index.html: build the book first (make render)")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(SITE)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    names = (os.environ.get("PHYSML_CHROMIUM"), "chromium", "chromium-browser", "google-chrome")
+    exe = next((shutil.which(n) for n in names if n and shutil.which(n)), None)
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium not found (Debian: apt-get install chromium; or set PHYSML_CHROMIUM)")
+        pytest.skip("Chromium not found")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _open(browser, site, path, width, scheme="light"):
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page.goto(urljoin(site, path), wait_until="networkidle")
+    if scheme == "dark":
+        page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+    return page
+
+
+_TABLE = """() => {
+  const t = document.querySelector('article table.physml-claims');
+  if (!t) return null;
+  const cells = Array.from(t.querySelectorAll('tbody tr:not(.physml-claim-note) td'));
+  return {
+    classes: Array.from(t.classList),
+    head: Array.from(t.querySelectorAll('thead th')).map(th => th.textContent.trim()),
+    status: Array.from(t.querySelectorAll('td[data-label="status"]')).map(td => td.textContent.trim()),
+    refs: Array.from(t.querySelectorAll('a.physml-source-ref')).map(a => a.getAttribute('href')),
+    longest: Math.max(0, ...Array.from(t.querySelectorAll('td[data-label="source"]')).map(td => td.textContent.length)),
+    border: getComputedStyle(cells[0]).borderTopStyle,
+    right: Math.max(...cells.map(td => td.getBoundingClientRect().right)),
+    width: window.innerWidth,
+  };
+}"""
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_results_table_styled_like_the_scoreboard(browser, site, chapter):
+    page = _open(browser, site, chapter, 1400)
+    t = page.evaluate(_TABLE)
+    assert t is not None, f"{chapter}: no results table"
+    assert "table" in t["classes"], f"{chapter}: the results table lacks the theme's table class"
+    assert tuple(t["head"]) == registry.CLAIM_COLUMNS, f"{chapter}: columns {t['head']}"
+    assert t["status"] and all(s in MARKS for s in t["status"]), f"{chapter}: status marks {t['status']}"
+    assert t["border"] != "none", f"{chapter}: the results table has no cell borders"
+    assert t["longest"] <= registry.SOURCE_INLINE_CHARS, f"{chapter}: a long source is not a footnote"
+    for href in t["refs"]:
+        assert page.locator(f"[id='{href[1:]}']").count() == 1, f"{chapter}: footnote {href} missing"
+    page.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_results_table_fits_a_phone(browser, site, chapter):
+    page = _open(browser, site, chapter, 400)
+    t = page.evaluate(_TABLE)
+    assert t is not None, f"{chapter}: no results table"
+    assert t["right"] <= t["width"], f"{chapter}: the results table reaches {t['right']:.0f} px on a 400 px screen"
+    over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert over <= 0, f"{chapter} is {over} px wider than a 400 px screen"
+    if chapter == CHAPTERS[0]:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("article table.physml-claims").screenshot(path=str(SHOTS / "results-400px.png"))
+    page.close()
+
+
+_CONTRAST = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).slice(0, 4).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = el => {  // the first opaque background up the tree
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] > 0.5) return c;
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  for (const td of document.querySelectorAll('article table.physml-claims td, article table.physml-claims th')) {
+    if (!td.textContent.trim()) continue;
+    const a = lum(rgb(getComputedStyle(td).color)), b = lum(bg(td));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) worst.push(`${ratio.toFixed(2)}: ${td.textContent.trim().slice(0, 40)}`);
+  }
+  return worst;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_results_table_readable_in_dark_mode(browser, site, chapter, scheme):
+    page = _open(browser, site, chapter, 1400, scheme=scheme)
+    low = page.evaluate(_CONTRAST)
+    assert not low, f"{chapter}: results-table text below contrast 4.5 in the {scheme} theme: {low[:5]}"
+    if chapter == CHAPTERS[0] and scheme == "dark":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("article table.physml-claims").screenshot(path=str(SHOTS / "results-dark.png"))
+    page.close()
