@@ -693,8 +693,23 @@ SOURCE_INLINE_CHARS = 40
 
 
 def claim_row(record: Mapping[str, Any], full: Mapping[str, Any] | None = None) -> tuple[str, ...]:
-    """The cell texts of one claim record, in the order of :data:`CLAIM_COLUMNS`; ``full`` is the
-    committed full-profile record of the same key (``full: not run`` without one)."""
+    """The cell texts of one claim record, in the order of :data:`CLAIM_COLUMNS`.
+
+    Args:
+        record: a claim record (a line of the claims JSON lines, or ``asdict`` of a :class:`Claim`).
+        full: the committed full-profile record of the same key, or ``None`` (the cell then reads
+            ``full: not run``).
+
+    Returns:
+        A tuple of seven strings, one per column of :data:`CLAIM_COLUMNS`.
+
+    Raises:
+        KeyError: if ``record`` lacks ``source`` or ``tolerance``.
+
+    Used in:
+        - :doc:`/book/scoreboard`
+        - :doc:`/book/how-the-book-checks-itself`
+    """
     return (quantity_cell(record), reference_cell(record), record["source"], value_cell(record),
             record["tolerance"], status_label(record), _full_cell(full))
 
@@ -724,8 +739,15 @@ def claims_table_html(records: Iterable[Mapping[str, Any]], full: Mapping[str, M
         cls: the table's class besides ``table`` (the theme's table class).
         footnote_prefix: prefix of the footnotes' ids (unique on a page with several tables).
 
+    Returns:
+        The HTML of the table (in a scrolling wrapper) and its footnotes, as a string.
+
     Raises:
         ValueError: if ``notes`` is neither ``"row"`` nor ``"inline"``.
+
+    Used in:
+        - :doc:`/book/scoreboard`
+        - :doc:`/book/how-the-book-checks-itself` and the results cell of every chapter
     """
     from html import escape
 

@@ -124,6 +124,8 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("PHYSML_CHROMIUM", "a program name or path",
            "`chromium`, `chromium-browser` or `google-chrome` on the PATH",
            "the Chromium the browser test drives", str),
+    EnvVar("PHYSML_SITE", "a folder", "`_build/html` of this checkout",
+           "the rendered book the browser tests of the results tables read", str),
 )
 
 _ENV = {var.name: var for var in ENV_VARS}
@@ -152,10 +154,10 @@ def env(name: str) -> Any:
         - :doc:`/book/how-the-book-checks-itself` and the set-up cell of every chapter
 
     Examples:
-        >>> env("PHYSML_NOT_A_VARIABLE")
+        >>> env("NOT_DECLARED")
         Traceback (most recent call last):
         ...
-        KeyError: "'PHYSML_NOT_A_VARIABLE' is not a declared environment variable; ...
+        KeyError: "'NOT_DECLARED' is not a declared environment variable; ...
     """
     try:
         var = _ENV[name]

@@ -21,10 +21,11 @@ import pytest
 
 from bookkit import build as book
 from physml import claims as registry
+from physml import config
 
 ROOT = Path(__file__).resolve().parents[2]
 # PHYSML_SITE: another rendered copy of the book (default: this checkout's _build/html)
-SITE = Path(os.environ.get("PHYSML_SITE") or ROOT / "_build" / "html")
+SITE = Path(config.env("PHYSML_SITE") or ROOT / "_build" / "html")
 SHOTS = ROOT / "_build" / "screenshots"
 CHAPTERS = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.chapters(ROOT)]
 MARKS = ("✓ reproduced", "✓ pass", "✗ FAIL", "○ not reproduced", "! now reproduced")
@@ -48,7 +49,7 @@ def site():
 
 @pytest.fixture(scope="module")
 def browser():
-    names = (os.environ.get("PHYSML_CHROMIUM"), "chromium", "chromium-browser", "google-chrome")
+    names = (config.env("PHYSML_CHROMIUM"), "chromium", "chromium-browser", "google-chrome")
     exe = next((shutil.which(n) for n in names if n and shutil.which(n)), None)
     if exe is None:
         if os.environ.get("CI"):
