@@ -30,7 +30,7 @@ from physml.train import History, progress_enabled
 OPTIMISERS = ("adam", "gd")
 
 
-def digits(n_train: int, generator: torch.Generator
+def digits(n_train: int, generator: torch.Generator | None = None
            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """scikit-learn's digits as ``(images (1797, 64) in [0, 1], labels, train_mask)`` with a
     random training set of ``n_train`` images; the rest is the validation set."""

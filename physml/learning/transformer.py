@@ -27,7 +27,7 @@ from physml.representations import effective_dimension
 from physml.train import History, progress_enabled
 
 
-def modular_addition(p: int, fraction: float, generator: torch.Generator
+def modular_addition(p: int, fraction: float, generator: torch.Generator | None = None
                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """All ``p**2`` ordered pairs ``(a, b)``, their labels ``(a + b) mod p`` and a random
     training mask with ``round(fraction * p**2)`` pairs. Returns ``(pairs (p**2, 2), labels,

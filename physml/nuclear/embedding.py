@@ -18,6 +18,7 @@ al. 2024).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -173,8 +174,10 @@ class NucleusNet(nn.Module):
     ReLU blocks and a readout with one output per task (the papers' ``BaselineModel``)."""
 
     def __init__(self, n_tasks: int, embed_dim: int, hidden: int, depth: int = 2,
-                 embed_std: float = 0.02) -> None:
+                 embed_std: float = 0.02, generator: torch.Generator | None = None) -> None:
         super().__init__()
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
         positive_int("n_tasks", n_tasks)
         positive_int("embed_dim", embed_dim)
         positive_int("hidden", hidden)
@@ -187,8 +190,21 @@ class NucleusNet(nn.Module):
             nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
             for _ in range(depth))
         self.readout = nn.Linear(hidden, n_tasks)
+        if generator is not None:
+            # torch's default initialisation again, drawn from ``generator`` in the order the
+            # layers were built: the same numbers as building them after seeding torch's default
+            # generator with the generator's seed
+            with torch.no_grad():
+                for module in self.modules():
+                    if isinstance(module, nn.Embedding):
+                        nn.init.normal_(module.weight, generator=generator)
+                    elif isinstance(module, nn.Linear):
+                        nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
+                        bound = 1 / math.sqrt(module.in_features)
+                        nn.init.uniform_(module.bias, -bound, bound, generator=generator)
         for table in (self.z_embed, self.n_embed, self.task_embed):
-            nn.init.normal_(table.weight, std=positive_number("embed_std", embed_std))
+            nn.init.normal_(table.weight, std=positive_number("embed_std", embed_std),
+                            generator=generator)
 
     def features(self, z: torch.Tensor, n: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
         """The readout's input (the penultimate layer), ``(rows, hidden)``."""
@@ -244,7 +260,6 @@ class EmbeddingSettings:
     steps: int
     lr: float
     weight_decay: float
-    seed: int = 0
     batch_fraction: float = 1.0
     cosine: bool = False
     embed_std: float = 0.02
@@ -256,7 +271,6 @@ class EmbeddingSettings:
         positive_int("steps", self.steps)
         positive_number("lr", self.lr)
         non_negative_number("weight_decay", self.weight_decay)
-        positive_int("seed", self.seed, minimum=0)
         fraction("batch_fraction", self.batch_fraction)
         if not isinstance(self.cosine, bool):
             raise TypeError(f"cosine must be a bool, got {type(self.cosine).__name__}")
@@ -264,7 +278,8 @@ class EmbeddingSettings:
 
 
 def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettings,
-          device: torch.device | str = "cpu") -> tuple[NucleusNet, History]:
+          generator: torch.Generator | None = None, device: torch.device | str = "cpu"
+          ) -> tuple[NucleusNet, History]:
     """Build a :class:`NucleusNet` and train it on the rows in ``train_mask``.
 
     AdamW on the task-weighted MSE (:data:`LOSS_WEIGHTS`, normalised to mean 1 over the tasks) of
@@ -294,9 +309,9 @@ def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettin
     if not isinstance(settings, EmbeddingSettings):
         raise TypeError(f"settings must be an embedding.EmbeddingSettings, got {type(settings).__name__}")
     s = settings
-    seed, steps = s.seed, s.steps
-    torch.manual_seed(seed)
-    model = NucleusNet(len(data.tasks), s.embed_dim, s.hidden, s.depth, s.embed_std).to(device)
+    steps = s.steps
+    model = NucleusNet(len(data.tasks), s.embed_dim, s.hidden, s.depth, s.embed_std,
+                       generator=generator).to(device)
     z, n, task, y = data.tensors(train_mask, device)
     if len(y) == 0:
         raise ValueError("train_mask selects no rows")
@@ -304,7 +319,6 @@ def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettin
     opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
     schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if s.cosine else None)
     batch = max(1, int(s.batch_fraction * len(y)))
-    generator = torch.Generator(device="cpu").manual_seed(seed)
     losses = np.empty(steps)
     for step in tqdm(range(steps), disable=not progress_enabled(), desc="nuclei", leave=False):
         if batch < len(y):

@@ -43,10 +43,8 @@ PENDING_MODULES: set[str] = {
     "physml.learning.parallelograms",
     "physml.learning.toy",
     "physml.learning.transformer",
-    "physml.nuclear.data",
     "physml.nuclear.embedding",
     "physml.nuclear.interpret",
-    "physml.nuclear.semf",
 }
 
 # Rewritten right now by the history/bayes work, which converts their docstrings.
