@@ -43,8 +43,6 @@ PENDING_MODULES: set[str] = {
     "physml.learning.parallelograms",
     "physml.learning.toy",
     "physml.learning.transformer",
-    "physml.nuclear.embedding",
-    "physml.nuclear.interpret",
 }
 
 # Rewritten right now by the history/bayes work, which converts their docstrings.
@@ -63,7 +61,6 @@ PENDING_OBJECTS: dict[str, str] = {
     "physml.learning.toy.train": HISTORY_BAYES,
     "physml.learning.images.train": HISTORY_BAYES,
     "physml.learning.transformer.train": HISTORY_BAYES,
-    "physml.nuclear.embedding.train": HISTORY_BAYES,
     "physml.representations.fit_helix": HISTORY_BAYES,
 }
 PENDING_WHOLE_MODULES: dict[str, str] = {
