@@ -39,10 +39,6 @@ ROOT = Path(__file__).resolve().parents[3]
 PENDING_MODULES: set[str] = {
     "physml.flows.checkerboard",
     "physml.flows.trivializing",
-    "physml.learning.images",
-    "physml.learning.parallelograms",
-    "physml.learning.toy",
-    "physml.learning.transformer",
 }
 
 # Rewritten right now by the history/bayes work, which converts their docstrings.
@@ -58,9 +54,6 @@ PENDING_OBJECTS: dict[str, str] = {
     "physml.train.History": HISTORY_BAYES,
     "physml.train.fit": HISTORY_BAYES,
     "physml.flows.trivializing.train_reverse_kl": HISTORY_BAYES,
-    "physml.learning.toy.train": HISTORY_BAYES,
-    "physml.learning.images.train": HISTORY_BAYES,
-    "physml.learning.transformer.train": HISTORY_BAYES,
     "physml.representations.fit_helix": HISTORY_BAYES,
 }
 PENDING_WHOLE_MODULES: dict[str, str] = {
