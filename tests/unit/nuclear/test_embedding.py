@@ -78,3 +78,20 @@ def test_nucleus_net_trains_and_interpret_tools(nubase):
         interpret.penultimate(net, mt, "binding")
     with pytest.raises(ValueError, match="steps"):
         embedding.EmbeddingSettings(8, 32, 1, 0, 3e-3, 0.0)
+
+
+def test_nucleus_net_generator_draws_the_default_initialisation():
+    # Built under a generator, the network has the numbers torch's default initialisation draws
+    # after seeding the global generator with the same seed (what train did before it took one).
+    import torch
+
+    from physml.nuclear import embedding
+
+    torch.manual_seed(3)
+    seeded = embedding.NucleusNet(2, 4, 8, depth=1, embed_std=0.5).state_dict()
+    torch.manual_seed(11)
+    drawn = embedding.NucleusNet(2, 4, 8, depth=1, embed_std=0.5,
+                                 generator=torch.Generator().manual_seed(3)).state_dict()
+    assert all(torch.equal(seeded[k], drawn[k]) for k in seeded)
+    with pytest.raises(TypeError, match="generator"):
+        embedding.NucleusNet(2, 4, 8, generator=3)
