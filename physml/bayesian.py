@@ -223,7 +223,7 @@ def kl_divergence(model: nn.Module) -> torch.Tensor:
         model: any network.
 
     Returns:
-        A scalar tensor in nats: ≥ 0, and exactly 0 (a CPU float32 zero) for a network with no
+        A scalar tensor in nats, ≥ 0, and exactly 0 (a CPU float32 zero) for a network with no
         Bayesian layer.
 
     Raises:

@@ -365,10 +365,32 @@ def _helix_curve(params: dict[str, torch.Tensor], t: torch.Tensor) -> torch.Tens
 def fit_helix(points: torch.Tensor, steps: int = 3000, lr: float = 0.02,
               frequencies: tuple[float, ...] = (-3, -2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2, 3)
               ) -> Helix:
-    """Least-squares helix (:class:`Helix`) through ``points (n, 3)`` taken in order (e.g. the
-    first three PCs of the N embeddings), by Adam on the MSE as in the authors' code, started
-    from every frequency in ``frequencies`` at once (the loss has many local minima in ``f``)
-    with the axis along the points' first PC; the best fit is returned."""
+    """Least-squares helix (:class:`Helix`) through ``points`` taken in order.
+
+    The points are e.g. the first three PCs of the N embeddings. The fit is by Adam on the MSE as
+    in the authors' code, started from every frequency in ``frequencies`` at once (the loss has
+    many local minima in ``f``) with the axis along the points' first PC; the best fit is returned.
+
+    Args:
+        points: float ``(n, 3)`` with ``n >= 5``, finite, in order along the curve.
+        steps: Adam steps, ``>= 1``.
+        lr: Adam learning rate.
+        frequencies: the starting frequencies ``f`` (turns over the whole curve), at least one.
+
+    Returns:
+        The best :class:`Helix`, in float64 and the units of ``points``.
+
+    Raises:
+        TypeError: if ``points`` is not a tensor.
+        ValueError: if ``points`` is not ``(n >= 5, 3)`` or not finite, ``steps`` is not a positive
+            int, or ``frequencies`` is empty.
+
+    References:
+        Nolte et al. 2024, eq. 2; Kitouni thesis, eq. B.1.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     points = _matrix("points", points, 5)
     if points.shape[1] != 3:
         raise ValueError(f"points must have shape (n, 3), got {tuple(points.shape)}")

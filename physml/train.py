@@ -87,7 +87,7 @@ class History:
     attribute ``hist.loss``; every other recorded series is read by name, ``hist["val_acc"]``
     (``"val_acc" in hist`` asks whether it was recorded, :attr:`names` lists them).
 
-    Attributes:
+    Args:
         steps: optimiser steps taken (fewer than asked for when training stopped early).
         loss: the training objective per optimiser step, float ``(steps,)``; empty ``(0,)`` for
             a loop that does not record it every step (the GAN, with two objectives, records
@@ -107,11 +107,16 @@ class History:
         ValueError: on construction, if a series has not one row per evaluation step, naming it.
 
     Used in:
-        :doc:`/book/generative/invertible-networks`,
-        :doc:`/book/lattice/trivializing-flows`,
-        :doc:`/book/learning/grokking-effective-theory`,
-        :doc:`/book/learning/grokking-beyond-the-toy`,
-        :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/lattice/trivializing-flows`
+        - :doc:`/book/learning/grokking-effective-theory`
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
 
     steps: int = 0
@@ -245,7 +250,9 @@ def fit(
 
     The optimiser settings stay keyword arguments (not a settings dataclass): this is the generic
     loop, and its callers each pass the few they change (CONTRIBUTING.md, "One way to do each
-    thing").
+    thing"). The chapters call it directly or through the loops built on it (the regression fits,
+    the Bayesian ELBO fits of the flows and generative models, the phase classifiers and
+    autoencoders, the Lipschitz toys).
 
     Args:
         model: the network, trained in place and moved to ``device``.
@@ -266,8 +273,8 @@ def fit(
         progress: show a progress bar (``progress_enabled()`` if ``None``).
 
     Returns:
-        :class:`History`: ``loss`` per step; with ``val_data`` the series ``"val_loss"`` at
-        ``eval_steps``, ``best_step``, ``best_val`` and ``stopped_early``.
+        A :class:`History` with ``loss`` per step; with ``val_data`` the series ``"val_loss"``
+        at ``eval_steps``, ``best_step``, ``best_val`` and ``stopped_early``.
 
     Raises:
         TypeError: if ``model`` is not a module, ``loss_fn`` not callable, or ``data`` not a tuple
@@ -277,8 +284,12 @@ def fit(
             ``patience`` without ``val_data``.
 
     Used in:
-        :doc:`/book/foundations/fits-likelihoods-uncertainties` and, through the loops built on
-        it, every chapter that trains a network by minibatches.
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")

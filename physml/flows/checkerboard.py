@@ -28,7 +28,26 @@ from physml.lattice.chains import check_fields
 
 def checkerboard(L: int, *, odd: bool, dtype: torch.dtype = torch.float64,
                  device: torch.device | str | None = None) -> torch.Tensor:
-    """The (L, L) mask that is 1 where x₁ + x₂ is odd (``odd``) or even, 0 elsewhere (eq. 8.22)."""
+    """The ``(L, L)`` mask that is 1 where x₁ + x₂ is odd (``odd``) or even, 0 elsewhere.
+
+    Args:
+        L: the lattice size, ``>= 2``.
+        odd: mark the odd sites (the partition A of eq. 8.22), else the even ones.
+        dtype: the mask's dtype.
+        device: the mask's device; None: the default device.
+
+    Returns:
+        A tensor ``(L, L)`` of 0s and 1s of ``dtype``.
+
+    Raises:
+        ValueError: if ``L`` is not an int ``>= 2``.
+
+    References:
+        Pawlowski & Plehn 2025, eq. 8.22.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
+    """
     positive_int("L", L, minimum=2)
     x = torch.arange(L, device=device)
     parity = (x[:, None] + x[None, :]) % 2
@@ -36,14 +55,29 @@ def checkerboard(L: int, *, odd: bool, dtype: torch.dtype = torch.float64,
 
 
 class AffineCheckerboard(AffineCoupling):
-    """One affine layer of eq. 8.23: the sites of one parity are scaled and shifted by CNNs of the others.
+    """One affine layer of eq. 8.23, the sites of one parity scaled and shifted by CNNs of the others.
 
     The coupling bookkeeping (update, exact inverse, log-determinant) is
     :class:`physml.flows.coupling.AffineCoupling`'s; this layer supplies the checkerboard masks and
-    the CNNs. ``frozen_odd``: whether the unchanged partition A is the odd sites (as in eq. 8.22)
-    or the even ones. ``kernel_size`` k must be odd. The kernels start as small random numbers
-    drawn from ``generator`` (exactly zero would leave ``|s|`` at a kink where its gradient
-    vanishes).
+    the CNNs. The kernels start as small random numbers drawn from ``generator`` (exactly zero
+    would leave ``|s|`` at a kink where its gradient vanishes).
+
+    Args:
+        kernel_size: the convolutions' kernel size k, odd.
+        frozen_odd: whether the unchanged partition A is the odd sites (as in eq. 8.22) or the even
+            ones.
+        init_scale: the standard deviation of the normal initial kernels (float64).
+        generator: a CPU ``torch.Generator`` that draws the kernels; None: torch's default
+            generator.
+
+    Raises:
+        ValueError: if ``kernel_size`` is not a positive odd int.
+
+    References:
+        Pawlowski & Plehn 2025, eqs. 8.22-8.25.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
     """
 
     def __init__(self, kernel_size: int = 3, *, frozen_odd: bool = True, init_scale: float = 0.01,
@@ -74,15 +108,30 @@ class AffineCheckerboard(AffineCoupling):
 
 
 class TrivializingFlow(nn.Module):
-    """f = (global rescaling) ∘ N_l coupling layers: a field φ → z ≈ independent normals (§8.3).
+    """f = (global rescaling) ∘ N_l coupling layers, a field φ → z ≈ independent normals (§8.3).
 
     ``n_layers`` coupling layers (N_l) of two affine layers each, with kernels of size
     ``kernel_size``, then z = e^a · y with one learnable a. :meth:`forward` gives f(φ) and
     ``log|det ∂f/∂φ|``; :meth:`inverse` gives f⁻¹(z) (the generator of the model distribution p_f and
     the map F of eq. 8.16) with ``log|det ∂f/∂φ|`` at the returned φ. Parameters are float64.
 
-    ``generator`` (a CPU ``torch.Generator``) draws the initial kernels, layer after layer; None
-    uses a fresh generator seeded with 0, so an unseeded flow is reproducible.
+    Args:
+        kernel_size: the convolutions' kernel size k, odd.
+        n_layers: the coupling layers N_l, ``>= 1``.
+        init_scale: the standard deviation of the normal initial kernels.
+        generator: a CPU ``torch.Generator`` that draws the initial kernels, layer after layer;
+            None uses a fresh generator seeded with 0, so an unseeded flow is reproducible.
+
+    Raises:
+        ValueError: if ``n_layers`` is not a positive int or ``kernel_size`` not a positive odd
+            int.
+        TypeError: if ``generator`` is not a ``torch.Generator`` or None.
+
+    References:
+        Pawlowski & Plehn 2025, §8.3 and eqs. 8.23-8.34.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
     """
 
     def __init__(self, kernel_size: int = 3, n_layers: int = 1, *, init_scale: float = 0.01,

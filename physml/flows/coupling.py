@@ -36,11 +36,18 @@ from physml.train import History
 
 
 class AffineCoupling(nn.Module):
-    """x_B → x_B ⊙ e^{s(x_A)} + t(x_A) with x_A unchanged: exact inverse and log-determinant.
+    """x_B → x_B ⊙ e^{s(x_A)} + t(x_A) with x_A unchanged, with exact inverse and log-determinant.
 
     Subclasses implement ``masks(x)`` (0/1 tensors of x's event shape: A is frozen, B updated)
     and ``scale_shift(frozen)`` (s and t with x's shape, from the frozen part x ⊙ mask_A only).
     The first axis of x is the batch; the log-determinant sums over all others.
+
+    References:
+        Pawlowski & Plehn 2025, §5.4, eqs. 5.57-5.59 (affine coupling).
+
+    Used in:
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/lattice/trivializing-flows`
     """
 
     def masks(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -125,6 +132,17 @@ class BoxLogit(nn.Module):
     latent never puts probability outside the box. :meth:`forward` gives u and
     ``log|det ∂u/∂x|``; :meth:`inverse` gives x and the same log-determinant at that x, so
     log p_x(x) = log p_u(u) + ``log|det ∂u/∂x|``.
+
+    Args:
+        low: the box's lower edge (every dimension), in the data's units.
+        high: the box's upper edge, ``> low``.
+
+    Raises:
+        ValueError: if ``high`` is not greater than ``low``.
+
+    Used in:
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
     def __init__(self, low: float = 0.0, high: float = 1.0) -> None:
@@ -253,7 +271,18 @@ class CouplingFlow(nn.Module):
 
 
 def standard_normal_log_prob(z: torch.Tensor) -> torch.Tensor:
-    """log N(z; 0, 1) summed over all but the first axis."""
+    """log N(z; 0, 1) summed over all but the first axis.
+
+    Args:
+        z: float ``(batch, ...)``.
+
+    Returns:
+        A tensor ``(batch,)`` of ``z``'s dtype, in nats.
+
+    Used in:
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
+    """
     return -0.5 * (z**2).sum(dim=tuple(range(1, z.ndim))) - 0.5 * z[0].numel() * math.log(2 * math.pi)
 
 

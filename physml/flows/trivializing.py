@@ -38,13 +38,48 @@ def _check_flow(flow) -> TrivializingFlow:
 
 
 def log_prior(z: torch.Tensor) -> torch.Tensor:
-    """log r(z) of independent standard normals, summed over the sites of each configuration."""
+    """log r(z) of independent standard normals, summed over the sites of each configuration.
+
+    Args:
+        z: float ``(n, L, L)`` (any leading shape, the last two axes the lattice).
+
+    Returns:
+        A tensor ``z.shape[:-2]`` of ``z``'s dtype, in nats.
+
+    References:
+        Pawlowski & Plehn 2025, eq. 8.13.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
+    """
     return -0.5 * (z * z).sum(dim=(-2, -1)) - 0.5 * z[0].numel() * math.log(2 * math.pi)
 
 
 def sample_model(flow: TrivializingFlow, L: int, n: int, *, generator: torch.Generator | None = None,
                  device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` fields φ = f⁻¹(z) on an L x L lattice and their model log-density log p_f(φ)."""
+    """``n`` fields φ = f⁻¹(z) on an L x L lattice and their model log-density log p_f(φ).
+
+    Args:
+        flow: the :class:`physml.flows.checkerboard.TrivializingFlow`.
+        L: lattice side, ``>= 2`` (even, as the flow's checkerboard needs).
+        n: configurations, ``>= 1``.
+        generator: a ``torch.Generator`` on ``device`` that draws z ~ N(0, 1); None: torch's
+            default generator.
+        device: where to draw; None: the default device.
+
+    Returns:
+        The pair ``(phi, log_p)``, float64 ``(n, L, L)`` and ``(n,)`` (nats).
+
+    Raises:
+        TypeError: if ``flow`` is not a ``TrivializingFlow``.
+        ValueError: on ``L < 2`` or ``n < 1``.
+
+    References:
+        Pawlowski & Plehn 2025, eq. 8.13.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
+    """
     _check_flow(flow)
     positive_int("L", L, minimum=2)
     positive_int("n", n)
@@ -83,7 +118,7 @@ def train_reverse_kl(flow: TrivializingFlow, action: Action, L: int, *, steps: i
         Albergo, Kanwar & Shanahan 2019 (the reverse-KL training); the notes' eq. 8.15.
 
     Used in:
-        :doc:`/book/lattice/trivializing-flows`
+        - :doc:`/book/lattice/trivializing-flows`
     """
     from tqdm import tqdm
 
@@ -111,7 +146,30 @@ def train_reverse_kl(flow: TrivializingFlow, action: Action, L: int, *, steps: i
 @torch.no_grad()
 def proposal_log_weights(flow: TrivializingFlow, action: Action, L: int, n: int, *, seed: int = 0,
                          batch_size: int = 8192, device: torch.device | str | None = None) -> np.ndarray:
-    """log w = -S(φ) - log p_f(φ) of ``n`` independent flow proposals φ ~ p_f (up to a constant)."""
+    """log w = -S(φ) - log p_f(φ) of ``n`` independent flow proposals φ ~ p_f (up to a constant).
+
+    Args:
+        flow: the trained :class:`physml.flows.checkerboard.TrivializingFlow` (moved to the device).
+        action: ``action(phi)`` gives S per configuration of a batch ``(n, L, L)`` float64.
+        L: lattice side, ``>= 2``.
+        n: proposals, ``>= 1``.
+        seed: seed of the generator (on ``device``) that draws the proposals.
+        batch_size: proposals drawn per batch, ``>= 1``.
+        device: where to draw (``config.device()`` if ``None``).
+
+    Returns:
+        float64 ndarray ``(n,)``, in nats.
+
+    Raises:
+        TypeError: if ``flow`` is not a ``TrivializingFlow``.
+        ValueError: on non-positive ``n`` or ``batch_size``.
+
+    References:
+        Pawlowski & Plehn 2025, §8.4 and Table 4.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
+    """
     _check_flow(flow)
     positive_int("n", n)
     positive_int("batch_size", batch_size)
@@ -128,9 +186,28 @@ def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> 
     """Acceptance rate of each of ``n_chains`` independence samplers fed with the proposals' log weights.
 
     The proposals are dealt into ``n_chains`` equal sequences (their number must divide evenly,
-    so that none is dropped: ``ValueError`` otherwise); each chain starts at its first
-    proposal and accepts the next with probability min(1, w'/w). Returns the per-chain acceptance
-    (their mean is the Table 4 number; their spread gives its error).
+    so that none is dropped); each chain starts at its first proposal and accepts the next with
+    probability min(1, w'/w). The chains' mean acceptance is the Table 4 number; their spread
+    gives its error.
+
+    Args:
+        log_weights: log w of the proposals (:func:`proposal_log_weights`), ``(N,)`` with
+            N >= 4, finite.
+        n_chains: the number of chains, ``>= 1``.
+        seed: seed of the ``numpy.random.default_rng`` of the accept draws.
+
+    Returns:
+        float64 ndarray ``(n_chains,)``, each chain's acceptance in ``[0, 1]``.
+
+    Raises:
+        ValueError: on fewer than 4 or non-finite log weights, fewer than 2 proposals per chain,
+            or a number of proposals that does not deal evenly into ``n_chains``.
+
+    References:
+        Pawlowski & Plehn 2025, §8.4 and Table 4.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
     """
     lw = stats._as_array("log_weights", log_weights, min_len=4)
     positive_int("n_chains", n_chains)
@@ -173,6 +250,12 @@ def equilibrium_acceptance(log_weights, *, n_boot: int = 100, seed: int = 0) -> 
 
     Raises:
         ValueError: on fewer than 4 log weights or NaN/inf in them, or ``n_boot`` not an int >= 2.
+
+    References:
+        Pawlowski & Plehn 2025, §8.4 and Table 4.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
     """
     lw = stats._as_array("log_weights", log_weights, min_len=4)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 2:
@@ -188,7 +271,22 @@ def equilibrium_acceptance(log_weights, *, n_boot: int = 100, seed: int = 0) -> 
 
 
 def effective_sample_size(log_weights) -> float:
-    """Normalised effective sample size (Σw)² / (N Σw²) of importance weights w = e^{log w}: 1 for a perfect flow."""
+    """Normalised effective sample size (Σw)² / (N Σw²) of importance weights w = e^{log w}.
+
+    1 for a perfect flow.
+
+    Args:
+        log_weights: log w of the proposals (:func:`proposal_log_weights`), ``(N,)``, finite.
+
+    Returns:
+        A Python float in ``(0, 1]``.
+
+    References:
+        Pawlowski & Plehn 2025, §8.4.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
+    """
     lw = stats._as_array("log_weights", log_weights)
     w = np.exp(lw - lw.max())
     return float(w.sum() ** 2 / (w.size * (w * w).sum()))
@@ -197,10 +295,29 @@ def effective_sample_size(log_weights) -> float:
 class FlowHMC:
     """``n_chains`` HMC chains in the flowed variable φ̃ = f(φ), at one coupling, float64.
 
-    ``action`` is S(φ) per configuration; the flow is copied and frozen. The leapfrog has
-    ``n_steps`` steps of size 1/``n_steps`` (trajectory length 1, as for HMC in chapter 8); the
-    force is the autograd gradient of S_eff, which includes the flow's log-determinant. The chains
-    start from φ̃ ~ N(0, 1), i.e. from the model distribution.
+    The flow is copied and frozen. The leapfrog has ``n_steps`` steps of size 1/``n_steps``
+    (trajectory length 1, as for HMC in chapter 8); the force is the autograd gradient of S_eff
+    (eq. 8.18), which includes the flow's log-determinant. The chains start from φ̃ ~ N(0, 1),
+    i.e. from the model distribution.
+
+    Args:
+        flow: the trained :class:`physml.flows.checkerboard.TrivializingFlow`.
+        action: ``action(phi)`` gives S(φ) per configuration of a batch ``(n, L, L)`` float64.
+        L: lattice side, ``>= 2``.
+        n_chains: the number of chains, ``>= 1``.
+        n_steps: leapfrog steps per trajectory, ``>= 1``.
+        seed: seed of the generator (on ``device``) of the starts, momenta and accept draws.
+        device: where the chains run (``config.device()`` if ``None``).
+
+    Raises:
+        TypeError: if ``flow`` is not a ``TrivializingFlow``.
+        ValueError: on ``L < 2`` or non-positive ``n_chains`` or ``n_steps``.
+
+    References:
+        Pawlowski & Plehn 2025, eqs. 8.18-8.20.
+
+    Used in:
+        - :doc:`/book/lattice/trivializing-flows`
     """
 
     def __init__(self, flow: TrivializingFlow, action: Action, L: int, n_chains: int, *, n_steps: int,

@@ -30,9 +30,9 @@ from physml.nn import LinearFactory
 
 
 class CFM(nn.Module):
-    """A conditional-flow-matching generator with a :class:`physml.generative.networks.TimeMLP`
-    velocity field v_θ(x, t).
+    """A conditional-flow-matching generator with a velocity field v_θ(x, t).
 
+    The velocity field is a :class:`physml.generative.networks.TimeMLP`.
     Points are ``(n, dim)`` float tensors. NaN in the points propagates through :meth:`velocity`,
     :meth:`loss` and :meth:`integrate`; no check, as for a tensor op (:meth:`log_prob` checks).
     With ``linear=physml.bayesian.bayes_linear()`` the network is Bayesian (the B-CFM of

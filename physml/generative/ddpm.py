@@ -33,6 +33,24 @@ def linear_betas(n_steps: int, beta_first: float = 1e-4, beta_last: float = 0.02
 
     The standard schedule is T = 1000 from 10⁻⁴ to 0.02 (the notes' 2·10⁻²(t-1)/T has β₁ = 0). For
     fewer steps scale both ends by 1000/T, which keeps Σβ_t, and so ᾱ_T ≈ e^{-Σβ}, about the same.
+
+    Args:
+        n_steps: T, an int ``>= 2``.
+        beta_first: β_1, ``> 0``.
+        beta_last: β_T, in ``[beta_first, 1)``.
+
+    Returns:
+        float64 tensor ``(n_steps,)``, dimensionless.
+
+    Raises:
+        ValueError: naming the argument, on ``n_steps < 2``, a non-positive β, or unless
+            ``beta_first <= beta_last < 1``.
+
+    References:
+        Pawlowski & Plehn 2025, §5.5.1.
+
+    Used in:
+        - :doc:`/book/generative/diffusion-and-flow-matching`
     """
     positive_int("n_steps", n_steps, minimum=2)
     lo, hi = positive_number("beta_first", beta_first), positive_number("beta_last", beta_last)
@@ -42,9 +60,9 @@ def linear_betas(n_steps: int, beta_first: float = 1e-4, beta_last: float = 0.02
 
 
 class DDPM(nn.Module):
-    """A DDPM with noise schedule ``betas`` (length T) and a
-    :class:`physml.generative.networks.TimeMLP` noise predictor ε_θ(x_t, t).
+    """A DDPM with noise schedule ``betas`` (length T) and a noise predictor ε_θ(x_t, t).
 
+    The noise predictor is a :class:`physml.generative.networks.TimeMLP`.
     Points are ``(n, dim)`` float tensors; the buffers are float32. NaN in the points propagates
     through :meth:`diffuse`, :meth:`predict_noise` and :meth:`loss`; no check, as for a tensor op.
     With ``linear=physml.bayesian.bayes_linear()`` the network is Bayesian (the B-DDPM of eq. 5.91);

@@ -33,9 +33,20 @@ def discriminator_loss_at_optimum(p: np.ndarray, q: np.ndarray, x: np.ndarray) -
     ``p`` and ``q`` are two densities on the grid ``x``. Eq. 5.23 says the first equals
     -2 JS + 2 log 2.
 
+    Args:
+        p: the data density on the grid, float ``(n,)``, finite and ``>= 0``.
+        q: the generator's density on the grid, float ``(n,)``, finite and ``>= 0``.
+        x: the grid, float ``(n,)``, increasing, at least 2 points.
+
+    Returns:
+        The pair ``(loss, js)`` of Python floats, in nats.
+
     Raises:
         ValueError: if the arrays differ in shape or are not 1-D, hold NaN or inf, a density is
             negative somewhere, or the grid ``x`` is not increasing.
+
+    References:
+        Pawlowski & Plehn 2025, §5.2, eqs. 5.18-5.23.
     """
     p, q, x = (finite(name, np.asarray(a, dtype=float)) for name, a in (("p", p), ("q", q), ("x", x)))
     if p.shape != x.shape or q.shape != x.shape or x.ndim != 1:
@@ -56,7 +67,24 @@ def discriminator_loss_at_optimum(p: np.ndarray, q: np.ndarray, x: np.ndarray) -
 
 
 class GAN(nn.Module):
-    """Generator G: R^latent → R^dim and discriminator D: R^dim → logit, both MLPs."""
+    """Generator G: R^latent → R^dim and discriminator D: R^dim → logit, both MLPs.
+
+    Args:
+        dim: dimension of the data, a positive int.
+        latent: dimension of the latent z ~ N(0, 1), a positive int.
+        hidden: width of both networks' hidden layers.
+        depth: hidden layers of both networks.
+
+    Raises:
+        ValueError: naming ``dim`` or ``latent`` (or the MLPs' ``hidden``, ``depth``) when out of
+            range.
+
+    References:
+        Pawlowski & Plehn 2025, §5.2.
+
+    Used in:
+        - :doc:`/book/generative/invertible-networks`
+    """
 
     def __init__(self, dim: int = 2, latent: int = 2, hidden: int = 64, depth: int = 2) -> None:
         super().__init__()
@@ -111,7 +139,7 @@ def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: floa
         (the R1 penalty).
 
     Used in:
-        :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/generative/invertible-networks`
     """
     if not isinstance(gan, GAN):
         raise TypeError(f"gan must be a physml.generative.gan.GAN, got {type(gan).__name__}")

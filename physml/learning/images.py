@@ -30,10 +30,30 @@ from physml.train import History, progress_enabled
 OPTIMISERS = ("adam", "gd")
 
 
-def digits(n_train: int, generator: torch.Generator
+def digits(n_train: int, generator: torch.Generator | None = None
            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """scikit-learn's digits as ``(images (1797, 64) in [0, 1], labels, train_mask)`` with a
-    random training set of ``n_train`` images; the rest is the validation set."""
+    """scikit-learn's digits with a random training set of ``n_train`` images.
+
+    The stand-in for MNIST (nothing is downloaded); the rest of the images is the validation set.
+
+    Args:
+        n_train: the training set's size, in ``[1, 1797)``.
+        generator: a CPU ``torch.Generator`` that draws the training set; None: torch's default
+            generator.
+
+    Returns:
+        The triple ``(images, labels, train_mask)``, float32 ``(1797, 64)`` in ``[0, 1]``, int64
+        ``(1797,)`` classes in ``[0, 10)`` and bool ``(1797,)``.
+
+    Raises:
+        ValueError: if ``n_train`` is not a positive int below the 1797 images.
+
+    References:
+        Kitouni thesis, Sec. 6.4.3 (MNIST there).
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+    """
     from sklearn.datasets import load_digits
 
     x, y = load_digits(return_X_y=True)
@@ -47,8 +67,25 @@ def digits(n_train: int, generator: torch.Generator
 
 @torch.no_grad()
 def scale_init(model: torch.nn.Module, alpha: float | torch.Tensor) -> None:
-    """Multiply every parameter of ``model`` by ``alpha``: a number, or for an ensemble one value
-    per member (the first axis of each parameter)."""
+    """Multiply every parameter of ``model`` by ``alpha``, in place.
+
+    The large initialisation that grokking on images needs (thesis Sec. 6.4.3).
+
+    Args:
+        model: the network, e.g. an :class:`physml.nn.EnsembleMLP`.
+        alpha: a number, or for an ensemble a float tensor ``(n_members,)``, one value per member
+            (the first axis of each parameter); finite and ``> 0``.
+
+    Raises:
+        ValueError: if ``alpha`` is not finite and positive, or has a length other than a
+            parameter's first axis.
+
+    References:
+        Kitouni thesis, Sec. 6.4.3 and App. C.10.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+    """
     alpha = torch.as_tensor(alpha, dtype=torch.float32)
     if not torch.isfinite(alpha).all() or (alpha <= 0).any():
         raise ValueError("alpha must be finite and > 0")
@@ -94,7 +131,7 @@ def train(model: EnsembleMLP, images: torch.Tensor, labels: torch.Tensor,
         Kitouni thesis, Sec. 6.4.3 and App. C.10 (grokking on MNIST; the digits stand in).
 
     Used in:
-        :doc:`/book/learning/grokking-beyond-the-toy`
+        - :doc:`/book/learning/grokking-beyond-the-toy`
     """
     positive_int("steps", steps)
     positive_int("eval_every", eval_every)
@@ -147,22 +184,55 @@ def _class_means(f: torch.Tensor, labels: torch.Tensor
 
 
 def effective_loss(f: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(l, Z)`` of eq. C.23 for representations ``f (n, dim)``: ``l`` sums ``|f(x) - f(y)|^2``
-    over the unordered same-label pairs (computed per class as ``n_c`` times the scatter about the
-    class mean), ``Z = sum_x |f(x)|^2``. A loss called at every step: it propagates NaN as
-    torch does (:func:`collapse` checks its start once)."""
+    """The pair ``(l, Z)`` of eq. C.23 for representations ``f``.
+
+    ``l`` sums ``|f(x) - f(y)|^2`` over the unordered same-label pairs (computed per class as
+    ``n_c`` times the scatter about the class mean), ``Z = sum_x |f(x)|^2``. A loss called at
+    every step, it propagates NaN as torch does (:func:`collapse` checks its start once).
+
+    Args:
+        f: float ``(n, dim)``, the representations.
+        labels: int ``(n,)``, the classes.
+
+    Returns:
+        Two scalar tensors ``(l, Z)`` of ``f``'s dtype, in the squared units of ``f``.
+
+    Raises:
+        ValueError: if ``f`` is not ``(n, dim)`` or ``labels`` not ``(n,)``.
+
+    References:
+        Kitouni thesis, eq. C.23.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+    """
     means, index, counts = _class_means(f, labels)
     scatter = ((f - means[index]) ** 2).sum(dim=1)
     return (counts[index] * scatter).sum(), (f**2).sum()
 
 
 def class_variance_ratio(f: torch.Tensor, labels: torch.Tensor) -> float:
-    """Mean squared distance of the points to their class mean over the mean squared distance
-    of the class means to the overall mean: 0 for a complete same-class collapse.
+    """Within-class over between-class spread of the representations ``f``.
+
+    The mean squared distance of the points to their class mean over the mean squared distance
+    of the class means to the overall mean, 0 for a complete same-class collapse.
+
+    Args:
+        f: float ``(n, dim)``, finite.
+        labels: int ``(n,)``, at least two classes.
+
+    Returns:
+        A Python float ``>= 0``, dimensionless.
 
     Raises:
         ValueError: on NaN or inf in ``f``, mismatched shapes, or fewer than two classes (the
             ratio is then undefined).
+
+    References:
+        Kitouni thesis, App. C.9.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
     """
     finite("f", f)
     if torch.unique(labels).numel() < 2:
@@ -180,10 +250,32 @@ def _variance_ratio(f: torch.Tensor, labels: torch.Tensor) -> float:
 
 def collapse(f0: torch.Tensor, labels: torch.Tensor, steps: int, lr: float,
              optimiser: str = "adam") -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-    """Train free representations, starting at ``f0 (n, dim)``, on ``l_eff = l / Z`` by Adam
-    (App. C.9) or plain gradient descent (``optimiser="gd"``, the discretised flow of eq. C.24).
+    """Train free representations on ``l_eff = l / Z`` (eq. C.23), starting at ``f0``.
 
-    Returns ``(f, Z per step (steps + 1,), class variance ratio per step)``.
+    By Adam (App. C.9) or plain gradient descent (``optimiser="gd"``, the discretised flow of
+    eq. C.24).
+
+    Args:
+        f0: float ``(n, dim)``, the starting representations, finite.
+        labels: int ``(n,)``, at least two classes.
+        steps: optimiser steps, ``>= 1``.
+        lr: learning rate, ``> 0``.
+        optimiser: ``"adam"`` or ``"gd"`` (:data:`OPTIMISERS`).
+
+    Returns:
+        The triple ``(f, zs, ratios)``, the final representations ``(n, dim)``, ``Z`` per step
+        float64 ``(steps + 1,)`` and the class variance ratio per step float64 ``(steps + 1,)``
+        (:func:`class_variance_ratio`).
+
+    Raises:
+        ValueError: if ``steps`` or ``lr`` is not positive, ``optimiser`` is unknown, or ``f0``
+            and ``labels`` fail :func:`class_variance_ratio`'s checks.
+
+    References:
+        Kitouni thesis, eqs. C.23-C.24 and App. C.9.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
     """
     positive_int("steps", steps)
     positive_number("lr", lr)

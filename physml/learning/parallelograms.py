@@ -38,6 +38,18 @@ class AdditionTask:
     ``samples`` is ``(n_samples, 2)`` with ``i <= j`` in lexicographic order; ``labels`` their sums.
     ``quads`` is ``(n_quads, 2)``: the sample indices of every permissible parallelogram of the
     full data set, and ``constraints`` the matching rows ``e_i + e_j - e_m - e_n`` of ``A(P0)``.
+
+    Args:
+        p: the modulus of the numbers, an int ``>= 2``.
+
+    Raises:
+        ValueError: if ``p`` is not an int ``>= 2``.
+
+    References:
+        Kitouni thesis, Sec. 6.3 (eqs. 6.1-6.8) and App. C.3-C.5.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
     """
 
     p: int
@@ -190,13 +202,26 @@ class AdditionTask:
 
 
 def normalise(embeddings: torch.Tensor, p: int | None = None) -> torch.Tensor:
-    """Embeddings ``(..., p, d)`` with zero mean and ``sum_k |E_k|^2 = p`` (the thesis's E-tilde).
+    """Embeddings with zero mean and ``sum_k |E_k|^2 = p`` (the thesis's E-tilde).
 
     The thesis writes sigma_t without the square root (errata 5); this uses the standard deviation.
+
+    Args:
+        embeddings: float ``(..., p, d)``, finite.
+        p: the expected number of vectors (the second-to-last axis); None: not checked.
+
+    Returns:
+        A tensor of the shape and dtype of ``embeddings``, dimensionless.
 
     Raises:
         ValueError: on a wrong shape, or NaN or inf in ``embeddings`` (which would otherwise make
             :meth:`AdditionTask.rqi` read 0 instead of failing).
+
+    References:
+        Kitouni thesis, Sec. 6.3.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
     """
     if not isinstance(embeddings, torch.Tensor) or embeddings.ndim < 2:
         raise ValueError("embeddings must be a tensor of shape (..., p, d)")
@@ -210,10 +235,29 @@ def normalise(embeddings: torch.Tensor, p: int | None = None) -> torch.Tensor:
 
 def unique_probability(task: AdditionTask, fractions: list[float], n_sets: int,
                        generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """P(training set fixes the linear representation) per fraction, and the mean ``lambda_3`` of
-    those that do (Figs 6.4a and 6.5a). Returns two ``(len(fractions),)`` float64 tensors; the
-    mean ``lambda_3`` is NaN (undefined, not 0) at a fraction where none of the ``n_sets`` sets is
-    unique, so that a plot or a mean over fractions shows the gap instead of a made-up rate."""
+    """P(training set fixes the linear representation) per fraction, and the mean ``lambda_3``.
+
+    The mean grokking rate ``lambda_3`` (:meth:`AdditionTask.grokking_rate`) is over the sets that
+    fix it (Figs 6.4a and 6.5a); it is NaN (undefined, not 0) at a fraction where none of the
+    ``n_sets`` sets is unique, so that a plot or a mean over fractions shows the gap instead of a
+    made-up rate.
+
+    Args:
+        task: the addition task (:class:`AdditionTask`).
+        fractions: training fractions, each in ``(0, 1]``.
+        n_sets: random training sets per fraction, ``>= 1``.
+        generator: a CPU ``torch.Generator`` that draws the training sets; None: torch's default
+            generator.
+
+    Returns:
+        The pair ``(probability, rate)``, float64 tensors ``(len(fractions),)``, dimensionless.
+
+    References:
+        Kitouni thesis, Sec. 6.3.2, Figs 6.4a and 6.5a.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
+    """
     probs, rates = [], []
     for fraction in fractions:
         masks = task.random_masks(n_sets, fraction, generator)
@@ -230,7 +274,27 @@ def generalisable_split(task: AdditionTask, n_train: int, generator: torch.Gener
 
     Every validation sample is then derivable from the training set (no validation sum whose
     label the training set never shows, such as ``0 + 0``), so a validation accuracy of 100% is
-    reachable: the 45/10 split of the phase diagrams (Sec. 6.4.1).
+    reachable, as in the 45/10 split of the phase diagrams (Sec. 6.4.1).
+
+    Args:
+        task: the addition task (:class:`AdditionTask`).
+        n_train: the training set's size, in ``[1, n_samples)``.
+        generator: a CPU ``torch.Generator`` that draws the training sets; None: torch's default
+            generator.
+        max_tries: random draws before giving up.
+
+    Returns:
+        bool tensor ``(n_samples,)``, the training mask.
+
+    Raises:
+        ValueError: if ``n_train`` is not a positive int below ``task.n_samples``.
+        RuntimeError: if no draw in ``max_tries`` is generalisable.
+
+    References:
+        Kitouni thesis, Sec. 6.4.1 and eq. C.8.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
     """
     positive_int("n_train", n_train)
     if n_train >= task.n_samples:
@@ -248,6 +312,25 @@ def smallest_unique_set(task: AdditionTask, n_sets: int, generator: torch.Genera
 
     Draws ``n_sets`` random sets at every size from 2 upwards and returns the first unique one
     (nullity 2). A search, not a proof of minimality (App. C.5: possible with < 40% of the data).
+
+    Args:
+        task: the addition task (:class:`AdditionTask`).
+        n_sets: random training sets per size, ``>= 1``.
+        generator: a CPU ``torch.Generator`` that draws the training sets; None: torch's default
+            generator.
+
+    Returns:
+        bool tensor ``(n_samples,)``, the training mask.
+
+    Raises:
+        ValueError: if ``n_sets`` is not a positive int.
+        RuntimeError: if no set is unique (unreachable: the full set is).
+
+    References:
+        Kitouni thesis, App. C.5.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
     """
     positive_int("n_sets", n_sets)
     for size in range(2, task.n_samples + 1):

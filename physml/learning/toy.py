@@ -33,12 +33,36 @@ TASKS = ("regression", "classification")
 
 
 class AdditionToys(nn.Module):
-    """``n_models`` toy models of addition on ``{0, ..., p - 1}``.
+    """``n_models`` toy models of addition on ``{0, ..., p - 1}``, trained as one batch.
 
     The decoder is a ``d - hidden x depth - d_out`` MLP (the thesis: 1-200-200-30, tanh in the
     authors' code). ``forward()`` returns ``(n_models, n_samples, d_out)``: every model on every
     sample of the task. ``generator`` draws the embeddings and regression templates; the decoder
     weights come from torch's global generator (seeded by ``physml.start_chapter``).
+
+    Args:
+        n_models: the number of members, ``>= 1``.
+        task: the addition task (:class:`physml.learning.parallelograms.AdditionTask`).
+        kind: ``"regression"`` (random templates, nearest-template prediction) or
+            ``"classification"`` (one-hot targets over the ``2p - 1`` sums).
+        d_embed: the embedding dimension ``d``, ``>= 1``.
+        hidden: the decoder's width.
+        depth: the decoder's hidden layers.
+        d_out: the regression templates' dimension (classification: ``2p - 1``).
+        init_scale: ``s``, the embeddings start ``U[-s/2, s/2]``, ``> 0``.
+        generator: a CPU ``torch.Generator`` for the embeddings and templates; None: torch's
+            default generator.
+
+    Raises:
+        ValueError: naming the argument, on a non-positive ``n_models``, ``d_embed`` or
+            ``init_scale``, or an unknown ``kind``.
+        TypeError: if ``task`` is not an ``AdditionTask``.
+
+    References:
+        Kitouni thesis, Secs 6.2-6.4.1.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
     """
 
     def __init__(self, n_models: int, task: AdditionTask, kind: str = "regression", d_embed: int = 1,
@@ -116,7 +140,7 @@ def _member_setting(name: str, value: float | torch.Tensor, allow_zero: bool) ->
 class ToySettings:
     """The settings of one :func:`train` run of the toy models (Kitouni thesis Sec. 6.4.1).
 
-    Attributes:
+    Args:
         steps: full-batch optimiser steps.
         lr_embed: Adam learning rate of the embeddings (no weight decay), a number or a
             ``(n_models,)`` tensor, one per model.
@@ -130,7 +154,7 @@ class ToySettings:
             ``lr_decoder`` or ``delta``, or a negative ``wd_decoder``.
 
     Used in:
-        :doc:`/book/learning/grokking-effective-theory`
+        - :doc:`/book/learning/grokking-effective-theory`
     """
 
     steps: int
@@ -174,7 +198,7 @@ def train(model: AdditionToys, masks: torch.Tensor, settings: ToySettings) -> Hi
         Kitouni thesis, Secs 6.2-6.4.1 and App. C.1 (RQI).
 
     Used in:
-        :doc:`/book/learning/grokking-effective-theory`
+        - :doc:`/book/learning/grokking-effective-theory`
     """
     if not isinstance(settings, ToySettings):
         raise TypeError(f"settings must be a toy.ToySettings, got {type(settings).__name__}")
@@ -243,7 +267,7 @@ def phase(history: History, horizon: int, gap: int, threshold: float = 0.9) -> l
         Kitouni thesis, App. C.7, Table C.1.
 
     Used in:
-        :doc:`/book/learning/grokking-effective-theory`
+        - :doc:`/book/learning/grokking-effective-theory`
     """
     positive_int("horizon", horizon)
     positive_int("gap", gap)
@@ -261,9 +285,24 @@ def phase(history: History, horizon: int, gap: int, threshold: float = 0.9) -> l
 
 
 def beyond_ideal(model: AdditionToys, masks: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """Per model: how many samples outside the ideal model's reach ``D-bar(D, P(D))`` it gets
-    right, and how many there are. Under the "Alexander principle" (App. C.5) the first is at
-    chance level (a lucky nearest template), never systematically above it."""
+    """Per model, how many samples outside the ideal model's reach it gets right, and how many there are.
+
+    The ideal model's reach is ``D-bar(D, P(D))``. Under the "Alexander principle" (App. C.5) the
+    first count is at chance level (a lucky nearest template), never systematically above it.
+
+    Args:
+        model: the trained toy models.
+        masks: bool ``(n_models, n_samples)``, each model's training set.
+
+    Returns:
+        The pair ``(right, outside)``, int64 ndarrays ``(n_models,)``.
+
+    References:
+        Kitouni thesis, App. C.5.
+
+    Used in:
+        - :doc:`/book/learning/grokking-effective-theory`
+    """
     with torch.no_grad():
         ok = model.correct(model()).cpu()
     outside = ~model.task.ideal_reach(masks.cpu())

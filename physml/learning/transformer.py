@@ -27,11 +27,31 @@ from physml.representations import effective_dimension
 from physml.train import History, progress_enabled
 
 
-def modular_addition(p: int, fraction: float, generator: torch.Generator
+def modular_addition(p: int, fraction: float, generator: torch.Generator | None = None
                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """All ``p**2`` ordered pairs ``(a, b)``, their labels ``(a + b) mod p`` and a random
-    training mask with ``round(fraction * p**2)`` pairs. Returns ``(pairs (p**2, 2), labels,
-    train_mask)``."""
+    """All ``p**2`` ordered pairs ``(a, b)``, their labels ``(a + b) mod p`` and a random training mask.
+
+    The mask holds ``round(fraction * p**2)`` pairs (at least one).
+
+    Args:
+        p: the modulus, ``>= 2``.
+        fraction: the training set's share of the pairs, in ``(0, 1)``.
+        generator: a CPU ``torch.Generator`` that draws the training set; None: torch's default
+            generator.
+
+    Returns:
+        The triple ``(pairs, labels, train_mask)``, int64 ``(p**2, 2)``, int64 ``(p**2,)`` and
+        bool ``(p**2,)``.
+
+    Raises:
+        ValueError: if ``p`` is not an int ``>= 2`` or ``fraction`` not in ``(0, 1)``.
+
+    References:
+        Kitouni thesis, Sec. 6.4.2; Power et al. 2022.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+    """
     positive_int("p", p, minimum=2)
     check_fraction("fraction", fraction, allow_one=False)
     a, b = torch.meshgrid(torch.arange(p), torch.arange(p), indexing="ij")
@@ -44,11 +64,33 @@ def modular_addition(p: int, fraction: float, generator: torch.Generator
 
 
 class ModularAdditionTransformer(nn.Module):
-    """Token embeddings ``(p, d_model)`` (normal with std ``embed_std``), a learned position
+    """A decoder-only transformer classifying ``(a + b) mod p`` from the two operand tokens.
+
+    Token embeddings ``(p, d_model)`` (normal with std ``embed_std``), a learned position
     embedding, ``n_layers`` pre-norm causal transformer blocks (``torch.nn.TransformerEncoderLayer``
     with GELU, ``n_heads`` heads, an MLP of width ``d_mlp``, ``dropout``), a final layer norm
     and a linear classifier on the two concatenated outputs. ``forward(pairs (n, 2))`` returns
-    logits ``(n, p)``."""
+    logits ``(n, p)``.
+
+    Args:
+        p: the modulus (vocabulary and classes), ``>= 2``.
+        d_model: the width of the residual stream, a multiple of ``n_heads``.
+        n_heads: attention heads per block.
+        n_layers: transformer blocks, ``>= 1``.
+        d_mlp: the width of each block's MLP; None: ``4 * d_model``.
+        dropout: dropout probability inside the blocks, in ``[0, 1)``.
+        embed_std: standard deviation of the normal initial token embeddings, ``> 0``.
+
+    Raises:
+        ValueError: naming the argument, on a non-positive size, ``p < 2``, ``d_model`` not
+            divisible by ``n_heads``, ``dropout`` outside ``[0, 1)`` or ``embed_std <= 0``.
+
+    References:
+        Kitouni thesis, Sec. 6.4.2.
+
+    Used in:
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+    """
 
     def __init__(self, p: int, d_model: int = 128, n_heads: int = 4, n_layers: int = 1,
                  d_mlp: int | None = None, dropout: float = 0.0, embed_std: float = 0.02) -> None:
@@ -93,7 +135,7 @@ class ModularAdditionTransformer(nn.Module):
 class TransformerSettings:
     """The settings of one :func:`train` run of the transformer (Kitouni thesis Sec. 6.4.2).
 
-    Attributes:
+    Args:
         steps: full-batch optimiser steps.
         lr_embed: Adam learning rate of the token embeddings (no weight decay), ``>= 0``.
         lr_decoder: AdamW learning rate of everything else, ``>= 0``.
@@ -108,7 +150,7 @@ class TransformerSettings:
         TypeError: if ``keep_embeddings`` is not a bool.
 
     Used in:
-        :doc:`/book/learning/grokking-beyond-the-toy`
+        - :doc:`/book/learning/grokking-beyond-the-toy`
     """
 
     steps: int
@@ -161,7 +203,7 @@ def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.
         Kitouni thesis, Sec. 6.4.2 and Fig. 6.7; Power et al. 2022 (grokking).
 
     Used in:
-        :doc:`/book/learning/grokking-beyond-the-toy`
+        - :doc:`/book/learning/grokking-beyond-the-toy`
     """
     if not isinstance(settings, TransformerSettings):
         raise TypeError(f"settings must be a transformer.TransformerSettings, got {type(settings).__name__}")

@@ -40,8 +40,20 @@ ANGELI2013 = "data/nuclei/radch/2013-Angeli.csv"
 def package_file(relative: str, package: str = "nucleardatapy") -> Path:
     """The path of a data file inside an installed package, found without importing it.
 
-    Raises ``FileNotFoundError`` saying what is missing when the package is not installed or no
-    longer has the file (a changed layout).
+    Args:
+        relative: the file's path inside the package, e.g. :data:`NUBASE2020`.
+        package: the installed package's import name.
+
+    Returns:
+        The file's absolute ``pathlib.Path``.
+
+    Raises:
+        FileNotFoundError: saying what is missing, when the package is not installed or no longer
+            has the file (a changed layout).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -63,10 +75,27 @@ def _number(field: str) -> tuple[float, bool]:
 def parse_nubase(lines: list[str] | str) -> pd.DataFrame:
     """Ground states from NUBASE-format lines (isomers and excited levels dropped).
 
-    Columns: ``Z, N, A, element, mass_excess`` (keV), ``mass_excess_unc`` (keV), ``estimated``
-    (``True`` where the mass excess carries NUBASE's ``#``). Comment lines start with ``#``. A
-    malformed line (a NaN or infinite mass excess or uncertainty, or a negative uncertainty,
-    included) raises ``ValueError`` with its line number.
+    Comment lines start with ``#``.
+
+    Args:
+        lines: the file's lines, or its whole text.
+
+    Returns:
+        A DataFrame sorted by ``(Z, N)`` with columns ``Z, N, A, element, mass_excess`` (keV),
+        ``mass_excess_unc`` (keV) and ``estimated`` (``True`` where the mass excess carries
+        NUBASE's ``#``).
+
+    Raises:
+        ValueError: with its line number, for a malformed line (a NaN or infinite mass excess or
+            uncertainty, or a negative uncertainty, included) or ``Z`` outside ``[0, A]``; and when
+            two ground states share one ``(Z, N)``.
+
+    References:
+        Kondev et al., Chin. Phys. C 45, 030001 (2021) (NUBASE2020).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
     if isinstance(lines, str):
         lines = lines.splitlines()
@@ -97,8 +126,24 @@ def parse_nubase(lines: list[str] | str) -> pd.DataFrame:
 
 
 def load_nubase() -> pd.DataFrame:
-    """NUBASE2020 ground states (:func:`parse_nubase`) with binding energies added
-    (:func:`add_binding`), read from the installed ``nucleardatapy``."""
+    """NUBASE2020 ground states with binding energies, from the installed ``nucleardatapy``.
+
+    The table of :func:`parse_nubase` with the columns of :func:`add_binding`.
+
+    Returns:
+        A DataFrame, one row per ground state, energies in keV.
+
+    Raises:
+        FileNotFoundError: if ``nucleardatapy`` or its NUBASE2020 file is missing
+            (:func:`package_file`).
+
+    References:
+        Kondev et al., Chin. Phys. C 45, 030001 (2021) (NUBASE2020).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     text = package_file(NUBASE2020).read_text(encoding="utf-8", errors="strict")
     return add_binding(parse_nubase(text))
 
@@ -106,9 +151,20 @@ def load_nubase() -> pd.DataFrame:
 def add_binding(table: pd.DataFrame) -> pd.DataFrame:
     """A copy with ``binding`` (keV, ``Z Delta_H + N Delta_n - Delta``) and ``binding_per_a``.
 
+    Args:
+        table: a DataFrame with ``Z``, ``N``, ``A`` and ``mass_excess`` (keV) columns
+            (:func:`parse_nubase`).
+
+    Returns:
+        A new DataFrame with the two columns added, in keV.
+
     Raises:
         ValueError: if ``Z``, ``N`` or ``mass_excess`` hold NaN or inf, or ``Z``/``N`` are
             negative or ``A = Z + N`` is below 1.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
     for column in ("Z", "N", "mass_excess"):
         finite(f"table[{column!r}]", table[column].to_numpy())
@@ -129,12 +185,30 @@ def _shifted(table: pd.DataFrame, by_zn: pd.DataFrame, column: str, dz: int, dn:
 
 
 def add_separation_and_q(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy with, in keV (NaN where a partner nucleus is missing; eq. B.3 of the thesis):
+    """A copy with separation energies and Q values in keV (eq. B.3 of the thesis).
+
+    The columns added (NaN where a partner nucleus is missing):
 
     - ``s_n = B(Z, N) - B(Z, N-1)``, ``s_p = B(Z, N) - B(Z-1, N)``;
     - ``q_alpha = B(Z-2, N-2) + B(4He) - B(Z, N)``;
     - ``q_beta_minus = Delta(Z, N) - Delta(Z+1, N-1)``, ``q_ec = Delta(Z, N) - Delta(Z-1, N+1)``
       (atomic mass excesses, so electron masses cancel).
+
+    Args:
+        table: a NUBASE table (:func:`load_nubase`); ``binding`` is added first when missing.
+
+    Returns:
+        A new DataFrame with ``s_n, s_p, q_alpha, q_beta_minus, q_ec`` added, in keV.
+
+    Raises:
+        ValueError: if the table does not contain 4He exactly once (needed for ``q_alpha``).
+
+    References:
+        Kitouni thesis, eq. B.3.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
     if "binding" not in table:
         table = add_binding(table)
@@ -154,8 +228,23 @@ def add_separation_and_q(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_charge_radii() -> pd.DataFrame:
-    """Angeli-Marinova 2013 charge radii: columns ``Z, N, radius, radius_unc`` (fm), from the
-    installed ``nucleardatapy``; rows without a value (preliminary only) are dropped."""
+    """Angeli-Marinova 2013 charge radii from the installed ``nucleardatapy``.
+
+    Rows without a value (preliminary only) are dropped.
+
+    Returns:
+        A DataFrame with columns ``Z, N`` (int), ``radius`` and ``radius_unc`` (fm).
+
+    Raises:
+        ValueError: if the shipped table changed its columns.
+        FileNotFoundError: if ``nucleardatapy`` or its file is missing (:func:`package_file`).
+
+    References:
+        Angeli and Marinova, At. Data Nucl. Data Tables 99, 69 (2013).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+    """
     raw = pd.read_csv(package_file(ANGELI2013), comment="#", header=None,
                       names=["Z", "symbol", "N", "A", "radius", "radius_unc", "prelim", "prelim_unc"])
     needed = {"Z", "N", "radius", "radius_unc"}
@@ -168,5 +257,18 @@ def load_charge_radii() -> pd.DataFrame:
 
 
 def with_charge_radii(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with ``radius`` and ``radius_unc`` (fm) joined on ``(Z, N)`` (NaN where none)."""
+    """``table`` with ``radius`` and ``radius_unc`` (fm) joined on ``(Z, N)`` (NaN where none).
+
+    Args:
+        table: a DataFrame with ``Z`` and ``N`` columns (:func:`load_nubase`).
+
+    Returns:
+        A new DataFrame with the two columns of :func:`load_charge_radii` added, in fm.
+
+    References:
+        Angeli and Marinova, At. Data Nucl. Data Tables 99, 69 (2013).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+    """
     return table.merge(load_charge_radii(), on=["Z", "N"], how="left")

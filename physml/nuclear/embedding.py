@@ -18,6 +18,7 @@ al. 2024).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,10 +46,22 @@ N_VOCAB = 179
 
 @dataclass
 class Scaler:
-    """Per-task min-max scaling to ``[0, 1]``: ``scaled = (value - low) / (high - low)``.
+    """Per-task min-max scaling to ``[0, 1]``, ``scaled = (value - low) / (high - low)``.
 
-    ``low`` and ``high`` must be finite with ``high > low`` for every task (a task whose values
-    are all equal has no scale: ``ValueError`` naming it)."""
+    Args:
+        low: float64 ``(n_tasks,)``, each task's smallest value in physical units (keV, fm).
+        high: float64 ``(n_tasks,)``, each task's largest value, ``> low``.
+
+    Raises:
+        ValueError: if ``low`` or ``high`` is not finite, they are not 1-D of one length, or a task
+            has ``high <= low`` (its values all equal: no scale), naming the task indices.
+
+    References:
+        Nolte et al. 2024; Kitouni thesis, chapter 5 and appendix B.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
 
     low: np.ndarray
     high: np.ndarray
@@ -79,10 +92,19 @@ class Scaler:
 
 @dataclass
 class MultiTaskData:
-    """The tidy dataset: one row per (nucleus, task) with a known value.
+    """The tidy dataset, one row per (nucleus, task) with a known value.
 
-    ``rows``: a DataFrame with ``Z, N, task`` (index into ``tasks``), ``value`` (physical units)
-    and ``scaled``; ``tasks``: the task names; ``scaler``: the invertible scaling.
+    Made by :func:`multitask_data`.
+
+    Args:
+        rows: a DataFrame with ``Z, N``, ``task`` (index into ``tasks``), ``value`` (physical
+            units, keV or fm) and ``scaled`` (in ``[0, 1]``).
+        tasks: the task names.
+        scaler: the invertible scaling (:class:`Scaler`).
+        weights: float64 ``(len(tasks),)``, the loss weights (:data:`LOSS_WEIGHTS`).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
 
     rows: pd.DataFrame
@@ -110,13 +132,33 @@ def multitask_data(table: pd.DataFrame, tasks: tuple[str, ...] = ("binding",), m
                    min_n: int = 8, measured_only: bool = True) -> MultiTaskData:
     """The tidy multi-task dataset from a NUBASE table (:func:`physml.nuclear.data.load_nubase`).
 
-    ``tasks``: names from :data:`TASKS`, ``"binding_per_a"``, the papers' regularisers ``"z"`` and
-    ``"n"`` (the numbers themselves), or ``"semf"`` for a ``semf`` column the caller added
-    (pseudo-data). ``measured_only`` keeps nuclei without NUBASE's ``#`` and computes separation
-    energies and Q values among those only, so no derived value uses an estimated mass. Nuclei
-    need ``Z >= min_z`` and ``N >= min_n`` (the papers' cut is 8). Missing values (NaN) are
-    dropped; an infinite value raises ``ValueError`` naming its task, and so does a task whose
-    values are all equal (min-max scaling needs a spread).
+    Missing values (NaN) are dropped.
+
+    Args:
+        table: a NUBASE table with ``Z``, ``N``, ``estimated`` and the tasks' columns (or those
+            derived from it: separation energies, Q values, charge radii).
+        tasks: names from :data:`TASKS`, ``"binding_per_a"``, the papers' regularisers ``"z"`` and
+            ``"n"`` (the numbers themselves), or ``"semf"`` for a ``semf`` column the caller added
+            (pseudo-data).
+        min_z: the smallest Z kept (the papers' cut is 8).
+        min_n: the smallest N kept (the papers' cut is 8).
+        measured_only: keep nuclei without NUBASE's ``#`` and compute separation energies and Q
+            values among those only, so no derived value uses an estimated mass.
+
+    Returns:
+        A :class:`MultiTaskData`.
+
+    Raises:
+        TypeError: if ``tasks`` is not a non-empty tuple.
+        ValueError: if a task is unknown, repeats or has no column; ``min_z`` or ``min_n`` is
+            negative; no nucleus passes the cuts; or a task holds an infinite value or values that
+            are all equal (min-max scaling needs a spread), naming it.
+
+    References:
+        Nolte et al. 2024; Kitouni thesis, chapter 5 and appendix B.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
     if not isinstance(tasks, tuple) or not tasks:
         raise TypeError(f"tasks must be a non-empty tuple of task names, got {tasks!r}")
@@ -155,11 +197,26 @@ def multitask_data(table: pd.DataFrame, tasks: tuple[str, ...] = ("binding",), m
 
 
 def split_nuclei(data: MultiTaskData, train_fraction: float, seed: int) -> np.ndarray:
-    """A boolean mask over ``data.rows``: ``True`` for the training rows.
+    """A boolean mask over ``data.rows``, ``True`` for the training rows.
 
     The split is by nucleus (all tasks of a nucleus fall on the same side), so a held-out
     nucleus is unseen in every task. The nuclei are put in ``(Z, N)`` order before the seeded
-    draw, so the split depends on the set of rows, not on their order."""
+    draw, so the split depends on the set of rows, not on their order.
+
+    Args:
+        data: the multi-task dataset (:func:`multitask_data`).
+        train_fraction: the probability that a nucleus is in the training set, in ``(0, 1]``.
+        seed: seeds the ``numpy.random.default_rng`` of the draw.
+
+    Returns:
+        bool ndarray ``(len(data.rows),)``.
+
+    Raises:
+        ValueError: if ``train_fraction`` is not in ``(0, 1]``.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     train_fraction = fraction("train_fraction", train_fraction, allow_one=True)
     nuclei = np.unique(data.rows[["Z", "N"]].to_numpy(), axis=0)  # sorted by Z, then N
     rng = np.random.default_rng(seed)
@@ -169,12 +226,39 @@ def split_nuclei(data: MultiTaskData, train_fraction: float, seed: int) -> np.nd
 
 
 class NucleusNet(nn.Module):
-    """Embeddings of Z, N and the task, concatenated, ``Linear -> SiLU``, ``depth`` residual
-    ReLU blocks and a readout with one output per task (the papers' ``BaselineModel``)."""
+    """The papers' ``BaselineModel``, embeddings of Z, N and the task into a residual MLP.
+
+    The embeddings are concatenated and mapped through ``Linear -> SiLU``, ``depth`` residual
+    ReLU blocks and a readout with one output per task, of which the row's task is picked.
+
+    Args:
+        n_tasks: number of tasks (readout outputs).
+        embed_dim: size of each of the Z, N and task embeddings.
+        hidden: width of the residual MLP.
+        depth: residual blocks, ``>= 0``.
+        embed_std: standard deviation of the normal initial embeddings, ``> 0``.
+        generator: a CPU ``torch.Generator`` that draws every initial parameter (torch's default
+            initialisation, in the order the layers are built, then the embeddings): the same
+            numbers as building the network after seeding torch's default generator with the
+            generator's seed. None: torch's default generator.
+
+    Raises:
+        ValueError: naming the argument, on a non-positive ``n_tasks``, ``embed_dim``, ``hidden``
+            or ``embed_std``, or a negative ``depth``.
+        TypeError: if ``generator`` is not a ``torch.Generator`` or None.
+
+    References:
+        Nolte et al. 2024; Kitouni thesis, chapter 5 and appendix B.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
 
     def __init__(self, n_tasks: int, embed_dim: int, hidden: int, depth: int = 2,
-                 embed_std: float = 0.02) -> None:
+                 embed_std: float = 0.02, generator: torch.Generator | None = None) -> None:
         super().__init__()
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
         positive_int("n_tasks", n_tasks)
         positive_int("embed_dim", embed_dim)
         positive_int("hidden", hidden)
@@ -187,8 +271,21 @@ class NucleusNet(nn.Module):
             nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
             for _ in range(depth))
         self.readout = nn.Linear(hidden, n_tasks)
+        if generator is not None:
+            # torch's default initialisation again, drawn from ``generator`` in the order the
+            # layers were built: the same numbers as building them after seeding torch's default
+            # generator with the generator's seed
+            with torch.no_grad():
+                for module in self.modules():
+                    if isinstance(module, nn.Embedding):
+                        nn.init.normal_(module.weight, generator=generator)
+                    elif isinstance(module, nn.Linear):
+                        nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
+                        bound = 1 / math.sqrt(module.in_features)
+                        nn.init.uniform_(module.bias, -bound, bound, generator=generator)
         for table in (self.z_embed, self.n_embed, self.task_embed):
-            nn.init.normal_(table.weight, std=positive_number("embed_std", embed_std))
+            nn.init.normal_(table.weight, std=positive_number("embed_std", embed_std),
+                            generator=generator)
 
     def features(self, z: torch.Tensor, n: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
         """The readout's input (the penultimate layer), ``(rows, hidden)``."""
@@ -211,15 +308,13 @@ class NucleusNet(nn.Module):
 class EmbeddingSettings:
     """The network and optimiser settings of one :func:`train` run.
 
-    Attributes:
+    Args:
         embed_dim: size of each of the Z, N and task embeddings.
         hidden: width of the residual MLP.
         depth: residual blocks, ``>= 0``.
         steps: AdamW steps.
         lr: AdamW learning rate, ``> 0``.
         weight_decay: AdamW weight decay, ``>= 0``.
-        seed: seeds torch's global generator before the network is built (its initial weights)
-            and the CPU generator of the minibatch draws.
         batch_fraction: share of the training rows per step, in ``(0, 1]`` (1: full batch; the
             papers use 0.2).
         cosine: anneal the learning rate to 0 over ``steps`` (cosine), else constant.
@@ -227,7 +322,7 @@ class EmbeddingSettings:
 
     Raises:
         ValueError: naming the field, on a non-positive ``embed_dim``, ``hidden``, ``steps``,
-            ``lr`` or ``embed_std``, a negative ``depth``, ``weight_decay`` or ``seed``, or a
+            ``lr`` or ``embed_std``, a negative ``depth`` or ``weight_decay``, or a
             ``batch_fraction`` outside ``(0, 1]``.
         TypeError: if ``cosine`` is not a bool.
 
@@ -235,7 +330,7 @@ class EmbeddingSettings:
         Nolte et al. 2024; Kitouni thesis, chapter 5 and appendix B (the papers' settings).
 
     Used in:
-        :doc:`/book/nuclear/nuclear-embeddings`
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
 
     embed_dim: int
@@ -244,7 +339,6 @@ class EmbeddingSettings:
     steps: int
     lr: float
     weight_decay: float
-    seed: int = 0
     batch_fraction: float = 1.0
     cosine: bool = False
     embed_std: float = 0.02
@@ -256,7 +350,6 @@ class EmbeddingSettings:
         positive_int("steps", self.steps)
         positive_number("lr", self.lr)
         non_negative_number("weight_decay", self.weight_decay)
-        positive_int("seed", self.seed, minimum=0)
         fraction("batch_fraction", self.batch_fraction)
         if not isinstance(self.cosine, bool):
             raise TypeError(f"cosine must be a bool, got {type(self.cosine).__name__}")
@@ -264,7 +357,8 @@ class EmbeddingSettings:
 
 
 def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettings,
-          device: torch.device | str = "cpu") -> tuple[NucleusNet, History]:
+          generator: torch.Generator | None = None, device: torch.device | str = "cpu"
+          ) -> tuple[NucleusNet, History]:
     """Build a :class:`NucleusNet` and train it on the rows in ``train_mask``.
 
     AdamW on the task-weighted MSE (:data:`LOSS_WEIGHTS`, normalised to mean 1 over the tasks) of
@@ -274,10 +368,12 @@ def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettin
         data: the multi-task dataset (:func:`multitask_data`).
         train_mask: bool ``(len(data.rows),)``, the training rows.
         settings: network size and optimiser settings (:class:`EmbeddingSettings`).
-        device: where to build and train the network.
+        generator: a CPU ``torch.Generator`` that draws the initial network
+            (:class:`NucleusNet`), then the minibatches; None: torch's default generator.
+        device: where to train the network (it is built on the CPU and moved there).
 
     Returns:
-        ``(model, history)``: the trained network in evaluation mode, and a
+        The pair ``(model, history)``, the trained network in evaluation mode and a
         :class:`physml.train.History` whose ``loss`` ``(steps,)`` is the weighted MSE per step
         in scaled units (no series).
 
@@ -289,14 +385,14 @@ def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettin
         Nolte et al. 2024; Kitouni thesis, chapter 5 and appendix B.
 
     Used in:
-        :doc:`/book/nuclear/nuclear-embeddings`
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
     if not isinstance(settings, EmbeddingSettings):
         raise TypeError(f"settings must be an embedding.EmbeddingSettings, got {type(settings).__name__}")
     s = settings
-    seed, steps = s.seed, s.steps
-    torch.manual_seed(seed)
-    model = NucleusNet(len(data.tasks), s.embed_dim, s.hidden, s.depth, s.embed_std).to(device)
+    steps = s.steps
+    model = NucleusNet(len(data.tasks), s.embed_dim, s.hidden, s.depth, s.embed_std,
+                       generator=generator).to(device)
     z, n, task, y = data.tensors(train_mask, device)
     if len(y) == 0:
         raise ValueError("train_mask selects no rows")
@@ -304,7 +400,6 @@ def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettin
     opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
     schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if s.cosine else None)
     batch = max(1, int(s.batch_fraction * len(y)))
-    generator = torch.Generator(device="cpu").manual_seed(seed)
     losses = np.empty(steps)
     for step in tqdm(range(steps), disable=not progress_enabled(), desc="nuclei", leave=False):
         if batch < len(y):
@@ -323,14 +418,38 @@ def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettin
 
 @torch.no_grad()
 def predict(model: NucleusNet, data: MultiTaskData, mask: np.ndarray | None = None) -> np.ndarray:
-    """Predictions in physical units (keV, fm) for the rows in ``mask`` (all if ``None``)."""
+    """Predictions in physical units (keV, fm) for the rows in ``mask``.
+
+    Args:
+        model: a trained :class:`NucleusNet`.
+        data: the multi-task dataset (:func:`multitask_data`).
+        mask: bool ``(len(data.rows),)``, the rows to predict; None: all.
+
+    Returns:
+        float64 ndarray ``(rows,)`` in each row's task's units (keV or fm).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     device = next(model.parameters()).device
     z, n, task, _ = data.tensors(mask, device)
     return data.scaler.unscale(model(z, n, task).cpu().numpy(), task.cpu().numpy())
 
 
 def rms_by_task(model: NucleusNet, data: MultiTaskData, mask: np.ndarray) -> dict[str, float]:
-    """RMS error in physical units per task over the rows in ``mask``."""
+    """RMS error in physical units per task over the rows in ``mask``.
+
+    Args:
+        model: a trained :class:`NucleusNet`.
+        data: the multi-task dataset (:func:`multitask_data`).
+        mask: bool ``(len(data.rows),)``, the rows to score.
+
+    Returns:
+        A dict from task name to its RMS error (keV or fm), for the tasks with a row in ``mask``.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     rows = data.rows[np.asarray(mask)]
     residual = predict(model, data, mask) - rows["value"].to_numpy()
     task = rows["task"].to_numpy()

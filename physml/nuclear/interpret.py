@@ -40,8 +40,27 @@ from physml.representations import PCA, principal_components
 @torch.no_grad()
 def penultimate(model: NucleusNet, data: MultiTaskData, task: str = "binding"
                 ) -> tuple[np.ndarray, torch.Tensor, PCA]:
-    """The rows of ``task`` (a boolean mask over ``data.rows``), the readout's input for them
-    ``(rows, hidden)`` and its PCA."""
+    """The rows of ``task``, the readout's input for them and its PCA.
+
+    Args:
+        model: a trained :class:`physml.nuclear.embedding.NucleusNet`.
+        data: its multi-task dataset (:func:`physml.nuclear.embedding.multitask_data`).
+        task: the task whose rows are read.
+
+    Returns:
+        The triple ``(mask, h, pca)``, a bool ndarray ``(len(data.rows),)`` selecting the task's
+        rows, their penultimate features ``h`` float32 ``(rows, hidden)`` on the CPU, and the
+        :class:`physml.representations.PCA` of ``h``.
+
+    Raises:
+        ValueError: if ``task`` is not one of ``data.tasks``.
+
+    References:
+        Nolte et al. 2024; Kitouni thesis, chapter 5.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     index = data.task_index(task)
     mask = data.rows["task"].to_numpy() == index
     device = next(model.parameters()).device
@@ -62,9 +81,30 @@ def _readout_physical(model: NucleusNet, data: MultiTaskData, h: torch.Tensor, t
 
 def pc_contributions(model: NucleusNet, data: MultiTaskData, pca: PCA, k: int,
                      task: str = "binding") -> np.ndarray:
-    """``(rows, k)``: the part of each row's prediction (physical units) carried by each of the
-    first ``k`` PCs of the penultimate layer, ``score_i (R c_i) (high - low)``; the readout is
-    linear, so the prediction is the mean's prediction plus the sum over all PCs."""
+    """The part of each row's prediction carried by each of the first ``k`` PCs.
+
+    The part is ``score_i (R c_i) (high - low)`` for the PC ``c_i`` of the penultimate layer; the
+    readout is linear, so the prediction is the mean's prediction plus the sum over all PCs.
+
+    Args:
+        model: a trained :class:`physml.nuclear.embedding.NucleusNet`.
+        data: its multi-task dataset (:func:`physml.nuclear.embedding.multitask_data`).
+        pca: the PCA of the task's penultimate features (:func:`penultimate`).
+        k: how many leading PCs, ``>= 1``.
+        task: the task whose readout is used.
+
+    Returns:
+        float64 ndarray ``(rows, k)`` in the task's physical units (keV, fm).
+
+    Raises:
+        ValueError: if ``k`` is not a positive int or ``task`` is not one of ``data.tasks``.
+
+    References:
+        Nolte et al. 2024 (the PC contributions compared with physics terms).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     positive_int("k", k)
     index = data.task_index(task)
     weight = model.readout.weight[index].detach().cpu().double()
@@ -74,8 +114,25 @@ def pc_contributions(model: NucleusNet, data: MultiTaskData, pca: PCA, k: int,
 
 
 def term_vectors(z: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
-    """The textbook SEMF terms with their coefficients (keV) and the shell term (the code's
-    ``-1.9 P + 0.14 P^2`` MeV) at each nucleus."""
+    """The textbook SEMF terms and the shell term at each nucleus, in keV.
+
+    Each SEMF term carries its textbook coefficient (:data:`physml.nuclear.semf.TEXTBOOK`); the
+    shell term is the code's ``-1.9 P + 0.14 P^2`` MeV (:func:`physml.nuclear.semf.shell_p`).
+
+    Args:
+        z: proton numbers ``(rows,)``, whole numbers >= 0.
+        n: neutron numbers ``(rows,)``, whole numbers >= 0 with ``Z + N >= 1``.
+
+    Returns:
+        A dict from the names of :data:`physml.nuclear.semf.TERMS` and ``"shell"`` to float64
+        ``(rows,)`` in keV.
+
+    References:
+        Kitouni thesis, appendix B.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     parts = semf.terms(z, n) * semf.TEXTBOOK * 1000.0
     out = {name: parts[:, i] for i, name in enumerate(semf.TERMS)}
     p = semf.shell_p(z, n)
@@ -84,13 +141,28 @@ def term_vectors(z: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def term_similarity(contributions: np.ndarray, terms: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """For each physics term, the absolute cosine between it and each column of
-    ``contributions``, both centred (the absolute Pearson correlation): ``{term: (k,)}``.
-    Invariant to the order of the rows (the same permutation applied to both).
+    """For each physics term, the absolute cosine with each column of ``contributions``.
+
+    Both are centred, so this is the absolute Pearson correlation (sign-free, as PC signs are
+    arbitrary). Invariant to the order of the rows (the same permutation applied to both).
+
+    Args:
+        contributions: float ``(rows, k)``, finite (:func:`pc_contributions`).
+        terms: a dict from names to finite vectors ``(rows,)`` (:func:`term_vectors`,
+            :func:`orthogonalised_terms`).
+
+    Returns:
+        A dict from each term's name to float64 ``(k,)`` in ``[0, 1]``.
 
     Raises:
         ValueError: on NaN or inf, a shape mismatch, or a constant column or term (its
             correlation is undefined; it is not 0).
+
+    References:
+        Nolte et al. 2024; Kitouni thesis, chapter 5.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
     c = finite("contributions", np.asarray(contributions, dtype=float))
     if c.ndim != 2:
@@ -115,14 +187,25 @@ def term_similarity(contributions: np.ndarray, terms: dict[str, np.ndarray]) -> 
 
 
 def orthogonalised_terms(terms: dict[str, np.ndarray], order: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The terms named in ``order``, centred and made orthonormal by Gram-Schmidt in that order:
-    the first is the centred term itself (unit norm), each later one is what is left of it after
+    """The terms named in ``order``, centred and made orthonormal by Gram-Schmidt in that order.
+
+    The first is the centred term itself (unit norm), each later one is what is left of it after
     removing its projection on the earlier ones. Pass the result to :func:`term_similarity`.
+
+    Args:
+        terms: a dict from names to finite vectors ``(rows,)`` (:func:`term_vectors`).
+        order: the names to keep, in the order of the Gram-Schmidt.
+
+    Returns:
+        A dict from each name of ``order`` to float64 ``(rows,)`` of unit norm, dimensionless.
 
     Raises:
         TypeError: if ``order`` is not a tuple of names.
         ValueError: on an unknown or repeated name, vectors of different lengths, or a term that
             the earlier ones explain entirely (nothing left to compare).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
     """
     if not isinstance(order, tuple) or not order or not all(isinstance(t, str) for t in order):
         raise TypeError(f"order must be a non-empty tuple of term names, got {order!r}")
@@ -148,10 +231,26 @@ def orthogonalised_terms(terms: dict[str, np.ndarray], order: tuple[str, ...]) -
 
 
 def random_basis(pca: PCA, h: torch.Tensor, *, generator: torch.Generator | None = None) -> PCA:
-    """The control of :func:`truncation_rms`: ``pca`` with its components replaced by a random
-    orthonormal basis of the same size (the QR factor of a
-    normal matrix drawn with ``generator``, a CPU ``torch.Generator``; None: torch's default generator), and ``h`` (the features the PCA was fitted on)
-    projected on it; ``ratio`` is kept only to keep the type."""
+    """The control of :func:`truncation_rms`, ``pca`` with a random orthonormal basis.
+
+    The basis is the QR factor of a normal matrix drawn with ``generator``, of the size of
+    ``pca``'s; ``h`` is projected on it, and ``ratio`` is kept only to keep the type.
+
+    Args:
+        pca: the PCA of the penultimate features (:func:`penultimate`).
+        h: the features the PCA was fitted on, ``(rows, hidden)``, finite.
+        generator: a CPU ``torch.Generator``; None: torch's default generator.
+
+    Returns:
+        A :class:`physml.representations.PCA` with ``pca``'s mean and ratio.
+
+    Raises:
+        TypeError: if ``generator`` is not a ``torch.Generator`` or None.
+        ValueError: if ``h`` is not ``(rows, hidden)`` or not finite.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     dim = pca.components.shape[1]
@@ -166,9 +265,32 @@ def random_basis(pca: PCA, h: torch.Tensor, *, generator: torch.Generator | None
 
 def truncation_rms(model: NucleusNet, data: MultiTaskData, pca: PCA, h: torch.Tensor,
                    values: np.ndarray, ks: list[int], task: str = "binding") -> dict[int, float]:
-    """RMS (physical units) of the predictions when the penultimate features ``h`` keep only
-    their first ``k`` PCs (``k = 0``: every row gets the mean feature), for each ``k`` in ``ks``.
-    ``values`` (the true values, physical units) and ``h`` must be finite."""
+    """RMS of the predictions when the penultimate features keep only their first ``k`` PCs.
+
+    ``k = 0`` gives every row the mean feature.
+
+    Args:
+        model: a trained :class:`physml.nuclear.embedding.NucleusNet`.
+        data: its multi-task dataset (:func:`physml.nuclear.embedding.multitask_data`).
+        pca: the PCA of ``h`` (:func:`penultimate`) or its control (:func:`random_basis`).
+        h: the penultimate features ``(rows, hidden)``, finite.
+        values: the true values ``(rows,)`` in physical units, finite.
+        ks: the numbers of PCs to keep, ints in ``[0, n_components]``.
+        task: the task whose readout is used.
+
+    Returns:
+        A dict from each ``k`` to the RMS in the task's physical units (keV, fm).
+
+    Raises:
+        ValueError: if ``values`` or ``h`` is not finite, or a ``k`` is not an int in
+            ``[0, n_components]``.
+
+    References:
+        Nolte et al. 2024, Fig. 4.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     values = finite("values", np.asarray(values, dtype=float))
     finite("h", h)
     out = {}
@@ -194,8 +316,18 @@ LIBRARY = {
 
 @dataclass
 class SymbolicFit:
-    """A formula found by :func:`basis_search`: the chosen terms, their coefficients (with a
-    constant last), the sympy expression and the best RMS for 1, 2, ... terms."""
+    """A formula found by :func:`basis_search`.
+
+    Args:
+        terms: the names of the chosen library terms.
+        coefficients: float64 ``(len(terms) + 1,)``, their coefficients with the constant last, in
+            the units of the target.
+        expression: the sympy expression in ``Z`` and ``N``.
+        rms_path: the best RMS for 1, 2, ... terms, in the units of the target.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
 
     terms: list[str]
     coefficients: np.ndarray
@@ -234,10 +366,32 @@ class SymbolicFit:
 
 def basis_search(z: np.ndarray, n: np.ndarray, target: np.ndarray, max_terms: int = 3,
                  library: dict[str, sympy.Expr] | None = None) -> SymbolicFit:
-    """Best-subset regression: for each size up to ``max_terms``, the set of library terms whose
-    least-squares fit (always with a constant) gives the smallest RMS of ``target``; every
-    subset is tried (greedy selection fails on the strongly correlated SEMF terms). Returns the
-    largest size's formula and the best RMS for each size."""
+    """Best-subset regression of ``target`` on library terms in Z and N.
+
+    For each size up to ``max_terms``, the set of library terms whose least-squares fit (always
+    with a constant) gives the smallest RMS of ``target``; every subset is tried (greedy selection
+    fails on the strongly correlated SEMF terms). A pure-Python substitute for PySR.
+
+    Args:
+        z: proton numbers ``(rows,)``, finite.
+        n: neutron numbers ``(rows,)``, finite.
+        target: the values to fit ``(rows,)``, finite, in any units.
+        max_terms: the largest number of terms, ``>= 1``.
+        library: a dict from names to sympy expressions in ``Z`` and ``N``; None: :data:`LIBRARY`.
+
+    Returns:
+        A :class:`SymbolicFit` with the largest size's formula and the best RMS for each size.
+
+    Raises:
+        ValueError: if ``max_terms`` is not a positive int, an input is not finite, or ``z``, ``n``
+            and ``target`` are not 1-D of one length.
+
+    References:
+        Nolte et al. 2024, eq. 5 (found there with PySR).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     positive_int("max_terms", max_terms)
     library = LIBRARY if library is None else library
     z, n = finite("z", np.asarray(z, dtype=float)), finite("n", np.asarray(n, dtype=float))

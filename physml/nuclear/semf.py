@@ -45,9 +45,30 @@ def _zn(z: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def terms(z: np.ndarray, n: np.ndarray, shell: bool = False) -> np.ndarray:
-    """The five SEMF terms with their signs, ``(len(z), 5)``: ``A``, ``-A^(2/3)``,
-    ``-Z(Z-1)/A^(1/3)``, ``-(N-Z)^2/A``, ``+-1/sqrt(A)`` (0 for odd A), so that
-    ``B = terms @ coefficients``; ``shell=True`` appends ``P`` and ``P^2`` (:func:`shell_p`)."""
+    """The five SEMF terms with their signs, so that ``B = terms @ coefficients``.
+
+    The columns are ``A``, ``-A^(2/3)``, ``-Z(Z-1)/A^(1/3)``, ``-(N-Z)^2/A`` and ``+-1/sqrt(A)``
+    (0 for odd A); ``shell=True`` appends ``P`` and ``P^2`` (:func:`shell_p`).
+
+    Args:
+        z: proton numbers Z, any shape, whole numbers >= 0 (float or int).
+        n: neutron numbers N, the shape of ``z``, whole numbers >= 0 with ``A = Z + N >= 1``.
+        shell: append the shell term's two columns.
+
+    Returns:
+        float64 array ``z.shape + (5,)`` (``+ (7,)`` with ``shell``), dimensionless.
+
+    Raises:
+        ValueError: if ``z`` or ``n`` is not finite, not whole, negative, or ``A < 1``, or
+            their shapes differ.
+
+    References:
+        Kitouni thesis, chapter 5 and appendix B (the shell term).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     z, n = _zn(z, n)
     a = z + n
     parity = np.where(a % 2 == 1, 0.0, np.where(z % 2 == 0, 1.0, -1.0))
@@ -60,8 +81,28 @@ def terms(z: np.ndarray, n: np.ndarray, shell: bool = False) -> np.ndarray:
 
 
 def binding(z: np.ndarray, n: np.ndarray, coefficients: np.ndarray = TEXTBOOK) -> np.ndarray:
-    """SEMF binding energy in the units of ``coefficients`` (MeV for :data:`TEXTBOOK`): 5
-    coefficients, or 7 with the shell term (as :func:`fit` returns them)."""
+    """SEMF binding energy in the units of ``coefficients`` (MeV for :data:`TEXTBOOK`).
+
+    Args:
+        z: proton numbers Z, any shape, whole numbers >= 0 (float or int).
+        n: neutron numbers N, the shape of ``z``, whole numbers >= 0 with ``A = Z + N >= 1``.
+        coefficients: ``(5,)`` in the order of :data:`TERMS`, or ``(7,)`` with the shell term's two
+            (as :func:`fit` returns them); MeV or keV.
+
+    Returns:
+        float64 array of the shape of ``z``, in the units of ``coefficients``.
+
+    Raises:
+        ValueError: if ``coefficients`` is not of shape ``(5,)`` or ``(7,)``, or ``z`` and ``n``
+            are not valid nucleon numbers (:func:`terms`).
+
+    References:
+        Kitouni thesis, chapter 5 and appendix B.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     coefficients = np.asarray(coefficients, dtype=float)
     sizes = (len(TERMS), len(TERMS) + len(SHELL_TERMS))
     if coefficients.ndim != 1 or coefficients.shape[0] not in sizes:
@@ -71,9 +112,29 @@ def binding(z: np.ndarray, n: np.ndarray, coefficients: np.ndarray = TEXTBOOK) -
 
 
 def fit(z: np.ndarray, n: np.ndarray, b: np.ndarray, shell: bool = False) -> np.ndarray:
-    """Least-squares SEMF coefficients (units of ``b``) for binding energies ``b``, with the
-    shell term's two coefficients appended when ``shell=True``. ``z``, ``n``: whole numbers;
-    ``b``: finite (NaN or inf raise ``ValueError``)."""
+    """Least-squares SEMF coefficients for binding energies ``b``.
+
+    Args:
+        z: proton numbers Z, any shape, whole numbers >= 0 (float or int).
+        n: neutron numbers N, the shape of ``z``, whole numbers >= 0 with ``A = Z + N >= 1``.
+        b: binding energies ``z.shape``, finite, in MeV or keV.
+        shell: append the shell term's two coefficients (:func:`shell_p`).
+
+    Returns:
+        float64 ``(5,)`` (``(7,)`` with ``shell``) in the units of ``b``, in the order of
+        :data:`TERMS` (then :data:`SHELL_TERMS`).
+
+    Raises:
+        ValueError: if ``b`` is not finite (NaN or inf) or not of the shape of ``z``, if there are
+            fewer nuclei than coefficients, or ``z`` and ``n`` are not valid nucleon numbers.
+
+    References:
+        Kitouni thesis, chapter 5 and appendix B.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     b = finite("b", np.asarray(b, dtype=float))
     x = terms(z, n, shell=shell)
     if b.shape != x.shape[:1]:
@@ -85,8 +146,23 @@ def fit(z: np.ndarray, n: np.ndarray, b: np.ndarray, shell: bool = False) -> np.
 
 
 def pseudo_data(z: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """SEMF pseudo-data: the textbook SEMF binding energy in keV at every ``(z, n)``, the clean
-    control target of the thesis (App. B) and Nolte et al. (App. A)."""
+    """SEMF pseudo-data, the textbook SEMF binding energy in keV at every ``(z, n)``.
+
+    The clean control target of the thesis (App. B) and Nolte et al. (App. A).
+
+    Args:
+        z: proton numbers Z, any shape, whole numbers >= 0 (float or int).
+        n: neutron numbers N, the shape of ``z``, whole numbers >= 0 with ``A = Z + N >= 1``.
+
+    Returns:
+        float64 array of the shape of ``z``, keV.
+
+    References:
+        Kitouni thesis, appendix B; Nolte et al. 2024, appendix A.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     return 1000.0 * binding(z, n, TEXTBOOK)
 
 
@@ -95,16 +171,56 @@ EQ5_COEFFICIENTS = (-88062.52, -171331.53, 95815.44)
 
 
 def eq5_features(z: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """The two features of the symbolic-regression formula of Nolte et al. 2024 (eq. 5, = thesis
-    eq. B.4) and a constant: ``(-0.09 + 1e-6 Z^2)(A + 2.5 sin(0.25 - 0.13 N + 0.2 Z))``,
-    ``0.97^N``, 1; the formula is ``features @ (a1, a2, b)`` in keV."""
+    """The two features and the constant of the symbolic-regression formula.
+
+    The features of Nolte et al. 2024 (eq. 5, = thesis eq. B.4) are
+    ``(-0.09 + 1e-6 Z^2)(A + 2.5 sin(0.25 - 0.13 N + 0.2 Z))``, ``0.97^N`` and 1; the formula
+    is ``features @ (a1, a2, b)`` in keV (:data:`EQ5_COEFFICIENTS`).
+
+    Args:
+        z: proton numbers Z, any shape, whole numbers >= 0 (float or int).
+        n: neutron numbers N, the shape of ``z``, whole numbers >= 0 with ``A = Z + N >= 1``.
+
+    Returns:
+        float64 array ``z.shape + (3,)``, dimensionless.
+
+    Raises:
+        ValueError: if ``z`` or ``n`` is not finite, not whole, negative, or ``A < 1``, or
+            their shapes differ.
+
+    References:
+        Nolte et al. 2024, eq. 5 and appendix G; Kitouni thesis, eq. B.4.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     z, n = _zn(z, n)
     first = (-0.09 + 1e-6 * z**2) * (z + n + 2.5 * np.sin(0.25 - 0.13 * n + 0.2 * z))
     return np.stack([first, 0.97**n, np.ones_like(z)], axis=-1)
 
 
 def magic_distance(x: np.ndarray) -> np.ndarray:
-    """Distance of each proton or neutron number (finite, >= 0) to the nearest magic number."""
+    """Distance of each proton or neutron number to the nearest magic number.
+
+    The magic numbers are :data:`MAGIC` (2, 8, 20, 28, 50, 82, 126).
+
+    Args:
+        x: proton or neutron numbers, any shape, finite and >= 0.
+
+    Returns:
+        float64 array of the shape of ``x``, in nucleons.
+
+    Raises:
+        ValueError: if ``x`` is not finite or has a negative entry.
+
+    References:
+        Kitouni thesis, appendix B.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     x = finite("x", np.asarray(x, dtype=float))
     if (x < 0).any():
         raise ValueError("x must hold nucleon numbers >= 0")
@@ -112,7 +228,28 @@ def magic_distance(x: np.ndarray) -> np.ndarray:
 
 
 def shell_p(z: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """The valence factor ``P = nu_N nu_Z / (nu_N + nu_Z)`` (0 where both are magic)."""
+    """The valence factor ``P = nu_N nu_Z / (nu_N + nu_Z)`` (0 where both are magic).
+
+    ``nu`` is the distance to the nearest magic number (:func:`magic_distance`).
+
+    Args:
+        z: proton numbers Z, any shape, whole numbers >= 0 (float or int).
+        n: neutron numbers N, the shape of ``z``, whole numbers >= 0 with ``A = Z + N >= 1``.
+
+    Returns:
+        float64 array of the shape of ``z``, in nucleons.
+
+    Raises:
+        ValueError: if ``z`` or ``n`` is not finite, not whole, negative, or ``A < 1``, or
+            their shapes differ.
+
+    References:
+        Kitouni thesis, appendix B.
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     z, n = _zn(z, n)
     nz, nn = magic_distance(z), magic_distance(n)
     total = nz + nn
@@ -120,7 +257,21 @@ def shell_p(z: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def rms(residuals: np.ndarray) -> float:
-    """Root mean square of ``residuals`` (non-empty, finite: NaN or inf raise ``ValueError``)."""
+    """Root mean square of ``residuals``.
+
+    Args:
+        residuals: any shape, non-empty and finite, in any units.
+
+    Returns:
+        A Python float in the units of ``residuals``.
+
+    Raises:
+        ValueError: if ``residuals`` is empty or not finite (NaN or inf).
+
+    Used in:
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+    """
     residuals = finite("residuals", np.asarray(residuals, dtype=float))
     if residuals.size == 0:
         raise ValueError("residuals is empty: the RMS of nothing is undefined")

@@ -33,45 +33,6 @@ import physml
 
 ROOT = Path(__file__).resolve().parents[3]
 
-# Modules not converted to the template yet (their module docstrings already name their chapters
-# as :doc: references); this list only shrinks: a module that passes must leave it
-# (test_pending_lists_are_current).
-PENDING_MODULES: set[str] = {
-    "physml.flows.checkerboard",
-    "physml.flows.trivializing",
-    "physml.learning.images",
-    "physml.learning.parallelograms",
-    "physml.learning.toy",
-    "physml.learning.transformer",
-    "physml.nuclear.data",
-    "physml.nuclear.embedding",
-    "physml.nuclear.interpret",
-    "physml.nuclear.semf",
-}
-
-# Rewritten right now by the history/bayes work, which converts their docstrings.
-HISTORY_BAYES = "converted by the history/bayes work"
-PENDING_OBJECTS: dict[str, str] = {
-    "physml.bayesian.kl_divergence": "not converted yet",
-    "physml.flows.coupling.AffineCoupling": "not converted yet",
-    "physml.flows.coupling.BoxLogit": "not converted yet",
-    "physml.flows.coupling.standard_normal_log_prob": "not converted yet",
-    "physml.generative.cfm.CFM": "not converted yet",
-    "physml.generative.ddpm.DDPM": "not converted yet",
-    "physml.generative.ddpm.linear_betas": "not converted yet",
-    "physml.train.History": HISTORY_BAYES,
-    "physml.train.fit": HISTORY_BAYES,
-    "physml.flows.trivializing.train_reverse_kl": HISTORY_BAYES,
-    "physml.learning.toy.train": HISTORY_BAYES,
-    "physml.learning.images.train": HISTORY_BAYES,
-    "physml.learning.transformer.train": HISTORY_BAYES,
-    "physml.nuclear.embedding.train": HISTORY_BAYES,
-    "physml.representations.fit_helix": HISTORY_BAYES,
-}
-PENDING_WHOLE_MODULES: dict[str, str] = {
-    "physml.generative.gan": HISTORY_BAYES,
-}
-
 # Public, but no chapter calls them (directly or through physml): they have no "Used in:".
 NO_CHAPTER: set[str] = {
     "physml.stats.mean_with_error",
@@ -90,6 +51,7 @@ NO_CHAPTER: set[str] = {
     "physml.phases.autoencoders.latent",
     "physml.learning.effective_theory.losses",
     "physml.lipschitz.layers.slope_bounds",
+    "physml.generative.gan.discriminator_loss_at_optimum",
 }
 
 SECTION = re.compile(r"^(\w[\w ]*):\s*$")
@@ -205,29 +167,18 @@ def problems(qualname: str, obj) -> list[str]:
     return found
 
 
-def pending(qualname: str) -> bool:
-    module = qualname.rsplit(".", 1)[0]
-    return (qualname in PENDING_OBJECTS or module in PENDING_MODULES
-            or module in PENDING_WHOLE_MODULES)
-
-
 OBJECTS = public_objects()
 
 
-@pytest.mark.parametrize("qualname", sorted(q for q in OBJECTS if not pending(q)))
+@pytest.mark.parametrize("qualname", sorted(OBJECTS))
 def test_docstring_follows_the_template(qualname):
     found = problems(qualname, OBJECTS[qualname])
     assert not found, f"{qualname}: " + "; ".join(found)
 
 
-def test_pending_lists_are_current():
-    modules = {q.rsplit(".", 1)[0] for q in OBJECTS}
-    stale = sorted((PENDING_MODULES | set(PENDING_WHOLE_MODULES)) - modules)
-    stale += sorted(set(PENDING_OBJECTS) - set(OBJECTS)) + sorted(NO_CHAPTER - set(OBJECTS))
-    assert not stale, f"pending or NO_CHAPTER entries that name no public object: {stale}"
-    done = sorted(m for m in PENDING_MODULES
-                  if all(not problems(q, o) for q, o in OBJECTS.items() if q.rsplit(".", 1)[0] == m))
-    assert not done, f"converted modules still listed in PENDING_MODULES: {done}"
+def test_no_chapter_list_is_current():
+    stale = sorted(NO_CHAPTER - set(OBJECTS))
+    assert not stale, f"NO_CHAPTER entries that name no public object: {stale}"
 
 
 def test_used_in_references_resolve_in_module_docstrings():

@@ -58,15 +58,8 @@ TRAINING_NOISE = {
     ("phases/autoencoders.py", "AutoencoderReplicas.loss"),
 }
 
-# Outliers in files being rewritten by other work (issue 19): (rule, where).
-PENDING = {
-    ("signature", "physml.learning.images.digits: generator has no default None"),
-    ("signature", "physml.learning.images.digits: generator annotated 'torch.Generator'"),
-    ("signature", "physml.learning.transformer.modular_addition: generator has no default None"),
-    ("signature", "physml.learning.transformer.modular_addition: generator annotated 'torch.Generator'"),
-    ("signature", "physml.nuclear.embedding.train: takes seed"),
-    ("source", "nuclear/embedding.py:train: torch.manual_seed"),
-}
+# Outliers still to fix: (rule, where); empty since issue 19 fixed the last ones.
+PENDING: set[tuple[str, str]] = set()
 
 BAD_NAMES = {"rng", "g", "gen", "random_state", "random_seed"}
 TORCH_DRAWS = {"rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",

@@ -57,7 +57,8 @@ def test_nucleus_net_trains_and_interpret_tools(nubase):
     mask = np.ones(len(mt.rows), bool)
     torch.set_num_threads(1)
     net, hist = embedding.train(mt, mask, embedding.EmbeddingSettings(
-        embed_dim=8, hidden=32, depth=1, steps=300, lr=3e-3, weight_decay=0.0, seed=0, cosine=True))
+        embed_dim=8, hidden=32, depth=1, steps=300, lr=3e-3, weight_decay=0.0, cosine=True),
+        generator=torch.Generator().manual_seed(0))
     assert hist.loss[-1] < 0.1 * hist.loss[0]
     rows_mask, h, pca = interpret.penultimate(net, mt, "semf")
     values = mt.rows["value"].to_numpy()[rows_mask]
@@ -76,4 +77,21 @@ def test_nucleus_net_trains_and_interpret_tools(nubase):
     with pytest.raises(ValueError, match="task"):
         interpret.penultimate(net, mt, "binding")
     with pytest.raises(ValueError, match="steps"):
-        embedding.EmbeddingSettings(8, 32, 1, 0, 3e-3, 0.0, 0)
+        embedding.EmbeddingSettings(8, 32, 1, 0, 3e-3, 0.0)
+
+
+def test_nucleus_net_generator_draws_the_default_initialisation():
+    # Built under a generator, the network has the numbers torch's default initialisation draws
+    # after seeding the global generator with the same seed (what train did before it took one).
+    import torch
+
+    from physml.nuclear import embedding
+
+    torch.manual_seed(3)
+    seeded = embedding.NucleusNet(2, 4, 8, depth=1, embed_std=0.5).state_dict()
+    torch.manual_seed(11)
+    drawn = embedding.NucleusNet(2, 4, 8, depth=1, embed_std=0.5,
+                                 generator=torch.Generator().manual_seed(3)).state_dict()
+    assert all(torch.equal(seeded[k], drawn[k]) for k in seeded)
+    with pytest.raises(TypeError, match="generator"):
+        embedding.NucleusNet(2, 4, 8, generator=3)
