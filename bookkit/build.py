@@ -37,7 +37,9 @@ def fingerprint(root: str | Path, profile: str) -> str:
     root = Path(root)
     h = hashlib.sha256(f"profile={profile}\n".encode())
     for path in sorted((root / "physml").rglob("*.py")):
-        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+        h.update(
+            str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0"
+        )
     return h.hexdigest()[:16]
 
 
@@ -71,7 +73,11 @@ def toc_files(root: str | Path) -> list[Path]:
     """Every page named in ``_toc.yml`` (root, parts, chapters, sections), as ``.md`` paths."""
     root = Path(root)
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    names = [toc["root"]] + _toc_files(toc.get("parts", [])) + _toc_files(toc.get("chapters", []))
+    names = (
+        [toc["root"]]
+        + _toc_files(toc.get("parts", []))
+        + _toc_files(toc.get("chapters", []))
+    )
     return [root / (n if n.endswith(".md") else n + ".md") for n in names]
 
 
@@ -142,7 +148,9 @@ def cached_outputs(md: Path, cache_dir: str | Path):
         cache = get_cache(str(cache_dir))
         record = cache.match_cache_notebook(nb)
         ran = cache.get_cache_bundle(record.pk).nb
-    except Exception:  # no cache folder, no match, an unreadable record: no executed notebook
+    except (
+        Exception
+    ):  # no cache folder, no match, an unreadable record: no executed notebook
         return None
     src = [c for c in nb.cells if c.cell_type == "code"]
     done = [c for c in ran.cells if c.cell_type == "code"]
@@ -164,14 +172,19 @@ def prime_cache(cache_dir: str | Path, pairs: list[tuple[Path, Path]]) -> int:
         nb = with_outputs(md, executed) if executed.is_file() else None
         if nb is None:
             continue  # not executed, or executed from other code
-        cache.cache_notebook_bundle(CacheBundleIn(nb, str(md)), check_validity=False, overwrite=True)
+        cache.cache_notebook_bundle(
+            CacheBundleIn(nb, str(md)), check_validity=False, overwrite=True
+        )
         n += 1
     return n
 
 
 def executed_pairs(root: Path, folder: Path) -> list[tuple[Path, Path]]:
     """(chapter .md, its executed .ipynb under ``folder``) for every chapter of the book."""
-    return [(md, folder / md.relative_to(root).with_suffix(".ipynb")) for md in chapters(root)]
+    return [
+        (md, folder / md.relative_to(root).with_suffix(".ipynb"))
+        for md in chapters(root)
+    ]
 
 
 def _execute_one(args: tuple[str, str, int]) -> tuple[str, float, str | None]:
@@ -182,8 +195,12 @@ def _execute_one(args: tuple[str, str, int]) -> tuple[str, float, str | None]:
 
     nb = read_notebook(Path(md))
     t0 = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(Path(md).parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(Path(md).parent)}},
+    )
     error = None
     try:
         client.execute()
@@ -197,11 +214,19 @@ def _execute_one(args: tuple[str, str, int]) -> tuple[str, float, str | None]:
     return md, time.perf_counter() - t0, error
 
 
-def execute(root: str | Path, mds: list[Path], out_dir: str | Path, jobs: int = 2,
-            timeout: int = 900) -> tuple[list[Path], list[tuple[Path, str]]]:
+def execute(
+    root: str | Path,
+    mds: list[Path],
+    out_dir: str | Path,
+    jobs: int = 2,
+    timeout: int = 900,
+) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Execute chapters (``jobs`` at a time) into ``out_dir``; returns (executed, failures)."""
     root, out_dir = Path(root), Path(out_dir)
-    tasks = [(str(md), str(out_dir / md.relative_to(root).with_suffix(".ipynb")), timeout) for md in mds]
+    tasks = [
+        (str(md), str(out_dir / md.relative_to(root).with_suffix(".ipynb")), timeout)
+        for md in mds
+    ]
     done, failed = [], []
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         for md, secs, error in pool.map(_execute_one, tasks):
@@ -210,7 +235,10 @@ def execute(root: str | Path, mds: list[Path], out_dir: str | Path, jobs: int = 
                 print(f"  executed {rel} in {secs:.1f} s", flush=True)
                 done.append(out_dir / rel.with_suffix(".ipynb"))
             else:
-                print(f"\n*** chapter {rel} FAILED after {secs:.1f} s ***\n{error}\n", flush=True)
+                print(
+                    f"\n*** chapter {rel} FAILED after {secs:.1f} s ***\n{error}\n",
+                    flush=True,
+                )
                 failed.append((Path(md), error))
     return done, failed
 
@@ -275,14 +303,25 @@ def main(argv: list[str] | None = None) -> int:
         return share_main(argv[1:])
     from physml import config
 
-    parser = argparse.ArgumentParser(prog="python -m bookkit", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "command",
-        choices=["fingerprint", "results-dir", "link-cache", "stage", "execute", "prime", "scoreboard",
-                 "colab-cells"],
+    parser = argparse.ArgumentParser(
+        prog="python -m bookkit", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
-        "paths", nargs="*",
+        "command",
+        choices=[
+            "fingerprint",
+            "results-dir",
+            "link-cache",
+            "stage",
+            "execute",
+            "prime",
+            "scoreboard",
+            "colab-cells",
+        ],
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
         help="stage: output folder; execute: chapters to run even if cached; prime: executed folder",
     )
     parser.add_argument("--root", default=".")
@@ -300,14 +339,27 @@ def main(argv: list[str] | None = None) -> int:
         print(link_cache(build, fp))
     elif args.command == "execute":
         cache_dir = link_cache(build, fp)
-        stale = [Path(p).resolve() for p in args.paths] or stale_chapters(root, cache_dir)
-        print(f"{len(stale)} of {len(chapters(root))} chapters to execute "
-              f"(profile {config.profile()}, cache {fp})", flush=True)
+        stale = [Path(p).resolve() for p in args.paths] or stale_chapters(
+            root, cache_dir
+        )
+        print(
+            f"{len(stale)} of {len(chapters(root))} chapters to execute "
+            f"(profile {config.profile()}, cache {fp})",
+            flush=True,
+        )
         done, failed = execute(root, stale, build / "executed", jobs=args.jobs)
-        prime_cache(cache_dir, [(md, build / "executed" / md.relative_to(root).with_suffix(".ipynb"))
-                                for md in stale])
+        prime_cache(
+            cache_dir,
+            [
+                (md, build / "executed" / md.relative_to(root).with_suffix(".ipynb"))
+                for md in stale
+            ],
+        )
         if failed:
-            print("Chapters that failed: " + ", ".join(str(p.relative_to(root)) for p, _ in failed))
+            print(
+                "Chapters that failed: "
+                + ", ".join(str(p.relative_to(root)) for p, _ in failed)
+            )
             return 1
     elif args.command == "stage":
         if len(args.paths) != 1:
@@ -316,7 +368,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  staged {path}")
     elif args.command == "prime":
         if len(args.paths) != 1:
-            parser.error("prime takes the folder of executed notebooks (as written by stage)")
+            parser.error(
+                "prime takes the folder of executed notebooks (as written by stage)"
+            )
         cache_dir = link_cache(build, fp)
         n = prime_cache(cache_dir, executed_pairs(root, Path(args.paths[0]).resolve()))
         print(f"cached {n} executed notebook(s) in {cache_dir}")
@@ -326,7 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         from bookkit.launch import sync_colab_cells
 
         for md in sync_colab_cells(root):
-            print(f"updated the Colab install cell of {md.relative_to(root)} (run jupytext --sync on it)")
+            print(
+                f"updated the Colab install cell of {md.relative_to(root)} (run jupytext --sync on it)"
+            )
     return 0
 
 

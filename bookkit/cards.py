@@ -43,7 +43,7 @@ def opening(md: Path) -> tuple[str, str]:
         for i, line in enumerate(lines):
             if line.startswith("# "):
                 title = line[2:].strip()
-                rest = "\n".join(lines[i + 1:]).strip()
+                rest = "\n".join(lines[i + 1 :]).strip()
                 para = rest.split("\n\n")[0].strip()
                 break
         break
@@ -58,9 +58,15 @@ def _split_sentences(text: str) -> list[str]:
             in_math = not in_math
         elif ch == "`":
             in_code = not in_code
-        elif (ch == "." and not in_math and not in_code and i + 2 < len(text)
-              and text[i + 1] == " " and text[i + 2].isupper()):
-            out.append(text[start:i + 1].strip())
+        elif (
+            ch == "."
+            and not in_math
+            and not in_code
+            and i + 2 < len(text)
+            and text[i + 1] == " "
+            and text[i + 2].isupper()
+        ):
+            out.append(text[start : i + 1].strip())
             start = i + 2
     out.append(text[start:].strip())
     return [s for s in out if s]
@@ -148,7 +154,9 @@ def card_markdown(root: Path, md: Path, quick_dir: Path | None) -> str:
     """One chapter's card (a sphinx-design ``card`` in MyST Markdown)."""
     title, para = opening(md)
     slug = md.stem
-    quick_claims, quick_run = _records(quick_dir / f"{slug}.jsonl") if quick_dir else ([], {})
+    quick_claims, quick_run = (
+        _records(quick_dir / f"{slug}.jsonl") if quick_dir else ([], {})
+    )
     _, full_run = _records(root / FULL_RECORDS / f"{slug}.jsonl")
     keys = citation_keys(para)
     doc = md.relative_to(root).with_suffix("").as_posix()
@@ -160,7 +168,9 @@ def card_markdown(root: Path, md: Path, quick_dir: Path | None) -> str:
         "",
         summary_sentence(para),
         "",
-        f"- **Sources:** {{cite:p}}`{','.join(keys)}`" if keys else "- **Sources:** none cited",
+        f"- **Sources:** {{cite:p}}`{','.join(keys)}`"
+        if keys
+        else "- **Sources:** none cited",
         f"- **Reproduces (quick build):** {reproduces(quick_claims)}",
         f"- **Run time:** quick {run_time(quick_run)}; full {run_time(full_run)}",
         f"- **GPU:** {gpu_need(full_run)}",

@@ -74,8 +74,10 @@ def table(shares: Iterable[PageShare], target: float = 0.4) -> str:
     """A Markdown table of the pages' code shares, with the total and the code lines to collapse
     or move per page to get under ``target``."""
     shares = list(shares)
-    rows = ["| page | prose | code shown | code collapsed | code share | to go |",
-            "|---|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| page | prose | code shown | code collapsed | code share | to go |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
 
     def to_go(s: PageShare) -> int:
         # the fewest visible code lines to collapse so that code / (code + prose) < target
@@ -85,21 +87,37 @@ def table(shares: Iterable[PageShare], target: float = 0.4) -> str:
         return k
 
     for s in shares:
-        rows.append(f"| {s.page} | {s.prose} | {s.code} | {s.collapsed} | {s.share:.0%} | {to_go(s)} |")
-    tot = PageShare("all chapters", sum(s.prose for s in shares), sum(s.code for s in shares),
-                    sum(s.collapsed for s in shares))
-    rows.append(f"| **{tot.page}** | {tot.prose} | {tot.code} | {tot.collapsed} | {tot.share:.0%} | "
-                f"{to_go(tot)} |")
+        rows.append(
+            f"| {s.page} | {s.prose} | {s.code} | {s.collapsed} | {s.share:.0%} | {to_go(s)} |"
+        )
+    tot = PageShare(
+        "all chapters",
+        sum(s.prose for s in shares),
+        sum(s.code for s in shares),
+        sum(s.collapsed for s in shares),
+    )
+    rows.append(
+        f"| **{tot.page}** | {tot.prose} | {tot.code} | {tot.collapsed} | {tot.share:.0%} | "
+        f"{to_go(tot)} |"
+    )
     return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bookkit code-share",
-                                     description="Share of the visible lines of each page that is code.")
-    parser.add_argument("chapters", nargs="*", help="chapter .md files (default: every chapter)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bookkit code-share",
+        description="Share of the visible lines of each page that is code.",
+    )
+    parser.add_argument(
+        "chapters", nargs="*", help="chapter .md files (default: every chapter)"
+    )
     parser.add_argument("--root", default=".")
-    parser.add_argument("--target", type=float, default=0.4,
-                        help="the share to get under; 'to go' counts the code lines to collapse")
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=0.4,
+        help="the share to get under; 'to go' counts the code lines to collapse",
+    )
     args = parser.parse_args(argv)
     from bookkit.build import chapters
 

@@ -67,23 +67,69 @@ COMMIT_FILE = "COMMIT.json"
 #: the chapters import beyond the image (nucleardatapy, zuko) and IPython (for ``display``) with
 #: its pure-python dependencies. Checked by ``full-bundle`` against each wheel's Requires-Dist.
 WHEELS = (
-    "nucleardatapy==1.0.2", "zuko==1.6.0",
-    "ipython==9.18.1", "ipython_pygments_lexers==1.1.1", "jedi==0.20.1", "parso==0.8.7",
-    "matplotlib-inline==0.2.2", "pexpect==4.9.0", "ptyprocess==0.7.0", "prompt_toolkit==3.0.53",
-    "wcwidth==0.9.4", "stack-data==0.6.3", "executing==2.3.0", "asttokens==3.0.2",
-    "pure_eval==0.2.4", "traitlets==5.16.1",
+    "nucleardatapy==1.0.2",
+    "zuko==1.6.0",
+    "ipython==9.18.1",
+    "ipython_pygments_lexers==1.1.1",
+    "jedi==0.20.1",
+    "parso==0.8.7",
+    "matplotlib-inline==0.2.2",
+    "pexpect==4.9.0",
+    "ptyprocess==0.7.0",
+    "prompt_toolkit==3.0.53",
+    "wcwidth==0.9.4",
+    "stack-data==0.6.3",
+    "executing==2.3.0",
+    "asttokens==3.0.2",
+    "pure_eval==0.2.4",
+    "traitlets==5.16.1",
 )
 #: The subset of the device image's package list ("Python packages already there") that the
 #: wheels above may require.
-DEVICE_HAS = frozenset({
-    "torch", "numpy", "scipy", "pandas", "matplotlib", "scikit-learn", "sympy", "tqdm", "pyyaml",
-    "jinja2", "pytest", "pygments", "psutil", "typing-extensions", "packaging", "colorama",
-    "python-dateutil", "six", "pillow", "attrs", "markupsafe", "filelock", "networkx", "fsspec",
-})
+DEVICE_HAS = frozenset(
+    {
+        "torch",
+        "numpy",
+        "scipy",
+        "pandas",
+        "matplotlib",
+        "scikit-learn",
+        "sympy",
+        "tqdm",
+        "pyyaml",
+        "jinja2",
+        "pytest",
+        "pygments",
+        "psutil",
+        "typing-extensions",
+        "packaging",
+        "colorama",
+        "python-dateutil",
+        "six",
+        "pillow",
+        "attrs",
+        "markupsafe",
+        "filelock",
+        "networkx",
+        "fsspec",
+    }
+)
 PIP_DOWNLOAD = [
-    "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--python-version", "3.12",
-    "--implementation", "cp", "--platform", "manylinux_2_28_x86_64", "--platform",
-    "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64",
+    "-m",
+    "pip",
+    "download",
+    "--no-deps",
+    "--only-binary=:all:",
+    "--python-version",
+    "3.12",
+    "--implementation",
+    "cp",
+    "--platform",
+    "manylinux_2_28_x86_64",
+    "--platform",
+    "manylinux_2_17_x86_64",
+    "--platform",
+    "manylinux2014_x86_64",
 ]
 
 
@@ -181,11 +227,15 @@ def _cell_source(src: str, md: Path, n: int) -> str:
     for i, line in enumerate(lines):
         if _MAGIC.match(line):
             if line.strip().startswith("%matplotlib"):
-                lines[i] = "pass  # " + line.strip() + " (the script uses the Agg backend)"
+                lines[i] = (
+                    "pass  # " + line.strip() + " (the script uses the Agg backend)"
+                )
                 continue
-            raise ScriptError(f"{md}: code cell {n}, line {i + 1}: {line.strip()!r} is an IPython "
-                              "magic or shell command; a chapter must be plain Python to run "
-                              "without Jupyter")
+            raise ScriptError(
+                f"{md}: code cell {n}, line {i + 1}: {line.strip()!r} is an IPython "
+                "magic or shell command; a chapter must be plain Python to run "
+                "without Jupyter"
+            )
     src = "\n".join(lines)
     try:
         tree = ast.parse(src)
@@ -199,13 +249,22 @@ def _cell_source(src: str, md: Path, n: int) -> str:
         return src  # returns None: nothing to show
     raw = [line.encode() for line in src.splitlines()]
     first, last = raw[node.lineno - 1], raw[node.end_lineno - 1]
-    suffix = last[node.end_col_offset:]
+    suffix = last[node.end_col_offset :]
     if suffix.strip().startswith(b";"):
         return src  # a trailing ; suppresses the output in a notebook
     segment = ast.get_source_segment(src, node)
-    new = (first[:node.col_offset].decode() + "_physml_display(" + segment + ")" + suffix.decode())
-    return "\n".join([line.decode() for line in raw[:node.lineno - 1]] + [new]
-                     + [line.decode() for line in raw[node.end_lineno:]])
+    new = (
+        first[: node.col_offset].decode()
+        + "_physml_display("
+        + segment
+        + ")"
+        + suffix.decode()
+    )
+    return "\n".join(
+        [line.decode() for line in raw[: node.lineno - 1]]
+        + [new]
+        + [line.decode() for line in raw[node.end_lineno :]]
+    )
 
 
 def script(md: str | Path) -> str:
@@ -243,7 +302,9 @@ def script(md: str | Path) -> str:
 
 def script_path(root: Path, md: Path, folder: Path) -> Path:
     """Where the script of chapter ``md`` is written: ``<folder>/<path of md under root>.py``."""
-    return Path(folder) / Path(md).resolve().relative_to(Path(root).resolve()).with_suffix(".py")
+    return Path(folder) / Path(md).resolve().relative_to(
+        Path(root).resolve()
+    ).with_suffix(".py")
 
 
 def write_scripts(root: Path, mds: list[Path], folder: Path) -> list[Path]:
@@ -265,12 +326,16 @@ def ensure_script(root: Path, md: Path, folder: Path) -> Path:
         import jupytext  # noqa: F401
     except ImportError:
         if not path.is_file():
-            raise ScriptError(f"no script for {md} in {folder} and no jupytext to make one: "
-                              "run `python -m bookkit full-bundle` where jupytext is installed")
+            raise ScriptError(
+                f"no script for {md} in {folder} and no jupytext to make one: "
+                "run `python -m bookkit full-bundle` where jupytext is installed"
+            )
         head = path.read_text().split("\n", 1)[0]
         if f"source sha256 {source_digest(md)}" not in head:
-            raise ScriptError(f"{path} was made from another version of {md}: run "
-                              "`python -m bookkit full-bundle` again before the device call")
+            raise ScriptError(
+                f"{path} was made from another version of {md}: run "
+                "`python -m bookkit full-bundle` again before the device call"
+            )
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(script(md))
@@ -292,10 +357,20 @@ def commit_info(root: Path, scripts_dir: Path | None = None) -> dict:
     if commit is not None:
         return {"commit": commit, "tree_dirty": config.env("PHYSML_TREE_DIRTY")}
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "physml", "bookkit", "book"],
-                               cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "physml", "bookkit", "book"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         if head:
             return {"commit": head, "tree_dirty": bool(dirty)}
     except (OSError, subprocess.CalledProcessError):
@@ -311,7 +386,9 @@ def load_estimates(path: Path = ESTIMATES) -> dict[str, float]:
     """Expected full-profile seconds per chapter slug."""
     if not Path(path).is_file():
         return {}
-    return {k: float(v["seconds"]) for k, v in json.loads(Path(path).read_text()).items()}
+    return {
+        k: float(v["seconds"]) for k, v in json.loads(Path(path).read_text()).items()
+    }
 
 
 def update_estimates(runs: list[dict], path: Path = ESTIMATES) -> None:
@@ -321,13 +398,20 @@ def update_estimates(runs: list[dict], path: Path = ESTIMATES) -> None:
     changed = False
     for r in runs:
         if r.get("status") == "ok" and r.get("profile") == "full" and r.get("wall_s"):
-            table[r["chapter"]] = {"seconds": round(float(r["wall_s"])),
-                                   "from": f"run {str(r.get('commit', '?'))[:8]} {r.get('date', '')} "
-                                           f"on {r.get('device_name', '?')}"}
+            table[r["chapter"]] = {
+                "seconds": round(float(r["wall_s"])),
+                "from": f"run {str(r.get('commit', '?'))[:8]} {r.get('date', '')} "
+                f"on {r.get('device_name', '?')}",
+            }
             changed = True
     if changed:
-        path.write_text("{\n" + ",\n".join(f"  {json.dumps(k)}: {json.dumps(table[k])}"
-                                           for k in sorted(table)) + "\n}\n")
+        path.write_text(
+            "{\n"
+            + ",\n".join(
+                f"  {json.dumps(k)}: {json.dumps(table[k])}" for k in sorted(table)
+            )
+            + "\n}\n"
+        )
 
 
 def run_record(path: Path) -> dict | None:
@@ -346,7 +430,12 @@ def already_recorded(slug: str, commit: str, profile: str, folders: list[Path]) 
     """Whether a run of ``slug`` that finished (status ok) at ``commit`` in ``profile`` exists."""
     for folder in folders:
         r = run_record(Path(folder) / f"{slug}.jsonl")
-        if r and r.get("status") == "ok" and r.get("commit") == commit and r.get("profile") == profile:
+        if (
+            r
+            and r.get("status") == "ok"
+            and r.get("commit") == commit
+            and r.get("profile") == profile
+        ):
             return True
     return False
 
@@ -380,9 +469,19 @@ def _kill(proc: subprocess.Popen) -> None:
             continue
 
 
-def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path, *,
-                profile: str = "full", commit: dict | None = None, deadline: float | None = None,
-                gpu: str | None = None, threads: int | None = None) -> dict:
+def run_chapter(
+    root: Path,
+    md: Path,
+    script: Path,
+    out_dir: Path,
+    log_dir: Path,
+    *,
+    profile: str = "full",
+    commit: dict | None = None,
+    deadline: float | None = None,
+    gpu: str | None = None,
+    threads: int | None = None,
+) -> dict:
     """Run one chapter script in a subprocess; write ``<out_dir>/<slug>.jsonl``; return its run record.
 
     The child runs in the chapter's folder with ``PHYSML_PROFILE=profile``, its own results
@@ -400,9 +499,18 @@ def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path
     with tempfile.TemporaryDirectory(prefix=f"physml-full-{slug}-") as tmp:
         tmp = Path(tmp)
         env = dict(os.environ)
-        env.update(PHYSML_PROFILE=profile, PHYSML_RESULTS_DIR=str(tmp / "claims"), PHYSML_PROGRESS="0",
-                   PHYSML_FULL_FACTS=str(tmp / "facts.json"), MPLBACKEND="Agg", PYTHONUNBUFFERED="1",
-                   PYTHONPATH=os.pathsep.join([str(root)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        env.update(
+            PHYSML_PROFILE=profile,
+            PHYSML_RESULTS_DIR=str(tmp / "claims"),
+            PHYSML_PROGRESS="0",
+            PHYSML_FULL_FACTS=str(tmp / "facts.json"),
+            MPLBACKEND="Agg",
+            PYTHONUNBUFFERED="1",
+            PYTHONPATH=os.pathsep.join(
+                [str(root)]
+                + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+            ),
+        )
         if gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = gpu
         if threads is not None and not env.get("PHYSML_THREADS"):
@@ -411,13 +519,23 @@ def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path
         t0 = time.monotonic()
         error = None
         with log_path.open("w") as log:
-            log.write(f"# {md.relative_to(root) if md.is_relative_to(root) else md} | profile {profile} | "
-                      f"GPU {gpu if gpu is not None else 'as set'} | {date}\n")
+            log.write(
+                f"# {md.relative_to(root) if md.is_relative_to(root) else md} | profile {profile} | "
+                f"GPU {gpu if gpu is not None else 'as set'} | {date}\n"
+            )
             log.flush()
-            proc = subprocess.Popen([sys.executable, str(script)], cwd=md.parent, env=env, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, str(script)],
+                cwd=md.parent,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             try:
-                timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+                timeout = (
+                    None if deadline is None else max(0.0, deadline - time.monotonic())
+                )
                 proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 _kill(proc)
@@ -429,8 +547,13 @@ def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path
         log_text = log_path.read_text(errors="replace")
         if error is None and proc.returncode != 0:
             rc = proc.returncode
-            why = (f"killed by {signal.Signals(-rc).name}" if rc < 0 else
-                   "terminated (SIGTERM)" if rc == 128 + signal.SIGTERM else _error_line(log_text))
+            why = (
+                f"killed by {signal.Signals(-rc).name}"
+                if rc < 0
+                else "terminated (SIGTERM)"
+                if rc == 128 + signal.SIGTERM
+                else _error_line(log_text)
+            )
             error = f"exit code {rc}: {why}"
         records = []
         for path in sorted((tmp / "claims").glob("*.jsonl")):
@@ -439,20 +562,37 @@ def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path
         finished = [r for r in records if is_run_record(r)]
         if error is None and not finished:
             error = "the chapter ended without claims.finish()"
-        facts = json.loads((tmp / "facts.json").read_text()) if (tmp / "facts.json").is_file() else {}
+        facts = (
+            json.loads((tmp / "facts.json").read_text())
+            if (tmp / "facts.json").is_file()
+            else {}
+        )
     chapter = finished[-1] if finished else {}
     run = {
-        "record": "chapter", "chapter": slug, "title": chapter.get("title", slug),
-        "profile": profile, "status": "ok" if error is None else "failed",
-        "wall_s": round(wall, 1), "chapter_wall_s": chapter.get("wall_s"),
-        "device": chapter.get("device", ""), "device_name": facts.get("device_name", "?"),
-        "torch": facts.get("torch", chapter.get("torch", "")), "cuda": facts.get("cuda"),
-        "cudnn": facts.get("cudnn"), "python": facts.get("python"),
+        "record": "chapter",
+        "chapter": slug,
+        "title": chapter.get("title", slug),
+        "profile": profile,
+        "status": "ok" if error is None else "failed",
+        "wall_s": round(wall, 1),
+        "chapter_wall_s": chapter.get("wall_s"),
+        "device": chapter.get("device", ""),
+        "device_name": facts.get("device_name", "?"),
+        "torch": facts.get("torch", chapter.get("torch", "")),
+        "cuda": facts.get("cuda"),
+        "cudnn": facts.get("cudnn"),
+        "python": facts.get("python"),
         "peak_gpu_mem_bytes": facts.get("peak_gpu_mem_bytes"),
         "peak_gpu_mem_reserved_bytes": facts.get("peak_gpu_mem_reserved_bytes"),
-        "commit": commit["commit"], "tree_dirty": commit.get("tree_dirty"), "date": date,
-        "n_claims": len(claims), **{k: chapter[k] for k in ("n_passed", "n_missed", "n_now_reproduced",
-                                                           "n_failed", "kinds") if k in chapter},
+        "commit": commit["commit"],
+        "tree_dirty": commit.get("tree_dirty"),
+        "date": date,
+        "n_claims": len(claims),
+        **{
+            k: chapter[k]
+            for k in ("n_passed", "n_missed", "n_now_reproduced", "n_failed", "kinds")
+            if k in chapter
+        },
     }
     if error is not None:
         run["error"] = error  # one line; the traceback is in the log
@@ -460,7 +600,9 @@ def run_chapter(root: Path, md: Path, script: Path, out_dir: Path, log_dir: Path
         run["facts_error"] = facts["facts_error"]
     stamped = [{**c, "commit": commit["commit"], "date": date} for c in claims]
     tmp_out = out_dir / f".{slug}.jsonl.tmp"
-    tmp_out.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in stamped + [run]))
+    tmp_out.write_text(
+        "".join(json.dumps(r, sort_keys=True) + "\n" for r in stamped + [run])
+    )
     tmp_out.replace(out_dir / f"{slug}.jsonl")
     return run
 
@@ -486,18 +628,33 @@ def cuda_workers(limit: int | None = None, per_device: int = 1) -> list[str | No
         n = 0
     if n <= 1:
         return [None] * per_device
-    visible = [v.strip() for v in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if v.strip()]
+    visible = [
+        v.strip()
+        for v in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",")
+        if v.strip()
+    ]
     ids = visible[:n] if len(visible) >= n else [str(i) for i in range(n)]
     ids = ids[:limit] if limit else ids
     return [gpu for gpu in ids for _ in range(per_device)]
 
 
-def run(chapters: list[Path], budget_s: float | None, out_dir: str | Path, redo: bool = False, *,
-        root: str | Path = ".", profile: str = "full", order: str = "longest",
-        estimates: dict[str, float] | None = None, scripts_dir: str | Path | None = None,
-        log_dir: str | Path | None = None, workers: list[str | None] | None = None,
-        estimates_file: Path = ESTIMATES, skip_by_estimate: bool = True,
-        log=print) -> dict[str, list]:
+def run(
+    chapters: list[Path],
+    budget_s: float | None,
+    out_dir: str | Path,
+    redo: bool = False,
+    *,
+    root: str | Path = ".",
+    profile: str = "full",
+    order: str = "longest",
+    estimates: dict[str, float] | None = None,
+    scripts_dir: str | Path | None = None,
+    log_dir: str | Path | None = None,
+    workers: list[str | None] | None = None,
+    estimates_file: Path = ESTIMATES,
+    skip_by_estimate: bool = True,
+    log=print,
+) -> dict[str, list]:
     """Run chapters in ``profile`` and write their records into ``out_dir``.
 
     Order: by the estimates table, longest expected first (``order="longest"``) or cheapest
@@ -529,26 +686,36 @@ def run(chapters: list[Path], budget_s: float | None, out_dir: str | Path, redo:
             if already_recorded(md.stem, commit["commit"], profile, folders):
                 result["skipped_recorded"].append(md.stem)
                 todo.remove(md)
-                log(f"  skip {md.stem}: recorded for commit {commit['commit'][:8]} (--redo to run again)")
+                log(
+                    f"  skip {md.stem}: recorded for commit {commit['commit'][:8]} (--redo to run again)"
+                )
     workers = workers if workers is not None else cuda_workers()
-    child_threads = max(1, (os.cpu_count() or 1) // len(workers)) if len(workers) > 1 else None
+    child_threads = (
+        max(1, (os.cpu_count() or 1) // len(workers)) if len(workers) > 1 else None
+    )
     start = time.monotonic()
     deadline = None if budget_s is None else start + float(budget_s)
     lock = threading.Lock()
     pending = list(todo)
     errors: queue.Queue = queue.Queue()
-    log(f"full runner: {len(pending)} chapter(s), profile {profile}, commit {commit['commit'][:8]}"
+    log(
+        f"full runner: {len(pending)} chapter(s), profile {profile}, commit {commit['commit'][:8]}"
         f"{' (tree dirty)' if commit.get('tree_dirty') else ''}, budget "
-        f"{'none' if budget_s is None else f'{budget_s:.0f} s'}, {len(workers)} worker(s)")
+        f"{'none' if budget_s is None else f'{budget_s:.0f} s'}, {len(workers)} worker(s)"
+    )
 
     def take() -> Path | None:
         with lock:
             while pending:
                 md = pending.pop(0)
                 left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and (est[md.stem] > left if skip_by_estimate else left <= 1):
+                if left is not None and (
+                    est[md.stem] > left if skip_by_estimate else left <= 1
+                ):
                     result["skipped_budget"].append(md.stem)
-                    log(f"  skip {md.stem}: expected {est[md.stem]:.0f} s, {max(left, 0):.0f} s left")
+                    log(
+                        f"  skip {md.stem}: expected {est[md.stem]:.0f} s, {max(left, 0):.0f} s left"
+                    )
                     continue
                 return md
             return None
@@ -563,18 +730,33 @@ def run(chapters: list[Path], budget_s: float | None, out_dir: str | Path, redo:
                 except ScriptError as err:
                     log(f"  FAIL {md.stem}: {err}")
                     continue
-                rec = run_chapter(root, md, path, out_dir, log_dir, profile=profile, commit=commit,
-                                  deadline=deadline, gpu=gpu, threads=child_threads)
+                rec = run_chapter(
+                    root,
+                    md,
+                    path,
+                    out_dir,
+                    log_dir,
+                    profile=profile,
+                    commit=commit,
+                    deadline=deadline,
+                    gpu=gpu,
+                    threads=child_threads,
+                )
                 with lock:
                     result["ran"].append(rec)
                 mem = rec.get("peak_gpu_mem_bytes") or 0
-                log(f"  {'done' if rec['status'] == 'ok' else 'FAIL'} {md.stem} in {rec['wall_s']:.0f} s "
+                log(
+                    f"  {'done' if rec['status'] == 'ok' else 'FAIL'} {md.stem} in {rec['wall_s']:.0f} s "
                     f"on {rec['device_name']}, peak GPU memory {mem / 2**30:.2f} GiB, "
-                    f"{rec['n_claims']} claims" + (f": {rec['error']}" if "error" in rec else ""))
+                    f"{rec['n_claims']} claims"
+                    + (f": {rec['error']}" if "error" in rec else "")
+                )
         except BaseException as err:  # noqa: BLE001 - reported by the caller
             errors.put(err)
 
-    threads = [threading.Thread(target=worker, args=(gpu,), daemon=True) for gpu in workers]
+    threads = [
+        threading.Thread(target=worker, args=(gpu,), daemon=True) for gpu in workers
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -584,9 +766,11 @@ def run(chapters: list[Path], budget_s: float | None, out_dir: str | Path, redo:
     if profile == "full" and out_dir == (root / FULL_RECORDS).resolve():
         update_estimates(result["ran"], estimates_file)
     ok = sum(r["status"] == "ok" for r in result["ran"])
-    log(f"full runner: {ok} ok, {len(result['ran']) - ok} failed, {len(result['skipped_recorded'])} "
+    log(
+        f"full runner: {ok} ok, {len(result['ran']) - ok} failed, {len(result['skipped_recorded'])} "
         f"already recorded, {len(result['skipped_budget'])} skipped for the budget, "
-        f"{time.monotonic() - start:.0f} s; records in {out_dir}, logs in {log_dir}")
+        f"{time.monotonic() - start:.0f} s; records in {out_dir}, logs in {log_dir}"
+    )
     return result
 
 
@@ -603,14 +787,26 @@ def wheel_requirements(path: Path) -> list[str]:
     with zipfile.ZipFile(path) as zf:
         meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         text = zf.read(meta).decode()
-    reqs = [ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("Requires-Dist:")]
+    reqs = [
+        ln.split(":", 1)[1].strip()
+        for ln in text.splitlines()
+        if ln.startswith("Requires-Dist:")
+    ]
     try:
         from packaging.requirements import Requirement
     except ImportError:
         return [r for r in reqs if "extra ==" not in r]
-    env = {"python_version": "3.12", "python_full_version": "3.12.0", "sys_platform": "linux",
-           "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython",
-           "platform_python_implementation": "CPython", "platform_machine": "x86_64", "extra": ""}
+    env = {
+        "python_version": "3.12",
+        "python_full_version": "3.12.0",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "os_name": "posix",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "platform_machine": "x86_64",
+        "extra": "",
+    }
     out = []
     for r in reqs:
         req = Requirement(r)
@@ -628,8 +824,10 @@ def bundle(root: str | Path = ".", wheels: bool = True, log=print) -> dict:
     paths = write_scripts(root, mds, folder)
     info = {**commit_info(root, folder), "date": _utc_now()}
     (folder / COMMIT_FILE).write_text(json.dumps(info) + "\n")
-    log(f"wrote {len(paths)} chapter scripts and {COMMIT_FILE} (commit {info['commit'][:8]}"
-        f"{', tree dirty' if info['tree_dirty'] else ''}) to {folder.relative_to(root)}")
+    log(
+        f"wrote {len(paths)} chapter scripts and {COMMIT_FILE} (commit {info['commit'][:8]}"
+        f"{', tree dirty' if info['tree_dirty'] else ''}) to {folder.relative_to(root)}"
+    )
     out = {"scripts": paths, "commit": info, "missing": [], "wheels": []}
     if not wheels:
         return out
@@ -638,9 +836,13 @@ def bundle(root: str | Path = ".", wheels: bool = True, log=print) -> dict:
     cmd = [sys.executable, *PIP_DOWNLOAD, "-d", str(wdir), *WHEELS]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"pip download failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+        raise RuntimeError(
+            f"pip download failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+        )
     wanted = {_norm(w.split("==")[0]) for w in WHEELS}
-    files = sorted(p for p in wdir.glob("*.whl") if _norm(p.name.split("-")[0]) in wanted)
+    files = sorted(
+        p for p in wdir.glob("*.whl") if _norm(p.name.split("-")[0]) in wanted
+    )
     stale = sorted(p for p in wdir.glob("*.whl") if p not in files)
     for p in stale:  # a wheel no longer listed would be installed on the device
         p.unlink()
@@ -651,15 +853,25 @@ def bundle(root: str | Path = ".", wheels: bool = True, log=print) -> dict:
                 out["missing"].append(f"{p.name} needs {req}")
     total = sum(p.stat().st_size for p in files)
     out["wheels"] = files
-    log(f"{len(files)} wheels in {WHEELS_DIR}/ ({total / 2**20:.1f} MiB): "
-        + ", ".join(p.name for p in files))
+    log(
+        f"{len(files)} wheels in {WHEELS_DIR}/ ({total / 2**20:.1f} MiB): "
+        + ", ".join(p.name for p in files)
+    )
     if out["missing"]:
-        log("requirements neither on the device nor bundled:\n  " + "\n  ".join(out["missing"]))
+        log(
+            "requirements neither on the device nor bundled:\n  "
+            + "\n  ".join(out["missing"])
+        )
     return out
 
 
-def merge(src: str | Path, root: str | Path = ".", include_failed: bool = False,
-          estimates_file: Path = ESTIMATES, log=print) -> list[str]:
+def merge(
+    src: str | Path,
+    root: str | Path = ".",
+    include_failed: bool = False,
+    estimates_file: Path = ESTIMATES,
+    log=print,
+) -> list[str]:
     """Copy the full-profile records of a device run (a folder, searched recursively, or a tar
     file) into ``records/full/``; failed runs only with ``include_failed``. Updates the
     estimates. Returns the merged slugs."""
@@ -684,13 +896,17 @@ def merge(src: str | Path, root: str | Path = ".", include_failed: bool = False,
                 log(f"  ignored {path.name}: {slug!r} is not a chapter of _toc.yml")
                 continue
             if run_.get("status") != "ok" and not include_failed:
-                log(f"  ignored {slug}: the run failed ({run_.get('error', '?')}); --include-failed to keep it")
+                log(
+                    f"  ignored {slug}: the run failed ({run_.get('error', '?')}); --include-failed to keep it"
+                )
                 continue
             shutil.copyfile(path, dest / f"{slug}.jsonl")
             merged.append(slug)
             runs.append(run_)
-            log(f"  merged {slug}: {run_['status']}, {run_.get('wall_s')} s on {run_.get('device_name')}, "
-                f"commit {str(run_.get('commit'))[:8]}")
+            log(
+                f"  merged {slug}: {run_['status']}, {run_.get('wall_s')} s on {run_.get('device_name')}, "
+                f"commit {str(run_.get('commit'))[:8]}"
+            )
     update_estimates(runs, estimates_file)
     return merged
 
@@ -704,7 +920,10 @@ def _key_patterns(node: ast.AST) -> list[str] | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [re.escape(node.value)]
     if isinstance(node, ast.JoinedStr):
-        parts = [re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in node.values]
+        parts = [
+            re.escape(v.value) if isinstance(v, ast.Constant) else ".+"
+            for v in node.values
+        ]
         return ["".join(parts)]
     if isinstance(node, ast.IfExp):
         a, b = _key_patterns(node.body), _key_patterns(node.orelse)
@@ -724,10 +943,20 @@ def claim_keys(md: Path) -> tuple[list[str], bool]:
         try:
             tree = ast.parse(cell.source)
         except SyntaxError:
-            tree = ast.parse("\n".join(ln for ln in cell.source.splitlines() if not _MAGIC.match(ln)))
+            tree = ast.parse(
+                "\n".join(ln for ln in cell.source.splitlines() if not _MAGIC.match(ln))
+            )
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "claim":
-                key = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "key"), None)
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "claim"
+            ):
+                key = (
+                    node.args[0]
+                    if node.args
+                    else next((k.value for k in node.keywords if k.arg == "key"), None)
+                )
                 pats = _key_patterns(key) if key is not None else None
                 if pats is None:
                     dynamic = True
@@ -761,8 +990,11 @@ def check_records(root: str | Path = ".") -> list[str]:
             what = f"{path.name}: {r.get('key', 'run record')}"
             if r.get("chapter") != slug:
                 problems.append(f"{what}: names chapter {r.get('chapter')!r}")
-            for field in (("status", "commit", "date") if is_run_record(r)
-                          else ("kind", "status", "commit", "date")):
+            for field in (
+                ("status", "commit", "date")
+                if is_run_record(r)
+                else ("kind", "status", "commit", "date")
+            ):
                 if not r.get(field):
                     problems.append(f"{what}: no {field}")
             if is_run_record(r):
@@ -772,7 +1004,9 @@ def check_records(root: str | Path = ".") -> list[str]:
             key = r.get("key", "")
             # Keys the chapter builds from a variable cannot be checked statically: accepted.
             if not dynamic and not any(re.fullmatch(p, key) for p in patterns):
-                problems.append(f"{what}: the chapter {by_slug[slug].name} makes no claim with this key")
+                problems.append(
+                    f"{what}: the chapter {by_slug[slug].name} makes no claim with this key"
+                )
     return problems
 
 
@@ -781,41 +1015,93 @@ def check_records(root: str | Path = ".") -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bookkit", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bookkit", description=__doc__.split("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", default=".", help="the book root (holding _toc.yml)")
-    p = sub.add_parser("full", parents=[common], help="run chapters in the full profile and record them")
-    p.add_argument("chapters", nargs="*", help="chapter .md files (default: every chapter)")
-    p.add_argument("--budget", type=float, default=None, help="seconds for the whole run")
-    p.add_argument("--out", default=None, help="records folder (default records/full; "
-                                                "_build/full-dry for another profile)")
+    p = sub.add_parser(
+        "full",
+        parents=[common],
+        help="run chapters in the full profile and record them",
+    )
+    p.add_argument(
+        "chapters", nargs="*", help="chapter .md files (default: every chapter)"
+    )
+    p.add_argument(
+        "--budget", type=float, default=None, help="seconds for the whole run"
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        help="records folder (default records/full; "
+        "_build/full-dry for another profile)",
+    )
     p.add_argument("--logs", default=None, help=f"log folder (default {LOGS})")
-    p.add_argument("--redo", action="store_true", help="run chapters already recorded for this commit")
-    p.add_argument("--profile", choices=["full", "quick"], default="full",
-                   help="quick: a dry run of the runner (records never go to records/full)")
+    p.add_argument(
+        "--redo",
+        action="store_true",
+        help="run chapters already recorded for this commit",
+    )
+    p.add_argument(
+        "--profile",
+        choices=["full", "quick"],
+        default="full",
+        help="quick: a dry run of the runner (records never go to records/full)",
+    )
     p.add_argument("--order", choices=["longest", "cheapest"], default="longest")
     p.add_argument("--workers", type=int, default=None, help="at most this many GPUs")
-    p.add_argument("--per-device", type=int, default=1, help="chapters run at once on each device")
-    p.add_argument("--start-all", action="store_true",
-                   help="start every chapter while budget is left, whatever its estimate")
-    p = sub.add_parser("full-bundle", parents=[common], help="scripts, commit file and wheels for a device call")
+    p.add_argument(
+        "--per-device", type=int, default=1, help="chapters run at once on each device"
+    )
+    p.add_argument(
+        "--start-all",
+        action="store_true",
+        help="start every chapter while budget is left, whatever its estimate",
+    )
+    p = sub.add_parser(
+        "full-bundle",
+        parents=[common],
+        help="scripts, commit file and wheels for a device call",
+    )
     p.add_argument("--no-wheels", action="store_true")
-    p = sub.add_parser("full-merge", parents=[common], help="copy records that came back into records/full")
+    p = sub.add_parser(
+        "full-merge",
+        parents=[common],
+        help="copy records that came back into records/full",
+    )
     p.add_argument("source", help="a folder (searched recursively) or a tar file")
     p.add_argument("--include-failed", action="store_true")
-    sub.add_parser("full-check", parents=[common], help="check records/full against the chapters")
-    p = sub.add_parser("full-script", parents=[common], help="print a chapter as a plain script")
+    sub.add_parser(
+        "full-check", parents=[common], help="check records/full against the chapters"
+    )
+    p = sub.add_parser(
+        "full-script", parents=[common], help="print a chapter as a plain script"
+    )
     p.add_argument("chapter")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     if args.command == "full":
         mds = [Path(c).resolve() for c in args.chapters] or book_chapters(root)
-        out = Path(args.out) if args.out else root / (FULL_RECORDS if args.profile == "full" else DRY_RECORDS)
-        res = run(mds, args.budget, out, args.redo, root=root, profile=args.profile, order=args.order,
-                  log_dir=args.logs, workers=cuda_workers(args.workers, args.per_device),
-                  skip_by_estimate=not args.start_all,
-                  log=lambda s: print(s, flush=True))
+        out = (
+            Path(args.out)
+            if args.out
+            else root / (FULL_RECORDS if args.profile == "full" else DRY_RECORDS)
+        )
+        res = run(
+            mds,
+            args.budget,
+            out,
+            args.redo,
+            root=root,
+            profile=args.profile,
+            order=args.order,
+            log_dir=args.logs,
+            workers=cuda_workers(args.workers, args.per_device),
+            skip_by_estimate=not args.start_all,
+            log=lambda s: print(s, flush=True),
+        )
         return 1 if any(r["status"] != "ok" for r in res["ran"]) else 0
     if args.command == "full-bundle":
         res = bundle(root, wheels=not args.no_wheels)

@@ -19,7 +19,9 @@ import yaml
 from bookkit.build import chapters
 
 TAG = "physml-colab-install"
-_CELL = re.compile(r"```\{code-cell\}[^\n]*\n:tags: \[[^\]]*" + TAG + r"[^\]]*\]\n.*?\n```\n\n?", re.S)
+_CELL = re.compile(
+    r"```\{code-cell\}[^\n]*\n:tags: \[[^\]]*" + TAG + r"[^\]]*\]\n.*?\n```\n\n?", re.S
+)
 _FIRST_CODE = re.compile(r"^```\{code-cell\}", re.M)
 
 
@@ -33,8 +35,10 @@ def repository(root: str | Path) -> tuple[str, str]:
     repo = cfg.get("repository") or {}
     url = str(repo.get("url") or "").rstrip("/")
     if not url:
-        raise ValueError("_config.yml: repository.url is not set (the launch buttons and the "
-                         "Colab cell need it)")
+        raise ValueError(
+            "_config.yml: repository.url is not set (the launch buttons and the "
+            "Colab cell need it)"
+        )
     return url, str(repo.get("branch") or "main")
 
 
@@ -68,8 +72,10 @@ def with_colab_cell(text: str, cell: str) -> str:
         return _CELL.sub(lambda _: cell, text, count=1)
     first = _FIRST_CODE.search(text)
     if first is None:
-        raise ValueError("the chapter has no code cell to put the Colab install cell before")
-    return text[: first.start()] + cell + text[first.start():]
+        raise ValueError(
+            "the chapter has no code cell to put the Colab install cell before"
+        )
+    return text[: first.start()] + cell + text[first.start() :]
 
 
 def sync_colab_cells(root: str | Path) -> list[Path]:

@@ -32,6 +32,7 @@ from physml.claims import (
 
 from bookkit.build import chapters, read_notebook
 
+
 def chapter_titles(root: str | Path) -> list[tuple[str, str, str]]:
     """(slug, title, page path relative to ``book/``, without suffix) of every chapter, in book order."""
     root = Path(root)
@@ -51,7 +52,9 @@ def chapter_titles(root: str | Path) -> list[tuple[str, str, str]]:
     return out
 
 
-def load_full_records(root: str | Path) -> tuple[dict[str, list[dict]], dict[str, dict]]:
+def load_full_records(
+    root: str | Path,
+) -> tuple[dict[str, list[dict]], dict[str, dict]]:
     """The committed full-profile records: claims and the run record, per chapter slug."""
     claims, runs = load_records(Path(root) / FULL_RECORDS)
     by_chapter: dict[str, list[dict]] = {}
@@ -69,15 +72,21 @@ def _summary_cell(records: Sequence[Mapping] | None) -> list[str]:
         paper += f" ({n['fail']} FAIL)"
     if n["now"]:
         paper += f" ({n['now']} now reproduced)"
-    return [paper, str(n["miss"])] + [f"{n[k + '_pass']} / {n[k]}" if n[k] else "0"
-                                      for k in ("exact", "bound", "same-run")]
+    return [paper, str(n["miss"])] + [
+        f"{n[k + '_pass']} / {n[k]}" if n[k] else "0"
+        for k in ("exact", "bound", "same-run")
+    ]
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], cls: str) -> str:
     th = "".join(f"<th>{h}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (f'<div class="physml-table-wrap"><table class="table {cls}"><thead><tr>{th}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return (
+        f'<div class="physml-table-wrap"><table class="table {cls}"><thead><tr>{th}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
@@ -87,7 +96,9 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
     claims, runs = load_records(directory)
     full, full_runs = load_full_records(root)
     if not claims and not full:
-        return "No claims have been recorded yet: execute the book (`make book`) first.\n"
+        return (
+            "No claims have been recorded yet: execute the book (`make book`) first.\n"
+        )
     order = chapter_titles(root)
     known = {slug for slug, _, _ in order}
     for c in claims:  # chapters recorded but not in the TOC (should not happen) go last
@@ -120,23 +131,37 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
         "full-profile run (its device named in the row).",
         "",
     ]
-    head = ["chapter", "profile", "paper/data reproduced", "not reproduced", "exact", "bounds",
-            "same-run", "wall time"]
+    head = [
+        "chapter",
+        "profile",
+        "paper/data reproduced",
+        "not reproduced",
+        "exact",
+        "bounds",
+        "same-run",
+        "wall time",
+    ]
     rows = []
     for slug, title, rel in order:
         link = f'<a href="{page(rel)}">{escape(title)}</a>' if rel else escape(title)
         quick = by_chapter.get(slug)
         run = run_of.get(slug, {})
-        wall = f"{run['wall_s']:.0f} s" if "wall_s" in run else ("did not finish" if quick else "not run")
+        wall = (
+            f"{run['wall_s']:.0f} s"
+            if "wall_s" in run
+            else ("did not finish" if quick else "not run")
+        )
         rows.append([link, "quick"] + _summary_cell(quick) + [wall])
         frun = full_runs.get(slug)
         if slug in full:
             fwall = f"{frun['wall_s']:.0f} s" if frun and "wall_s" in frun else "?"
             facts = ""
             if frun:
-                facts = (f" on {escape(str(frun.get('device_name', frun.get('device', ''))))}, "
-                         f"commit {escape(str(frun.get('commit', '?'))[:8])}, "
-                         f"{escape(str(frun.get('date', '')))}")
+                facts = (
+                    f" on {escape(str(frun.get('device_name', frun.get('device', ''))))}, "
+                    f"commit {escape(str(frun.get('commit', '?'))[:8])}, "
+                    f"{escape(str(frun.get('date', '')))}"
+                )
             rows.append(["", f"full{facts}"] + _summary_cell(full[slug]) + [fwall])
         else:
             rows.append(["", "full"] + ["full: not run"] + ["—"] * 4 + ["—"])
@@ -155,40 +180,77 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
         mrows = []
         for c in misses:
             rel = rel_of.get(c["chapter"], "")
-            where = (f'<a href="{page(rel, "claim-" + c["key"])}">{escape(c["chapter"])}</a>'
-                     if rel else escape(c["chapter"]))
-            mrows.append([
-                escape(quantity_cell(c)),
-                f"{escape(format_value(c['reference'], c.get('reference_err')))}<br>"
-                f"<small>{escape(c['source'])}</small>",
-                escape(value_cell(c)) + (" <b>(now reproduced)</b>" if c["status"] == "now reproduced" else ""),
-                escape(c.get("reason", "")),
-                where,
-            ])
-        out += [_table(["quantity", "paper (source)", "this book", "reason", "chapter"], mrows,
-                       "physml-misses"), ""]
+            where = (
+                f'<a href="{page(rel, "claim-" + c["key"])}">{escape(c["chapter"])}</a>'
+                if rel
+                else escape(c["chapter"])
+            )
+            mrows.append(
+                [
+                    escape(quantity_cell(c)),
+                    f"{escape(format_value(c['reference'], c.get('reference_err')))}<br>"
+                    f"<small>{escape(c['source'])}</small>",
+                    escape(value_cell(c))
+                    + (
+                        " <b>(now reproduced)</b>"
+                        if c["status"] == "now reproduced"
+                        else ""
+                    ),
+                    escape(c.get("reason", "")),
+                    where,
+                ]
+            )
+        out += [
+            _table(
+                ["quantity", "paper (source)", "this book", "reason", "chapter"],
+                mrows,
+                "physml-misses",
+            ),
+            "",
+        ]
     else:
         out += ["Every compared number of the papers is reproduced in this build.", ""]
 
-    out += ["## Every claim, by chapter", "",
-            "The reference column says what each number is compared with: a value printed in a "
-            "paper, a published data table, an exact value, a bound this book sets (with the reason "
-            "it separates working from broken), or another number of the same run.", ""]
+    out += [
+        "## Every claim, by chapter",
+        "",
+        "The reference column says what each number is compared with: a value printed in a "
+        "paper, a published data table, an exact value, a bound this book sets (with the reason "
+        "it separates working from broken), or another number of the same run.",
+        "",
+    ]
     for slug, title, rel in order:
         mine = by_chapter.get(slug, [])
         fmine = {c["key"]: c for c in full.get(slug, [])}
         if not mine and not fmine:
             continue
         n = count_claims(mine)
-        summary = (f"{escape(title)}: {n['paper_pass']} / {n['paper']} paper/data numbers reproduced, "
-                   f"{n['miss']} not reproduced, {len(mine) - n['paper']} own checks")
+        summary = (
+            f"{escape(title)}: {n['paper_pass']} / {n['paper']} paper/data numbers reproduced, "
+            f"{n['miss']} not reproduced, {len(mine) - n['paper']} own checks"
+        )
         # the chapter page's table (same columns, marks and footnoted sources), explanations inline
-        table = claims_table_html(mine, fmine, anchors=False, notes="inline", cls="physml-scoreboard",
-                                  footnote_prefix=f"{slug}-")
+        table = claims_table_html(
+            mine,
+            fmine,
+            anchors=False,
+            notes="inline",
+            cls="physml-scoreboard",
+            footnote_prefix=f"{slug}-",
+        )
         link = f'<a href="{page(rel)}">{escape(title)}</a>' if rel else escape(title)
-        out += [f"### {title}", "", f"<p>Chapter: {link}</p>", "",
-                f'<details class="physml-chapter-claims"><summary>{summary}</summary>', "",
-                table, "", "</details>", ""]
+        out += [
+            f"### {title}",
+            "",
+            f"<p>Chapter: {link}</p>",
+            "",
+            f'<details class="physml-chapter-claims"><summary>{summary}</summary>',
+            "",
+            table,
+            "",
+            "</details>",
+            "",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -203,10 +265,14 @@ def record_problems(records: Sequence[Mapping]) -> list[str]:
         if c.get("status") == "fail":
             problems.append(f"{where}: FAILS")
         if c.get("status") == "now reproduced":
-            problems.append(f"{where}: a declared miss is now reproduced: update the chapter")
+            problems.append(
+                f"{where}: a declared miss is now reproduced: update the chapter"
+            )
         src = c.get("source", "").lower()
         if "card " in src or "reproduction notes" in src or "reproduction card" in src:
-            problems.append(f"{where}: the source cites an internal label ({c.get('source')!r})")
+            problems.append(
+                f"{where}: the source cites an internal label ({c.get('source')!r})"
+            )
     return problems
 
 

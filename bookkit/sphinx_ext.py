@@ -96,7 +96,9 @@ def _author_year_label(entry) -> str:
     """``Kitouni 2024``, ``Pawlowski & Plehn 2025``, ``Albandea et al. 2023`` (LaTeX accents
     rendered, "and others" read as et al.)."""
     persons = entry.persons.get("author") or entry.persons.get("editor") or []
-    lasts = [" ".join(part.render_as("text") for part in p.rich_last_names) for p in persons]
+    lasts = [
+        " ".join(part.render_as("text") for part in p.rich_last_names) for p in persons
+    ]
     others = "others" in lasts
     lasts = [name for name in lasts if name != "others"]
     if not lasts:
@@ -121,13 +123,19 @@ def _register_bibliography_style() -> None:
             for entry in sorted_entries:
                 label = _author_year_label(entry)
                 seen[label] = seen.get(label, 0) + 1
-                yield label if seen[label] == 1 else f"{label}{chr(ord('a') + seen[label] - 1)}"
+                yield (
+                    label
+                    if seen[label] == 1
+                    else f"{label}{chr(ord('a') + seen[label] - 1)}"
+                )
 
     class PhysmlStyle(UnsrtStyle):
         default_label_style = "physml_author_year"
         default_sorting_style = "author_year_title"
 
-    register_plugin("pybtex.style.labels", "physml_author_year", AuthorYearLabels, force=True)
+    register_plugin(
+        "pybtex.style.labels", "physml_author_year", AuthorYearLabels, force=True
+    )
     register_plugin("pybtex.style.formatting", "physml", PhysmlStyle, force=True)
 
 
@@ -152,12 +160,18 @@ class ChapterCards(SphinxDirective):
         # Rebuild the index page when a chapter or its records change.
         for md in chapter_mds:
             self.env.note_dependency(str(md))
-            for records in (quick_dir / f"{md.stem}.jsonl", root / "records" / "full" / f"{md.stem}.jsonl"):
+            for records in (
+                quick_dir / f"{md.stem}.jsonl",
+                root / "records" / "full" / f"{md.stem}.jsonl",
+            ):
                 if records.is_file():
                     self.env.note_dependency(str(records))
         node = nodes.container(classes=["physml-chapter-cards"])
-        self.state.nested_parse(StringList(text.splitlines(), source=self.get_source_info()[0]),
-                                self.content_offset, node)
+        self.state.nested_parse(
+            StringList(text.splitlines(), source=self.get_source_info()[0]),
+            self.content_offset,
+            node,
+        )
         return [node]
 
 
@@ -200,18 +214,33 @@ def _claims_downloads(app, pagename, templatename, context, doctree) -> None:
     root, slug, out = Path(app.srcdir), md.stem, Path(app.outdir)
     offers = []
     for source, target, text, tip in (
-        (results_dir(root, config.profile()) / f"{slug}.jsonl", f"claims/{slug}.jsonl",
-         "claims (.jsonl)", f"Download the claims this build recorded ({config.profile()} profile)"),
-        (root / "records" / "full" / f"{slug}.jsonl", f"claims/full/{slug}.jsonl",
-         "full-run claims (.jsonl)", "Download the committed full-profile claims records"),
+        (
+            results_dir(root, config.profile()) / f"{slug}.jsonl",
+            f"claims/{slug}.jsonl",
+            "claims (.jsonl)",
+            f"Download the claims this build recorded ({config.profile()} profile)",
+        ),
+        (
+            root / "records" / "full" / f"{slug}.jsonl",
+            f"claims/full/{slug}.jsonl",
+            "full-run claims (.jsonl)",
+            "Download the committed full-profile claims records",
+        ),
     ):
         if source.is_file():
             dest = out / target
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, dest)
-            offers.append({"type": "link", "url": context["pathto"](target, 1), "text": text,
-                           "tooltip": tip, "icon": "fas fa-list-check",
-                           "label": "download-claims-button"})
+            offers.append(
+                {
+                    "type": "link",
+                    "url": context["pathto"](target, 1),
+                    "text": text,
+                    "tooltip": tip,
+                    "icon": "fas fa-list-check",
+                    "label": "download-claims-button",
+                }
+            )
     for button in context.get("header_buttons", []):
         if button.get("label") == "download-buttons":
             button["buttons"][1:1] = offers

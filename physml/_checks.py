@@ -144,7 +144,9 @@ def finite(name: str, x: Any) -> Any:
         try:
             arr = np.asarray(x)
         except Exception as err:  # pragma: no cover - numpy raises many types
-            raise TypeError(f"{name} must hold numbers, got {type(x).__name__}") from err
+            raise TypeError(
+                f"{name} must hold numbers, got {type(x).__name__}"
+            ) from err
         if arr.dtype.kind in "biu":
             return x
         if arr.dtype.kind not in "fc":

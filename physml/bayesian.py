@@ -75,7 +75,9 @@ class BayesLinear(nn.Module):
         - :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
-    def __init__(self, n_in: int, n_out: int, *, prior_std: float = 1.0, init_std: float = 1e-3) -> None:
+    def __init__(
+        self, n_in: int, n_out: int, *, prior_std: float = 1.0, init_std: float = 1e-3
+    ) -> None:
         super().__init__()
         positive_int("n_in", n_in)
         positive_int("n_out", n_out)
@@ -101,9 +103,13 @@ class BayesLinear(nn.Module):
         return self.bias_mu
 
     def _sigmas(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return nn.functional.softplus(self.weight_rho), nn.functional.softplus(self.bias_rho)
+        return nn.functional.softplus(self.weight_rho), nn.functional.softplus(
+            self.bias_rho
+        )
 
-    def _sample(self, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def _sample(
+        self, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         sw, sb = self._sigmas()
         ew = torch.randn(sw.shape, generator=generator, dtype=sw.dtype).to(sw.device)
         eb = torch.randn(sb.shape, generator=generator, dtype=sb.dtype).to(sb.device)
@@ -126,7 +132,9 @@ class BayesLinear(nn.Module):
             w, b = self.weight_mu, self.bias_mu
         elif self.mode == "fixed":
             if self._fixed is None:
-                raise RuntimeError("mode 'fixed' needs a weight draw: call draw() first")
+                raise RuntimeError(
+                    "mode 'fixed' needs a weight draw: call draw() first"
+                )
             w, b = self._fixed
         else:
             raise ValueError(f"mode must be one of {_MODES}, got {self.mode!r}")
@@ -140,12 +148,21 @@ class BayesLinear(nn.Module):
         """
         total = self.weight_mu.new_zeros(())
         for mu, sigma in zip((self.weight_mu, self.bias_mu), self._sigmas()):
-            total = total + (math.log(self.prior_std) - torch.log(sigma)
-                             + (sigma**2 + mu**2) / (2 * self.prior_std**2) - 0.5).sum()
+            total = (
+                total
+                + (
+                    math.log(self.prior_std)
+                    - torch.log(sigma)
+                    + (sigma**2 + mu**2) / (2 * self.prior_std**2)
+                    - 0.5
+                ).sum()
+            )
         return total
 
 
-def bayes_linear(prior_std: float = 1.0, *, init_std: float = 1e-3) -> Callable[[int, int], BayesLinear]:
+def bayes_linear(
+    prior_std: float = 1.0, *, init_std: float = 1e-3
+) -> Callable[[int, int], BayesLinear]:
     """The layer factory that makes a network Bayesian: ``linear(n_in, n_out)`` gives a :class:`BayesLinear`.
 
     Pass it as the ``linear`` argument of any network constructor (:class:`physml.nn.MLP`,
@@ -264,8 +281,9 @@ def set_mode(model: nn.Module, mode: str) -> None:
 
 
 @contextmanager
-def weight_draws(model: nn.Module, n_draws: int, generator: torch.Generator | None = None
-                 ) -> Iterator[Iterator[int]]:
+def weight_draws(
+    model: nn.Module, n_draws: int, generator: torch.Generator | None = None
+) -> Iterator[Iterator[int]]:
     """Iterate over ``n_draws`` networks of the posterior, each with its weights held fixed.
 
     ``with weight_draws(model, 30, gen) as draws: for i in draws: ...`` evaluates the body with
@@ -306,10 +324,19 @@ def weight_draws(model: nn.Module, n_draws: int, generator: torch.Generator | No
         set_mode(model, "sample")
 
 
-def fit_elbo(model: nn.Module, objective: Callable[[nn.Module, torch.Tensor], torch.Tensor],
-             data: torch.Tensor, *, steps: int, batch_size: int, lr: float = 1e-3,
-             kl_weight: float = 1.0, generator: torch.Generator | None = None, desc: str = "training",
-             progress: bool | None = None) -> History:
+def fit_elbo(
+    model: nn.Module,
+    objective: Callable[[nn.Module, torch.Tensor], torch.Tensor],
+    data: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 1e-3,
+    kl_weight: float = 1.0,
+    generator: torch.Generator | None = None,
+    desc: str = "training",
+    progress: bool | None = None,
+) -> History:
     """Train ``model`` on ``objective(model, batch)`` plus ``kl_weight`` x KL / N (the ELBO).
 
     N is the number of training points in ``data``; each step sees one weight draw. A
@@ -346,7 +373,9 @@ def fit_elbo(model: nn.Module, objective: Callable[[nn.Module, torch.Tensor], to
     if not callable(objective):
         raise TypeError("objective must be callable as objective(model, batch)")
     if not isinstance(data, torch.Tensor) or data.ndim < 1 or len(data) < 1:
-        raise ValueError("data must be a non-empty torch.Tensor with the points along the first axis")
+        raise ValueError(
+            "data must be a non-empty torch.Tensor with the points along the first axis"
+        )
     weight = non_negative_number("kl_weight", kl_weight)
     n = len(data)
 
@@ -354,12 +383,25 @@ def fit_elbo(model: nn.Module, objective: Callable[[nn.Module, torch.Tensor], to
         value = objective(net, batch)
         return value + weight * kl_divergence(net).to(value) / n if weight else value
 
-    return fit(model, loss, (data,), steps=steps, batch_size=batch_size, lr=lr, generator=generator,
-               desc=desc, progress=progress)
+    return fit(
+        model,
+        loss,
+        (data,),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        generator=generator,
+        desc=desc,
+        progress=progress,
+    )
 
 
-def predictive(model: nn.Module, evaluate: Callable[[], torch.Tensor], n_draws: int,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+def predictive(
+    model: nn.Module,
+    evaluate: Callable[[], torch.Tensor],
+    n_draws: int,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Stack ``evaluate()`` over ``n_draws`` weight draws of ``model``: shape (n_draws, ...).
 
     ``evaluate`` closes over the model (a density on a grid, a histogram of generated points).

@@ -46,9 +46,26 @@ import numpy as np
 from physml import config
 
 __all__ = [
-    "KINDS", "STATUSES", "Tolerance", "Abs", "Rel", "Sigma", "AtLeast", "AtMost", "Claim", "Chapter",
-    "ClaimTable", "read_jsonl", "load_records", "load_full_record", "count_claims", "format_value",
-    "status_label", "CLAIM_COLUMNS", "claim_row", "claims_table_html",
+    "KINDS",
+    "STATUSES",
+    "Tolerance",
+    "Abs",
+    "Rel",
+    "Sigma",
+    "AtLeast",
+    "AtMost",
+    "Claim",
+    "Chapter",
+    "ClaimTable",
+    "read_jsonl",
+    "load_records",
+    "load_full_record",
+    "count_claims",
+    "format_value",
+    "status_label",
+    "CLAIM_COLUMNS",
+    "claim_row",
+    "claims_table_html",
 ]
 
 #: The kinds of reference a claim can be checked against.
@@ -96,13 +113,21 @@ class Tolerance:
 
     def __post_init__(self) -> None:
         if self.kind not in ("abs", "rel", "sigma", "ge", "le"):
-            raise ValueError(f"tolerance kind must be abs, rel, sigma, ge or le, got {self.kind!r}")
+            raise ValueError(
+                f"tolerance kind must be abs, rel, sigma, ge or le, got {self.kind!r}"
+            )
         if not isinstance(self.amount, (int, float)) or isinstance(self.amount, bool):
-            raise TypeError(f"tolerance amount must be a number, got {type(self.amount).__name__}")
+            raise TypeError(
+                f"tolerance amount must be a number, got {type(self.amount).__name__}"
+            )
         if not math.isfinite(self.amount) or self.amount < 0:
-            raise ValueError(f"tolerance amount must be finite and >= 0, got {self.amount}")
+            raise ValueError(
+                f"tolerance amount must be finite and >= 0, got {self.amount}"
+            )
         if self.kind in ("abs", "rel", "sigma") and self.amount == 0:
-            raise ValueError(f"a {self.kind} tolerance of 0 cannot pass on measured data")
+            raise ValueError(
+                f"a {self.kind} tolerance of 0 cannot pass on measured data"
+            )
 
     def check(self, value: float, reference: float, combined_err: float | None) -> bool:
         """Whether ``value`` passes against ``reference`` (``combined_err`` for sigma tolerances).
@@ -117,7 +142,9 @@ class Tolerance:
             return abs(value - reference) <= self.amount * abs(reference)
         if self.kind == "sigma":
             if combined_err is None or not combined_err > 0:
-                raise ValueError("a Sigma tolerance needs an error on the value and/or the reference > 0")
+                raise ValueError(
+                    "a Sigma tolerance needs an error on the value and/or the reference > 0"
+                )
             return abs(value - reference) <= self.amount * combined_err
         if self.kind == "ge":
             return value >= reference - self.amount
@@ -251,11 +278,15 @@ def AtMost(slack: float = 0.0) -> Tolerance:  # noqa: N802
     return Tolerance("le", slack)
 
 
-def _tolerance_for(tolerance: Tolerance | Mapping[str, Tolerance], profile: str) -> Tolerance:
+def _tolerance_for(
+    tolerance: Tolerance | Mapping[str, Tolerance], profile: str
+) -> Tolerance:
     if isinstance(tolerance, Tolerance):
         return tolerance
     if not isinstance(tolerance, Mapping):
-        raise TypeError("tolerance must be a Tolerance or a mapping {'quick': ..., 'full': ...}")
+        raise TypeError(
+            "tolerance must be a Tolerance or a mapping {'quick': ..., 'full': ...}"
+        )
     missing = [p for p in config.PROFILES if p not in tolerance]
     if missing:
         raise ValueError(f"tolerance must give every profile; missing: {missing}")
@@ -264,7 +295,9 @@ def _tolerance_for(tolerance: Tolerance | Mapping[str, Tolerance], profile: str)
         raise ValueError(f"tolerance names unknown profiles: {extra}")
     for name, tol in tolerance.items():
         if not isinstance(tol, Tolerance):
-            raise TypeError(f"tolerance[{name!r}] must be a Tolerance, got {type(tol).__name__}")
+            raise TypeError(
+                f"tolerance[{name!r}] must be a Tolerance, got {type(tol).__name__}"
+            )
     return tolerance[profile]
 
 
@@ -356,13 +389,19 @@ def _split_measurement(value: Any, value_err: float | None) -> tuple[Any, float 
     ``.value`` and ``.error`` (:class:`physml.stats.Measurement`)."""
     if hasattr(value, "value") and hasattr(value, "error"):
         if value_err is not None:
-            raise TypeError("value carries its own error: do not pass value_err as well")
+            raise TypeError(
+                "value carries its own error: do not pass value_err as well"
+            )
         return value.value, value.error
     if isinstance(value, tuple):
         if len(value) != 2:
-            raise TypeError(f"value as a tuple must be (value, error), got {len(value)} items")
+            raise TypeError(
+                f"value as a tuple must be (value, error), got {len(value)} items"
+            )
         if value_err is not None:
-            raise TypeError("value carries its own error: do not pass value_err as well")
+            raise TypeError(
+                "value carries its own error: do not pass value_err as well"
+            )
         return value
     return value, value_err
 
@@ -428,9 +467,13 @@ class Chapter:
         >>> tmp.cleanup()
     """
 
-    def __init__(self, name: str, title: str | None = None, directory: str | Path | None = None):
+    def __init__(
+        self, name: str, title: str | None = None, directory: str | Path | None = None
+    ):
         if not isinstance(name, str) or not name or any(c in name for c in "/\\ "):
-            raise ValueError(f"name must be a non-empty slug without '/', '\\' or spaces, got {name!r}")
+            raise ValueError(
+                f"name must be a non-empty slug without '/', '\\' or spaces, got {name!r}"
+            )
         self.name = name
         self.title = title or name
         self.profile = config.profile()
@@ -440,7 +483,9 @@ class Chapter:
         self.torch_version = torch.__version__
         self.claims: list[Claim] = []
         self._t0 = time.perf_counter()
-        self.directory = Path(directory) if directory is not None else config.results_dir()
+        self.directory = (
+            Path(directory) if directory is not None else config.results_dir()
+        )
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / f"{name}.jsonl"
         self.path.write_text("")
@@ -499,24 +544,38 @@ class Chapter:
                 tolerance of an expected pass, or an undefined (non-finite) value.
         """
         if not isinstance(key, str) or not key or any(c.isspace() for c in key):
-            raise ValueError(f"key must be a non-empty string without spaces, got {key!r}")
+            raise ValueError(
+                f"key must be a non-empty string without spaces, got {key!r}"
+            )
         if any(c.key == key for c in self.claims):
-            raise ValueError(f"claim key {key!r} was already used in chapter {self.name!r}")
+            raise ValueError(
+                f"claim key {key!r} was already used in chapter {self.name!r}"
+            )
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
         source = _text("source", source)
         if not source:
-            raise ValueError("source must name where the reference comes from (paper and section, "
-                             "table, figure or equation; the derivation; or the same-run quantity)")
-        why, reason, note = _text("why", why), _text("reason", reason), _text("note", note)
+            raise ValueError(
+                "source must name where the reference comes from (paper and section, "
+                "table, figure or equation; the derivation; or the same-run quantity)"
+            )
+        why, reason, note = (
+            _text("why", why),
+            _text("reason", reason),
+            _text("note", note),
+        )
         if kind == "bound" and not why:
-            raise ValueError(f"claim {key!r}: a bound needs `why`: why it separates working from broken")
+            raise ValueError(
+                f"claim {key!r}: a bound needs `why`: why it separates working from broken"
+            )
         if expect not in ("pass", "miss"):
             raise ValueError(f"expect must be 'pass' or 'miss', got {expect!r}")
         if expect == "miss":
             if kind not in MISS_KINDS:
-                raise ValueError(f"claim {key!r}: only a paper or data reference can be a declared "
-                                 f"miss, not {kind!r}")
+                raise ValueError(
+                    f"claim {key!r}: only a paper or data reference can be a declared "
+                    f"miss, not {kind!r}"
+                )
             if not reason:
                 raise ValueError(f"claim {key!r}: a declared miss needs a `reason`")
         value, value_err = _split_measurement(value, value_err)
@@ -525,7 +584,11 @@ class Chapter:
         if not math.isfinite(r):
             raise ValueError(f"claim {key!r}: reference must be finite, got {r}")
         ve = None if value_err is None else abs(_as_float("value_err", value_err))
-        re_ = None if reference_err is None else abs(_as_float("reference_err", reference_err))
+        re_ = (
+            None
+            if reference_err is None
+            else abs(_as_float("reference_err", reference_err))
+        )
         tol = _tolerance_for(tolerance, self.profile)
         combined = None
         if ve is not None or re_ is not None:
@@ -539,17 +602,35 @@ class Chapter:
         else:
             status = "pass" if passed else "fail"
         record = Claim(
-            chapter=self.name, key=key, quantity=_text("quantity", quantity) or key, kind=kind,
-            value=v, reference=r, source=source, tolerance=tol.describe(), passed=bool(passed),
-            status=status, expect=expect, profile=self.profile, device=self.device,
-            torch=self.torch_version, value_err=ve, reference_err=re_, unit=_text("unit", unit),
-            why=why, reason=reason, note=note, elapsed_s=round(time.perf_counter() - self._t0, 3),
+            chapter=self.name,
+            key=key,
+            quantity=_text("quantity", quantity) or key,
+            kind=kind,
+            value=v,
+            reference=r,
+            source=source,
+            tolerance=tol.describe(),
+            passed=bool(passed),
+            status=status,
+            expect=expect,
+            profile=self.profile,
+            device=self.device,
+            torch=self.torch_version,
+            value_err=ve,
+            reference_err=re_,
+            unit=_text("unit", unit),
+            why=why,
+            reason=reason,
+            note=note,
+            elapsed_s=round(time.perf_counter() - self._t0, 3),
         )
         self.claims.append(record)
         self._write(asdict(record))
         if not defined:
-            raise AssertionError(f"claim {self.name}/{key}: the value is undefined ({v}); "
-                                 "an undefined quantity never passes")
+            raise AssertionError(
+                f"claim {self.name}/{key}: the value is undefined ({v}); "
+                "an undefined quantity never passes"
+            )
         if status == "fail":
             raise AssertionError(record.message())
 
@@ -576,8 +657,15 @@ class Chapter:
             }
         )
         full_claims, full_run = load_full_record(self.name)
-        return ClaimTable(self.claims, wall_s=wall, profile=self.profile, device=self.device,
-                          torch_version=self.torch_version, full=full_claims, full_run=full_run)
+        return ClaimTable(
+            self.claims,
+            wall_s=wall,
+            profile=self.profile,
+            device=self.device,
+            torch_version=self.torch_version,
+            full=full_claims,
+            full_run=full_run,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -620,8 +708,12 @@ def format_value(x: float | None, err: float | None = None) -> str:
 
 
 #: The mark of each status; a passing paper or data claim is "reproduced" instead.
-_STATUS_LABELS = {"pass": "✓ pass", "fail": "✗ FAIL", "miss": "○ not reproduced",
-                  "now reproduced": "! now reproduced"}
+_STATUS_LABELS = {
+    "pass": "✓ pass",
+    "fail": "✗ FAIL",
+    "miss": "○ not reproduced",
+    "now reproduced": "! now reproduced",
+}
 
 
 def status_label(record: Mapping[str, Any]) -> str:
@@ -650,14 +742,21 @@ def status_label(record: Mapping[str, Any]) -> str:
     return _STATUS_LABELS[status]
 
 
-_KIND_LABELS = {"paper": "paper", "data": "data", "exact": "exact", "bound": "bound (this book)",
-                "same-run": "same run"}
+_KIND_LABELS = {
+    "paper": "paper",
+    "data": "data",
+    "exact": "exact",
+    "bound": "bound (this book)",
+    "same-run": "same run",
+}
 
 
 def reference_cell(record: Mapping[str, Any]) -> str:
     """The reference as shown: its value (with error) and its kind."""
     ref = format_value(record["reference"], record.get("reference_err"))
-    return f"{ref} ({_KIND_LABELS.get(record.get('kind', ''), record.get('kind', '?'))})"
+    return (
+        f"{ref} ({_KIND_LABELS.get(record.get('kind', ''), record.get('kind', '?'))})"
+    )
 
 
 def value_cell(record: Mapping[str, Any]) -> str:
@@ -684,15 +783,24 @@ def explanation(record: Mapping[str, Any]) -> str:
 
 
 #: The columns of a chapter's results table, the same on the scoreboard's per-chapter tables.
-CLAIM_COLUMNS = ("quantity", "reference (kind)", "source", "this run", "tolerance", "status",
-                 "full profile")
+CLAIM_COLUMNS = (
+    "quantity",
+    "reference (kind)",
+    "source",
+    "this run",
+    "tolerance",
+    "status",
+    "full profile",
+)
 
 #: A source longer than this many characters is a numbered footnote below the table (on a phone a
 #: column of 200-character sources made every row a screen tall).
 SOURCE_INLINE_CHARS = 40
 
 
-def claim_row(record: Mapping[str, Any], full: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+def claim_row(
+    record: Mapping[str, Any], full: Mapping[str, Any] | None = None
+) -> tuple[str, ...]:
     """The cell texts of one claim record, in the order of :data:`CLAIM_COLUMNS`.
 
     Args:
@@ -710,17 +818,29 @@ def claim_row(record: Mapping[str, Any], full: Mapping[str, Any] | None = None) 
         - :doc:`/book/scoreboard`
         - :doc:`/book/how-the-book-checks-itself`
     """
-    return (quantity_cell(record), reference_cell(record), record["source"], value_cell(record),
-            record["tolerance"], status_label(record), _full_cell(full))
+    return (
+        quantity_cell(record),
+        reference_cell(record),
+        record["source"],
+        value_cell(record),
+        record["tolerance"],
+        status_label(record),
+        _full_cell(full),
+    )
 
 
 def _full_cell(full: Mapping[str, Any] | None) -> str:
     return f"{value_cell(full)} {status_label(full)}" if full else "full: not run"
 
 
-def claims_table_html(records: Iterable[Mapping[str, Any]], full: Mapping[str, Mapping] | None = None,
-                      anchors: bool = True, notes: str = "row", cls: str = "physml-claims",
-                      footnote_prefix: str = "") -> str:
+def claims_table_html(
+    records: Iterable[Mapping[str, Any]],
+    full: Mapping[str, Mapping] | None = None,
+    anchors: bool = True,
+    notes: str = "row",
+    cls: str = "physml-claims",
+    footnote_prefix: str = "",
+) -> str:
     """Claim records as the styled HTML results table of the book (chapter pages and scoreboard).
 
     Every cell carries its column name (``data-label``), so that on a narrow screen the book's
@@ -762,8 +882,10 @@ def claims_table_html(records: Iterable[Mapping[str, Any]], full: Mapping[str, M
         source = row[2]
         if len(source) > SOURCE_INLINE_CHARS:
             n = sources.setdefault(source, len(sources) + 1)
-            src_cell = (f'<a class="physml-source-ref" href="#{footnote_prefix}source-{n}" '
-                        f'title="{escape(source)}">[{n}]</a>')
+            src_cell = (
+                f'<a class="physml-source-ref" href="#{footnote_prefix}source-{n}" '
+                f'title="{escape(source)}">[{n}]</a>'
+            )
         else:
             src_cell = escape(source)
         note = explanation(rec)
@@ -772,23 +894,34 @@ def claims_table_html(records: Iterable[Mapping[str, Any]], full: Mapping[str, M
             html = src_cell if col == "source" else escape(text)
             if col == "quantity" and note and notes == "inline":
                 html += f"<br><small>{escape(note)}</small>"
-            attr = f' class="physml-status-{escape(rec.get("status", "fail")).replace(" ", "-")}"' \
-                if col == "status" else ""
+            attr = (
+                f' class="physml-status-{escape(rec.get("status", "fail")).replace(" ", "-")}"'
+                if col == "status"
+                else ""
+            )
             cells.append(f'<td data-label="{escape(col)}"{attr}>{html}</td>')
         row_id = f' id="claim-{escape(rec["key"])}"' if anchors else ""
         status = str(rec.get("status", "fail")).replace(" ", "-")
-        body.append(f'<tr{row_id} class="physml-{escape(status)}">{"".join(cells)}</tr>')
+        body.append(
+            f'<tr{row_id} class="physml-{escape(status)}">{"".join(cells)}</tr>'
+        )
         if note and notes == "row":
-            body.append(f'<tr class="physml-claim-note"><td colspan="{len(CLAIM_COLUMNS)}">'
-                        f"{escape(note)}</td></tr>")
+            body.append(
+                f'<tr class="physml-claim-note"><td colspan="{len(CLAIM_COLUMNS)}">'
+                f"{escape(note)}</td></tr>"
+            )
     footnotes = ""
     if sources:
-        items = "".join(f'<li id="{footnote_prefix}source-{n}">{escape(src)}</li>'
-                        for src, n in sources.items())
+        items = "".join(
+            f'<li id="{footnote_prefix}source-{n}">{escape(src)}</li>'
+            for src, n in sources.items()
+        )
         footnotes = f'<ol class="physml-claim-sources">{items}</ol>'
-    return (f'<div class="physml-table-wrap" style="overflow-x: auto; max-width: 100%">'
-            f'<table class="table {cls}"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div>{footnotes}')
+    return (
+        f'<div class="physml-table-wrap" style="overflow-x: auto; max-width: 100%">'
+        f'<table class="table {cls}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>{footnotes}"
+    )
 
 
 class ClaimTable:
@@ -813,9 +946,16 @@ class ClaimTable:
 
     columns = CLAIM_COLUMNS
 
-    def __init__(self, claims: Iterable[Claim], wall_s: float | None = None, profile: str = "",
-                 device: str = "", torch_version: str = "", full: Mapping[str, Mapping] | None = None,
-                 full_run: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        claims: Iterable[Claim],
+        wall_s: float | None = None,
+        profile: str = "",
+        device: str = "",
+        torch_version: str = "",
+        full: Mapping[str, Mapping] | None = None,
+        full_run: Mapping[str, Any] | None = None,
+    ):
         self.claims = list(claims)
         self.wall_s = wall_s
         self.profile, self.device, self.torch_version = profile, device, torch_version
@@ -831,9 +971,15 @@ class ClaimTable:
         r = self.full_run
         if not r and not self.full:
             return "full: not run"
-        wall = f", {r['wall_s']:.0f} s" if isinstance(r.get("wall_s"), (int, float)) else ""
-        return (f"{r.get('device_name', r.get('device', '?'))}, commit {str(r.get('commit', '?'))[:8]}, "
-                f"{r.get('date', '?')}{wall}")
+        wall = (
+            f", {r['wall_s']:.0f} s"
+            if isinstance(r.get("wall_s"), (int, float))
+            else ""
+        )
+        return (
+            f"{r.get('device_name', r.get('device', '?'))}, commit {str(r.get('commit', '?'))[:8]}, "
+            f"{r.get('date', '?')}{wall}"
+        )
 
     def rows(self) -> list[tuple[str, ...]]:
         """One tuple of cell texts per claim, in the order of ``columns``."""
@@ -846,13 +992,19 @@ class ClaimTable:
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
-        tail = f"\n\nWall time of this execution: {self.wall_s:.1f} s." if self.wall_s else ""
+        tail = (
+            f"\n\nWall time of this execution: {self.wall_s:.1f} s."
+            if self.wall_s
+            else ""
+        )
         return self.to_markdown() + tail + f"\n\nFull profile run: {self.full_facts()}."
 
     def _counts(self) -> str:
         n = count_claims(self.claims)
-        text = (f"{n['paper_pass']} of {n['paper']} paper/data numbers reproduced, "
-                f"{n['miss']} declared not reproduced; {n['own_pass']} of {n['own']} checks pass")
+        text = (
+            f"{n['paper_pass']} of {n['paper']} paper/data numbers reproduced, "
+            f"{n['miss']} declared not reproduced; {n['own_pass']} of {n['own']} checks pass"
+        )
         if n["fail"]:
             text += f"; {n['fail']} FAIL"
         if n["now"]:
@@ -864,13 +1016,20 @@ class ClaimTable:
 
         wall = f"{self.wall_s:.1f} s" if self.wall_s is not None else "n/a"
         facts = [
-            ("profile", self.profile), ("device", self.device), ("torch", self.torch_version),
-            ("wall time of this execution", wall), ("claims", self._counts()),
+            ("profile", self.profile),
+            ("device", self.device),
+            ("torch", self.torch_version),
+            ("wall time of this execution", wall),
+            ("claims", self._counts()),
             ("full profile run", self.full_facts()),
         ]
-        items = "".join(f"<li><b>{escape(k)}:</b> {escape(str(v))}</li>" for k, v in facts)
-        summary = f"Run facts: {escape(self._counts())}; {escape(self.profile)} profile, " \
-                  f"{escape(self.device)}, {wall}"
+        items = "".join(
+            f"<li><b>{escape(k)}:</b> {escape(str(v))}</li>" for k, v in facts
+        )
+        summary = (
+            f"Run facts: {escape(self._counts())}; {escape(self.profile)} profile, "
+            f"{escape(self.device)}, {wall}"
+        )
         return (
             claims_table_html([asdict(c) for c in self.claims], self.full)
             + f'<details class="physml-run-facts"><summary>{summary}</summary><ul>{items}</ul></details>'
@@ -929,7 +1088,9 @@ def is_run_record(record: Mapping[str, Any]) -> bool:
     return record.get("record") == "chapter"
 
 
-def load_full_record(name: str, start: str | Path | None = None) -> tuple[dict[str, dict], dict]:
+def load_full_record(
+    name: str, start: str | Path | None = None
+) -> tuple[dict[str, dict], dict]:
     """A chapter's committed full-profile run: ``({key: claim record}, run record)``.
 
     Read from ``records/full/<name>.jsonl`` under :func:`physml.config.book_root` of ``start``
@@ -956,7 +1117,9 @@ def load_full_record(name: str, start: str | Path | None = None) -> tuple[dict[s
     except (OSError, ValueError):
         return {}, {}
     runs = [r for r in recs if is_run_record(r)]
-    claims = {r["key"]: r for r in recs if r.get("record", "claim") == "claim" and "key" in r}
+    claims = {
+        r["key"]: r for r in recs if r.get("record", "claim") == "claim" and "key" in r
+    }
     return claims, (runs[-1] if runs else {})
 
 
@@ -1012,7 +1175,9 @@ def count_claims(records: Iterable[Claim | Mapping[str, Any]]) -> dict[str, int]
     recs = [asdict(r) if isinstance(r, Claim) else r for r in records]
     paper = [r for r in recs if r.get("kind") in MISS_KINDS]
     own = [r for r in recs if r.get("kind") not in MISS_KINDS]
-    by_kind = {k: [r for r in recs if r.get("kind") == k] for k in KINDS if k not in MISS_KINDS}
+    by_kind = {
+        k: [r for r in recs if r.get("kind") == k] for k in KINDS if k not in MISS_KINDS
+    }
 
     def passing(rs: list[Mapping[str, Any]]) -> int:
         return sum(r.get("status") == "pass" for r in rs)

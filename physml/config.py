@@ -93,39 +93,88 @@ def _parse_dirty(raw: str) -> bool | None:
 #: of ``CI``. :func:`env` is the one place that reads them; the README's table is this one
 #: (:func:`env_table`, checked by ``tests/unit/test_config.py``).
 ENV_VARS: tuple[EnvVar, ...] = (
-    EnvVar("PHYSML_PROFILE", "`quick` or `full`",
-           "`quick` under `CI`; else `full` where CUDA is available, `quick` elsewhere",
-           "the scale of every chapter (sizes and tolerances); `make test` runs the chapters in "
-           "`quick`",
-           _parse_profile),
-    EnvVar("CI", "set or not", "unset",
-           "any non-empty value (even `false`) marks a CI run: the profile defaults to `quick` "
-           "and progress bars are off", _parse_set),
-    EnvVar("PHYSML_DEVICE", "a torch device (`cpu`, `cuda:1`)", "the first CUDA GPU, else `cpu`",
-           "the device chapters compute on; `cpu` also stops the full runner pinning GPUs",
-           _parse_device),
-    EnvVar("PHYSML_THREADS", "integer >= 1", "torch's own choice (`make` exports 1)",
-           "torch's CPU threads, set by `physml.start_chapter`; unless it is set, the full runner "
-           "gives chapters run at once an equal share of the cores", _parse_threads),
-    EnvVar("PHYSML_PROGRESS", "`0`/`false`/`no`/`off`, or anything else for on",
-           "off under `CI`; on in a terminal or a Jupyter kernel; off otherwise (`make` exports 0)",
-           "progress bars of physml's loops (training, samplers)", _parse_switch),
-    EnvVar("PHYSML_RESULTS_DIR", "a folder",
-           "`<book root>/_build/claims/by-hand/<profile>`; outside a book `./_build/claims`",
-           "where chapters record their claims; the build tools set it to the folder of the "
-           "current build", Path),
-    EnvVar("PHYSML_FULL_FACTS", "a file", "unset: no facts written",
-           "set by the full runner for each chapter script: where the script writes device "
-           "name, versions and peak GPU memory at exit", str),
-    EnvVar("PHYSML_COMMIT", "a commit hash", "`git rev-parse HEAD`, else the bundle's commit file",
-           "the commit stamped on full-profile records (set by `bookkit/device_full.sh`)", str),
-    EnvVar("PHYSML_TREE_DIRTY", "`0` or `1`", "from `git status`; unknown for any other value",
-           "whether the run tree differed from `PHYSML_COMMIT` (read only with it)", _parse_dirty),
-    EnvVar("PHYSML_CHROMIUM", "a program name or path",
-           "`chromium`, `chromium-browser` or `google-chrome` on the PATH",
-           "the Chromium the browser test drives", str),
-    EnvVar("PHYSML_SITE", "a folder", "`_build/html` of this checkout",
-           "the rendered book the browser tests of the results tables read", str),
+    EnvVar(
+        "PHYSML_PROFILE",
+        "`quick` or `full`",
+        "`quick` under `CI`; else `full` where CUDA is available, `quick` elsewhere",
+        "the scale of every chapter (sizes and tolerances); `make test` runs the chapters in "
+        "`quick`",
+        _parse_profile,
+    ),
+    EnvVar(
+        "CI",
+        "set or not",
+        "unset",
+        "any non-empty value (even `false`) marks a CI run: the profile defaults to `quick` "
+        "and progress bars are off",
+        _parse_set,
+    ),
+    EnvVar(
+        "PHYSML_DEVICE",
+        "a torch device (`cpu`, `cuda:1`)",
+        "the first CUDA GPU, else `cpu`",
+        "the device chapters compute on; `cpu` also stops the full runner pinning GPUs",
+        _parse_device,
+    ),
+    EnvVar(
+        "PHYSML_THREADS",
+        "integer >= 1",
+        "torch's own choice (`make` exports 1)",
+        "torch's CPU threads, set by `physml.start_chapter`; unless it is set, the full runner "
+        "gives chapters run at once an equal share of the cores",
+        _parse_threads,
+    ),
+    EnvVar(
+        "PHYSML_PROGRESS",
+        "`0`/`false`/`no`/`off`, or anything else for on",
+        "off under `CI`; on in a terminal or a Jupyter kernel; off otherwise (`make` exports 0)",
+        "progress bars of physml's loops (training, samplers)",
+        _parse_switch,
+    ),
+    EnvVar(
+        "PHYSML_RESULTS_DIR",
+        "a folder",
+        "`<book root>/_build/claims/by-hand/<profile>`; outside a book `./_build/claims`",
+        "where chapters record their claims; the build tools set it to the folder of the "
+        "current build",
+        Path,
+    ),
+    EnvVar(
+        "PHYSML_FULL_FACTS",
+        "a file",
+        "unset: no facts written",
+        "set by the full runner for each chapter script: where the script writes device "
+        "name, versions and peak GPU memory at exit",
+        str,
+    ),
+    EnvVar(
+        "PHYSML_COMMIT",
+        "a commit hash",
+        "`git rev-parse HEAD`, else the bundle's commit file",
+        "the commit stamped on full-profile records (set by `bookkit/device_full.sh`)",
+        str,
+    ),
+    EnvVar(
+        "PHYSML_TREE_DIRTY",
+        "`0` or `1`",
+        "from `git status`; unknown for any other value",
+        "whether the run tree differed from `PHYSML_COMMIT` (read only with it)",
+        _parse_dirty,
+    ),
+    EnvVar(
+        "PHYSML_CHROMIUM",
+        "a program name or path",
+        "`chromium`, `chromium-browser` or `google-chrome` on the PATH",
+        "the Chromium the browser test drives",
+        str,
+    ),
+    EnvVar(
+        "PHYSML_SITE",
+        "a folder",
+        "`_build/html` of this checkout",
+        "the rendered book the browser tests of the results tables read",
+        str,
+    ),
 )
 
 _ENV = {var.name: var for var in ENV_VARS}
@@ -162,8 +211,10 @@ def env(name: str) -> Any:
     try:
         var = _ENV[name]
     except KeyError:
-        raise KeyError(f"{name!r} is not a declared environment variable; declared: "
-                       f"{', '.join(_ENV)}") from None
+        raise KeyError(
+            f"{name!r} is not a declared environment variable; declared: "
+            f"{', '.join(_ENV)}"
+        ) from None
     raw = os.environ.get(name, "").strip()
     if not raw:
         return None
@@ -413,7 +464,9 @@ class Sizes(Mapping[str, Any]):
         try:
             return self._tables[self.profile][name]
         except KeyError:
-            raise AttributeError(f"no size knob {name!r}; declared: {sorted(self)}") from None
+            raise AttributeError(
+                f"no size knob {name!r}; declared: {sorted(self)}"
+            ) from None
 
     def __getitem__(self, name: str) -> Any:
         return self._tables[self.profile][name]

@@ -35,8 +35,15 @@ LinearFactory = Callable[[int, int], nn.Module]
 _ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 
 
-def _check_sizes(n_in: int, n_out: int, hidden: int, depth: int, dropout: float) -> None:
-    for name, val in (("n_in", n_in), ("n_out", n_out), ("hidden", hidden), ("depth", depth)):
+def _check_sizes(
+    n_in: int, n_out: int, hidden: int, depth: int, dropout: float
+) -> None:
+    for name, val in (
+        ("n_in", n_in),
+        ("n_out", n_out),
+        ("hidden", hidden),
+        ("depth", depth),
+    ):
         positive_int(name, val)
     if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
@@ -44,21 +51,27 @@ def _check_sizes(n_in: int, n_out: int, hidden: int, depth: int, dropout: float)
 
 def _activation(name: str) -> nn.Module:
     if name not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {name!r}")
+        raise ValueError(
+            f"activation must be one of {sorted(_ACTIVATIONS)}, got {name!r}"
+        )
     return _ACTIVATIONS[name]()
 
 
 def _check_linear(linear: object) -> LinearFactory:
     if isinstance(linear, nn.Module) or not callable(linear):
-        raise TypeError("linear must be a layer factory callable as linear(n_in, n_out), such as "
-                        f"torch.nn.Linear or physml.bayesian.bayes_linear(), got {type(linear).__name__}")
+        raise TypeError(
+            "linear must be a layer factory callable as linear(n_in, n_out), such as "
+            f"torch.nn.Linear or physml.bayesian.bayes_linear(), got {type(linear).__name__}"
+        )
     return linear
 
 
 def _make_layer(linear: LinearFactory, n_in: int, n_out: int) -> nn.Module:
     layer = linear(n_in, n_out)
     if not isinstance(layer, nn.Module):
-        raise TypeError(f"linear(n_in, n_out) must return a torch.nn.Module, got {type(layer).__name__}")
+        raise TypeError(
+            f"linear(n_in, n_out) must return a torch.nn.Module, got {type(layer).__name__}"
+        )
     return layer
 
 
@@ -84,7 +97,9 @@ def zero_output_(layer: nn.Module) -> nn.Module:
     """
     params = [getattr(layer, name, None) for name in ("weight", "bias")]
     if not all(isinstance(p, torch.Tensor) for p in params):
-        raise TypeError(f"layer must have weight and bias tensors, got {type(layer).__name__}")
+        raise TypeError(
+            f"layer must have weight and bias tensors, got {type(layer).__name__}"
+        )
     with torch.no_grad():
         for p in params:
             p.zero_()
@@ -178,8 +193,12 @@ class EnsembleLinear(nn.Module):
     def __init__(self, n_members: int, n_in: int, n_out: int) -> None:
         super().__init__()
         bound = 1.0 / math.sqrt(n_in)
-        self.weight = nn.Parameter(torch.empty(n_members, n_in, n_out).uniform_(-bound, bound))
-        self.bias = nn.Parameter(torch.empty(n_members, 1, n_out).uniform_(-bound, bound))
+        self.weight = nn.Parameter(
+            torch.empty(n_members, n_in, n_out).uniform_(-bound, bound)
+        )
+        self.bias = nn.Parameter(
+            torch.empty(n_members, 1, n_out).uniform_(-bound, bound)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.baddbmm(self.bias, x, self.weight)

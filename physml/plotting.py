@@ -20,7 +20,16 @@ import numpy as np
 from matplotlib import colors as mcolors, pyplot as plt, ticker, transforms
 
 # Okabe-Ito colour-blind-safe palette.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+PALETTE = [
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+]
 
 #: Display resolution in dots per inch. The book's content column is 784 px wide on a 1400 px
 #: desktop, i.e. 7.84 in at this resolution; PNGs carry twice the pixels (``retina``).
@@ -85,7 +94,9 @@ def label(ax, xlabel: str, ylabel: str, title: str | None = None) -> None:
         - :doc:`/book/how-the-book-checks-itself` and the figure cells of every chapter
     """
     if not xlabel or not ylabel:
-        raise ValueError("xlabel and ylabel must be non-empty: every axis of the book is labelled")
+        raise ValueError(
+            "xlabel and ylabel must be non-empty: every axis of the book is labelled"
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -100,8 +111,14 @@ def _positive_int(name: str, value) -> int:
     return int(value)
 
 
-def figure(nrows: int = 1, ncols: int = 1, *, height: float | None = None, width: float | None = None,
-           **subplot_kw):
+def figure(
+    nrows: int = 1,
+    ncols: int = 1,
+    *,
+    height: float | None = None,
+    width: float | None = None,
+    **subplot_kw,
+):
     """A figure sized for the content column, with constrained layout (labels never overlap).
 
     Args:
@@ -134,15 +151,25 @@ def figure(nrows: int = 1, ncols: int = 1, *, height: float | None = None, width
     """
     nrows, ncols = _positive_int("nrows", nrows), _positive_int("ncols", ncols)
     if ncols > 2:
-        raise ValueError(f"ncols must be 1 or 2 (at most two panels a row), got {ncols}: use grid()")
-    width = (SINGLE_WIDTH if ncols == 1 else COLUMN_WIDTH) if width is None else float(width)
+        raise ValueError(
+            f"ncols must be 1 or 2 (at most two panels a row), got {ncols}: use grid()"
+        )
+    width = (
+        (SINGLE_WIDTH if ncols == 1 else COLUMN_WIDTH)
+        if width is None
+        else float(width)
+    )
     if not 0 < width <= COLUMN_WIDTH:
-        raise ValueError(f"width must be in (0, {COLUMN_WIDTH}] inches (the content column), got {width}")
+        raise ValueError(
+            f"width must be in (0, {COLUMN_WIDTH}] inches (the content column), got {width}"
+        )
     if height is None:
         height = 3.9 if (nrows, ncols) == (1, 1) else 3.1 * nrows
     if height <= 0:
         raise ValueError(f"height must be positive, got {height}")
-    return plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained", **subplot_kw)
+    return plt.subplots(
+        nrows, ncols, figsize=(width, height), layout="constrained", **subplot_kw
+    )
 
 
 def grid(n: int, *, row_height: float = 3.1, **subplot_kw):
@@ -172,7 +199,9 @@ def grid(n: int, *, row_height: float = 3.1, **subplot_kw):
     n = _positive_int("n", n)
     ncols = 1 if n == 1 else 2
     nrows = math.ceil(n / ncols)
-    fig, axes = figure(nrows, ncols, height=row_height * nrows, squeeze=False, **subplot_kw)
+    fig, axes = figure(
+        nrows, ncols, height=row_height * nrows, squeeze=False, **subplot_kw
+    )
     flat = list(axes.ravel())
     for ax in flat[n:]:
         ax.remove()
@@ -206,14 +235,25 @@ def colorbar(mappable, ax, label: str, **kw):
     """
     if not label:
         raise ValueError("label must be non-empty: say what the colour shows")
-    fig = mappable.axes.figure if getattr(mappable, "axes", None) is not None else plt.gcf()
+    fig = (
+        mappable.axes.figure
+        if getattr(mappable, "axes", None) is not None
+        else plt.gcf()
+    )
     kw.setdefault("shrink", 0.9)
     kw.setdefault("pad", 0.02)
     return fig.colorbar(mappable, ax=ax, label=label, **kw)
 
 
-def categorical(ax, codes, labels: Sequence[str], *, colors: Sequence[str] | None = None,
-                label: str = "", **imshow_kw):
+def categorical(
+    ax,
+    codes,
+    labels: Sequence[str],
+    *,
+    colors: Sequence[str] | None = None,
+    label: str = "",
+    **imshow_kw,
+):
     """Show an integer map ``codes`` (values 0..len(labels)-1) with one colour per category.
 
     A discrete colormap (one colour per label, not a continuous map) and a colour bar whose ticks
@@ -244,10 +284,14 @@ def categorical(ax, codes, labels: Sequence[str], *, colors: Sequence[str] | Non
     if n < 1:
         raise ValueError("labels must name at least one category")
     if codes.size and (codes.min() < 0 or codes.max() >= n):
-        raise ValueError(f"codes must lie in [0, {n}), got {codes.min()}..{codes.max()}")
+        raise ValueError(
+            f"codes must lie in [0, {n}), got {codes.min()}..{codes.max()}"
+        )
     colors = list(PALETTE[:n] if colors is None else colors)
     if len(colors) != n:
-        raise ValueError(f"colors must give one colour per label ({n}), got {len(colors)}")
+        raise ValueError(
+            f"colors must give one colour per label ({n}), got {len(colors)}"
+        )
     cmap = mcolors.ListedColormap(colors)
     norm = mcolors.BoundaryNorm(np.arange(n + 1) - 0.5, n)
     imshow_kw.setdefault("interpolation", "nearest")
@@ -291,8 +335,10 @@ def legend_outside(ax, *, where: str = "right", x: float = 0.5, **kw):
         kw.setdefault("loc", "upper center")
         kw.setdefault("bbox_to_anchor", (x, 0.0))
         # below the tick labels and the x label, whatever the height of the axes
-        kw.setdefault("bbox_transform", transforms.offset_copy(ax.transAxes, fig=ax.figure, y=-38,
-                                                               units="points"))
+        kw.setdefault(
+            "bbox_transform",
+            transforms.offset_copy(ax.transAxes, fig=ax.figure, y=-38, units="points"),
+        )
         kw.setdefault("ncols", 2)
     else:
         raise ValueError(f"where must be 'right' or 'below', got {where!r}")
@@ -309,7 +355,6 @@ class _LogTicks(ticker.LogLocator):
         narrow = lo > 0 and np.log10(hi / lo) < 1.5
         self.set_params(subs=(1.0, 2.0, 5.0) if narrow else (1.0,))
         return super().tick_values(vmin, vmax)
-
 
 
 def _log_label(value: float, plain: bool = True) -> str:
@@ -365,11 +410,15 @@ def log_axis(ax, axis: str = "y", *, numticks: int = 6) -> None:
         target = getattr(ax, f"{name}axis")
         target.set_major_locator(_LogTicks(base=10, numticks=numticks))
         target.set_major_formatter(_LogLabels())
-        target.set_minor_locator(ticker.LogLocator(base=10, subs=np.arange(2, 10) * 1.0, numticks=12))
+        target.set_minor_locator(
+            ticker.LogLocator(base=10, subs=np.arange(2, 10) * 1.0, numticks=12)
+        )
         target.set_minor_formatter(ticker.NullFormatter())
 
 
-def mark_points(ax, x, y, names: Sequence[str] | None = None, *, color: str = "black", **kw):
+def mark_points(
+    ax, x, y, names: Sequence[str] | None = None, *, color: str = "black", **kw
+):
     """Ring points ``(x, y)`` (e.g. held-out cases the text names) and label them.
 
     Args:
@@ -389,21 +438,41 @@ def mark_points(ax, x, y, names: Sequence[str] | None = None, *, color: str = "b
     Used in:
         - :doc:`/book/nuclear/nuclear-embeddings`
     """
-    x, y = np.atleast_1d(np.asarray(x, dtype=float)), np.atleast_1d(np.asarray(y, dtype=float))
+    x, y = (
+        np.atleast_1d(np.asarray(x, dtype=float)),
+        np.atleast_1d(np.asarray(y, dtype=float)),
+    )
     if x.shape != y.shape or (names is not None and len(names) != x.size):
-        raise ValueError(f"x, y and names must have one entry per point, got {x.size}, {y.size}, "
-                         f"{None if names is None else len(names)}")
+        raise ValueError(
+            f"x, y and names must have one entry per point, got {x.size}, {y.size}, "
+            f"{None if names is None else len(names)}"
+        )
     kw.setdefault("s", 90)
     kw.setdefault("linewidths", 1.5)
     points = ax.scatter(x, y, facecolors="none", edgecolors=color, zorder=5, **kw)
     for xi, yi, name in zip(x, y, names or []):
-        ax.annotate(name, (xi, yi), xytext=(5, 5), textcoords="offset points", fontsize=9,
-                    color=color, zorder=6)
+        ax.annotate(
+            name,
+            (xi, yi),
+            xytext=(5, 5),
+            textcoords="offset points",
+            fontsize=9,
+            color=color,
+            zorder=6,
+        )
     return points
 
 
-def snapshots(images: Sequence, titles: Sequence[str], *, label: str, cmap: str = "coolwarm",
-              vmin: float | None = None, vmax: float | None = None, width: float = COLUMN_WIDTH):
+def snapshots(
+    images: Sequence,
+    titles: Sequence[str],
+    *,
+    label: str,
+    cmap: str = "coolwarm",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    width: float = COLUMN_WIDTH,
+):
     """A row of up to four lattice snapshots (2-D arrays) sharing one colour scale and colour bar.
 
     Args:
@@ -428,15 +497,22 @@ def snapshots(images: Sequence, titles: Sequence[str], *, label: str, cmap: str 
     if not 1 <= len(images) <= 4:
         raise ValueError(f"images must hold 1 to 4 snapshots, got {len(images)}")
     if len(titles) != len(images):
-        raise ValueError(f"titles must give one title per image ({len(images)}), got {len(titles)}")
+        raise ValueError(
+            f"titles must give one title per image ({len(images)}), got {len(titles)}"
+        )
     arrays = [np.asarray(im, dtype=float) for im in images]
     if any(a.ndim != 2 for a in arrays):
         raise ValueError(f"images must be 2-D, got shapes {[a.shape for a in arrays]}")
     vmin = min(a.min() for a in arrays) if vmin is None else vmin
     vmax = max(a.max() for a in arrays) if vmax is None else vmax
     n = len(arrays)
-    fig, axes = plt.subplots(1, n, figsize=(width, width / n * 0.95 + 0.4), layout="constrained",
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        n,
+        figsize=(width, width / n * 0.95 + 0.4),
+        layout="constrained",
+        squeeze=False,
+    )
     axes = list(axes[0])
     for ax, a, title in zip(axes, arrays, titles):
         image = ax.imshow(a, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
@@ -470,5 +546,7 @@ def centred_norm(values, centre: float) -> mcolors.TwoSlopeNorm:
     values = np.asarray(values, dtype=float)
     lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
     if not lo < centre < hi:
-        raise ValueError(f"centre must lie strictly inside the range of values [{lo}, {hi}], got {centre}")
+        raise ValueError(
+            f"centre must lie strictly inside the range of values [{lo}, {hi}], got {centre}"
+        )
     return mcolors.TwoSlopeNorm(vcenter=centre, vmin=lo, vmax=hi)

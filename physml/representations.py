@@ -29,8 +29,9 @@ def _matrix(name: str, x: torch.Tensor, min_rows: int = 2) -> torch.Tensor:
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if x.ndim != 2 or x.shape[0] < min_rows or x.shape[1] < 1:
-        raise ValueError(f"{name} must have shape (n_items >= {min_rows}, dim), "
-                         f"got {tuple(x.shape)}")
+        raise ValueError(
+            f"{name} must have shape (n_items >= {min_rows}, dim), got {tuple(x.shape)}"
+        )
     if not torch.isfinite(x).all():
         raise ValueError(f"{name} has non-finite entries")
     return x.detach().double()
@@ -260,7 +261,9 @@ def orderedness(x: torch.Tensor, stride: int = 2) -> float:
     """
     x = _matrix("x", x, 3)
     if isinstance(stride, bool) or stride not in (1, 2):
-        raise ValueError(f"stride must be 1 (the paper) or 2 (the authors' code), got {stride!r}")
+        raise ValueError(
+            f"stride must be 1 (the paper) or 2 (the authors' code), got {stride!r}"
+        )
     pc0 = principal_components(x).projected[:, 0]
     parts = [pc0] if stride == 1 else [pc0[0::2], pc0[1::2]]
     up = torch.stack([(p.diff() > 0).double().mean() for p in parts]).mean()
@@ -301,8 +304,10 @@ def parity_ratio(x: torch.Tensor, numbers: torch.Tensor) -> float:
     x = _matrix("x", x, 4)
     numbers = torch.as_tensor(numbers)
     if numbers.shape != x.shape[:1] or numbers.is_floating_point():
-        raise ValueError(f"numbers must be integers of shape ({x.shape[0]},), "
-                         f"got {tuple(numbers.shape)} {numbers.dtype}")
+        raise ValueError(
+            f"numbers must be integers of shape ({x.shape[0]},), "
+            f"got {tuple(numbers.shape)} {numbers.dtype}"
+        )
     even = x[numbers % 2 == 0]
     odd = x[numbers % 2 == 1]
     if len(even) < 2 or len(odd) < 2:
@@ -358,13 +363,20 @@ def _helix_curve(params: dict[str, torch.Tensor], t: torch.Tensor) -> torch.Tens
     v = torch.linalg.cross(a, u)
     angle = 2 * torch.pi * params["frequency"][:, None] * t + params["phase"][:, None]
     radius = params["radius"][:, None, None]
-    return (radius * (angle.cos()[..., None] * u[:, None] + angle.sin()[..., None] * v[:, None])
-            + params["pitch"][:, None, None] * a[:, None] * t[:, None] + params["origin"][:, None])
+    return (
+        radius
+        * (angle.cos()[..., None] * u[:, None] + angle.sin()[..., None] * v[:, None])
+        + params["pitch"][:, None, None] * a[:, None] * t[:, None]
+        + params["origin"][:, None]
+    )
 
 
-def fit_helix(points: torch.Tensor, steps: int = 3000, lr: float = 0.02,
-              frequencies: tuple[float, ...] = (-3, -2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2, 3)
-              ) -> Helix:
+def fit_helix(
+    points: torch.Tensor,
+    steps: int = 3000,
+    lr: float = 0.02,
+    frequencies: tuple[float, ...] = (-3, -2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2, 3),
+) -> Helix:
     """Least-squares helix (:class:`Helix`) through ``points`` taken in order.
 
     The points are e.g. the first three PCs of the N embeddings. The fit is by Adam on the MSE as
@@ -430,8 +442,19 @@ def fit_helix(points: torch.Tensor, steps: int = 3000, lr: float = 0.02,
         sst = ((points - points.mean(dim=0)) ** 2).sum()
         a = params["axis"][best] / params["axis"][best].norm()
         radius, pitch = float(params["radius"][best]), float(params["pitch"][best])
-        frequency, phase = float(params["frequency"][best]), float(params["phase"][best])
+        frequency, phase = (
+            float(params["frequency"][best]),
+            float(params["phase"][best]),
+        )
         if radius < 0:  # (R, phi) and (-R, phi + pi) are the same curve
             radius, phase = -radius, phase + float(torch.pi)
-        return Helix(radius, frequency, phase, pitch, a, params["origin"][best].clone(),
-                     float(1 - sse[best] / sst), curves[best])
+        return Helix(
+            radius,
+            frequency,
+            phase,
+            pitch,
+            a,
+            params["origin"][best].clone(),
+            float(1 - sse[best] / sst),
+            curves[best],
+        )

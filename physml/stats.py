@@ -29,21 +29,29 @@ from physml._checks import finite, positive_int, positive_number
 from physml._checks import fraction as check_fraction
 
 
-def _as_array(name: str, x, ndim: tuple[int, ...] = (1,), min_len: int = 2) -> np.ndarray:
+def _as_array(
+    name: str, x, ndim: tuple[int, ...] = (1,), min_len: int = 2
+) -> np.ndarray:
     if hasattr(x, "detach"):
         x = x.detach().cpu().numpy()
     try:
         arr = np.asarray(x)
     except Exception as err:  # pragma: no cover - numpy raises many types
         raise TypeError(f"{name} must be array-like") from err
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got a complex array")
     if arr.ndim not in ndim:
-        raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} dimension(s), got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have {' or '.join(map(str, ndim))} dimension(s), got shape {arr.shape}"
+        )
     if arr.shape[-1] < min_len:
-        raise ValueError(f"{name} needs at least {min_len} entries along its last axis, got {arr.shape[-1]}")
+        raise ValueError(
+            f"{name} needs at least {min_len} entries along its last axis, got {arr.shape[-1]}"
+        )
     return finite(name, arr).astype(np.float64)
 
 
@@ -84,15 +92,21 @@ def bootstrap(
         (4.5, 0.84)
     """
     arr = _as_array("x", x, min_len=2)
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 2:
+    if (
+        isinstance(n_resamples, bool)
+        or not isinstance(n_resamples, (int, np.integer))
+        or n_resamples < 2
+    ):
         raise ValueError(f"n_resamples must be an int >= 2, got {n_resamples!r}")
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, arr.size, size=(n_resamples, arr.size))
     stats = np.array([statistic(arr[i]) for i in idx], dtype=np.float64)
     full = float(statistic(arr))
     if not np.isfinite(full) or not np.all(np.isfinite(stats)):
-        raise ValueError("statistic is not finite on x or on a bootstrap resample of it: the "
-                         "bootstrap error is undefined")
+        raise ValueError(
+            "statistic is not finite on x or on a bootstrap resample of it: the "
+            "bootstrap error is undefined"
+        )
     return full, float(stats.std(ddof=1))
 
 
@@ -153,30 +167,44 @@ def jackknife(
             raise ValueError("give n_blocks or groups, not both")
         labels = np.asarray(groups)
         if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-            raise ValueError(f"groups must be {n} integer labels, one per sample, got shape {labels.shape}")
+            raise ValueError(
+                f"groups must be {n} integer labels, one per sample, got shape {labels.shape}"
+            )
         _, labels = np.unique(labels, return_inverse=True)
         k = int(labels.max()) + 1
         if k < 2:
             raise ValueError("groups must name at least 2 groups")
     else:
         k = n if n_blocks is None else n_blocks
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= n:
-            raise ValueError(f"n_blocks must be an int in [2, len(x)={n}], got {n_blocks!r}")
+        if (
+            isinstance(k, bool)
+            or not isinstance(k, (int, np.integer))
+            or not 2 <= k <= n
+        ):
+            raise ValueError(
+                f"n_blocks must be an int in [2, len(x)={n}], got {n_blocks!r}"
+            )
         k = int(k)
-        labels = np.repeat(np.arange(k), [len(b) for b in np.array_split(np.arange(n), k)])
+        labels = np.repeat(
+            np.arange(k), [len(b) for b in np.array_split(np.arange(n), k)]
+        )
     sizes = np.bincount(labels, minlength=k).astype(np.float64)
     full = float(statistic(arr))
     loo = np.array([statistic(arr[labels != j]) for j in range(k)], dtype=np.float64)
     return _delete_m_jackknife(full, loo, sizes)
 
 
-def _delete_m_jackknife(full: float, loo: np.ndarray, sizes: np.ndarray) -> tuple[float, float]:
+def _delete_m_jackknife(
+    full: float, loo: np.ndarray, sizes: np.ndarray
+) -> tuple[float, float]:
     """The delete-m_j jackknife from the full estimate, the leave-one-group-out estimates and the
     group sizes (Busing et al. 1999); equal sizes give the usual blocked jackknife."""
     k, n = loo.size, sizes.sum()
     if not np.all(np.isfinite(loo)) or not np.isfinite(full):
-        raise ValueError("the statistic is undefined (NaN or infinite) on the full sample or a "
-                         "leave-one-out sample")
+        raise ValueError(
+            "the statistic is undefined (NaN or infinite) on the full sample or a "
+            "leave-one-out sample"
+        )
     h = n / sizes
     estimate = k * full - np.sum((1.0 - sizes / n) * loo)
     pseudo = h * full - (h - 1.0) * loo
@@ -223,9 +251,13 @@ def jackknife_block_sums(
         raise ValueError("counts must be whole numbers >= 1")
     total, n = s.sum(axis=0), c.sum()
     full = float(statistic(total / n))
-    loo = np.asarray(statistic((total - s) / (n - c)[:, None]), dtype=np.float64).reshape(-1)
+    loo = np.asarray(
+        statistic((total - s) / (n - c)[:, None]), dtype=np.float64
+    ).reshape(-1)
     if loo.size != c.size:
-        raise ValueError(f"statistic must map means of shape (g, k) to shape (g,), got {loo.size} values")
+        raise ValueError(
+            f"statistic must map means of shape (g, k) to shape (g,), got {loo.size} values"
+        )
     return _delete_m_jackknife(full, loo, c)
 
 
@@ -458,7 +490,9 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
         blind = blind + 1 if blind + 1 < n else blind - 1
     wolff = _wolff_window(partial, n_total, S)
     bartlett = np.sqrt((1.0 + 2.0 * np.sum(rho[1 : blind + 1] ** 2)) / n_total)
-    oscillating = wolff is None or bool(np.any(rho[1 : blind + 1] < -OSCILLATION_SIGMAS * bartlett))
+    oscillating = wolff is None or bool(
+        np.any(rho[1 : blind + 1] < -OSCILLATION_SIGMAS * bartlett)
+    )
     if not oscillating:
         window = wolff
         tau = float(partial[window - 1])
@@ -482,7 +516,8 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
             f"autocorrelation times (tau = {tau:.3g}, up to {bound:.3g} within two errors"
             f"{' on the sign-blind scale' if oscillating else ''}); the estimate is biased low: "
             "run longer",
-            RuntimeWarning, stacklevel=2,
+            RuntimeWarning,
+            stacklevel=2,
         )
     return AutocorrelationTime(tau=tau, error=float(err), window=int(window))
 
@@ -515,7 +550,9 @@ def mean_with_error(x) -> Measurement:
     t = tau_int(arr)
     var = arr.var(ddof=1)
     tau_for_error = max(t.tau, t.error)
-    return Measurement(float(arr.mean()), float(np.sqrt(2 * tau_for_error * var / arr.size)), tau=t.tau)
+    return Measurement(
+        float(arr.mean()), float(np.sqrt(2 * tau_for_error * var / arr.size)), tau=t.tau
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -526,7 +563,9 @@ def _labels_scores(labels, scores) -> tuple[np.ndarray, np.ndarray]:
     y = _as_array("labels", labels, min_len=2)
     s = _as_array("scores", scores, min_len=2)
     if y.shape != s.shape:
-        raise ValueError(f"labels and scores must have the same shape, got {y.shape} and {s.shape}")
+        raise ValueError(
+            f"labels and scores must have the same shape, got {y.shape} and {s.shape}"
+        )
     if not np.all((y == 0) | (y == 1)):
         raise ValueError("labels must be 0 (background) or 1 (signal)")
     if y.min() == y.max():
@@ -648,7 +687,9 @@ def _samples(name: str, x) -> np.ndarray:
 def _pair(x, y) -> tuple[np.ndarray, np.ndarray]:
     a, b = _samples("x", x), _samples("y", y)
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"x and y must have the same dimension, got {a.shape[1]} and {b.shape[1]}")
+        raise ValueError(
+            f"x and y must have the same dimension, got {a.shape[1]} and {b.shape[1]}"
+        )
     return a, b
 
 
@@ -681,7 +722,9 @@ def wasserstein_1d(x, y) -> float:
 
     a, b = _pair(x, y)
     if a.shape[1] != 1:
-        raise ValueError(f"wasserstein_1d needs 1-D samples, got dimension {a.shape[1]}")
+        raise ValueError(
+            f"wasserstein_1d needs 1-D samples, got dimension {a.shape[1]}"
+        )
     return float(wasserstein_distance(a[:, 0], b[:, 0]))
 
 
@@ -713,7 +756,9 @@ def mmd(x, y, bandwidth: float | None = None) -> float:
         d = cdist(pooled, pooled)
         bandwidth = float(np.median(d[np.triu_indices(len(pooled), 1)]))
         if bandwidth <= 0:
-            raise ValueError("the median pairwise distance is 0: pass bandwidth explicitly")
+            raise ValueError(
+                "the median pairwise distance is 0: pass bandwidth explicitly"
+            )
     else:
         bandwidth = positive_number("bandwidth", bandwidth)
 
@@ -723,7 +768,9 @@ def mmd(x, y, bandwidth: float | None = None) -> float:
             return float((k.sum() - np.trace(k)) / (len(u) * (len(u) - 1)))
         return float(k.mean())
 
-    return mean_kernel(a, a, True) + mean_kernel(b, b, True) - 2 * mean_kernel(a, b, False)
+    return (
+        mean_kernel(a, a, True) + mean_kernel(b, b, True) - 2 * mean_kernel(a, b, False)
+    )
 
 
 def classifier_two_sample_auc(x, y, seed: int = 0, folds: int = 5) -> float:
@@ -763,5 +810,7 @@ def classifier_two_sample_auc(x, y, seed: int = 0, folds: int = 5) -> float:
     features, labels = features[order], labels[order]
     model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    scores = cross_val_predict(model, features, labels, cv=cv, method="predict_proba")[:, 1]
+    scores = cross_val_predict(model, features, labels, cv=cv, method="predict_proba")[
+        :, 1
+    ]
     return auc(labels, scores)

@@ -45,7 +45,9 @@ def progress_enabled() -> bool:
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
-def first_crossing(steps: np.ndarray, values: np.ndarray, threshold: float) -> np.ndarray:
+def first_crossing(
+    steps: np.ndarray, values: np.ndarray, threshold: float
+) -> np.ndarray:
     """The first of ``steps`` where ``values`` exceeds ``threshold``, per column.
 
     Args:
@@ -66,11 +68,16 @@ def first_crossing(steps: np.ndarray, values: np.ndarray, threshold: float) -> n
         - :doc:`/book/learning/grokking-effective-theory`
         - :doc:`/book/learning/grokking-beyond-the-toy`
     """
-    steps, values = finite("steps", np.asarray(steps)), finite("values", np.asarray(values))
+    steps, values = (
+        finite("steps", np.asarray(steps)),
+        finite("values", np.asarray(values)),
+    )
     finite("threshold", threshold)
     if values.shape[:1] != steps.shape:
-        raise ValueError(f"values must have {steps.shape[0]} rows (one per step), "
-                         f"got shape {values.shape}")
+        raise ValueError(
+            f"values must have {steps.shape[0]} rows (one per step), "
+            f"got shape {values.shape}"
+        )
     above = values > threshold
     first = np.where(above.any(axis=0), steps[above.argmax(axis=0)], np.inf)
     return np.asarray(first, dtype=float)
@@ -133,8 +140,10 @@ class History:
         self.series = {name: np.asarray(v) for name, v in self.series.items()}
         for name, v in self.series.items():
             if v.shape[:1] != self.eval_steps.shape:
-                raise ValueError(f"series {name!r} must have one row per evaluation step "
-                                 f"({len(self.eval_steps)}), got shape {v.shape}")
+                raise ValueError(
+                    f"series {name!r} must have one row per evaluation step "
+                    f"({len(self.eval_steps)}), got shape {v.shape}"
+                )
 
     def __getitem__(self, name: str) -> np.ndarray:
         """The series ``name``, first axis over :attr:`eval_steps`.
@@ -145,7 +154,9 @@ class History:
         try:
             return self.series[name]
         except KeyError:
-            raise KeyError(f"no series {name!r} was recorded; recorded: {self.names}") from None
+            raise KeyError(
+                f"no series {name!r} was recorded; recorded: {self.names}"
+            ) from None
 
     def __contains__(self, name: object) -> bool:
         return name in self.series
@@ -194,19 +205,25 @@ class History:
         """
         fraction = check_fraction("fraction", fraction)
         if len(self.loss) == 0:
-            raise ValueError("plateau needs the loss per step, and this history recorded none")
+            raise ValueError(
+                "plateau needs the loss per step, and this history recorded none"
+            )
         k = max(1, int(len(self.loss) * fraction))
         return float(self.loss[-k:].mean())
 
 
 def _check_data(data: Sequence[torch.Tensor], name: str) -> int:
     if isinstance(data, torch.Tensor):
-        raise TypeError(f"{name} must be a tuple of tensors, e.g. (x, y); wrap a single tensor as (x,)")
+        raise TypeError(
+            f"{name} must be a tuple of tensors, e.g. (x, y); wrap a single tensor as (x,)"
+        )
     if not isinstance(data, Sequence) or not data:
         raise TypeError(f"{name} must be a non-empty tuple of tensors")
     for i, t in enumerate(data):
         if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name}[{i}] must be a torch.Tensor, got {type(t).__name__}")
+            raise TypeError(
+                f"{name}[{i}] must be a torch.Tensor, got {type(t).__name__}"
+            )
     n = data[0].shape[0]
     if n == 0:
         raise ValueError(f"{name} is empty")
@@ -295,7 +312,11 @@ def fit(
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not callable(loss_fn):
         raise TypeError("loss_fn must be callable as loss_fn(model, *batch)")
-    for name, val in (("steps", steps), ("batch_size", batch_size), ("eval_every", eval_every)):
+    for name, val in (
+        ("steps", steps),
+        ("batch_size", batch_size),
+        ("eval_every", eval_every),
+    ):
         positive_int(name, val)
     if patience is not None and (not isinstance(patience, int) or patience < 1):
         raise ValueError(f"patience must be a positive int or None, got {patience!r}")
@@ -332,7 +353,9 @@ def fit(
     bad_evals = 0
     show = progress_enabled() if progress is None else progress
     bar = tqdm(range(steps), desc=desc, disable=not show, leave=False, file=sys.stderr)
-    full_batch = batch_size >= n  # every row every step (drawing n with replacement sees ~63%)
+    full_batch = (
+        batch_size >= n
+    )  # every row every step (drawing n with replacement sees ~63%)
     for step in bar:
         model.train()
         if full_batch:
@@ -342,7 +365,9 @@ def fit(
             batch = tuple(t[idx] for t in data)
         loss = loss_fn(model, *batch)
         if loss.ndim != 0:
-            raise ValueError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}")
+            raise ValueError(
+                f"loss_fn must return a scalar, got shape {tuple(loss.shape)}"
+            )
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -358,7 +383,9 @@ def fit(
             if v < best_val:
                 best_val, best_step, bad_evals = v, step + 1, 0
                 if patience is not None:
-                    best_state = {k: t.detach().clone() for k, t in model.state_dict().items()}
+                    best_state = {
+                        k: t.detach().clone() for k, t in model.state_dict().items()
+                    }
             else:
                 bad_evals += 1
             bar.set_postfix(loss=f"{losses[-1]:.4g}", val=f"{v:.4g}")
@@ -369,6 +396,12 @@ def fit(
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    return History(steps=len(losses), loss=np.asarray(losses), eval_steps=np.asarray(val_steps, dtype=int),
-                   series={"val_loss": np.asarray(val_losses)} if val_data is not None else {},
-                   best_step=best_step, best_val=best_val, stopped_early=stopped_early)
+    return History(
+        steps=len(losses),
+        loss=np.asarray(losses),
+        eval_steps=np.asarray(val_steps, dtype=int),
+        series={"val_loss": np.asarray(val_losses)} if val_data is not None else {},
+        best_step=best_step,
+        best_val=best_val,
+        stopped_early=stopped_early,
+    )

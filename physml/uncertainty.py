@@ -54,7 +54,9 @@ class UncertaintySplit:
         return torch.sqrt(self.sigma_stoch**2 + self.sigma_pred**2)
 
 
-def decompose(means: torch.Tensor, sigmas: torch.Tensor | None = None) -> UncertaintySplit:
+def decompose(
+    means: torch.Tensor, sigmas: torch.Tensor | None = None
+) -> UncertaintySplit:
     """Split the uncertainty of ``S`` network samples (first axis) into σ_stoch and σ_pred.
 
     σ_pred uses the unbiased sample variance over the ``S >= 2`` samples (Pawlowski & Plehn
@@ -89,9 +91,13 @@ def decompose(means: torch.Tensor, sigmas: torch.Tensor | None = None) -> Uncert
         [[1.0, 2.0], [0.3, 0.3], [0.2, 0.2], [0.3606, 0.3606]]
     """
     if not isinstance(means, torch.Tensor) or not means.is_floating_point():
-        raise TypeError("means must be a floating-point torch.Tensor of shape (samples, ...)")
+        raise TypeError(
+            "means must be a floating-point torch.Tensor of shape (samples, ...)"
+        )
     if means.ndim < 1 or means.shape[0] < 2:
-        raise ValueError(f"means needs at least 2 samples along axis 0, got shape {tuple(means.shape)}")
+        raise ValueError(
+            f"means needs at least 2 samples along axis 0, got shape {tuple(means.shape)}"
+        )
     finite("means", means)
     if sigmas is not None:
         if not isinstance(sigmas, torch.Tensor) or sigmas.shape != means.shape:
@@ -102,7 +108,9 @@ def decompose(means: torch.Tensor, sigmas: torch.Tensor | None = None) -> Uncert
         stoch = torch.sqrt(torch.mean(sigmas**2, dim=0))
     else:
         stoch = torch.zeros_like(means[0])
-    return UncertaintySplit(mean=means.mean(0), sigma_stoch=stoch, sigma_pred=means.std(0, correction=1))
+    return UncertaintySplit(
+        mean=means.mean(0), sigma_stoch=stoch, sigma_pred=means.std(0, correction=1)
+    )
 
 
 def pulls(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
@@ -141,7 +149,9 @@ def pulls(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor) -> torch
     return (truth - mean) / sigma
 
 
-def coverage(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor, z: float = 1.0) -> float:
+def coverage(
+    truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor, z: float = 1.0
+) -> float:
     """Fraction of points with ``|truth - mean| <= z σ`` (0.683 for z = 1 when calibrated).
 
     Args:
@@ -192,8 +202,9 @@ class BinnedCoverage:
     n: int
 
 
-def binned_coverage(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor, z: float = 2.0
-                    ) -> BinnedCoverage:
+def binned_coverage(
+    truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor, z: float = 2.0
+) -> BinnedCoverage:
     """Coverage of ``|truth - mean| <= z σ`` over all points, with its binomial band (§5.4.3).
 
     Unlike :func:`coverage`, a zero or negative ``sigma`` is allowed and simply covers nothing
@@ -233,19 +244,30 @@ def binned_coverage(truth: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if not truth.shape == mean.shape == sigma.shape:
-        raise ValueError(f"truth, mean and sigma must share a shape, got {tuple(truth.shape)}, "
-                         f"{tuple(mean.shape)}, {tuple(sigma.shape)}")
+        raise ValueError(
+            f"truth, mean and sigma must share a shape, got {tuple(truth.shape)}, "
+            f"{tuple(mean.shape)}, {tuple(sigma.shape)}"
+        )
     if truth.numel() == 0:
         raise ValueError("truth, mean and sigma must not be empty")
     for name, t in (("truth", truth), ("mean", mean), ("sigma", sigma)):
         finite(name, t)
-    if isinstance(z, bool) or not isinstance(z, (int, float)) or not math.isfinite(z) or not z > 0:
+    if (
+        isinstance(z, bool)
+        or not isinstance(z, (int, float))
+        or not math.isfinite(z)
+        or not z > 0
+    ):
         raise ValueError(f"z must be a finite number > 0, got {z!r}")
     n = truth.numel()
     p = math.erf(z / math.sqrt(2))
     inside = (truth.double() - mean.double()).abs() <= z * sigma.double()
-    return BinnedCoverage(fraction=float(inside.double().mean()), nominal=p,
-                          binomial_std=math.sqrt(p * (1 - p) / n), n=n)
+    return BinnedCoverage(
+        fraction=float(inside.double().mean()),
+        nominal=p,
+        binomial_std=math.sqrt(p * (1 - p) / n),
+        n=n,
+    )
 
 
 def mc_dropout(model: torch.nn.Module, x: torch.Tensor, n_samples: int) -> torch.Tensor:
@@ -278,7 +300,9 @@ def mc_dropout(model: torch.nn.Module, x: torch.Tensor, n_samples: int) -> torch
     return out.reshape(n_samples, x.shape[0], *out.shape[1:])
 
 
-def bootstrap_indices(n: int, n_members: int, generator: torch.Generator | None = None) -> torch.Tensor:
+def bootstrap_indices(
+    n: int, n_members: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Row indices of one bootstrap resample of ``n`` points per ensemble member.
 
     Training each member of a deep ensemble on its own resample (bagging) makes the spread of the
@@ -308,8 +332,9 @@ def bootstrap_indices(n: int, n_members: int, generator: torch.Generator | None 
     return torch.randint(0, n, (n, n_members), generator=generator)
 
 
-def fit_parameter_uncertainties(derivatives: torch.Tensor, sigma: torch.Tensor
-                                ) -> tuple[torch.Tensor, torch.Tensor]:
+def fit_parameter_uncertainties(
+    derivatives: torch.Tensor, sigma: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Explain a σ_pred profile as error propagation from a few fit parameters θ_k (§5.4.3).
 
     Model: σ²(x) = Σ_k (∂p/∂θ_k (x))² Δθ_k². The squares Δθ_k² ≥ 0 come from non-negative least
@@ -347,7 +372,9 @@ def fit_parameter_uncertainties(derivatives: torch.Tensor, sigma: torch.Tensor
     if bool((s < 0).any()):
         raise ValueError("sigma is a width: it must be >= 0 everywhere")
     if d.ndim != 2 or s.ndim != 1 or len(d) != len(s) or len(s) < d.shape[1]:
-        raise ValueError("derivatives must be (n_points, n_params) and sigma (n_points,) with n_points >= n_params")
+        raise ValueError(
+            "derivatives must be (n_points, n_params) and sigma (n_points,) with n_points >= n_params"
+        )
     squares, _ = nnls((d**2).cpu().numpy(), (s**2).cpu().numpy())
     delta = torch.as_tensor(squares).sqrt()
     return delta, ((d**2) @ delta**2).sqrt()
@@ -413,7 +440,9 @@ def pull_width(pulls_: torch.Tensor) -> stats.Measurement:
     if not isinstance(pulls_, torch.Tensor):
         raise TypeError(f"pulls_ must be a torch.Tensor, got {type(pulls_).__name__}")
     if pulls_.ndim not in (1, 2) or pulls_.shape[-1] < 4:
-        raise ValueError(f"pulls_ must have shape (n,) or (runs, n) with n >= 4, got {tuple(pulls_.shape)}")
+        raise ValueError(
+            f"pulls_ must have shape (n,) or (runs, n) with n >= 4, got {tuple(pulls_.shape)}"
+        )
     finite("pulls_", pulls_)
     arr = pulls_.double().cpu().numpy()
     tau = max(stats.tau_int(arr).tau, 0.5)

@@ -32,10 +32,23 @@ from physml.fits.toys import (
 )
 
 __all__ = [
-    "likelihood", "regression", "toys",
-    "chi2", "gaussian_nll", "mse",
-    "Preprocessing", "fit_curve", "fit_heteroscedastic_ensemble", "fit_mc_dropout",
-    "predict_ensemble", "predict_mc_dropout", "predict_members",
-    "SPECTRUM_PARAMS", "noise_width", "sample_heteroscedastic", "sample_spectrum", "smooth_truth",
+    "likelihood",
+    "regression",
+    "toys",
+    "chi2",
+    "gaussian_nll",
+    "mse",
+    "Preprocessing",
+    "fit_curve",
+    "fit_heteroscedastic_ensemble",
+    "fit_mc_dropout",
+    "predict_ensemble",
+    "predict_mc_dropout",
+    "predict_members",
+    "SPECTRUM_PARAMS",
+    "noise_width",
+    "sample_heteroscedastic",
+    "sample_spectrum",
+    "smooth_truth",
     "spectrum",
 ]

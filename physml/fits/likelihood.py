@@ -29,7 +29,9 @@ def _same_shape(**tensors: torch.Tensor) -> None:
     shape = tensors[names[0]].shape
     for name in names[1:]:
         if tensors[name].shape != shape:
-            raise ValueError(f"{name} has shape {tuple(tensors[name].shape)}, {names[0]} has {tuple(shape)}")
+            raise ValueError(
+                f"{name} has shape {tuple(tensors[name].shape)}, {names[0]} has {tuple(shape)}"
+            )
 
 
 def mse(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -56,7 +58,9 @@ def mse(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return torch.mean((prediction - target) ** 2)
 
 
-def chi2(prediction: torch.Tensor, target: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+def chi2(
+    prediction: torch.Tensor, target: torch.Tensor, sigma: torch.Tensor
+) -> torch.Tensor:
     """Mean of ``|target - prediction|² / (2 σ²)``: the χ² fit loss with known errors.
 
     Args:
@@ -83,7 +87,9 @@ def chi2(prediction: torch.Tensor, target: torch.Tensor, sigma: torch.Tensor) ->
     return torch.mean((prediction - target) ** 2 / (2 * sigma**2))
 
 
-def gaussian_nll(mean: torch.Tensor, log_sigma: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def gaussian_nll(
+    mean: torch.Tensor, log_sigma: torch.Tensor, target: torch.Tensor
+) -> torch.Tensor:
     """Heteroscedastic Gaussian negative log-likelihood with a learned width.
 
     ``|Ā - A|² / (2σ²) + log σ`` averaged over points, the constant log √(2π) dropped.

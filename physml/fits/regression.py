@@ -23,7 +23,12 @@ from physml import config, train
 from physml._checks import finite
 from physml.fits import likelihood
 from physml.nn import MLP, EnsembleMLP
-from physml.uncertainty import UncertaintySplit, bootstrap_indices, decompose, mc_dropout
+from physml.uncertainty import (
+    UncertaintySplit,
+    bootstrap_indices,
+    decompose,
+    mc_dropout,
+)
 
 
 @dataclass
@@ -93,7 +98,9 @@ def _column(name: str, t: torch.Tensor) -> torch.Tensor:
 def _paired(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     xc, yc = _column("x", x), _column("y", y)
     if xc.shape != yc.shape:
-        raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
+        raise ValueError(
+            f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}"
+        )
     return xc, yc
 
 
@@ -152,7 +159,9 @@ def fit_curve(
         if sc.shape != yc.shape:
             raise ValueError("sigma must have the same length as y")
         if bool((sc <= 0).any()):
-            raise ValueError("sigma must be > 0 everywhere (the known error of each point)")
+            raise ValueError(
+                "sigma must be > 0 everywhere (the known error of each point)"
+            )
     else:
         sc = torch.ones_like(yc)
     xpre = Preprocessing.fit(xc)
@@ -165,8 +174,16 @@ def fit_curve(
             return likelihood.chi2(out, ypre.forward(yb), sb / ypre.scale)
         return likelihood.mse(out, ypre.forward(yb))
 
-    train.fit(net, objective, (xc, yc, sc), steps=steps, batch_size=batch_size, lr=lr,
-              generator=generator, desc=f"MLP ({loss})")
+    train.fit(
+        net,
+        objective,
+        (xc, yc, sc),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        generator=generator,
+        desc=f"MLP ({loss})",
+    )
 
     def predict(xq: torch.Tensor) -> torch.Tensor:
         q = _column("x", xq).to(next(net.parameters()).device)
@@ -224,18 +241,30 @@ def fit_heteroscedastic_ensemble(
     net = EnsembleMLP(n_members, 1, 2, hidden=hidden, depth=depth)
     boot = bootstrap_indices(xc.shape[0], n_members, generator)
 
-    def objective(model, rows):  # rows: (batch, members) indices into each member's resample
+    def objective(
+        model, rows
+    ):  # rows: (batch, members) indices into each member's resample
         idx = rows.T
         mean, log_sigma = model(xd[idx]).unbind(-1)
         # Sum over members: each member's parameters see only its own mean loss.
         return likelihood.gaussian_nll(mean, log_sigma, yd[idx].squeeze(-1)) * n_members
 
-    train.fit(net, objective, (boot,), steps=steps, batch_size=batch_size, lr=lr,
-              generator=generator, desc=f"ensemble (n={xc.shape[0]})")
+    train.fit(
+        net,
+        objective,
+        (boot,),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        generator=generator,
+        desc=f"ensemble (n={xc.shape[0]})",
+    )
     return net
 
 
-def predict_members(model: EnsembleMLP, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def predict_members(
+    model: EnsembleMLP, x: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Each member's mean and width at points ``x``.
 
     The spread of the members' widths over the bootstrap resamples is the statistical error of
@@ -324,8 +353,16 @@ def fit_mc_dropout(
         mean, log_sigma = model(xb).unbind(-1)
         return likelihood.gaussian_nll(mean, log_sigma, yb.squeeze(-1))
 
-    train.fit(net, objective, (xc, yc), steps=steps, batch_size=batch_size, lr=lr,
-              generator=generator, desc=f"MC dropout (n={xc.shape[0]})")
+    train.fit(
+        net,
+        objective,
+        (xc, yc),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        generator=generator,
+        desc=f"MC dropout (n={xc.shape[0]})",
+    )
     return net
 
 

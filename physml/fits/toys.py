@@ -22,7 +22,9 @@ from physml._checks import finite, positive_int
 SPECTRUM_PARAMS = (1000.0, 6.0, 50.0, 0.6, 0.03)
 
 
-def spectrum(x: torch.Tensor, params: tuple[float, ...] = SPECTRUM_PARAMS) -> torch.Tensor:
+def spectrum(
+    x: torch.Tensor, params: tuple[float, ...] = SPECTRUM_PARAMS
+) -> torch.Tensor:
     """The resonance spectrum a exp(-b x) + h Γ² / ((x - m)² + Γ²) on x in [0, 1].
 
     Args:

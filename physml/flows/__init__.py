@@ -32,9 +32,23 @@ from physml.flows.trivializing import (
 )
 
 __all__ = [
-    "box_muller", "checkerboard", "coupling", "trivializing", "AffineCheckerboard",
-    "TrivializingFlow", "AffineCoupling", "BoxLogit", "CouplingFlow", "DenseCoupling",
-    "standard_normal_log_prob", "FlowHMC", "effective_sample_size",
-    "equilibrium_acceptance", "independence_metropolis", "log_prior", "proposal_log_weights",
-    "sample_model", "train_reverse_kl",
+    "box_muller",
+    "checkerboard",
+    "coupling",
+    "trivializing",
+    "AffineCheckerboard",
+    "TrivializingFlow",
+    "AffineCoupling",
+    "BoxLogit",
+    "CouplingFlow",
+    "DenseCoupling",
+    "standard_normal_log_prob",
+    "FlowHMC",
+    "effective_sample_size",
+    "equilibrium_acceptance",
+    "independence_metropolis",
+    "log_prior",
+    "proposal_log_weights",
+    "sample_model",
+    "train_reverse_kl",
 ]

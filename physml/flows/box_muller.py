@@ -86,8 +86,9 @@ def inverse(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.stack((u1, u2), dim=1), math.log(2 * math.pi) - torch.log(u1)
 
 
-def sample(n: int, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float64
-           ) -> torch.Tensor:
+def sample(
+    n: int, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float64
+) -> torch.Tensor:
     """``n`` pairs of independent standard normals from ``n`` pairs of uniforms (U₁ drawn in (0, 1]).
 
     Args:

@@ -26,8 +26,13 @@ from physml.flows.coupling import AffineCoupling
 from physml.lattice.chains import check_fields
 
 
-def checkerboard(L: int, *, odd: bool, dtype: torch.dtype = torch.float64,
-                 device: torch.device | str | None = None) -> torch.Tensor:
+def checkerboard(
+    L: int,
+    *,
+    odd: bool,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
     """The ``(L, L)`` mask that is 1 where x₁ + x₂ is odd (``odd``) or even, 0 elsewhere.
 
     Args:
@@ -80,8 +85,14 @@ class AffineCheckerboard(AffineCoupling):
         - :doc:`/book/lattice/trivializing-flows`
     """
 
-    def __init__(self, kernel_size: int = 3, *, frozen_odd: bool = True, init_scale: float = 0.01,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        kernel_size: int = 3,
+        *,
+        frozen_odd: bool = True,
+        init_scale: float = 0.01,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         k = positive_int("kernel_size", kernel_size)
         if k % 2 == 0:
@@ -89,20 +100,26 @@ class AffineCheckerboard(AffineCoupling):
         self.kernel_size = k
         self.frozen_odd = bool(frozen_odd)
         # Channel 0 is the kernel of s, channel 1 that of t: one convolution computes both.
-        self.weight = nn.Parameter(init_scale * torch.randn((2, 1, k, k), generator=generator,
-                                                            dtype=torch.float64))
+        self.weight = nn.Parameter(
+            init_scale
+            * torch.randn((2, 1, k, k), generator=generator, dtype=torch.float64)
+        )
         self._mask_cache: dict = {}
 
     def masks(self, phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         key = (phi.shape[-1], phi.dtype, phi.device)
         if key not in self._mask_cache:
-            a = checkerboard(phi.shape[-1], odd=self.frozen_odd, dtype=phi.dtype, device=phi.device)
+            a = checkerboard(
+                phi.shape[-1], odd=self.frozen_odd, dtype=phi.dtype, device=phi.device
+            )
             self._mask_cache[key] = (a, 1.0 - a)
         return self._mask_cache[key]
 
     def scale_shift(self, frozen: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         pad = self.kernel_size // 2
-        xp = nn.functional.pad(frozen.unsqueeze(1), (pad, pad, pad, pad), mode="circular")
+        xp = nn.functional.pad(
+            frozen.unsqueeze(1), (pad, pad, pad, pad), mode="circular"
+        )
         st = torch.tanh(nn.functional.conv2d(xp, self.weight.to(frozen.dtype)))
         return st[:, 0].abs(), st[:, 1]
 
@@ -134,16 +151,27 @@ class TrivializingFlow(nn.Module):
         - :doc:`/book/lattice/trivializing-flows`
     """
 
-    def __init__(self, kernel_size: int = 3, n_layers: int = 1, *, init_scale: float = 0.01,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        kernel_size: int = 3,
+        n_layers: int = 1,
+        *,
+        init_scale: float = 0.01,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         positive_int("n_layers", n_layers)
         if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+            raise TypeError(
+                f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+            )
         g = torch.Generator().manual_seed(0) if generator is None else generator
         self.layers = nn.ModuleList(
-            AffineCheckerboard(kernel_size, frozen_odd=(i % 2 == 0), init_scale=init_scale, generator=g)
-            for i in range(2 * n_layers))
+            AffineCheckerboard(
+                kernel_size, frozen_odd=(i % 2 == 0), init_scale=init_scale, generator=g
+            )
+            for i in range(2 * n_layers)
+        )
         self.log_scale = nn.Parameter(torch.zeros((), dtype=torch.float64))
 
     @property
@@ -165,7 +193,10 @@ class TrivializingFlow(nn.Module):
         """φ = f⁻¹(z) and ``log|det ∂f/∂φ|`` at that φ, per configuration."""
         y = check_fields(z, "z", even=True) * torch.exp(-self.log_scale)
         volume = y.shape[-1] * y.shape[-2]
-        logdet = torch.zeros(y.shape[0], dtype=y.dtype, device=y.device) + volume * self.log_scale
+        logdet = (
+            torch.zeros(y.shape[0], dtype=y.dtype, device=y.device)
+            + volume * self.log_scale
+        )
         for layer in reversed(self.layers):
             y, ld = layer.inverse(y)
             logdet = logdet + ld

@@ -56,7 +56,9 @@ class AffineCoupling(nn.Module):
     def scale_shift(self, frozen: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 
-    def _parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _parts(
+        self, x: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         mask_a, mask_b = self.masks(x)
         frozen = x * mask_a
         s, t = self.scale_shift(frozen)
@@ -104,12 +106,25 @@ class DenseCoupling(AffineCoupling):
         - :doc:`/book/generative/invertible-networks`
     """
 
-    def __init__(self, mask: torch.Tensor, hidden: int = 32, depth: int = 2, *, clamp: float = 2.0,
-                 linear: LinearFactory = nn.Linear) -> None:
+    def __init__(
+        self,
+        mask: torch.Tensor,
+        hidden: int = 32,
+        depth: int = 2,
+        *,
+        clamp: float = 2.0,
+        linear: LinearFactory = nn.Linear,
+    ) -> None:
         super().__init__()
         mask = torch.as_tensor(mask, dtype=torch.float32)
-        if mask.ndim != 1 or not ((mask == 0) | (mask == 1)).all() or mask.sum() in (0, len(mask)):
-            raise ValueError("mask must be a 1-D 0/1 tensor with frozen and updated components")
+        if (
+            mask.ndim != 1
+            or not ((mask == 0) | (mask == 1)).all()
+            or mask.sum() in (0, len(mask))
+        ):
+            raise ValueError(
+                "mask must be a 1-D 0/1 tensor with frozen and updated components"
+            )
         self.register_buffer("mask", mask)
         self.clamp = positive_number("clamp", clamp)
         dim = len(mask)
@@ -169,14 +184,19 @@ class BoxLogit(nn.Module):
         inside = ((scaled >= 0) & (scaled <= 1)).all(dim=1)
         half_eps = torch.finfo(scaled.dtype).eps / 2
         u = scaled.clamp(half_eps, 1 - half_eps)
-        logdet = -(math.log(self.high - self.low) + torch.log(u) + torch.log1p(-u)).sum(dim=1)
+        logdet = -(math.log(self.high - self.low) + torch.log(u) + torch.log1p(-u)).sum(
+            dim=1
+        )
         logdet = torch.where(inside, logdet, torch.full_like(logdet, -math.inf))
         return torch.log(u) - torch.log1p(-u), logdet
 
     def inverse(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """u → (x, ``log|det ∂u/∂x|`` at that x) per point."""
-        logdet = -(math.log(self.high - self.low) + nn.functional.logsigmoid(u)
-                   + nn.functional.logsigmoid(-u)).sum(dim=1)
+        logdet = -(
+            math.log(self.high - self.low)
+            + nn.functional.logsigmoid(u)
+            + nn.functional.logsigmoid(-u)
+        ).sum(dim=1)
         return self.low + (self.high - self.low) * torch.sigmoid(u), logdet
 
 
@@ -220,22 +240,39 @@ class CouplingFlow(nn.Module):
         - :doc:`/book/generative/invertible-networks`
     """
 
-    def __init__(self, dim: int = 2, n_blocks: int = 6, hidden: int = 32, depth: int = 2, *,
-                 bounds: tuple[float, float] | None = None, clamp: float = 2.0,
-                 linear: LinearFactory = nn.Linear) -> None:
+    def __init__(
+        self,
+        dim: int = 2,
+        n_blocks: int = 6,
+        hidden: int = 32,
+        depth: int = 2,
+        *,
+        bounds: tuple[float, float] | None = None,
+        clamp: float = 2.0,
+        linear: LinearFactory = nn.Linear,
+    ) -> None:
         super().__init__()
         self.dim = positive_int("dim", dim, minimum=2)
         positive_int("n_blocks", n_blocks)
         half = torch.arange(dim) < dim // 2
         self.blocks = nn.ModuleList(
-            DenseCoupling((half if i % 2 == 0 else ~half).float(), hidden, depth, clamp=clamp, linear=linear)
-            for i in range(n_blocks))
+            DenseCoupling(
+                (half if i % 2 == 0 else ~half).float(),
+                hidden,
+                depth,
+                clamp=clamp,
+                linear=linear,
+            )
+            for i in range(n_blocks)
+        )
         self.box = BoxLogit(*bounds) if bounds is not None else None
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """z = f(x) and ``log|det ∂z/∂x|`` per point."""
         x = _check_points(x, self.dim)
-        y, logdet = self.box(x) if self.box is not None else (x, x.new_zeros(x.shape[0]))
+        y, logdet = (
+            self.box(x) if self.box is not None else (x, x.new_zeros(x.shape[0]))
+        )
         for block in self.blocks:
             y, ld = block(y)
             logdet = logdet + ld
@@ -266,7 +303,9 @@ class CouplingFlow(nn.Module):
         """``n`` points x = f⁻¹(z), z ~ N(0, 1) drawn from ``generator``."""
         positive_int("n", n)
         ref = next(self.parameters())
-        z = torch.randn((n, self.dim), generator=generator, dtype=ref.dtype).to(ref.device)
+        z = torch.randn((n, self.dim), generator=generator, dtype=ref.dtype).to(
+            ref.device
+        )
         return self.inverse(z)[0]
 
 
@@ -283,12 +322,22 @@ def standard_normal_log_prob(z: torch.Tensor) -> torch.Tensor:
         - :doc:`/book/generative/invertible-networks`
         - :doc:`/book/generative/diffusion-and-flow-matching`
     """
-    return -0.5 * (z**2).sum(dim=tuple(range(1, z.ndim))) - 0.5 * z[0].numel() * math.log(2 * math.pi)
+    return -0.5 * (z**2).sum(dim=tuple(range(1, z.ndim))) - 0.5 * z[
+        0
+    ].numel() * math.log(2 * math.pi)
 
 
-def train(flow: nn.Module, data: torch.Tensor, *, steps: int, batch_size: int, lr: float = 1e-3,
-          generator: torch.Generator | None = None, desc: str = "flow", progress: bool | None = None
-          ) -> History:
+def train(
+    flow: nn.Module,
+    data: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 1e-3,
+    generator: torch.Generator | None = None,
+    desc: str = "flow",
+    progress: bool | None = None,
+) -> History:
     """Fit ``flow`` (anything with ``log_prob``) to ``data`` by the negative log-likelihood (eq. 5.46).
 
     For a Bayesian flow (built with :func:`physml.bayesian.bayes_linear`) the loss is the ELBO of
@@ -320,6 +369,14 @@ def train(flow: nn.Module, data: torch.Tensor, *, steps: int, batch_size: int, l
     """
     if not hasattr(flow, "log_prob"):
         raise TypeError(f"flow must have a log_prob method, got {type(flow).__name__}")
-    return bayesian.fit_elbo(flow, lambda model, x: -model.log_prob(x).mean(), data, steps=steps,
-                             batch_size=batch_size, lr=lr, generator=generator, desc=desc,
-                             progress=progress)
+    return bayesian.fit_elbo(
+        flow,
+        lambda model, x: -model.log_prob(x).mean(),
+        data,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        generator=generator,
+        desc=desc,
+        progress=progress,
+    )

@@ -55,8 +55,14 @@ def log_prior(z: torch.Tensor) -> torch.Tensor:
     return -0.5 * (z * z).sum(dim=(-2, -1)) - 0.5 * z[0].numel() * math.log(2 * math.pi)
 
 
-def sample_model(flow: TrivializingFlow, L: int, n: int, *, generator: torch.Generator | None = None,
-                 device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def sample_model(
+    flow: TrivializingFlow,
+    L: int,
+    n: int,
+    *,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` fields φ = f⁻¹(z) on an L x L lattice and their model log-density log p_f(φ).
 
     Args:
@@ -88,9 +94,19 @@ def sample_model(flow: TrivializingFlow, L: int, n: int, *, generator: torch.Gen
     return phi, log_prior(z) + logdet
 
 
-def train_reverse_kl(flow: TrivializingFlow, action: Action, L: int, *, steps: int, batch_size: int,
-                     lr: float = 0.01, seed: int = 0, device: torch.device | str | None = None,
-                     progress: bool | None = None, desc: str = "reverse KL") -> History:
+def train_reverse_kl(
+    flow: TrivializingFlow,
+    action: Action,
+    L: int,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 0.01,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    progress: bool | None = None,
+    desc: str = "reverse KL",
+) -> History:
     """Minimise ⟨log p_f(φ) + S(φ)⟩ over φ ~ p_f with Adam (eq. 8.15), the flow trained in place.
 
     Args:
@@ -144,8 +160,16 @@ def train_reverse_kl(flow: TrivializingFlow, action: Action, L: int, *, steps: i
 
 
 @torch.no_grad()
-def proposal_log_weights(flow: TrivializingFlow, action: Action, L: int, n: int, *, seed: int = 0,
-                         batch_size: int = 8192, device: torch.device | str | None = None) -> np.ndarray:
+def proposal_log_weights(
+    flow: TrivializingFlow,
+    action: Action,
+    L: int,
+    n: int,
+    *,
+    seed: int = 0,
+    batch_size: int = 8192,
+    device: torch.device | str | None = None,
+) -> np.ndarray:
     """log w = -S(φ) - log p_f(φ) of ``n`` independent flow proposals φ ~ p_f (up to a constant).
 
     Args:
@@ -177,12 +201,16 @@ def proposal_log_weights(flow: TrivializingFlow, action: Action, L: int, n: int,
     flow.to(dev)
     out = []
     for start in range(0, n, batch_size):
-        phi, log_p = sample_model(flow, L, min(batch_size, n - start), generator=gen, device=dev)
+        phi, log_p = sample_model(
+            flow, L, min(batch_size, n - start), generator=gen, device=dev
+        )
         out.append((-action(phi) - log_p).cpu())
     return torch.cat(out).cpu().numpy()
 
 
-def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> np.ndarray:
+def independence_metropolis(
+    log_weights, n_chains: int = 100, seed: int = 0
+) -> np.ndarray:
     """Acceptance rate of each of ``n_chains`` independence samplers fed with the proposals' log weights.
 
     The proposals are dealt into ``n_chains`` equal sequences (their number must divide evenly,
@@ -213,10 +241,14 @@ def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> 
     positive_int("n_chains", n_chains)
     per = lw.size // n_chains
     if per < 2:
-        raise ValueError(f"need at least 2 proposals per chain; got {lw.size} for {n_chains} chains")
+        raise ValueError(
+            f"need at least 2 proposals per chain; got {lw.size} for {n_chains} chains"
+        )
     if lw.size % n_chains:
-        raise ValueError(f"log_weights: {lw.size} proposals do not deal evenly into n_chains = "
-                         f"{n_chains} chains (the last {lw.size % n_chains} would be dropped)")
+        raise ValueError(
+            f"log_weights: {lw.size} proposals do not deal evenly into n_chains = "
+            f"{n_chains} chains (the last {lw.size % n_chains} would be dropped)"
+        )
     seqs = lw[: per * n_chains].reshape(n_chains, per)
     log_u = np.log(np.random.default_rng(seed).random((n_chains, per)))
     current = seqs[:, 0].copy()
@@ -228,7 +260,9 @@ def independence_metropolis(log_weights, n_chains: int = 100, seed: int = 0) -> 
     return accepted / (per - 1)
 
 
-def equilibrium_acceptance(log_weights, *, n_boot: int = 100, seed: int = 0) -> stats.Measurement:
+def equilibrium_acceptance(
+    log_weights, *, n_boot: int = 100, seed: int = 0
+) -> stats.Measurement:
     """Acceptance of the independence sampler in equilibrium, from N proposals, with a bootstrap error.
 
     The acceptance of a chain at equilibrium is E_{φ~p, φ'~q} min(1, w(φ')/w(φ)); with φ weighted by
@@ -259,7 +293,9 @@ def equilibrium_acceptance(log_weights, *, n_boot: int = 100, seed: int = 0) -> 
     """
     lw = stats._as_array("log_weights", log_weights, min_len=4)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 2:
-        raise ValueError(f"n_boot must be an int >= 2 (a bootstrap error needs resamples), got {n_boot!r}")
+        raise ValueError(
+            f"n_boot must be an int >= 2 (a bootstrap error needs resamples), got {n_boot!r}"
+        )
 
     def estimate(x: np.ndarray) -> float:
         w = np.sort(np.exp(x - x.max()))
@@ -267,7 +303,9 @@ def equilibrium_acceptance(log_weights, *, n_boot: int = 100, seed: int = 0) -> 
         # Sorted ascending, w_k is the smaller of the pair for the 2(n - k) - 1 ordered pairs (k, j >= k).
         return float((w * (2 * (n - np.arange(n)) - 1)).sum() / (n * w.sum()))
 
-    return stats.Measurement(*stats.bootstrap(lw, estimate, n_resamples=n_boot, seed=seed))
+    return stats.Measurement(
+        *stats.bootstrap(lw, estimate, n_resamples=n_boot, seed=seed)
+    )
 
 
 def effective_sample_size(log_weights) -> float:
@@ -320,8 +358,17 @@ class FlowHMC:
         - :doc:`/book/lattice/trivializing-flows`
     """
 
-    def __init__(self, flow: TrivializingFlow, action: Action, L: int, n_chains: int, *, n_steps: int,
-                 seed: int = 0, device: torch.device | str | None = None) -> None:
+    def __init__(
+        self,
+        flow: TrivializingFlow,
+        action: Action,
+        L: int,
+        n_chains: int,
+        *,
+        n_steps: int,
+        seed: int = 0,
+        device: torch.device | str | None = None,
+    ) -> None:
         _check_flow(flow)
         self.L = positive_int("L", L, minimum=2)
         self.n_chains = positive_int("n_chains", n_chains)
@@ -331,7 +378,14 @@ class FlowHMC:
         for p in self.flow.parameters():
             p.requires_grad_(False)
         self._action = action
-        self.z = torch.randn(n_chains, L, L, generator=self.generator, dtype=torch.float64, device=self.device)
+        self.z = torch.randn(
+            n_chains,
+            L,
+            L,
+            generator=self.generator,
+            dtype=torch.float64,
+            device=self.device,
+        )
         self.trajectories = 0
         self.accepted = torch.zeros(n_chains, dtype=torch.float64, device=self.device)
 
@@ -344,8 +398,14 @@ class FlowHMC:
         """``n`` flow-HMC trajectories of every chain. Returns self."""
         positive_int("n", n)
         for _ in range(n):
-            step = hmc_step(self.z, self.effective_action, None, step_size=1.0 / self.n_steps,
-                            n_steps=self.n_steps, generator=self.generator)
+            step = hmc_step(
+                self.z,
+                self.effective_action,
+                None,
+                step_size=1.0 / self.n_steps,
+                n_steps=self.n_steps,
+                generator=self.generator,
+            )
             self.z = step.phi.detach()
             self.accepted += step.accepted.to(torch.float64)
         self.trajectories += n

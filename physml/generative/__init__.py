@@ -23,6 +23,21 @@ from physml.generative.toys import Ramp, Ring, histogram_density
 from physml.generative.vae import VAE
 
 __all__ = [
-    "cfm", "ddpm", "fitting", "gan", "networks", "toys", "vae", "CFM", "DDPM", "linear_betas",
-    "train", "GAN", "TimeMLP", "Ramp", "Ring", "histogram_density", "VAE",
+    "cfm",
+    "ddpm",
+    "fitting",
+    "gan",
+    "networks",
+    "toys",
+    "vae",
+    "CFM",
+    "DDPM",
+    "linear_betas",
+    "train",
+    "GAN",
+    "TimeMLP",
+    "Ramp",
+    "Ring",
+    "histogram_density",
+    "VAE",
 ]

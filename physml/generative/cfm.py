@@ -55,8 +55,14 @@ class CFM(nn.Module):
         - :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
-    def __init__(self, dim: int = 2, hidden: int = 64, depth: int = 3, *,
-                 linear: LinearFactory = nn.Linear) -> None:
+    def __init__(
+        self,
+        dim: int = 2,
+        hidden: int = 64,
+        depth: int = 3,
+        *,
+        linear: LinearFactory = nn.Linear,
+    ) -> None:
         super().__init__()
         self.dim = dim
         self.net = TimeMLP(dim, hidden, depth, linear=linear)
@@ -72,7 +78,9 @@ class CFM(nn.Module):
         xt = (1 - t) * x0 + t * r
         return ((self.velocity(xt, t[:, 0]) - (r - x0)) ** 2).sum(dim=1).mean()
 
-    def integrate(self, x: torch.Tensor, t_start: float, t_end: float, n_steps: int) -> torch.Tensor:
+    def integrate(
+        self, x: torch.Tensor, t_start: float, t_end: float, n_steps: int
+    ) -> torch.Tensor:
         """Solve dx/dt = v_θ(x, t) from ``t_start`` to ``t_end`` with ``n_steps`` RK4 steps."""
         positive_int("n_steps", n_steps)
         h = (t_end - t_start) / n_steps
@@ -86,20 +94,31 @@ class CFM(nn.Module):
                 x = x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
         return x
 
-    def sample(self, n: int, n_steps: int = 50, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample(
+        self, n: int, n_steps: int = 50, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """``n`` points x₀ = r - ∫₀¹ v dt from r ~ N(0, 1) drawn with ``generator`` (eq. 5.107)."""
         positive_int("n", n)
         ref = next(self.parameters())
-        r = torch.randn((n, self.dim), generator=generator, dtype=ref.dtype).to(ref.device)
+        r = torch.randn((n, self.dim), generator=generator, dtype=ref.dtype).to(
+            ref.device
+        )
         return self.integrate(r, 1.0, 0.0, n_steps)
 
-    def _velocity_and_divergence(self, x: torch.Tensor, t: float) -> tuple[torch.Tensor, torch.Tensor]:
+    def _velocity_and_divergence(
+        self, x: torch.Tensor, t: float
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         with torch.enable_grad():
             x = x.detach().requires_grad_(True)
             v = self.velocity(x, t)
             div = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
             for i in range(self.dim):
-                div = div + torch.autograd.grad(v[:, i].sum(), x, retain_graph=i < self.dim - 1)[0][:, i]
+                div = (
+                    div
+                    + torch.autograd.grad(
+                        v[:, i].sum(), x, retain_graph=i < self.dim - 1
+                    )[0][:, i]
+                )
         return v.detach(), div
 
     def log_prob(self, x0: torch.Tensor, n_steps: int = 50) -> torch.Tensor:
@@ -111,10 +130,15 @@ class CFM(nn.Module):
         """
         positive_int("n_steps", n_steps)
         if x0.ndim != 2 or x0.shape[1] != self.dim:
-            raise ValueError(f"x0 must have shape (n, {self.dim}), got {tuple(x0.shape)}")
+            raise ValueError(
+                f"x0 must have shape (n, {self.dim}), got {tuple(x0.shape)}"
+            )
         finite("x0", x0)
         h = 1.0 / n_steps
-        x, integral = x0.detach(), torch.zeros(x0.shape[0], dtype=x0.dtype, device=x0.device)
+        x, integral = (
+            x0.detach(),
+            torch.zeros(x0.shape[0], dtype=x0.dtype, device=x0.device),
+        )
         for k in range(n_steps):
             t = k * h
             k1, d1 = self._velocity_and_divergence(x, t)

@@ -28,7 +28,9 @@ from physml.generative.networks import TimeMLP
 from physml.nn import LinearFactory
 
 
-def linear_betas(n_steps: int, beta_first: float = 1e-4, beta_last: float = 0.02) -> torch.Tensor:
+def linear_betas(
+    n_steps: int, beta_first: float = 1e-4, beta_last: float = 0.02
+) -> torch.Tensor:
     """β_t rising linearly from ``beta_first`` to ``beta_last`` over ``n_steps`` = T steps.
 
     The standard schedule is T = 1000 from 10⁻⁴ to 0.02 (the notes' 2·10⁻²(t-1)/T has β₁ = 0). For
@@ -53,7 +55,10 @@ def linear_betas(n_steps: int, beta_first: float = 1e-4, beta_last: float = 0.02
         - :doc:`/book/generative/diffusion-and-flow-matching`
     """
     positive_int("n_steps", n_steps, minimum=2)
-    lo, hi = positive_number("beta_first", beta_first), positive_number("beta_last", beta_last)
+    lo, hi = (
+        positive_number("beta_first", beta_first),
+        positive_number("beta_last", beta_last),
+    )
     if not lo <= hi < 1:
         raise ValueError(f"need beta_first <= beta_last < 1, got {lo!r} and {hi!r}")
     return torch.linspace(lo, hi, n_steps, dtype=torch.float64)
@@ -88,17 +93,29 @@ class DDPM(nn.Module):
         - :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
-    def __init__(self, betas: torch.Tensor, dim: int = 2, hidden: int = 64, depth: int = 3, *,
-                 linear: LinearFactory = nn.Linear) -> None:
+    def __init__(
+        self,
+        betas: torch.Tensor,
+        dim: int = 2,
+        hidden: int = 64,
+        depth: int = 3,
+        *,
+        linear: LinearFactory = nn.Linear,
+    ) -> None:
         super().__init__()
         betas = torch.as_tensor(betas, dtype=torch.float64)
         if betas.ndim != 1 or len(betas) < 2 or not ((betas > 0) & (betas < 1)).all():
-            raise ValueError("betas must be a 1-D tensor of at least 2 values in (0, 1)")
+            raise ValueError(
+                "betas must be a 1-D tensor of at least 2 values in (0, 1)"
+            )
         self.n_steps = len(betas)
         alpha_bar = torch.cumprod(1 - betas, dim=0)
         self.register_buffer("betas", betas.float())
         self.register_buffer("alpha_bar", alpha_bar.float())
-        self.register_buffer("alpha_bar_prev", torch.cat((torch.ones(1, dtype=torch.float64), alpha_bar[:-1])).float())
+        self.register_buffer(
+            "alpha_bar_prev",
+            torch.cat((torch.ones(1, dtype=torch.float64), alpha_bar[:-1])).float(),
+        )
         self.net = TimeMLP(dim, hidden, depth, linear=linear)
         self.dim = dim
 
@@ -108,18 +125,25 @@ class DDPM(nn.Module):
             raise ValueError(f"t must hold integer steps in 1..{self.n_steps}")
         return t.long() - 1
 
-    def diffuse(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    def diffuse(
+        self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor
+    ) -> torch.Tensor:
         """x_t = √ᾱ_t x₀ + √(1-ᾱ_t) ε in closed form (eq. 5.80); ``t`` holds steps 1..T per point."""
         a = self.alpha_bar[self._index(t)].to(x0.dtype)[:, None]
         return a.sqrt() * x0 + (1 - a).sqrt() * noise
 
-    def posterior(self, x0: torch.Tensor, xt: torch.Tensor, t: int) -> tuple[torch.Tensor, float]:
+    def posterior(
+        self, x0: torch.Tensor, xt: torch.Tensor, t: int
+    ) -> tuple[torch.Tensor, float]:
         """Mean and variance of q(x_{t-1} | x_t, x₀) (eq. 5.82, corrected) for one step t ≥ 2."""
         i = int(self._index(torch.tensor(t)))
         if i == 0:
             raise ValueError("the posterior needs t >= 2")
         beta, a, a_prev = self.betas[i], self.alpha_bar[i], self.alpha_bar_prev[i]
-        mean = a_prev.sqrt() * beta / (1 - a) * x0 + (1 - beta).sqrt() * (1 - a_prev) / (1 - a) * xt
+        mean = (
+            a_prev.sqrt() * beta / (1 - a) * x0
+            + (1 - beta).sqrt() * (1 - a_prev) / (1 - a) * xt
+        )
         return mean, float((1 - a_prev) * beta / (1 - a))
 
     def predict_noise(self, xt: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -130,7 +154,11 @@ class DDPM(nn.Module):
         """The ε-regression loss of eq. 5.88 with t ~ U{1..T} and fresh noise (global torch RNG)."""
         t = torch.randint(1, self.n_steps + 1, (x0.shape[0],), device=x0.device)
         noise = torch.randn_like(x0)
-        return ((self.predict_noise(self.diffuse(x0, t, noise), t) - noise) ** 2).sum(dim=1).mean()
+        return (
+            ((self.predict_noise(self.diffuse(x0, t, noise), t) - noise) ** 2)
+            .sum(dim=1)
+            .mean()
+        )
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -145,7 +173,11 @@ class DDPM(nn.Module):
         for i in reversed(range(self.n_steps)):
             t = torch.full((n,), i + 1, device=dev)
             beta, a = self.betas[i], self.alpha_bar[i]
-            x = (x - beta / (1 - a).sqrt() * self.predict_noise(x, t)) / (1 - beta).sqrt()
+            x = (x - beta / (1 - a).sqrt() * self.predict_noise(x, t)) / (
+                1 - beta
+            ).sqrt()
             if i > 0:
-                x = x + beta.sqrt() * torch.randn((n, self.dim), generator=generator).to(dev)
+                x = x + beta.sqrt() * torch.randn(
+                    (n, self.dim), generator=generator
+                ).to(dev)
         return x

@@ -15,9 +15,18 @@ from physml import bayesian
 from physml.train import History
 
 
-def train(model: nn.Module, data: torch.Tensor, *, steps: int, batch_size: int, lr: float = 1e-3,
-          kl_weight: float = 1.0, generator: torch.Generator | None = None, desc: str = "training",
-          progress: bool | None = None) -> History:
+def train(
+    model: nn.Module,
+    data: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 1e-3,
+    kl_weight: float = 1.0,
+    generator: torch.Generator | None = None,
+    desc: str = "training",
+    progress: bool | None = None,
+) -> History:
     """Fit a model with a ``loss(x)`` method (DDPM, CFM, VAE) to ``data``.
 
     A Bayesian model (one with :class:`physml.bayesian.BayesLinear` layers, built with
@@ -51,5 +60,15 @@ def train(model: nn.Module, data: torch.Tensor, *, steps: int, batch_size: int, 
     """
     if not hasattr(model, "loss"):
         raise TypeError(f"model must have a loss(x) method, got {type(model).__name__}")
-    return bayesian.fit_elbo(model, lambda net, x: net.loss(x), data, steps=steps, batch_size=batch_size,
-                             lr=lr, kl_weight=kl_weight, generator=generator, desc=desc, progress=progress)
+    return bayesian.fit_elbo(
+        model,
+        lambda net, x: net.loss(x),
+        data,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        kl_weight=kl_weight,
+        generator=generator,
+        desc=desc,
+        progress=progress,
+    )

@@ -27,7 +27,9 @@ from physml.nn import MLP
 from physml.train import History, progress_enabled
 
 
-def discriminator_loss_at_optimum(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+def discriminator_loss_at_optimum(
+    p: np.ndarray, q: np.ndarray, x: np.ndarray
+) -> tuple[float, float]:
     """L_D with D_opt = p/(p + q), and the Jensen-Shannon divergence JS(p, q), by trapezoid quadrature.
 
     ``p`` and ``q`` are two densities on the grid ``x``. Eq. 5.23 says the first equals
@@ -48,7 +50,10 @@ def discriminator_loss_at_optimum(p: np.ndarray, q: np.ndarray, x: np.ndarray) -
     References:
         Pawlowski & Plehn 2025, §5.2, eqs. 5.18-5.23.
     """
-    p, q, x = (finite(name, np.asarray(a, dtype=float)) for name, a in (("p", p), ("q", q), ("x", x)))
+    p, q, x = (
+        finite(name, np.asarray(a, dtype=float))
+        for name, a in (("p", p), ("q", q), ("x", x))
+    )
     if p.shape != x.shape or q.shape != x.shape or x.ndim != 1:
         raise ValueError("p, q and x must be 1-D arrays of the same length")
     for name, density in (("p", p), ("q", q)):
@@ -58,11 +63,13 @@ def discriminator_loss_at_optimum(p: np.ndarray, q: np.ndarray, x: np.ndarray) -
         raise ValueError("x must be an increasing grid of at least 2 points")
     with np.errstate(divide="ignore", invalid="ignore"):
         d = np.where(p + q > 0, p / (p + q), 0.5)
-        loss = -trapezoid(np.where(p > 0, p * np.log(d), 0.0), x) \
-            - trapezoid(np.where(q > 0, q * np.log(1 - d), 0.0), x)
+        loss = -trapezoid(np.where(p > 0, p * np.log(d), 0.0), x) - trapezoid(
+            np.where(q > 0, q * np.log(1 - d), 0.0), x
+        )
         m = 0.5 * (p + q)
-        js = 0.5 * trapezoid(np.where(p > 0, p * np.log(p / m), 0.0), x) \
-            + 0.5 * trapezoid(np.where(q > 0, q * np.log(q / m), 0.0), x)
+        js = 0.5 * trapezoid(
+            np.where(p > 0, p * np.log(p / m), 0.0), x
+        ) + 0.5 * trapezoid(np.where(q > 0, q * np.log(q / m), 0.0), x)
     return float(loss), float(js)
 
 
@@ -86,7 +93,9 @@ class GAN(nn.Module):
         - :doc:`/book/generative/invertible-networks`
     """
 
-    def __init__(self, dim: int = 2, latent: int = 2, hidden: int = 64, depth: int = 2) -> None:
+    def __init__(
+        self, dim: int = 2, latent: int = 2, hidden: int = 64, depth: int = 2
+    ) -> None:
         super().__init__()
         self.dim, self.latent = positive_int("dim", dim), positive_int("latent", latent)
         self.generator = MLP(latent, dim, hidden=hidden, depth=depth)
@@ -97,13 +106,23 @@ class GAN(nn.Module):
         """``n`` generated points G(z), z ~ N(0, 1)."""
         positive_int("n", n)
         ref = next(self.parameters())
-        z = torch.randn((n, self.latent), generator=generator, dtype=ref.dtype).to(ref.device)
+        z = torch.randn((n, self.latent), generator=generator, dtype=ref.dtype).to(
+            ref.device
+        )
         return self.generator(z)
 
 
-def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: float = 2e-4,
-          r1: float = 0.0, generator: torch.Generator | None = None,
-          progress: bool | None = None) -> History:
+def train(
+    gan: GAN,
+    data: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 2e-4,
+    r1: float = 0.0,
+    generator: torch.Generator | None = None,
+    progress: bool | None = None,
+) -> History:
     """Alternate one discriminator and one generator Adam step (β₁ = 0.5) per iteration.
 
     ``r1`` > 0 adds the zero-centred gradient penalty on the data,
@@ -142,30 +161,53 @@ def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: floa
         - :doc:`/book/generative/invertible-networks`
     """
     if not isinstance(gan, GAN):
-        raise TypeError(f"gan must be a physml.generative.gan.GAN, got {type(gan).__name__}")
+        raise TypeError(
+            f"gan must be a physml.generative.gan.GAN, got {type(gan).__name__}"
+        )
     if not isinstance(data, torch.Tensor) or data.ndim != 2 or data.shape[1] != gan.dim:
         raise ValueError(f"data must be a torch.Tensor of shape (n, {gan.dim})")
     finite("data", data)
     positive_int("steps", steps)
     positive_int("batch_size", batch_size)
     positive_number("lr", lr)
-    if isinstance(r1, bool) or not isinstance(r1, (int, float)) or not math.isfinite(r1) or r1 < 0:
+    if (
+        isinstance(r1, bool)
+        or not isinstance(r1, (int, float))
+        or not math.isfinite(r1)
+        or r1 < 0
+    ):
         raise ValueError(f"r1 must be a finite number >= 0, got {r1!r}")
     gen = generator if generator is not None else torch.Generator().manual_seed(0)
     opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=lr, betas=(0.5, 0.999))
     bce = nn.functional.binary_cross_entropy_with_logits
-    rec: dict[str, list[float]] = {"loss_d": [], "loss_g": [], "d_data": [], "d_generated": []}
+    rec: dict[str, list[float]] = {
+        "loss_d": [],
+        "loss_g": [],
+        "d_data": [],
+        "d_generated": [],
+    }
     show = progress_enabled() if progress is None else progress
     full_batch = batch_size >= len(data)  # every row every step, as physml.train.fit
-    for _ in tqdm(range(steps), desc="GAN", disable=not show, leave=False, file=sys.stderr):
-        real = data if full_batch else data[torch.randint(0, len(data), (batch_size,), generator=gen)]
+    for _ in tqdm(
+        range(steps), desc="GAN", disable=not show, leave=False, file=sys.stderr
+    ):
+        real = (
+            data
+            if full_batch
+            else data[torch.randint(0, len(data), (batch_size,), generator=gen)]
+        )
         if r1:
             real = real.clone().requires_grad_(True)
         z = torch.randn((batch_size, gan.latent), generator=gen, dtype=data.dtype)
         fake = gan.generator(z)
-        logit_real, logit_fake = gan.discriminator(real), gan.discriminator(fake.detach())
-        loss_d = bce(logit_real, torch.ones_like(logit_real)) + bce(logit_fake, torch.zeros_like(logit_fake))
+        logit_real, logit_fake = (
+            gan.discriminator(real),
+            gan.discriminator(fake.detach()),
+        )
+        loss_d = bce(logit_real, torch.ones_like(logit_real)) + bce(
+            logit_fake, torch.zeros_like(logit_fake)
+        )
         objective_d = loss_d
         if r1:
             (grad,) = torch.autograd.grad(logit_real.sum(), real, create_graph=True)
@@ -183,8 +225,11 @@ def train(gan: GAN, data: torch.Tensor, *, steps: int, batch_size: int, lr: floa
         rec["d_data"].append(torch.sigmoid(logit_real).mean().item())
         rec["d_generated"].append(torch.sigmoid(logit_fake).mean().item())
     gan.eval()
-    return History(steps=steps, eval_steps=np.arange(steps),
-                   series={k: np.asarray(v) for k, v in rec.items()})
+    return History(
+        steps=steps,
+        eval_steps=np.arange(steps),
+        series={k: np.asarray(v) for k, v in rec.items()},
+    )
 
 
 #: The discriminator loss at the Nash equilibrium, 2 log 2 (eq. 5.25).

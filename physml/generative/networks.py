@@ -46,13 +46,25 @@ class TimeMLP(nn.Module):
         - :doc:`/book/generative/diffusion-and-flow-matching`
     """
 
-    def __init__(self, dim: int = 2, hidden: int = 64, depth: int = 3, *, n_frequencies: int = 4,
-                 linear: LinearFactory = nn.Linear) -> None:
+    def __init__(
+        self,
+        dim: int = 2,
+        hidden: int = 64,
+        depth: int = 3,
+        *,
+        n_frequencies: int = 4,
+        linear: LinearFactory = nn.Linear,
+    ) -> None:
         super().__init__()
         self.dim = positive_int("dim", dim)
         self.n_frequencies = positive_int("n_frequencies", n_frequencies, minimum=0)
-        self.register_buffer("frequencies", math.pi * torch.arange(1, n_frequencies + 1, dtype=torch.float32))
-        self.net = MLP(dim + 1 + 2 * n_frequencies, dim, hidden=hidden, depth=depth, linear=linear)
+        self.register_buffer(
+            "frequencies",
+            math.pi * torch.arange(1, n_frequencies + 1, dtype=torch.float32),
+        )
+        self.net = MLP(
+            dim + 1 + 2 * n_frequencies, dim, hidden=hidden, depth=depth, linear=linear
+        )
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         if x.ndim != 2 or x.shape[1] != self.dim:
@@ -60,6 +72,10 @@ class TimeMLP(nn.Module):
         t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
         t = t.expand(x.shape[0]) if t.ndim == 0 else t.reshape(-1)
         if len(t) != len(x):
-            raise ValueError(f"t must be a scalar or have one entry per point, got {len(t)} for {len(x)} points")
+            raise ValueError(
+                f"t must be a scalar or have one entry per point, got {len(t)} for {len(x)} points"
+            )
         angles = t[:, None] * self.frequencies.to(x.dtype)
-        return self.net(torch.cat((x, t[:, None], torch.sin(angles), torch.cos(angles)), dim=1))
+        return self.net(
+            torch.cat((x, t[:, None], torch.sin(angles), torch.cos(angles)), dim=1)
+        )

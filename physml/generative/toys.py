@@ -35,7 +35,9 @@ def _points(x: torch.Tensor) -> torch.Tensor:
 def _radii(rho: torch.Tensor, strictly_positive: bool) -> torch.Tensor:
     rho = finite("rho", torch.as_tensor(rho))
     if bool((rho <= 0).any() if strictly_positive else (rho < 0).any()):
-        raise ValueError(f"rho is a radius: it must be {'> 0' if strictly_positive else '>= 0'} everywhere")
+        raise ValueError(
+            f"rho is a radius: it must be {'> 0' if strictly_positive else '>= 0'} everywhere"
+        )
     return rho
 
 
@@ -63,8 +65,12 @@ class Ramp:
     mean_x: float = 2.0 / 3.0
     second_moment_x: float = 0.5
 
-    def sample(self, n: int, generator: torch.Generator | None = None,
-               dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    def sample(
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> torch.Tensor:
         """``n`` points drawn by inverse CDF: x = √U₁, y = U₂."""
         positive_int("n", n)
         u = torch.rand((n, 2), generator=generator, dtype=dtype)
@@ -75,7 +81,11 @@ class Ramp:
         where p = 0). ``x``: ``(n, 2)``, finite (NaN or inf raise ``ValueError``)."""
         x = _points(x)
         inside = ((x >= 0) & (x <= 1)).all(dim=1) & (x[:, 0] > 0)
-        return torch.where(inside, torch.log(2 * x[:, 0].clamp_min(1e-30)), torch.full_like(x[:, 0], -math.inf))
+        return torch.where(
+            inside,
+            torch.log(2 * x[:, 0].clamp_min(1e-30)),
+            torch.full_like(x[:, 0], -math.inf),
+        )
 
     @staticmethod
     def parameter_derivatives(x: torch.Tensor) -> torch.Tensor:
@@ -117,8 +127,12 @@ class Ring:
     radius: float = 4.0
     width: float = 1.0
 
-    def sample(self, n: int, generator: torch.Generator | None = None,
-               dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    def sample(
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> torch.Tensor:
         """``n`` points x = r (cos φ, sin φ) with r = radius + width·ε."""
         positive_int("n", n)
         r = self.radius + self.width * torch.randn(n, generator=generator, dtype=dtype)
@@ -133,8 +147,10 @@ class Ring:
         """
         rho = _radii(rho, strictly_positive=False)
         norm = 1.0 / (math.sqrt(2 * math.pi) * self.width)
-        return norm * (torch.exp(-0.5 * ((rho - self.radius) / self.width) ** 2)
-                       + torch.exp(-0.5 * ((rho + self.radius) / self.width) ** 2))
+        return norm * (
+            torch.exp(-0.5 * ((rho - self.radius) / self.width) ** 2)
+            + torch.exp(-0.5 * ((rho + self.radius) / self.width) ** 2)
+        )
 
     def parameter_derivatives(self, rho: torch.Tensor) -> torch.Tensor:
         """∂p/∂μ and ∂p/∂σ of the Cartesian density p = N(ρ; μ, σ)/(2πρ) at radius ρ (eq. 5.68).
@@ -148,7 +164,9 @@ class Ring:
         """
         rho = _radii(torch.as_tensor(rho, dtype=torch.float64), strictly_positive=True)
         u = (rho - self.radius) / self.width
-        p = torch.exp(-0.5 * u**2) / (math.sqrt(2 * math.pi) * self.width * 2 * math.pi * rho)
+        p = torch.exp(-0.5 * u**2) / (
+            math.sqrt(2 * math.pi) * self.width * 2 * math.pi * rho
+        )
         return torch.stack((p * u / self.width, p * (u**2 - 1) / self.width), dim=1)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:

@@ -47,8 +47,15 @@ class VAE(nn.Module):
         D. P. Kingma and M. Welling, arXiv:1312.6114; Pawlowski & Plehn 2025, eq. 5.13.
     """
 
-    def __init__(self, dim: int = 2, latent: int = 2, hidden: int = 64, depth: int = 2, *,
-                 beta_kl: float = 1.0) -> None:
+    def __init__(
+        self,
+        dim: int = 2,
+        latent: int = 2,
+        hidden: int = 64,
+        depth: int = 2,
+        *,
+        beta_kl: float = 1.0,
+    ) -> None:
         super().__init__()
         self.dim, self.latent = positive_int("dim", dim), positive_int("latent", latent)
         self.beta_kl = non_negative_number("beta_kl", beta_kl)
@@ -64,8 +71,11 @@ class VAE(nn.Module):
         z = mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)
         mean, log_sigma = self.decoder(z).chunk(2, dim=1)
         log_sigma = log_sigma.clamp(-7, 5)
-        recon = (0.5 * ((x - mean) / torch.exp(log_sigma)) ** 2 + log_sigma
-                 + 0.5 * math.log(2 * math.pi)).sum(dim=1)
+        recon = (
+            0.5 * ((x - mean) / torch.exp(log_sigma)) ** 2
+            + log_sigma
+            + 0.5 * math.log(2 * math.pi)
+        ).sum(dim=1)
         kl = 0.5 * (mu**2 + torch.exp(log_var) - 1 - log_var).sum(dim=1)
         return recon, kl
 
@@ -81,7 +91,11 @@ class VAE(nn.Module):
         """``n`` points: z ~ N(0, 1), then x ~ N(μ_d(z), σ_d²(z))."""
         positive_int("n", n)
         ref = next(self.parameters())
-        z = torch.randn((n, self.latent), generator=generator, dtype=ref.dtype).to(ref.device)
+        z = torch.randn((n, self.latent), generator=generator, dtype=ref.dtype).to(
+            ref.device
+        )
         mean, log_sigma = self.decoder(z).chunk(2, dim=1)
-        noise = torch.randn(mean.shape, generator=generator, dtype=ref.dtype).to(ref.device)
+        noise = torch.randn(mean.shape, generator=generator, dtype=ref.dtype).to(
+            ref.device
+        )
         return mean + torch.exp(log_sigma.clamp(-7, 5)) * noise

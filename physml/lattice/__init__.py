@@ -14,7 +14,16 @@
   thermalise-then-sample loop shared by the samplers.
 """
 
-from physml.lattice import chains, correlators, hmc, ising, measure, observables, phi4, reference
+from physml.lattice import (
+    chains,
+    correlators,
+    hmc,
+    ising,
+    measure,
+    observables,
+    phi4,
+    reference,
+)
 from physml.lattice.correlators import (
     correlation_length,
     heat_kernel_smooth,
@@ -27,8 +36,29 @@ from physml.lattice.observables import Estimate, autocorrelation_time, estimates
 from physml.lattice.phi4 import Phi4Chains, kappa_from_beta
 
 __all__ = [
-    "chains", "correlators", "hmc", "ising", "measure", "observables", "phi4", "reference",
-    "correlation_length", "heat_kernel_smooth", "zero_momentum_correlator", "HMCStep", "hmc_step",
-    "leapfrog", "T_C", "IsingChains", "wolff_cluster", "ExponentFit", "Series", "dynamic_exponent",
-    "Estimate", "autocorrelation_time", "estimates", "Phi4Chains", "kappa_from_beta",
+    "chains",
+    "correlators",
+    "hmc",
+    "ising",
+    "measure",
+    "observables",
+    "phi4",
+    "reference",
+    "correlation_length",
+    "heat_kernel_smooth",
+    "zero_momentum_correlator",
+    "HMCStep",
+    "hmc_step",
+    "leapfrog",
+    "T_C",
+    "IsingChains",
+    "wolff_cluster",
+    "ExponentFit",
+    "Series",
+    "dynamic_exponent",
+    "Estimate",
+    "autocorrelation_time",
+    "estimates",
+    "Phi4Chains",
+    "kappa_from_beta",
 ]

@@ -19,8 +19,15 @@ import torch
 from physml._checks import positive_int
 
 
-def per_chain(name: str, value, n: int, device: torch.device, *, strictly_positive: bool,
-              dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def per_chain(
+    name: str,
+    value,
+    n: int,
+    device: torch.device,
+    *,
+    strictly_positive: bool,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
     """``value`` (a number, or one entry per chain) as a ``dtype`` tensor of shape ``(n,)``.
 
     Args:
@@ -49,22 +56,30 @@ def per_chain(name: str, value, n: int, device: torch.device, *, strictly_positi
         [2.0, 2.0, 2.0]
     """
     if isinstance(value, bool):
-        raise TypeError(f"{name} must be a number or a 1-D tensor of numbers, got a bool")
+        raise TypeError(
+            f"{name} must be a number or a 1-D tensor of numbers, got a bool"
+        )
     if isinstance(value, torch.Tensor) and value.is_complex():
         raise TypeError(f"{name} must be real, got dtype {value.dtype}")
     t = torch.as_tensor(value, dtype=dtype, device=device)
     if t.ndim == 0:
         t = t.expand(n)
     if t.ndim != 1 or t.numel() != n:
-        raise ValueError(f"{name} must be a number or have one entry per chain ({n}), "
-                         f"got shape {tuple(t.shape)}")
+        raise ValueError(
+            f"{name} must be a number or have one entry per chain ({n}), "
+            f"got shape {tuple(t.shape)}"
+        )
     ok = t > 0 if strictly_positive else t >= 0
     if not torch.all(torch.isfinite(t) & ok):
-        raise ValueError(f"{name} must be finite and {'> 0' if strictly_positive else '>= 0'} for every chain")
+        raise ValueError(
+            f"{name} must be finite and {'> 0' if strictly_positive else '>= 0'} for every chain"
+        )
     return t.contiguous()
 
 
-def check_fields(phi, name: str = "phi", *, square: bool = False, even: bool = False) -> torch.Tensor:
+def check_fields(
+    phi, name: str = "phi", *, square: bool = False, even: bool = False
+) -> torch.Tensor:
     """``phi`` if it is a floating-point tensor of fields ``(n, L1, L2)`` with L1, L2 >= 2.
 
     The values are not scanned: the field functions are tensor operations inside the HMC and
@@ -93,16 +108,28 @@ def check_fields(phi, name: str = "phi", *, square: bool = False, even: bool = F
     if not isinstance(phi, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(phi).__name__}")
     if not phi.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor, got dtype {phi.dtype}")
-    shape = "(n, L, L) with L >= 2" if square or even else "(n, L1, L2) with L1, L2 >= 2"
-    if phi.ndim != 3 or min(phi.shape[-2:]) < 2 or ((square or even) and phi.shape[-1] != phi.shape[-2]):
+        raise TypeError(
+            f"{name} must be a floating-point tensor, got dtype {phi.dtype}"
+        )
+    shape = (
+        "(n, L, L) with L >= 2" if square or even else "(n, L1, L2) with L1, L2 >= 2"
+    )
+    if (
+        phi.ndim != 3
+        or min(phi.shape[-2:]) < 2
+        or ((square or even) and phi.shape[-1] != phi.shape[-2])
+    ):
         raise ValueError(f"{name} must have shape {shape}, got {tuple(phi.shape)}")
     if even and phi.shape[-1] % 2:
-        raise ValueError(f"the checkerboard needs an even L >= 2, got L={phi.shape[-1]}")
+        raise ValueError(
+            f"the checkerboard needs an even L >= 2, got L={phi.shape[-1]}"
+        )
     return phi
 
 
-def seeded_generator(seed: int, device: torch.device | str | None) -> tuple[torch.device, torch.Generator]:
+def seeded_generator(
+    seed: int, device: torch.device | str | None
+) -> tuple[torch.device, torch.Generator]:
     """The chains' device and a generator on it seeded by ``seed``.
 
     Args:
@@ -131,8 +158,16 @@ def seeded_generator(seed: int, device: torch.device | str | None) -> tuple[torc
     return dev, generator
 
 
-def collect(update: Callable[[], object], snapshot: Callable[[], torch.Tensor], *, thermalization: int,
-            samples_per_chain: int, spacing: int, desc: str, progress: bool | None = None) -> torch.Tensor:
+def collect(
+    update: Callable[[], object],
+    snapshot: Callable[[], torch.Tensor],
+    *,
+    thermalization: int,
+    samples_per_chain: int,
+    spacing: int,
+    desc: str,
+    progress: bool | None = None,
+) -> torch.Tensor:
     """Run ``thermalization`` updates, then keep ``snapshot()`` after every ``spacing``-th update.
 
     Args:
@@ -159,13 +194,20 @@ def collect(update: Callable[[], object], snapshot: Callable[[], torch.Tensor], 
 
     from physml.train import progress_enabled
 
-    for name, value in (("thermalization", thermalization), ("samples_per_chain", samples_per_chain),
-                        ("spacing", spacing)):
+    for name, value in (
+        ("thermalization", thermalization),
+        ("samples_per_chain", samples_per_chain),
+        ("spacing", spacing),
+    ):
         positive_int(name, value)
     show = progress_enabled() if progress is None else progress
     kept = []
-    for step in tqdm(range(1, thermalization + samples_per_chain * spacing + 1), desc=desc,
-                     disable=not show, leave=False):
+    for step in tqdm(
+        range(1, thermalization + samples_per_chain * spacing + 1),
+        desc=desc,
+        disable=not show,
+        leave=False,
+    ):
         update()
         if step > thermalization and (step - thermalization) % spacing == 0:
             kept.append(snapshot())

@@ -28,8 +28,12 @@ from physml._checks import positive_int, positive_number
 from physml.lattice.chains import check_fields
 
 
-def lattice_momentum_squared(L: int, *, dtype: torch.dtype = torch.float64,
-                             device: torch.device | str | None = None) -> torch.Tensor:
+def lattice_momentum_squared(
+    L: int,
+    *,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
     """p̂² = Σ_μ 4 sin²(p_μ / 2) on the L x L momentum grid p_μ = 2π n_μ / L.
 
     Args:
@@ -76,7 +80,9 @@ def heat_kernel_smooth(phi: torch.Tensor, t: float) -> torch.Tensor:
     """
     check_fields(phi, square=True)
     positive_number("t", t)
-    kernel = torch.exp(-t * lattice_momentum_squared(phi.shape[-1], dtype=phi.dtype, device=phi.device))
+    kernel = torch.exp(
+        -t * lattice_momentum_squared(phi.shape[-1], dtype=phi.dtype, device=phi.device)
+    )
     return torch.fft.ifft2(torch.fft.fft2(phi) * kernel).real
 
 
@@ -107,9 +113,11 @@ def smoothed_phi2(phi: torch.Tensor, t: float) -> torch.Tensor:
     # Parseval: (1/V) Σ_x φ_t² = (1/V²) Σ_p e^{-2t p̂²} |φ̂(p)|², with the half spectrum of rfft2
     # counted twice where its mirror image is missing.
     f = torch.fft.rfft2(phi)
-    weight = torch.exp(-2.0 * t * lattice_momentum_squared(L, dtype=phi.dtype, device=phi.device))
+    weight = torch.exp(
+        -2.0 * t * lattice_momentum_squared(L, dtype=phi.dtype, device=phi.device)
+    )
     weight = weight[:, : L // 2 + 1].clone()
-    weight[:, 1:(L + 1) // 2] *= 2.0
+    weight[:, 1 : (L + 1) // 2] *= 2.0
     return ((f.real**2 + f.imag**2) * weight).sum(dim=(-2, -1)) / (L**4)
 
 
@@ -184,7 +192,9 @@ def _cosh_xi(correlator: np.ndarray, y_min: int) -> float:
     return float(1.0 / abs(m))
 
 
-def correlation_length(correlators, y_min: int = 1, n_blocks: int | None = 32) -> tuple[float, float]:
+def correlation_length(
+    correlators, y_min: int = 1, n_blocks: int | None = 32
+) -> tuple[float, float]:
     """ξ from a cosh fit to the mean zero-momentum correlator, with a jackknife error.
 
     The fit uses y_min <= y <= L - y_min (y = 0 holds a contact term). The jackknife leaves out one of ``n_blocks`` contiguous groups of rows at a time
@@ -208,8 +218,11 @@ def correlation_length(correlators, y_min: int = 1, n_blocks: int | None = 32) -
         - :doc:`/book/lattice/hmc-critical-slowing-down`
         - :doc:`/book/lattice/trivializing-flows`
     """
-    if n_blocks is not None and (isinstance(n_blocks, bool) or not isinstance(n_blocks, (int, np.integer))
-                                 or n_blocks < 2):
+    if n_blocks is not None and (
+        isinstance(n_blocks, bool)
+        or not isinstance(n_blocks, (int, np.integer))
+        or n_blocks < 2
+    ):
         raise ValueError(f"n_blocks must be None or an int >= 2, got {n_blocks!r}")
     arr = stats._as_array("correlators", correlators, ndim=(2,), min_len=4)
     L = arr.shape[1]
@@ -217,4 +230,6 @@ def correlation_length(correlators, y_min: int = 1, n_blocks: int | None = 32) -
     if not y_min < L // 2:
         raise ValueError(f"y_min must be < L/2 = {L // 2}, got {y_min}")
     blocks = None if n_blocks is None or n_blocks >= arr.shape[0] else n_blocks
-    return stats.jackknife(arr, lambda rows: _cosh_xi(rows.mean(axis=0), y_min), n_blocks=blocks)
+    return stats.jackknife(
+        arr, lambda rows: _cosh_xi(rows.mean(axis=0), y_min), n_blocks=blocks
+    )

@@ -72,8 +72,9 @@ def autograd_force(action: Action) -> Action:
     return force
 
 
-def leapfrog(phi: torch.Tensor, pi: torch.Tensor, force: Action, step_size: float,
-             n_steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+def leapfrog(
+    phi: torch.Tensor, pi: torch.Tensor, force: Action, step_size: float, n_steps: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Leapfrog integration of dφ/dt = π, dπ/dt = -dS/dφ; returns the final (φ, π).
 
     The inputs are left alone; the integration updates one copy of each in place, so ``force``
@@ -105,7 +106,9 @@ def leapfrog(phi: torch.Tensor, pi: torch.Tensor, force: Action, step_size: floa
     return phi, pi
 
 
-def gaussian_momenta(like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def gaussian_momenta(
+    like: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Standard normal momenta shaped and typed like ``like``.
 
     torch's CPU normal generator is about five times slower in float64 than in float32, so on the
@@ -125,12 +128,23 @@ def gaussian_momenta(like: torch.Tensor, generator: torch.Generator | None = Non
         - :doc:`/book/lattice/trivializing-flows`
     """
     if like.dtype == torch.float64 and like.device.type == "cpu":
-        return torch.randn(like.shape, generator=generator, dtype=torch.float32).to(torch.float64)
-    return torch.randn(like.shape, generator=generator, device=like.device, dtype=like.dtype)
+        return torch.randn(like.shape, generator=generator, dtype=torch.float32).to(
+            torch.float64
+        )
+    return torch.randn(
+        like.shape, generator=generator, device=like.device, dtype=like.dtype
+    )
 
 
-def hmc_step(phi: torch.Tensor, action: Action, force: Action | None = None, *,
-             step_size: float, n_steps: int, generator: torch.Generator | None = None) -> HMCStep:
+def hmc_step(
+    phi: torch.Tensor,
+    action: Action,
+    force: Action | None = None,
+    *,
+    step_size: float,
+    n_steps: int,
+    generator: torch.Generator | None = None,
+) -> HMCStep:
     """One HMC trajectory for every chain at once (the first dimension of ``phi`` is the chain).
 
     Chains accept or reject independently, with probability min(1, exp(-ΔH)).
@@ -169,7 +183,11 @@ def hmc_step(phi: torch.Tensor, action: Action, force: Action | None = None, *,
     new_phi, new_pi = leapfrog(phi, pi, force, step_size, n_steps)
     h1 = 0.5 * (new_pi**2).sum(dim=dims) + action(new_phi)
     delta_h = h1 - h0
-    u = torch.rand(delta_h.shape, generator=generator, device=phi.device, dtype=phi.dtype)
+    u = torch.rand(
+        delta_h.shape, generator=generator, device=phi.device, dtype=phi.dtype
+    )
     accepted = u < torch.exp(-delta_h)
     keep = accepted.view(-1, *([1] * (phi.ndim - 1)))
-    return HMCStep(phi=torch.where(keep, new_phi, phi), accepted=accepted, delta_h=delta_h)
+    return HMCStep(
+        phi=torch.where(keep, new_phi, phi), accepted=accepted, delta_h=delta_h
+    )

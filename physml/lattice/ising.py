@@ -45,7 +45,9 @@ def _check_spins(spins: torch.Tensor, *, values: bool = True) -> torch.Tensor:
     if not isinstance(spins, torch.Tensor):
         raise TypeError(f"spins must be a torch.Tensor, got {type(spins).__name__}")
     if spins.ndim != 3 or spins.shape[-1] != spins.shape[-2] or spins.shape[-1] < 2:
-        raise ValueError(f"spins must have shape (n_chains, L, L) with L >= 2, got {tuple(spins.shape)}")
+        raise ValueError(
+            f"spins must have shape (n_chains, L, L) with L >= 2, got {tuple(spins.shape)}"
+        )
     if spins.dtype == torch.bool or spins.is_complex():
         raise TypeError(f"spins must be a real tensor of +-1, got dtype {spins.dtype}")
     if values and not bool(((spins == 1) | (spins == -1)).all()):
@@ -123,7 +125,9 @@ def split(spins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """
     s = _check_spins(spins, values=False)
     _check_lattice(s.shape[-1], even=True)
-    black = torch.empty(s.shape[0], s.shape[1], s.shape[2] // 2, dtype=s.dtype, device=s.device)
+    black = torch.empty(
+        s.shape[0], s.shape[1], s.shape[2] // 2, dtype=s.dtype, device=s.device
+    )
     white = torch.empty_like(black)
     black[:, 0::2], black[:, 1::2] = s[:, 0::2, 0::2], s[:, 1::2, 1::2]
     white[:, 0::2], white[:, 1::2] = s[:, 0::2, 1::2], s[:, 1::2, 0::2]
@@ -159,14 +163,18 @@ def _neighbour_sum(other: torch.Tensor, out: torch.Tensor, black: bool) -> torch
     (black sites on even rows, white sites on odd rows) or to the right. Slices, not rolls: the
     periodic wrap is written separately, so nothing is allocated.
     """
-    torch.add(other[:, :-2], other[:, 2:], out=out[:, 1:-1])               # up + down
+    torch.add(other[:, :-2], other[:, 2:], out=out[:, 1:-1])  # up + down
     torch.add(other[:, -1], other[:, 1], out=out[:, 0])
     torch.add(other[:, -2], other[:, 0], out=out[:, -1])
-    out += other                                                           # same column
-    left, right = (slice(0, None, 2), slice(1, None, 2)) if black else (slice(1, None, 2), slice(0, None, 2))
-    out[:, left, 1:] += other[:, left, :-1]                                # one column left
+    out += other  # same column
+    left, right = (
+        (slice(0, None, 2), slice(1, None, 2))
+        if black
+        else (slice(1, None, 2), slice(0, None, 2))
+    )
+    out[:, left, 1:] += other[:, left, :-1]  # one column left
     out[:, left, 0] += other[:, left, -1]
-    out[:, right, :-1] += other[:, right, 1:]                              # one column right
+    out[:, right, :-1] += other[:, right, 1:]  # one column right
     out[:, right, -1] += other[:, right, 0]
     return out
 
@@ -195,14 +203,24 @@ class IsingChains:
         - :doc:`/book/phases/order-parameter-without-labels`
     """
 
-    def __init__(self, L: int, temperature, n_chains: int = 1, *, start: str = "hot",
-                 seed: int = 0, device: torch.device | str | None = None) -> None:
+    def __init__(
+        self,
+        L: int,
+        temperature,
+        n_chains: int = 1,
+        *,
+        start: str = "hot",
+        seed: int = 0,
+        device: torch.device | str | None = None,
+    ) -> None:
         self.L = _check_lattice(L, even=True)
         self.n_chains = positive_int("n_chains", n_chains)
         if start not in ("hot", "cold"):
             raise ValueError(f"start must be 'hot' or 'cold', got {start!r}")
         self.device, self.generator = seeded_generator(seed, device)
-        self.temperature = per_chain("temperature", temperature, n_chains, self.device, strictly_positive=True)
+        self.temperature = per_chain(
+            "temperature", temperature, n_chains, self.device, strictly_positive=True
+        )
         shape = (n_chains, L, L // 2)
         if start == "cold":
             self.black = torch.ones(shape, device=self.device)
@@ -229,13 +247,23 @@ class IsingChains:
     def spins(self, value: torch.Tensor) -> None:
         s = _check_spins(value)
         if tuple(s.shape) != (self.n_chains, self.L, self.L):
-            raise ValueError(f"spins must have shape {(self.n_chains, self.L, self.L)}, got {tuple(s.shape)}")
-        self.black, self.white = (x.float().contiguous() for x in split(s.to(self.device)))
+            raise ValueError(
+                f"spins must have shape {(self.n_chains, self.L, self.L)}, got {tuple(s.shape)}"
+            )
+        self.black, self.white = (
+            x.float().contiguous() for x in split(s.to(self.device))
+        )
 
-    def _half_sweep(self, spins: torch.Tensor, other: torch.Tensor, black: bool) -> None:
+    def _half_sweep(
+        self, spins: torch.Tensor, other: torch.Tensor, black: bool
+    ) -> None:
         p = _neighbour_sum(other, self._h, black)
-        p.mul_(spins).mul_(self._minus_two_beta).exp_()      # acceptance exp(-ΔE/T), ΔE = 2 s h
-        u = torch.rand(spins.shape, generator=self.generator, device=self.device, out=self._u)
+        p.mul_(spins).mul_(
+            self._minus_two_beta
+        ).exp_()  # acceptance exp(-ΔE/T), ΔE = 2 s h
+        u = torch.rand(
+            spins.shape, generator=self.generator, device=self.device, out=self._u
+        )
         # Flip where u < p: the new spin is s * sign(u - p), with sign(0) = +1 (no flip). As
         # |s| = 1, that is copysign(s, s * (u - p)), computed in place without a mask.
         u.sub_(p).mul_(spins)
@@ -268,7 +296,9 @@ class IsingChains:
 
     def magnetization(self) -> torch.Tensor:
         """Magnetisation per site of each chain's current configuration."""
-        return self.black.sum(dim=(-2, -1)).add(self.white.sum(dim=(-2, -1))) / self.L**2
+        return (
+            self.black.sum(dim=(-2, -1)).add(self.white.sum(dim=(-2, -1))) / self.L**2
+        )
 
     def energy(self) -> torch.Tensor:
         """Energy per site of each chain's current configuration."""
@@ -276,7 +306,9 @@ class IsingChains:
         return -(self.black * h).sum(dim=(-2, -1)) / self.L**2
 
 
-def wolff_cluster(spins: torch.Tensor, p_add: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def wolff_cluster(
+    spins: torch.Tensor, p_add: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """One Wolff cluster per configuration, grown from a random seed site; a boolean mask.
 
     ``p_add`` = 1 - exp(-2/T), broadcastable to ``(n, 1, 1)``, in [0, 1] (not checked here, in the
@@ -310,8 +342,12 @@ def wolff_cluster(spins: torch.Tensor, p_add: torch.Tensor, generator: torch.Gen
     n, L, _ = s.shape
     dev = s.device
     # open[d][x]: the bond from x to its neighbour in direction d (right, down) is open
-    right = (s == torch.roll(s, -1, dims=-1)) & (torch.rand(s.shape, generator=generator, device=dev) < p_add)
-    down = (s == torch.roll(s, -1, dims=-2)) & (torch.rand(s.shape, generator=generator, device=dev) < p_add)
+    right = (s == torch.roll(s, -1, dims=-1)) & (
+        torch.rand(s.shape, generator=generator, device=dev) < p_add
+    )
+    down = (s == torch.roll(s, -1, dims=-2)) & (
+        torch.rand(s.shape, generator=generator, device=dev) < p_add
+    )
     # a site y joins from its left neighbour through right[y - x̂], from its right one through right[y]
     from_left, from_up = torch.roll(right, 1, dims=-1), torch.roll(down, 1, dims=-2)
     flat = torch.randint(0, L * L, (n,), generator=generator, device=dev)
@@ -352,25 +388,43 @@ def exact_moments(L: int, temperatures) -> dict[str, torch.Tensor]:
     """
     _check_lattice(L)
     if L > 4:
-        raise ValueError(f"exact enumeration is limited to L <= 4 (2^16 states), got L={L}")
+        raise ValueError(
+            f"exact enumeration is limited to L <= 4 (2^16 states), got L={L}"
+        )
     t = torch.as_tensor(temperatures, dtype=torch.float64).reshape(-1)
     if not torch.all(t > 0):
         raise ValueError("temperatures must be > 0")
-    states = torch.tensor(list(itertools.product((-1.0, 1.0), repeat=L * L)), dtype=torch.float64)
+    states = torch.tensor(
+        list(itertools.product((-1.0, 1.0), repeat=L * L)), dtype=torch.float64
+    )
     s = states.view(-1, L, L)
     e = -(s * (torch.roll(s, 1, -1) + torch.roll(s, 1, -2))).sum(dim=(-2, -1)) / L**2
     m = s.mean(dim=(-2, -1))
     logw = -(e * L**2)[None, :] / t[:, None]
     w = torch.softmax(logw, dim=1)
     return {
-        "e": w @ e, "e2": w @ e**2, "abs_m": w @ m.abs(), "m2": w @ m**2, "m4": w @ m**4,
+        "e": w @ e,
+        "e2": w @ e**2,
+        "abs_m": w @ m.abs(),
+        "m2": w @ m**2,
+        "m4": w @ m**4,
     }
 
 
-def sample(L: int, temperatures, chains_per_temperature: int, samples_per_chain: int, *,
-           thermalization: int, spacing: int, wolff: int = 1, seed: int = 0,
-           device: torch.device | str | None = None, desc: str = "Ising sampling",
-           progress: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def sample(
+    L: int,
+    temperatures,
+    chains_per_temperature: int,
+    samples_per_chain: int,
+    *,
+    thermalization: int,
+    spacing: int,
+    wolff: int = 1,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    desc: str = "Ising sampling",
+    progress: bool | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Equilibrium Ising configurations at each temperature, from many independent chains at once.
 
     One update is a checkerboard Metropolis sweep followed by ``wolff`` Wolff cluster flips (the
@@ -407,15 +461,26 @@ def sample(L: int, temperatures, chains_per_temperature: int, samples_per_chain:
     positive_int("chains_per_temperature", chains_per_temperature)
     positive_int("wolff", wolff, minimum=0)
     n_T = temps.numel()
-    chains = IsingChains(L, temps.repeat_interleave(chains_per_temperature), n_T * chains_per_temperature,
-                         seed=seed, device=device)
+    chains = IsingChains(
+        L,
+        temps.repeat_interleave(chains_per_temperature),
+        n_T * chains_per_temperature,
+        seed=seed,
+        device=device,
+    )
 
     def update() -> None:
         chains.sweep()
         if wolff:
             chains.wolff(wolff)
 
-    spins = collect(update, lambda: chains.spins.cpu().view(n_T, chains_per_temperature, L, L),
-                    thermalization=thermalization, samples_per_chain=samples_per_chain,
-                    spacing=spacing, desc=desc, progress=progress)
+    spins = collect(
+        update,
+        lambda: chains.spins.cpu().view(n_T, chains_per_temperature, L, L),
+        thermalization=thermalization,
+        samples_per_chain=samples_per_chain,
+        spacing=spacing,
+        desc=desc,
+        progress=progress,
+    )
     return spins, temps

@@ -63,9 +63,17 @@ class Series:
         return self.m.shape[1]
 
 
-def series(update: Callable[[], object], state: Callable[[], torch.Tensor], *, n_trajectories: int,
-           thermalization: int, smoothing_t: float, acceptance: Callable[[], torch.Tensor] | None = None,
-           desc: str = "trajectories", progress: bool | None = None) -> Series:
+def series(
+    update: Callable[[], object],
+    state: Callable[[], torch.Tensor],
+    *,
+    n_trajectories: int,
+    thermalization: int,
+    smoothing_t: float,
+    acceptance: Callable[[], torch.Tensor] | None = None,
+    desc: str = "trajectories",
+    progress: bool | None = None,
+) -> Series:
     """Run ``thermalization`` then ``n_trajectories`` updates, measuring the fields after each.
 
     The records stay on the chains' device until the end.
@@ -99,7 +107,12 @@ def series(update: Callable[[], object], state: Callable[[], torch.Tensor], *, n
     positive_int("thermalization", thermalization, minimum=0)
     positive_number("smoothing_t", smoothing_t)
     show = progress_enabled() if progress is None else progress
-    for _ in tqdm(range(thermalization), desc=f"{desc} (thermalising)", disable=not show, leave=False):
+    for _ in tqdm(
+        range(thermalization),
+        desc=f"{desc} (thermalising)",
+        disable=not show,
+        leave=False,
+    ):
         update()
     phi = state()
     n, L = phi.shape[0], phi.shape[-1]
@@ -114,16 +127,27 @@ def series(update: Callable[[], object], state: Callable[[], torch.Tensor], *, n
             records[2, i] = correlators.smoothed_phi2(phi, smoothing_t)
             corr += correlators.zero_momentum_correlator(phi)
     rec = records.cpu().numpy()
-    acc = (acceptance().detach().cpu().numpy().astype(np.float64) if acceptance is not None
-           else np.full(n, np.nan))
-    return Series(L=L, m=rec[0], phi2=rec[1], phi2_t=rec[2],
-                  correlator=(corr / n_trajectories).cpu().numpy(), acceptance=acc)
+    acc = (
+        acceptance().detach().cpu().numpy().astype(np.float64)
+        if acceptance is not None
+        else np.full(n, np.nan)
+    )
+    return Series(
+        L=L,
+        m=rec[0],
+        phi2=rec[1],
+        phi2_t=rec[2],
+        correlator=(corr / n_trajectories).cpu().numpy(),
+        acceptance=acc,
+    )
 
 
 def _chain_mean(x: np.ndarray) -> Estimate:
     """Mean over chains of each chain's time average; error from the spread of the chain means."""
     per_chain = x.mean(axis=0)
-    return Estimate(float(per_chain.mean()), float(per_chain.std(ddof=1) / np.sqrt(per_chain.size)))
+    return Estimate(
+        float(per_chain.mean()), float(per_chain.std(ddof=1) / np.sqrt(per_chain.size))
+    )
 
 
 def _tau(x: np.ndarray) -> Estimate:
@@ -155,31 +179,50 @@ def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
     if not isinstance(s, Series):
         raise TypeError(f"s must be a Series, got {type(s).__name__}")
     if s.n_chains < 2:
-        raise ValueError("summarize needs at least two independent chains for its errors")
+        raise ValueError(
+            "summarize needs at least two independent chains for its errors"
+        )
     acc = np.asarray(s.acceptance, dtype=np.float64)
     missing = np.isnan(acc)
     out: dict[str, Estimate] = {}
     if missing.any() and not missing.all():
-        raise ValueError(f"s.acceptance is NaN for {int(missing.sum())} of {acc.size} chains: "
-                         "either every chain reports an acceptance or none does")
+        raise ValueError(
+            f"s.acceptance is NaN for {int(missing.sum())} of {acc.size} chains: "
+            "either every chain reports an acceptance or none does"
+        )
     if not missing.any():
-        out["acceptance"] = Estimate(float(np.mean(acc)), float(np.std(acc, ddof=1) / np.sqrt(acc.size)))
-    out.update({
-        "abs_m": _chain_mean(np.abs(s.m)),
-        "chi0": _chain_mean(s.phi2),
-        "chi0_t": _chain_mean(s.phi2_t),
-        "tau_m": _tau(s.m),
-        "tau_abs_m": _tau(np.abs(s.m)),
-        "tau_chi0": _tau(s.phi2),
-        "tau_chi0_t": _tau(s.phi2_t),
-    })
+        out["acceptance"] = Estimate(
+            float(np.mean(acc)), float(np.std(acc, ddof=1) / np.sqrt(acc.size))
+        )
+    out.update(
+        {
+            "abs_m": _chain_mean(np.abs(s.m)),
+            "chi0": _chain_mean(s.phi2),
+            "chi0_t": _chain_mean(s.phi2_t),
+            "tau_m": _tau(s.m),
+            "tau_abs_m": _tau(np.abs(s.m)),
+            "tau_chi0": _tau(s.phi2),
+            "tau_chi0_t": _tau(s.phi2_t),
+        }
+    )
     out["xi"] = Estimate(*correlators.correlation_length(s.correlator, y_min=xi_y_min))
     return out
 
 
-def hmc_run(L: int, beta: float, lam: float, *, n_steps: int, n_chains: int, n_trajectories: int,
-            thermalization: int, smoothing_t: float, seed: int = 0,
-            device: torch.device | str | None = None, progress: bool | None = None) -> Series:
+def hmc_run(
+    L: int,
+    beta: float,
+    lam: float,
+    *,
+    n_steps: int,
+    n_chains: int,
+    n_trajectories: int,
+    thermalization: int,
+    smoothing_t: float,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    progress: bool | None = None,
+) -> Series:
     """HMC of chapter 8's φ⁴ (eq. 8.1) in float64: trajectory length 1 in ``n_steps`` leapfrog steps.
 
     ``n_chains`` independent chains start from noise, thermalise and are measured by :func:`series`.
@@ -213,12 +256,27 @@ def hmc_run(L: int, beta: float, lam: float, *, n_steps: int, n_chains: int, n_t
     from physml.lattice.phi4 import Phi4Chains, kappa_from_beta
 
     positive_int("n_steps", n_steps)
-    chains = Phi4Chains(L, kappa_from_beta(beta), lam, n_chains, step_size=1.0 / n_steps,
-                        n_steps=n_steps, seed=seed, device=device, dtype=torch.float64)
-    return series(chains.trajectory, chains.state, n_trajectories=n_trajectories,
-                  thermalization=thermalization, smoothing_t=smoothing_t,
-                  acceptance=lambda: chains.acceptance,
-                  desc=f"HMC L={L}", progress=progress)
+    chains = Phi4Chains(
+        L,
+        kappa_from_beta(beta),
+        lam,
+        n_chains,
+        step_size=1.0 / n_steps,
+        n_steps=n_steps,
+        seed=seed,
+        device=device,
+        dtype=torch.float64,
+    )
+    return series(
+        chains.trajectory,
+        chains.state,
+        n_trajectories=n_trajectories,
+        thermalization=thermalization,
+        smoothing_t=smoothing_t,
+        acceptance=lambda: chains.acceptance,
+        desc=f"HMC L={L}",
+        progress=progress,
+    )
 
 
 @dataclass(frozen=True)
@@ -278,7 +336,9 @@ def dynamic_exponent(xi, tau, tau_err, *, offset: bool = True) -> ExponentFit:
     y = stats._as_array("tau", tau, min_len=x.size)
     e = stats._as_array("tau_err", tau_err, min_len=x.size)
     if not x.size == y.size == e.size:
-        raise ValueError(f"xi, tau and tau_err must have equal lengths, got {x.size}, {y.size}, {e.size}")
+        raise ValueError(
+            f"xi, tau and tau_err must have equal lengths, got {x.size}, {y.size}, {e.size}"
+        )
     if np.any(x <= 0) or np.any(y <= 0) or np.any(e <= 0):
         raise ValueError("xi, tau and tau_err must be positive")
     # Start from the pure power law through the log-log line.
@@ -286,19 +346,38 @@ def dynamic_exponent(xi, tau, tau_err, *, offset: bool = True) -> ExponentFit:
     if offset:
         if x.size < 4:
             raise ValueError("a fit with an offset needs at least 4 points")
-        popt, pcov = curve_fit(lambda xx, a, z, b: a * xx**z + b, x, y, p0=(np.exp(loga), z0, 0.0),
-                               sigma=e, absolute_sigma=True, maxfev=20000)
+        popt, pcov = curve_fit(
+            lambda xx, a, z, b: a * xx**z + b,
+            x,
+            y,
+            p0=(np.exp(loga), z0, 0.0),
+            sigma=e,
+            absolute_sigma=True,
+            maxfev=20000,
+        )
         a, z, b = popt
         z_err = float(np.sqrt(pcov[1, 1]))
         model = a * x**z + b
     else:
-        popt, pcov = curve_fit(lambda xx, a, z: a * xx**z, x, y, p0=(np.exp(loga), z0),
-                               sigma=e, absolute_sigma=True, maxfev=20000)
+        popt, pcov = curve_fit(
+            lambda xx, a, z: a * xx**z,
+            x,
+            y,
+            p0=(np.exp(loga), z0),
+            sigma=e,
+            absolute_sigma=True,
+            maxfev=20000,
+        )
         a, z = popt
         b = 0.0
         z_err = float(np.sqrt(pcov[1, 1]))
         model = a * x**z
     dof = x.size - (3 if offset else 2)
     chi2 = float(np.sum(((y - model) / e) ** 2))
-    return ExponentFit(z=float(z), z_err=z_err, a=float(a), b=float(b),
-                       chi2_dof=chi2 / dof if dof > 0 else float("nan"))
+    return ExponentFit(
+        z=float(z),
+        z_err=z_err,
+        a=float(a),
+        b=float(b),
+        chi2_dof=chi2 / dof if dof > 0 else float("nan"),
+    )

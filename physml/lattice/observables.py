@@ -60,7 +60,9 @@ def _block_sums(arr: np.ndarray, time_blocks: int) -> tuple[np.ndarray, np.ndarr
     is used)."""
     n_meas, n_chains = arr.shape[:2]
     if time_blocks > n_meas:
-        raise ValueError(f"time_blocks={time_blocks} exceeds the {n_meas} measurements per chain")
+        raise ValueError(
+            f"time_blocks={time_blocks} exceeds the {n_meas} measurements per chain"
+        )
     starts = np.array([b[0] for b in np.array_split(np.arange(n_meas), time_blocks)])
     sums = np.add.reduceat(arr, starts, axis=0)  # (time_blocks, n_chains, k)
     lengths = np.diff(np.r_[starts, n_meas])
@@ -68,7 +70,9 @@ def _block_sums(arr: np.ndarray, time_blocks: int) -> tuple[np.ndarray, np.ndarr
     return sums.reshape(time_blocks * n_chains, *arr.shape[2:]), counts
 
 
-def estimates(m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1) -> dict[str, Estimate]:
+def estimates(
+    m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1
+) -> dict[str, Estimate]:
     """Ensemble averages of one coupling's chains with jackknife errors (see the module docstring).
 
     Args:
@@ -110,7 +114,9 @@ def estimates(m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1) -
         cols += [es, es**2]
     sums, counts = _block_sums(np.stack(cols, axis=-1), time_blocks)
     if sums.shape[0] < 2:
-        raise ValueError("need at least two blocks: several chains, or time_blocks >= 2 for one chain")
+        raise ValueError(
+            "need at least two blocks: several chains, or time_blocks >= 2 for one chain"
+        )
 
     def mean(means, i):
         return means[..., i]
@@ -124,7 +130,10 @@ def estimates(m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1) -
     if e is not None:
         fns["e"] = lambda r: mean(r, 3)
         fns["heat"] = lambda r: beta**2 * volume * (mean(r, 4) - mean(r, 3) ** 2)
-    return {k: Estimate(*stats.jackknife_block_sums(sums, counts, f)) for k, f in fns.items()}
+    return {
+        k: Estimate(*stats.jackknife_block_sums(sums, counts, f))
+        for k, f in fns.items()
+    }
 
 
 def autocorrelation_time(series) -> stats.AutocorrelationTime:
@@ -146,7 +155,9 @@ def _curve(x, y) -> tuple[np.ndarray, np.ndarray]:
     finite("x", xs)
     finite("y", ys)
     if xs.size != ys.size or xs.size < 3:
-        raise ValueError(f"x and y must have the same length >= 3, got {xs.size} and {ys.size}")
+        raise ValueError(
+            f"x and y must have the same length >= 3, got {xs.size} and {ys.size}"
+        )
     if not np.all(np.diff(xs) > 0):
         raise ValueError("x must be strictly increasing")
     return xs, ys
@@ -182,7 +193,7 @@ def peak(x, y) -> float:
     i = int(np.argmax(ys))
     if i == 0 or i == xs.size - 1:
         return float(xs[i])
-    a, b, _ = np.polyfit(xs[i - 1:i + 2], ys[i - 1:i + 2], 2)
+    a, b, _ = np.polyfit(xs[i - 1 : i + 2], ys[i - 1 : i + 2], 2)
     return float(np.clip(-b / (2 * a), xs[i - 1], xs[i + 1])) if a < 0 else float(xs[i])
 
 
@@ -216,8 +227,12 @@ def crossing(x, y, level: float = 0.5) -> float:
     if idx.size == 0:
         import warnings
 
-        warnings.warn(f"crossing: the curve never reaches level {level:g} on x in "
-                      f"[{xs[0]:g}, {xs[-1]:g}]; returning NaN", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"crossing: the curve never reaches level {level:g} on x in "
+            f"[{xs[0]:g}, {xs[-1]:g}]; returning NaN",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return float("nan")
     i = int(idx[0])
     if d[i] == d[i + 1]:

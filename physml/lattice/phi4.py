@@ -30,9 +30,12 @@ from physml.lattice.chains import check_fields, collect, per_chain, seeded_gener
 from physml.lattice.hmc import hmc_step
 
 
-def _coupling(name: str, value, n: int, device: torch.device,
-              dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    return per_chain(name, value, n, device, strictly_positive=False, dtype=dtype).view(-1, 1, 1)
+def _coupling(
+    name: str, value, n: int, device: torch.device, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
+    return per_chain(name, value, n, device, strictly_positive=False, dtype=dtype).view(
+        -1, 1, 1
+    )
 
 
 def neighbour_sum(phi: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
@@ -121,10 +124,16 @@ def action(phi: torch.Tensor, kappa, lam) -> torch.Tensor:
         [0.0]
     """
     check_fields(phi)
-    k = (kappa if isinstance(kappa, torch.Tensor) and kappa.ndim == 3
-         else _coupling("kappa", kappa, phi.shape[0], phi.device, phi.dtype))
-    g = (lam if isinstance(lam, torch.Tensor) and lam.ndim == 3
-         else _coupling("lam", lam, phi.shape[0], phi.device, phi.dtype))
+    k = (
+        kappa
+        if isinstance(kappa, torch.Tensor) and kappa.ndim == 3
+        else _coupling("kappa", kappa, phi.shape[0], phi.device, phi.dtype)
+    )
+    g = (
+        lam
+        if isinstance(lam, torch.Tensor) and lam.ndim == 3
+        else _coupling("lam", lam, phi.shape[0], phi.device, phi.dtype)
+    )
     # Σ_x φ_x Σ_μ φ_{x+μ} = ½ Σ_x φ_x Σ_{±μ} φ_{x±μ}: one neighbour sum, no rolls.
     inner = neighbour_sum(phi).mul_(-k)
     inner.addcmul_(phi, g * phi * phi + (1.0 - 2.0 * g))
@@ -152,16 +161,27 @@ def force(phi: torch.Tensor, kappa: torch.Tensor, lam: torch.Tensor) -> torch.Te
     References:
         Pawlowski & Plehn 2025, eqs. 3.11 and 8.28.
     """
-    return _force_into(phi, _force_coefficients(kappa, lam), torch.empty_like(phi), torch.empty_like(phi))
+    return _force_into(
+        phi,
+        _force_coefficients(kappa, lam),
+        torch.empty_like(phi),
+        torch.empty_like(phi),
+    )
 
 
-def _force_coefficients(kappa: torch.Tensor, lam: torch.Tensor) -> tuple[torch.Tensor, ...]:
+def _force_coefficients(
+    kappa: torch.Tensor, lam: torch.Tensor
+) -> tuple[torch.Tensor, ...]:
     """The factors of the neighbour sum, φ³ and φ in dS/dφ."""
     return -2.0 * kappa, 4.0 * lam, 2.0 * (1.0 - 2.0 * lam)
 
 
-def _force_into(phi: torch.Tensor, coefficients: tuple[torch.Tensor, ...], out: torch.Tensor,
-                tmp: torch.Tensor) -> torch.Tensor:
+def _force_into(
+    phi: torch.Tensor,
+    coefficients: tuple[torch.Tensor, ...],
+    out: torch.Tensor,
+    tmp: torch.Tensor,
+) -> torch.Tensor:
     """:func:`force` written into ``out`` with ``tmp`` as scratch: no allocation."""
     hop, quartic, quadratic = coefficients
     neighbour_sum(phi, out).mul_(hop)
@@ -244,20 +264,33 @@ class Phi4Chains:
         Pawlowski & Plehn 2025, eq. 3.11 (the action) and eq. 8.1 (β = 2κ).
     """
 
-    def __init__(self, L: int, kappa, lam, n_chains: int = 1, *, step_size: float = 0.1,
-                 n_steps: int = 10, seed: int = 0, device: torch.device | str | None = None,
-                 dtype: torch.dtype = torch.float32) -> None:
+    def __init__(
+        self,
+        L: int,
+        kappa,
+        lam,
+        n_chains: int = 1,
+        *,
+        step_size: float = 0.1,
+        n_steps: int = 10,
+        seed: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
         self.L = positive_int("L", L, minimum=2)
         self.n_chains = positive_int("n_chains", n_chains)
         self.step_size = positive_number("step_size", step_size)
         self.n_steps = positive_int("n_steps", n_steps)
         if dtype not in (torch.float32, torch.float64):
-            raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+            raise TypeError(
+                f"dtype must be torch.float32 or torch.float64, got {dtype}"
+            )
         self.device, self.generator = seeded_generator(seed, device)
         self.kappa = _coupling("kappa", kappa, n_chains, self.device, dtype)
         self.lam = _coupling("lam", lam, n_chains, self.device, dtype)
-        self.phi = 0.5 * torch.randn(n_chains, L, L, generator=self.generator, device=self.device,
-                                     dtype=dtype)
+        self.phi = 0.5 * torch.randn(
+            n_chains, L, L, generator=self.generator, device=self.device, dtype=dtype
+        )
         self.trajectories = 0
         self.accepted = torch.zeros(n_chains, device=self.device)
         self._coefficients = _force_coefficients(self.kappa, self.lam)
@@ -279,8 +312,14 @@ class Phi4Chains:
         """``n`` HMC trajectories of every chain (:func:`physml.lattice.hmc.hmc_step`). Returns self."""
         positive_int("n", n)
         for _ in range(n):
-            step = hmc_step(self.phi, self.action, self._leapfrog_force, step_size=self.step_size,
-                            n_steps=self.n_steps, generator=self.generator)
+            step = hmc_step(
+                self.phi,
+                self.action,
+                self._leapfrog_force,
+                step_size=self.step_size,
+                n_steps=self.n_steps,
+                generator=self.generator,
+            )
             self.phi = step.phi
             self.accepted += step.accepted.float()
         self.trajectories += n
@@ -300,10 +339,22 @@ class Phi4Chains:
         return magnetization(self.phi)
 
 
-def sample(L: int, kappas, lam: float, chains_per_kappa: int, samples_per_chain: int, *,
-           thermalization: int, spacing: int, step_size: float = 0.1, n_steps: int = 10,
-           seed: int = 0, device: torch.device | str | None = None, desc: str = "phi^4 HMC",
-           progress: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def sample(
+    L: int,
+    kappas,
+    lam: float,
+    chains_per_kappa: int,
+    samples_per_chain: int,
+    *,
+    thermalization: int,
+    spacing: int,
+    step_size: float = 0.1,
+    n_steps: int = 10,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    desc: str = "phi^4 HMC",
+    progress: bool | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Equilibrium φ⁴ configurations at each κ (one λ), from many independent HMC chains at once.
 
     Every chain runs ``thermalization`` trajectories, then keeps its field every ``spacing``
@@ -338,9 +389,23 @@ def sample(L: int, kappas, lam: float, chains_per_kappa: int, samples_per_chain:
     ks = torch.as_tensor(kappas, dtype=torch.float32).reshape(-1)
     positive_int("chains_per_kappa", chains_per_kappa)
     n_k = ks.numel()
-    chains = Phi4Chains(L, ks.repeat_interleave(chains_per_kappa), lam, n_k * chains_per_kappa,
-                        step_size=step_size, n_steps=n_steps, seed=seed, device=device)
-    phi = collect(chains.trajectory, lambda: chains.phi.cpu().view(n_k, chains_per_kappa, L, L),
-                  thermalization=thermalization, samples_per_chain=samples_per_chain,
-                  spacing=spacing, desc=desc, progress=progress)
+    chains = Phi4Chains(
+        L,
+        ks.repeat_interleave(chains_per_kappa),
+        lam,
+        n_k * chains_per_kappa,
+        step_size=step_size,
+        n_steps=n_steps,
+        seed=seed,
+        device=device,
+    )
+    phi = collect(
+        chains.trajectory,
+        lambda: chains.phi.cpu().view(n_k, chains_per_kappa, L, L),
+        thermalization=thermalization,
+        samples_per_chain=samples_per_chain,
+        spacing=spacing,
+        desc=desc,
+        progress=progress,
+    )
     return phi, chains.acceptance.cpu().view(n_k, chains_per_kappa).mean(dim=1)

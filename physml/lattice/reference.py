@@ -21,8 +21,18 @@ import re
 
 LAMBDA = 0.5
 
-BETA = {6: 0.537, 8: 0.576, 10: 0.601, 12: 0.616, 14: 0.626, 16: 0.634, 18: 0.641, 20: 0.645,
-        40: 0.667, 80: 0.677}
+BETA = {
+    6: 0.537,
+    8: 0.576,
+    10: 0.601,
+    12: 0.616,
+    14: 0.626,
+    16: 0.634,
+    18: 0.641,
+    20: 0.645,
+    40: 0.667,
+    80: 0.677,
+}
 
 SOURCE_TABLE3 = "Pawlowski & Plehn 2025, §8.5, Table 3"
 SOURCE_TABLE4 = "Pawlowski & Plehn 2025, §8.5.1, Table 4"
@@ -30,8 +40,17 @@ SOURCE_TABLE5 = "Pawlowski & Plehn 2025, §8.5, Table 5 (HMC)"
 SOURCE_TABLE6 = "Pawlowski & Plehn 2025, §8.5, Table 6 (FHMC, N_l = 1, k = 3)"
 SOURCE_Z = "Pawlowski & Plehn 2025, §8.6, eq. 8.33"
 
-COLUMNS = ("tau_m", "abs_m", "tau_abs_m", "chi0", "tau_chi0", "chi0_t", "tau_chi0_t", "steps",
-           "acceptance")
+COLUMNS = (
+    "tau_m",
+    "abs_m",
+    "tau_abs_m",
+    "chi0",
+    "tau_chi0",
+    "chi0_t",
+    "tau_chi0_t",
+    "steps",
+    "acceptance",
+)
 
 _TABLE5 = """
 6  11.439(94) 0.27545(12) 4.218(22) 0.604082(45) 1.3407(41) 0.168701(79) 3.953(20) 5 0.91
@@ -61,8 +80,16 @@ _TABLE6 = """
 
 # Table 4: L -> (acceptance at L, acceptance at 2L); None where the notes give no number
 # (L = 14 at 2L is printed as "< 1e-7").
-MH_ACCEPTANCE = {6: (0.3, 0.2), 8: (0.04, 0.001), 10: (0.002, 0.00003), 12: (0.002, 0.000007),
-                 14: (0.0001, None), 16: (0.0001, None), 18: (0.00007, None), 20: (0.00004, None)}
+MH_ACCEPTANCE = {
+    6: (0.3, 0.2),
+    8: (0.04, 0.001),
+    10: (0.002, 0.00003),
+    12: (0.002, 0.000007),
+    14: (0.0001, None),
+    16: (0.0001, None),
+    18: (0.00007, None),
+    20: (0.00004, None),
+}
 
 Z_HMC = (2.19, 0.04)
 Z_FHMC_GROWING_K = (1.94, 0.06)
@@ -110,7 +137,9 @@ def _table(text: str) -> dict[int, dict[str, tuple[float, float]]]:
     rows = {}
     for line in text.strip().splitlines():
         fields = line.split()
-        rows[int(fields[0])] = {c: parse(f) for c, f in zip(COLUMNS, fields[1:], strict=True)}
+        rows[int(fields[0])] = {
+            c: parse(f) for c, f in zip(COLUMNS, fields[1:], strict=True)
+        }
     return rows
 
 

@@ -22,14 +22,33 @@ from physml.learning import (
 )
 from physml.learning.effective_theory import Flow
 from physml.learning.ensemble import MemberAdamW
-from physml.learning.parallelograms import AdditionTask, generalisable_split, smallest_unique_set
+from physml.learning.parallelograms import (
+    AdditionTask,
+    generalisable_split,
+    smallest_unique_set,
+)
 from physml.learning.toy import AdditionToys, ToySettings
-from physml.learning.transformer import ModularAdditionTransformer, TransformerSettings, modular_addition
+from physml.learning.transformer import (
+    ModularAdditionTransformer,
+    TransformerSettings,
+    modular_addition,
+)
 
 __all__ = [
-    "effective_theory", "ensemble", "images", "parallelograms", "toy", "transformer",
-    "Flow", "MemberAdamW", "AdditionTask", "generalisable_split",
-    "smallest_unique_set", "AdditionToys", "ToySettings", "ModularAdditionTransformer",
+    "effective_theory",
+    "ensemble",
+    "images",
+    "parallelograms",
+    "toy",
+    "transformer",
+    "Flow",
+    "MemberAdamW",
+    "AdditionTask",
+    "generalisable_split",
+    "smallest_unique_set",
+    "AdditionToys",
+    "ToySettings",
+    "ModularAdditionTransformer",
     "TransformerSettings",
     "modular_addition",
 ]

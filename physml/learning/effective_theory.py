@@ -20,13 +20,21 @@ from physml.learning.parallelograms import AdditionTask
 
 
 def _check_embeddings(task: AdditionTask, embeddings: torch.Tensor) -> torch.Tensor:
-    if not isinstance(embeddings, torch.Tensor) or embeddings.ndim != 2 or embeddings.shape[0] != task.p:
-        raise ValueError(f"embeddings must be a (p, d) = ({task.p}, d) tensor, got "
-                         f"{getattr(embeddings, 'shape', type(embeddings).__name__)}")
+    if (
+        not isinstance(embeddings, torch.Tensor)
+        or embeddings.ndim != 2
+        or embeddings.shape[0] != task.p
+    ):
+        raise ValueError(
+            f"embeddings must be a (p, d) = ({task.p}, d) tensor, got "
+            f"{getattr(embeddings, 'shape', type(embeddings).__name__)}"
+        )
     return finite("embeddings", embeddings).to(torch.float64)
 
 
-def losses(task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor) -> tuple[float, float]:
+def losses(
+    task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor
+) -> tuple[float, float]:
     """``(l0, Z0)`` of eq. 6.5 for one training set and embeddings.
 
     Args:
@@ -69,8 +77,14 @@ class Flow:
     centre: torch.Tensor
 
 
-def flow(task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor, lr: float, steps: int,
-         save_every: int = 1) -> Flow:
+def flow(
+    task: AdditionTask,
+    mask: torch.Tensor,
+    embeddings: torch.Tensor,
+    lr: float,
+    steps: int,
+    save_every: int = 1,
+) -> Flow:
     """Integrate ``dE/dt = -d l_eff / dE`` with explicit Euler steps of size ``lr``.
 
     The gradient is analytic: ``dl_eff/dE = (2 A^T A E / |P0(D)| - 2 l0 E / Z0) / Z0``. Summed
@@ -119,8 +133,13 @@ def flow(task: AdditionTask, mask: torch.Tensor, embeddings: torch.Tensor, lr: f
             break
         e -= lr * (2 * ate - 2 * (l0 / z0) * e) / z0
     f64 = torch.float64
-    return Flow(torch.tensor(saved_steps), torch.stack(saved), torch.tensor(loss, dtype=f64),
-                torch.tensor(z0s, dtype=f64), torch.stack(centres))
+    return Flow(
+        torch.tensor(saved_steps),
+        torch.stack(saved),
+        torch.tensor(loss, dtype=f64),
+        torch.tensor(z0s, dtype=f64),
+        torch.stack(centres),
+    )
 
 
 def distance_from_linear(embeddings: torch.Tensor) -> torch.Tensor:
@@ -147,9 +166,15 @@ def distance_from_linear(embeddings: torch.Tensor) -> torch.Tensor:
         >>> distance_from_linear(torch.cat([1.0 + 2.0 * k, -k], dim=1)).abs().item() < 1e-6
         True
     """
-    if not isinstance(embeddings, torch.Tensor) or embeddings.ndim < 2 or embeddings.shape[-2] < 2:
-        raise ValueError(f"embeddings must be a tensor of shape (..., p >= 2, d), got "
-                         f"{getattr(embeddings, 'shape', type(embeddings).__name__)}")
+    if (
+        not isinstance(embeddings, torch.Tensor)
+        or embeddings.ndim < 2
+        or embeddings.shape[-2] < 2
+    ):
+        raise ValueError(
+            f"embeddings must be a tensor of shape (..., p >= 2, d), got "
+            f"{getattr(embeddings, 'shape', type(embeddings).__name__)}"
+        )
     finite("embeddings", embeddings)
     p = embeddings.shape[-2]
     k = torch.arange(p, dtype=embeddings.dtype, device=embeddings.device)

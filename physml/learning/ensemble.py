@@ -21,7 +21,9 @@ def _per_member(name: str, value: float | torch.Tensor, n: int) -> torch.Tensor:
     if t.ndim == 0:
         t = t.expand(n)
     if t.shape != (n,):
-        raise ValueError(f"{name} must be a number or a ({n},) tensor, got shape {tuple(t.shape)}")
+        raise ValueError(
+            f"{name} must be a number or a ({n},) tensor, got shape {tuple(t.shape)}"
+        )
     if not torch.isfinite(t).all() or (t < 0).any():
         raise ValueError(f"{name} must be finite and >= 0")
     return t.clone()
@@ -54,16 +56,24 @@ class MemberAdamW:
         I. Loshchilov and F. Hutter, arXiv:1711.05101 (AdamW).
     """
 
-    def __init__(self, params: Iterable[torch.nn.Parameter], n_members: int,
-                 lr: float | torch.Tensor = 1e-3, weight_decay: float | torch.Tensor = 0.0,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+    def __init__(
+        self,
+        params: Iterable[torch.nn.Parameter],
+        n_members: int,
+        lr: float | torch.Tensor = 1e-3,
+        weight_decay: float | torch.Tensor = 0.0,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
         self.params = list(params)
         if not self.params:
             raise ValueError("params is empty")
         for p in self.params:
             if p.shape[0] != n_members:
-                raise ValueError(f"every parameter must have {n_members} members on axis 0, "
-                                 f"got shape {tuple(p.shape)}")
+                raise ValueError(
+                    f"every parameter must have {n_members} members on axis 0, "
+                    f"got shape {tuple(p.shape)}"
+                )
         self.n_members = n_members
         self.lr = _per_member("lr", lr, n_members)
         self.weight_decay = _per_member("weight_decay", weight_decay, n_members)

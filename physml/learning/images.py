@@ -30,8 +30,9 @@ from physml.train import History, progress_enabled
 OPTIMISERS = ("adam", "gd")
 
 
-def digits(n_train: int, generator: torch.Generator | None = None
-           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def digits(
+    n_train: int, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """scikit-learn's digits with a random training set of ``n_train`` images.
 
     The stand-in for MNIST (nothing is downloaded); the rest of the images is the validation set.
@@ -93,15 +94,23 @@ def scale_init(model: torch.nn.Module, alpha: float | torch.Tensor) -> None:
         a = alpha.to(q.device, q.dtype)
         if a.ndim == 1:
             if a.shape[0] != q.shape[0]:
-                raise ValueError(f"alpha has {a.shape[0]} values, the parameter {q.shape[0]} "
-                                 "members")
+                raise ValueError(
+                    f"alpha has {a.shape[0]} values, the parameter {q.shape[0]} members"
+                )
             a = a.view((-1,) + (1,) * (q.ndim - 1))
         q.mul_(a)
 
 
-def train(model: EnsembleMLP, images: torch.Tensor, labels: torch.Tensor,
-          train_mask: torch.Tensor, steps: int, lr: float | torch.Tensor = 1e-3,
-          weight_decay: float | torch.Tensor = 0.0, eval_every: int = 100) -> History:
+def train(
+    model: EnsembleMLP,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    train_mask: torch.Tensor,
+    steps: int,
+    lr: float | torch.Tensor = 1e-3,
+    weight_decay: float | torch.Tensor = 0.0,
+    eval_every: int = 100,
+) -> History:
     """Full-batch AdamW on the MSE between outputs and one-hot labels, a whole ensemble at once.
 
     Every member of the ensemble trains on the same training set with its own ``lr`` and
@@ -137,25 +146,44 @@ def train(model: EnsembleMLP, images: torch.Tensor, labels: torch.Tensor,
     positive_int("eval_every", eval_every)
     finite("images", images)
     n_items = images.shape[0]
-    if labels.shape != (n_items,) or train_mask.shape != (n_items,) or train_mask.dtype != torch.bool:
+    if (
+        labels.shape != (n_items,)
+        or train_mask.shape != (n_items,)
+        or train_mask.dtype != torch.bool
+    ):
         raise ValueError(f"labels and train_mask (bool) must have shape ({n_items},)")
     n_classes = model.out.weight.shape[-1]
     bad_type = labels.is_floating_point() or labels.dtype == torch.bool
     if bad_type or bool(((labels < 0) | (labels >= n_classes)).any()):
-        raise ValueError(f"labels must be integers in [0, {n_classes}) (the model's classes), "
-                         f"got dtype {labels.dtype} and range [{int(labels.min())}, {int(labels.max())}]")
+        raise ValueError(
+            f"labels must be integers in [0, {n_classes}) (the model's classes), "
+            f"got dtype {labels.dtype} and range [{int(labels.min())}, {int(labels.max())}]"
+        )
     dev = next(model.parameters()).device
     images, labels, train_mask = images.to(dev), labels.to(dev), train_mask.to(dev)
     target = torch.nn.functional.one_hot(labels[train_mask], n_classes).to(images.dtype)
     x_train = images[train_mask]
-    opt = MemberAdamW(model.parameters(), model.n_members, lr=lr, weight_decay=weight_decay)
-    rec: dict[str, list] = {"steps": [], "train_acc": [], "val_acc": [], "weight_norm": []}
-    for step in tqdm(range(steps + 1), desc="digits MLPs", disable=not progress_enabled(),
-                     leave=False):
+    opt = MemberAdamW(
+        model.parameters(), model.n_members, lr=lr, weight_decay=weight_decay
+    )
+    rec: dict[str, list] = {
+        "steps": [],
+        "train_acc": [],
+        "val_acc": [],
+        "weight_norm": [],
+    }
+    for step in tqdm(
+        range(steps + 1),
+        desc="digits MLPs",
+        disable=not progress_enabled(),
+        leave=False,
+    ):
         if step % eval_every == 0 or step == steps:
             with torch.no_grad():
                 ok = (model(images).argmax(dim=-1) == labels).float()
-                norm = sum((q.flatten(1) ** 2).sum(dim=1) for q in model.parameters()).sqrt()
+                norm = sum(
+                    (q.flatten(1) ** 2).sum(dim=1) for q in model.parameters()
+                ).sqrt()
             rec["steps"].append(step)
             rec["train_acc"].append(ok[:, train_mask].mean(dim=1).cpu().numpy())
             rec["val_acc"].append(ok[:, ~train_mask].mean(dim=1).cpu().numpy())
@@ -167,23 +195,34 @@ def train(model: EnsembleMLP, images: torch.Tensor, labels: torch.Tensor,
         loss.backward()
         opt.step()
     eval_steps = np.asarray(rec.pop("steps"))
-    return History(steps=steps, eval_steps=eval_steps, series={k: np.stack(v) for k, v in rec.items()})
+    return History(
+        steps=steps,
+        eval_steps=eval_steps,
+        series={k: np.stack(v) for k, v in rec.items()},
+    )
 
 
-def _class_means(f: torch.Tensor, labels: torch.Tensor
-                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _class_means(
+    f: torch.Tensor, labels: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Class means ``(n_classes, dim)``, each item's class index and the class sizes."""
     if f.ndim != 2 or labels.shape != (f.shape[0],):
-        raise ValueError(f"f must be (n, dim) and labels (n,), got {tuple(f.shape)} and "
-                         f"{tuple(labels.shape)}")
-    classes, index, counts = torch.unique(labels, return_inverse=True, return_counts=True)
+        raise ValueError(
+            f"f must be (n, dim) and labels (n,), got {tuple(f.shape)} and "
+            f"{tuple(labels.shape)}"
+        )
+    classes, index, counts = torch.unique(
+        labels, return_inverse=True, return_counts=True
+    )
     sums = torch.zeros(len(classes), f.shape[1], dtype=f.dtype, device=f.device)
     sums.index_add_(0, index, f)
     counts = counts.to(f.dtype)
     return sums / counts.unsqueeze(1), index, counts
 
 
-def effective_loss(f: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def effective_loss(
+    f: torch.Tensor, labels: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The pair ``(l, Z)`` of eq. C.23 for representations ``f``.
 
     ``l`` sums ``|f(x) - f(y)|^2`` over the unordered same-label pairs (computed per class as
@@ -236,8 +275,10 @@ def class_variance_ratio(f: torch.Tensor, labels: torch.Tensor) -> float:
     """
     finite("f", f)
     if torch.unique(labels).numel() < 2:
-        raise ValueError("labels must name at least two classes: the between-class spread of one "
-                         "class is 0 and the ratio undefined")
+        raise ValueError(
+            "labels must name at least two classes: the between-class spread of one "
+            "class is 0 and the ratio undefined"
+        )
     return _variance_ratio(f, labels)
 
 
@@ -248,8 +289,13 @@ def _variance_ratio(f: torch.Tensor, labels: torch.Tensor) -> float:
     return float(within / between)
 
 
-def collapse(f0: torch.Tensor, labels: torch.Tensor, steps: int, lr: float,
-             optimiser: str = "adam") -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+def collapse(
+    f0: torch.Tensor,
+    labels: torch.Tensor,
+    steps: int,
+    lr: float,
+    optimiser: str = "adam",
+) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
     """Train free representations on ``l_eff = l / Z`` (eq. C.23), starting at ``f0``.
 
     By Adam (App. C.9) or plain gradient descent (``optimiser="gd"``, the discretised flow of
@@ -281,7 +327,9 @@ def collapse(f0: torch.Tensor, labels: torch.Tensor, steps: int, lr: float,
     positive_number("lr", lr)
     if optimiser not in OPTIMISERS:
         raise ValueError(f"optimiser must be one of {OPTIMISERS}, got {optimiser!r}")
-    class_variance_ratio(f0, labels)  # checks f0 and labels once: finite, two classes or more
+    class_variance_ratio(
+        f0, labels
+    )  # checks f0 and labels once: finite, two classes or more
     f = f0.detach().clone().requires_grad_(True)
     opt = (torch.optim.Adam if optimiser == "adam" else torch.optim.SGD)([f], lr=lr)
     zs, ratios = [], []

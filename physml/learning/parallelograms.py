@@ -80,10 +80,15 @@ class AdditionTask:
     @cached_property
     def constraints(self) -> torch.Tensor:
         rows = torch.zeros(len(self.quads), self.p, dtype=torch.float64)
-        (i, j), (m, n) = self.samples[self.quads[:, 0]].T, self.samples[self.quads[:, 1]].T
+        (i, j), (m, n) = (
+            self.samples[self.quads[:, 0]].T,
+            self.samples[self.quads[:, 1]].T,
+        )
         r = torch.arange(len(self.quads))
         for idx, sign in ((i, 1.0), (j, 1.0), (m, -1.0), (n, -1.0)):
-            rows.index_put_((r, idx), torch.full_like(r, sign, dtype=torch.float64), accumulate=True)
+            rows.index_put_(
+                (r, idx), torch.full_like(r, sign, dtype=torch.float64), accumulate=True
+            )
         return rows
 
     def mask(self, pairs: list[tuple[int, int]] | torch.Tensor) -> torch.Tensor:
@@ -93,15 +98,18 @@ class AdditionTask:
         """
         pairs = torch.as_tensor(pairs, dtype=torch.long).reshape(-1, 2)
         if len(pairs) and (pairs.min() < 0 or pairs.max() >= self.p):
-            raise ValueError(f"pairs must hold numbers in [0, {self.p - 1}], got {pairs.tolist()}")
+            raise ValueError(
+                f"pairs must hold numbers in [0, {self.p - 1}], got {pairs.tolist()}"
+            )
         lo, hi = pairs.min(dim=1).values, pairs.max(dim=1).values
         index = lo * self.p - lo * (lo - 1) // 2 + (hi - lo)
         out = torch.zeros(self.n_samples, dtype=torch.bool)
         out[index] = True
         return out
 
-    def random_masks(self, n_sets: int, fraction: float, generator: torch.Generator | None = None
-                     ) -> torch.Tensor:
+    def random_masks(
+        self, n_sets: int, fraction: float, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """``n_sets`` random training sets of ``round(fraction * n_samples)`` samples, ``(n_sets, n)``."""
         positive_int("n_sets", n_sets)
         k = max(1, round(check_fraction("fraction", fraction) * self.n_samples))
@@ -119,8 +127,10 @@ class AdditionTask:
         if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
             raise TypeError("mask must be a boolean torch.Tensor over the samples")
         if mask.shape[-1] != self.n_samples:
-            raise ValueError(f"mask must end in {self.n_samples} samples for p = {self.p}, "
-                             f"got shape {tuple(mask.shape)}")
+            raise ValueError(
+                f"mask must end in {self.n_samples} samples for p = {self.p}, "
+                f"got shape {tuple(mask.shape)}"
+            )
         return mask
 
     def system(self, mask: torch.Tensor) -> torch.Tensor:
@@ -165,7 +175,9 @@ class AdditionTask:
         """``D-bar(D, P)`` (eq. C.3): the training set plus every sample one parallelogram away."""
         mask = self._check_mask(mask)
         if quads.shape[-1] != len(self.quads) or quads.dtype != torch.bool:
-            raise ValueError(f"quads must be a boolean mask over the {len(self.quads)} parallelograms")
+            raise ValueError(
+                f"quads must be a boolean mask over the {len(self.quads)} parallelograms"
+            )
         a, b = self.quads[:, 0], self.quads[:, 1]
         reach_a = (quads & mask[..., b]).to(torch.int64)
         reach_b = (quads & mask[..., a]).to(torch.int64)
@@ -174,7 +186,9 @@ class AdditionTask:
         gained.index_add_(mask.ndim - 1, b, reach_b)
         return mask | (gained > 0)
 
-    def predicted_accuracy(self, mask: torch.Tensor, quads: torch.Tensor) -> torch.Tensor:
+    def predicted_accuracy(
+        self, mask: torch.Tensor, quads: torch.Tensor
+    ) -> torch.Tensor:
         """``Acc-hat = |D-bar(D, P)| / |D0|`` (eq. C.4)."""
         return self.augmented(mask, quads).double().mean(dim=-1)
 
@@ -193,7 +207,9 @@ class AdditionTask:
         root-mean-square length over the ``p`` numbers, so ``delta`` is scale free.
         """
         e = normalise(embeddings, self.p)
-        gap = self.constraints.to(e.device, e.dtype) @ e  # E_i + E_j - E_m - E_n per parallelogram
+        gap = (
+            self.constraints.to(e.device, e.dtype) @ e
+        )  # E_i + E_j - E_m - E_n per parallelogram
         return gap.norm(dim=-1) <= delta
 
     def rqi(self, embeddings: torch.Tensor, delta: float = 0.01) -> torch.Tensor:
@@ -227,14 +243,25 @@ def normalise(embeddings: torch.Tensor, p: int | None = None) -> torch.Tensor:
         raise ValueError("embeddings must be a tensor of shape (..., p, d)")
     finite("embeddings", embeddings)
     if p is not None and embeddings.shape[-2] != p:
-        raise ValueError(f"embeddings must hold p = {p} vectors, got shape {tuple(embeddings.shape)}")
+        raise ValueError(
+            f"embeddings must hold p = {p} vectors, got shape {tuple(embeddings.shape)}"
+        )
     centred = embeddings - embeddings.mean(dim=-2, keepdim=True)
-    scale = centred.square().sum(dim=(-2, -1), keepdim=True).div(embeddings.shape[-2]).sqrt()
+    scale = (
+        centred.square()
+        .sum(dim=(-2, -1), keepdim=True)
+        .div(embeddings.shape[-2])
+        .sqrt()
+    )
     return centred / scale.clamp(min=torch.finfo(embeddings.dtype).tiny)
 
 
-def unique_probability(task: AdditionTask, fractions: list[float], n_sets: int,
-                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def unique_probability(
+    task: AdditionTask,
+    fractions: list[float],
+    n_sets: int,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """P(training set fixes the linear representation) per fraction, and the mean ``lambda_3``.
 
     The mean grokking rate ``lambda_3`` (:meth:`AdditionTask.grokking_rate`) is over the sets that
@@ -263,13 +290,21 @@ def unique_probability(task: AdditionTask, fractions: list[float], n_sets: int,
         masks = task.random_masks(n_sets, fraction, generator)
         unique = task.nullity(masks) == 2
         probs.append(unique.double().mean())
-        lam = task.grokking_rate(masks[unique]) if unique.any() else torch.tensor([float("nan")])
+        lam = (
+            task.grokking_rate(masks[unique])
+            if unique.any()
+            else torch.tensor([float("nan")])
+        )
         rates.append(lam.mean())
     return torch.stack(probs), torch.stack(rates)
 
 
-def generalisable_split(task: AdditionTask, n_train: int, generator: torch.Generator | None = None,
-                        max_tries: int = 1000) -> torch.Tensor:
+def generalisable_split(
+    task: AdditionTask,
+    n_train: int,
+    generator: torch.Generator | None = None,
+    max_tries: int = 1000,
+) -> torch.Tensor:
     """A random training set of ``n_train`` samples whose ideal accuracy ``Acc-bar`` is 1.
 
     Every validation sample is then derivable from the training set (no validation sum whose
@@ -303,11 +338,14 @@ def generalisable_split(task: AdditionTask, n_train: int, generator: torch.Gener
         mask = task.random_masks(1, n_train / task.n_samples, generator)[0]
         if task.ideal_accuracy(mask) == 1:
             return mask
-    raise RuntimeError(f"no generalisable split of {n_train} samples in {max_tries} draws")
+    raise RuntimeError(
+        f"no generalisable split of {n_train} samples in {max_tries} draws"
+    )
 
 
-def smallest_unique_set(task: AdditionTask, n_sets: int, generator: torch.Generator | None = None
-                        ) -> torch.Tensor:
+def smallest_unique_set(
+    task: AdditionTask, n_sets: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """The smallest training set found by random search that fixes the linear representation.
 
     Draws ``n_sets`` random sets at every size from 2 upwards and returns the first unique one
@@ -338,4 +376,6 @@ def smallest_unique_set(task: AdditionTask, n_sets: int, generator: torch.Genera
         unique = task.nullity(masks) == 2
         if unique.any():
             return masks[unique.nonzero()[0, 0]]
-    raise RuntimeError("no unique training set found")  # unreachable: the full set is unique
+    raise RuntimeError(
+        "no unique training set found"
+    )  # unreachable: the full set is unique

@@ -65,9 +65,18 @@ class AdditionToys(nn.Module):
         - :doc:`/book/learning/grokking-effective-theory`
     """
 
-    def __init__(self, n_models: int, task: AdditionTask, kind: str = "regression", d_embed: int = 1,
-                 hidden: int = 200, depth: int = 2, d_out: int = 30, init_scale: float = 1.0,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        n_models: int,
+        task: AdditionTask,
+        kind: str = "regression",
+        d_embed: int = 1,
+        hidden: int = 200,
+        depth: int = 2,
+        d_out: int = 30,
+        init_scale: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         positive_int("n_models", n_models)
         positive_int("d_embed", d_embed)
@@ -81,8 +90,9 @@ class AdditionToys(nn.Module):
         d_out = n_labels if kind == "classification" else d_out
         u = torch.rand(n_models, task.p, d_embed, generator=generator)
         self.embeddings = nn.Parameter((u - 0.5) * init_scale)
-        self.decoder = EnsembleMLP(n_models, d_embed, d_out, hidden=hidden, depth=depth,
-                                   activation="tanh")
+        self.decoder = EnsembleMLP(
+            n_models, d_embed, d_out, hidden=hidden, depth=depth, activation="tanh"
+        )
         if kind == "regression":
             targets = torch.randn(n_labels, d_out, generator=generator)
         else:
@@ -101,15 +111,18 @@ class AdditionToys(nn.Module):
         if self.kind == "regression":
             per = (out - self.targets[labels]).square().mean(dim=-1)
         else:
-            per = nn.functional.cross_entropy(out.transpose(1, 2), labels.expand(len(out), -1),
-                                              reduction="none")
+            per = nn.functional.cross_entropy(
+                out.transpose(1, 2), labels.expand(len(out), -1), reduction="none"
+            )
         return _masked_mean(per, mask)
 
     def correct(self, out: torch.Tensor) -> torch.Tensor:
         """Which samples each model gets right, ``(n_models, n_samples)`` booleans."""
         labels = self.task.labels.to(out.device)
         if self.kind == "regression":
-            pred = torch.cdist(out, self.targets.expand(len(out), -1, -1)).argmin(dim=-1)
+            pred = torch.cdist(out, self.targets.expand(len(out), -1, -1)).argmin(
+                dim=-1
+            )
         else:
             pred = out.argmax(dim=-1)
         return pred == labels
@@ -124,12 +137,17 @@ def _masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 def _member_setting(name: str, value: float | torch.Tensor, allow_zero: bool) -> None:
     """Check a setting that is a number or one value per ensemble member (a 1-D tensor)."""
     if isinstance(value, torch.Tensor):
-        ok = value.ndim <= 1 and bool(torch.isfinite(value).all()) and bool(
-            (value >= 0).all() if allow_zero else (value > 0).all())
+        ok = (
+            value.ndim <= 1
+            and bool(torch.isfinite(value).all())
+            and bool((value >= 0).all() if allow_zero else (value > 0).all())
+        )
         if not ok:
             bound = ">= 0" if allow_zero else "> 0"
-            raise ValueError(f"{name} must be a number or a 1-D tensor of finite values {bound}, "
-                             f"got {value!r}")
+            raise ValueError(
+                f"{name} must be a number or a 1-D tensor of finite values {bound}, "
+                f"got {value!r}"
+            )
     elif allow_zero:
         non_negative_number(name, value)
     else:
@@ -201,22 +219,33 @@ def train(model: AdditionToys, masks: torch.Tensor, settings: ToySettings) -> Hi
         - :doc:`/book/learning/grokking-effective-theory`
     """
     if not isinstance(settings, ToySettings):
-        raise TypeError(f"settings must be a toy.ToySettings, got {type(settings).__name__}")
+        raise TypeError(
+            f"settings must be a toy.ToySettings, got {type(settings).__name__}"
+        )
     steps, eval_every, delta = settings.steps, settings.eval_every, settings.delta
     task = model.task
     if masks.shape != (model.n_models, task.n_samples) or masks.dtype != torch.bool:
-        raise ValueError(f"masks must be a boolean ({model.n_models}, {task.n_samples}) tensor, "
-                         f"got {masks.dtype} {tuple(masks.shape)}")
+        raise ValueError(
+            f"masks must be a boolean ({model.n_models}, {task.n_samples}) tensor, "
+            f"got {masks.dtype} {tuple(masks.shape)}"
+        )
     dev = model.embeddings.device
     masks = masks.to(dev)
     n = model.n_models
     opt_e = MemberAdamW([model.embeddings], n, lr=settings.lr_embed)
-    opt_d = MemberAdamW(model.decoder.parameters(), n, lr=settings.lr_decoder,
-                        weight_decay=settings.wd_decoder)
-    rec: dict[str, list] = {k: [] for k in ("steps", "train_acc", "val_acc", "acc", "rqi")}
+    opt_d = MemberAdamW(
+        model.decoder.parameters(),
+        n,
+        lr=settings.lr_decoder,
+        weight_decay=settings.wd_decoder,
+    )
+    rec: dict[str, list] = {
+        k: [] for k in ("steps", "train_acc", "val_acc", "acc", "rqi")
+    }
     val = ~masks
-    for step in tqdm(range(steps + 1), desc="toy models", disable=not progress_enabled(),
-                     leave=False):
+    for step in tqdm(
+        range(steps + 1), desc="toy models", disable=not progress_enabled(), leave=False
+    ):
         out = model()
         if step % eval_every == 0 or step == steps:
             with torch.no_grad():
@@ -225,7 +254,9 @@ def train(model: AdditionToys, masks: torch.Tensor, settings: ToySettings) -> Hi
                 rec["train_acc"].append(_masked_mean(ok, masks).cpu())
                 rec["val_acc"].append(_masked_mean(ok, val).cpu())
                 rec["acc"].append(ok.mean(1).cpu())
-                rec["rqi"].append(task.rqi(model.embeddings.detach().double().cpu(), delta))
+                rec["rqi"].append(
+                    task.rqi(model.embeddings.detach().double().cpu(), delta)
+                )
         if step == steps:
             break
         loss = model.losses(out, masks).sum()
@@ -235,14 +266,19 @@ def train(model: AdditionToys, masks: torch.Tensor, settings: ToySettings) -> Hi
         opt_e.step()
         opt_d.step()
     eval_steps = np.asarray(rec.pop("steps"))
-    return History(steps=steps, eval_steps=eval_steps,
-                   series={k: torch.stack(v).cpu().numpy() for k, v in rec.items()})
+    return History(
+        steps=steps,
+        eval_steps=eval_steps,
+        series={k: torch.stack(v).cpu().numpy() for k, v in rec.items()},
+    )
 
 
 PHASES = ("comprehension", "grokking", "memorisation", "confusion")
 
 
-def phase(history: History, horizon: int, gap: int, threshold: float = 0.9) -> list[str]:
+def phase(
+    history: History, horizon: int, gap: int, threshold: float = 0.9
+) -> list[str]:
     """The phase of learning of every model by Table C.1 of the Kitouni thesis.
 
     Comprehension: training and validation accuracy above ``threshold`` within ``horizon``
@@ -284,7 +320,9 @@ def phase(history: History, horizon: int, gap: int, threshold: float = 0.9) -> l
     return out
 
 
-def beyond_ideal(model: AdditionToys, masks: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+def beyond_ideal(
+    model: AdditionToys, masks: torch.Tensor
+) -> tuple[np.ndarray, np.ndarray]:
     """Per model, how many samples outside the ideal model's reach it gets right, and how many there are.
 
     The ideal model's reach is ``D-bar(D, P(D))``. Under the "Alexander principle" (App. C.5) the

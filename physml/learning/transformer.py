@@ -27,8 +27,9 @@ from physml.representations import effective_dimension
 from physml.train import History, progress_enabled
 
 
-def modular_addition(p: int, fraction: float, generator: torch.Generator | None = None
-                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def modular_addition(
+    p: int, fraction: float, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """All ``p**2`` ordered pairs ``(a, b)``, their labels ``(a + b) mod p`` and a random training mask.
 
     The mask holds ``round(fraction * p**2)`` pairs (at least one).
@@ -92,14 +93,24 @@ class ModularAdditionTransformer(nn.Module):
         - :doc:`/book/learning/grokking-beyond-the-toy`
     """
 
-    def __init__(self, p: int, d_model: int = 128, n_heads: int = 4, n_layers: int = 1,
-                 d_mlp: int | None = None, dropout: float = 0.0, embed_std: float = 0.02) -> None:
+    def __init__(
+        self,
+        p: int,
+        d_model: int = 128,
+        n_heads: int = 4,
+        n_layers: int = 1,
+        d_mlp: int | None = None,
+        dropout: float = 0.0,
+        embed_std: float = 0.02,
+    ) -> None:
         positive_int("p", p, minimum=2)
         positive_int("d_model", d_model)
         positive_int("n_heads", n_heads)
         positive_int("n_layers", n_layers)
         if d_model % n_heads:
-            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+            raise ValueError(
+                f"d_model ({d_model}) must be divisible by n_heads ({n_heads})"
+            )
         d_mlp = 4 * d_model if d_mlp is None else positive_int("d_mlp", d_mlp)
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
@@ -111,12 +122,22 @@ class ModularAdditionTransformer(nn.Module):
         nn.init.normal_(self.embed.weight, std=embed_std)
         self.position = nn.Parameter(torch.randn(2, d_model) * embed_std)
         self.blocks = nn.ModuleList(
-            nn.TransformerEncoderLayer(d_model, n_heads, d_mlp, dropout, activation="gelu",
-                                       batch_first=True, norm_first=True)
-            for _ in range(n_layers))
+            nn.TransformerEncoderLayer(
+                d_model,
+                n_heads,
+                d_mlp,
+                dropout,
+                activation="gelu",
+                batch_first=True,
+                norm_first=True,
+            )
+            for _ in range(n_layers)
+        )
         self.norm = nn.LayerNorm(d_model)
         self.classifier = nn.Linear(2 * d_model, p)
-        self.register_buffer("causal", nn.Transformer.generate_square_subsequent_mask(2))
+        self.register_buffer(
+            "causal", nn.Transformer.generate_square_subsequent_mask(2)
+        )
 
     def forward(self, pairs: torch.Tensor) -> torch.Tensor:
         if pairs.ndim != 2 or pairs.shape[1] != 2:
@@ -128,7 +149,9 @@ class ModularAdditionTransformer(nn.Module):
 
     def decoder_parameters(self) -> list[nn.Parameter]:
         """Every parameter except the token embeddings."""
-        return [q for name, q in self.named_parameters() if not name.startswith("embed.")]
+        return [
+            q for name, q in self.named_parameters() if not name.startswith("embed.")
+        ]
 
 
 @dataclass(frozen=True)
@@ -163,7 +186,9 @@ class TransformerSettings:
 
     def __post_init__(self) -> None:
         if not isinstance(self.keep_embeddings, bool):
-            raise TypeError(f"keep_embeddings must be a bool, got {type(self.keep_embeddings).__name__}")
+            raise TypeError(
+                f"keep_embeddings must be a bool, got {type(self.keep_embeddings).__name__}"
+            )
         positive_int("steps", self.steps)
         positive_int("eval_every", self.eval_every)
         for name in ("lr_embed", "lr_decoder", "wd_decoder"):
@@ -172,8 +197,13 @@ class TransformerSettings:
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
 
 
-def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.Tensor,
-          train_mask: torch.Tensor, settings: TransformerSettings) -> History:
+def train(
+    model: ModularAdditionTransformer,
+    pairs: torch.Tensor,
+    labels: torch.Tensor,
+    train_mask: torch.Tensor,
+    settings: TransformerSettings,
+) -> History:
     """Full-batch cross-entropy training of the transformer on the pairs in ``train_mask``.
 
     Embeddings by Adam (``settings.lr_embed``, no weight decay), everything else by AdamW
@@ -206,23 +236,49 @@ def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.
         - :doc:`/book/learning/grokking-beyond-the-toy`
     """
     if not isinstance(settings, TransformerSettings):
-        raise TypeError(f"settings must be a transformer.TransformerSettings, got {type(settings).__name__}")
-    steps, eval_every, keep_embeddings = settings.steps, settings.eval_every, settings.keep_embeddings
+        raise TypeError(
+            f"settings must be a transformer.TransformerSettings, got {type(settings).__name__}"
+        )
+    steps, eval_every, keep_embeddings = (
+        settings.steps,
+        settings.eval_every,
+        settings.keep_embeddings,
+    )
     n = pairs.shape[0]
-    if labels.shape != (n,) or train_mask.shape != (n,) or train_mask.dtype != torch.bool:
-        raise ValueError(f"labels and train_mask (bool) must have shape ({n},), got "
-                         f"{tuple(labels.shape)} and {train_mask.dtype} {tuple(train_mask.shape)}")
+    if (
+        labels.shape != (n,)
+        or train_mask.shape != (n,)
+        or train_mask.dtype != torch.bool
+    ):
+        raise ValueError(
+            f"labels and train_mask (bool) must have shape ({n},), got "
+            f"{tuple(labels.shape)} and {train_mask.dtype} {tuple(train_mask.shape)}"
+        )
     dev = model.embed.weight.device
     pairs, labels, train_mask = pairs.to(dev), labels.to(dev), train_mask.to(dev)
-    opt = torch.optim.AdamW([
-        {"params": model.embed.parameters(), "lr": settings.lr_embed, "weight_decay": 0.0},
-        {"params": model.decoder_parameters(), "lr": settings.lr_decoder,
-         "weight_decay": settings.wd_decoder},
-    ], betas=settings.betas)
+    opt = torch.optim.AdamW(
+        [
+            {
+                "params": model.embed.parameters(),
+                "lr": settings.lr_embed,
+                "weight_decay": 0.0,
+            },
+            {
+                "params": model.decoder_parameters(),
+                "lr": settings.lr_decoder,
+                "weight_decay": settings.wd_decoder,
+            },
+        ],
+        betas=settings.betas,
+    )
     x_train, y_train = pairs[train_mask], labels[train_mask]
     rec: dict[str, list] = {"steps": [], "train": [], "val": [], "dim": [], "emb": []}
-    for step in tqdm(range(steps + 1), desc="transformer", disable=not progress_enabled(),
-                     leave=False):
+    for step in tqdm(
+        range(steps + 1),
+        desc="transformer",
+        disable=not progress_enabled(),
+        leave=False,
+    ):
         if step % eval_every == 0 or step == steps:
             model.eval()
             with torch.no_grad():
@@ -241,8 +297,11 @@ def train(model: ModularAdditionTransformer, pairs: torch.Tensor, labels: torch.
         loss.backward()
         opt.step()
     model.eval()
-    series = {"train_acc": np.asarray(rec["train"]), "val_acc": np.asarray(rec["val"]),
-              "effective_dim": np.asarray(rec["dim"])}
+    series = {
+        "train_acc": np.asarray(rec["train"]),
+        "val_acc": np.asarray(rec["val"]),
+        "effective_dim": np.asarray(rec["dim"]),
+    }
     if keep_embeddings:
         series["embeddings"] = np.stack(rec["emb"])
     return History(steps=steps, eval_steps=np.asarray(rec["steps"]), series=series)

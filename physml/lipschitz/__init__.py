@@ -21,6 +21,16 @@ from physml.lipschitz.layers import (
 )
 
 __all__ = [
-    "layers", "toys", "trigger", "KINDS", "GroupSort", "LipschitzLinear", "LipschitzMLP",
-    "MonotonicWrapper", "certified_bound", "normalise", "operator_norm", "slope_bounds",
+    "layers",
+    "toys",
+    "trigger",
+    "KINDS",
+    "GroupSort",
+    "LipschitzLinear",
+    "LipschitzMLP",
+    "MonotonicWrapper",
+    "certified_bound",
+    "normalise",
+    "operator_norm",
+    "slope_bounds",
 ]

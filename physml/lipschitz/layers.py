@@ -37,7 +37,12 @@ from physml._checks import positive_int, positive_number
 
 KINDS: tuple[str, ...] = ("one", "inf", "one-inf", "two-inf")
 # The (input, output) norms each kind's operator norm maps between.
-_NORMS = {"one": ("1", "1"), "inf": ("inf", "inf"), "one-inf": ("1", "inf"), "two-inf": ("2", "inf")}
+_NORMS = {
+    "one": ("1", "1"),
+    "inf": ("inf", "inf"),
+    "one-inf": ("1", "inf"),
+    "two-inf": ("2", "inf"),
+}
 
 
 def _check_kind(kind: str) -> None:
@@ -57,7 +62,9 @@ def _norms(weight: torch.Tensor, kind: str) -> torch.Tensor:
     return weight.norm(p=2, dim=1, keepdim=True)
 
 
-def normalise(weight: torch.Tensor, kind: str = "one", max_norm: float = 1.0) -> torch.Tensor:
+def normalise(
+    weight: torch.Tensor, kind: str = "one", max_norm: float = 1.0
+) -> torch.Tensor:
     """W -> W / max(1, norm/max_norm), per column ("one", eq. 2.8), row or entry (see module doc).
 
     Args:
@@ -84,7 +91,9 @@ def normalise(weight: torch.Tensor, kind: str = "one", max_norm: float = 1.0) ->
         [[0.75, 0.5], [0.25, 0.5]]
     """
     if not isinstance(weight, torch.Tensor) or weight.ndim != 2:
-        raise ValueError("weight must be a 2-D tensor of shape (out_features, in_features)")
+        raise ValueError(
+            "weight must be a 2-D tensor of shape (out_features, in_features)"
+        )
     positive_number("max_norm", max_norm)
     scale = torch.clamp(_norms(weight, kind) / max_norm, min=1.0)
     return weight / scale
@@ -112,7 +121,9 @@ def operator_norm(weight: torch.Tensor, kind: str = "one") -> float:
         4.0
     """
     if not isinstance(weight, torch.Tensor) or weight.ndim != 2:
-        raise ValueError("weight must be a 2-D tensor of shape (out_features, in_features)")
+        raise ValueError(
+            "weight must be a 2-D tensor of shape (out_features, in_features)"
+        )
     return float(_norms(weight.detach(), kind).max())
 
 
@@ -137,8 +148,14 @@ class LipschitzLinear(nn.Linear):
         Kitouni thesis, Algorithm 1.
     """
 
-    def __init__(self, in_features: int, out_features: int, kind: str = "one", max_norm: float = 1.0,
-                 bias: bool = True) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        kind: str = "one",
+        max_norm: float = 1.0,
+        bias: bool = True,
+    ) -> None:
         _check_kind(kind)
         max_norm = positive_number("max_norm", max_norm)
         super().__init__(in_features, out_features, bias=bias)
@@ -153,7 +170,9 @@ class LipschitzLinear(nn.Linear):
         return F.linear(x, self.normalised_weight, self.bias)
 
     def extra_repr(self) -> str:
-        return super().extra_repr() + f", kind={self.kind}, max_norm={self.max_norm:.4g}"
+        return (
+            super().extra_repr() + f", kind={self.kind}, max_norm={self.max_norm:.4g}"
+        )
 
 
 class GroupSort(nn.Module):
@@ -183,7 +202,9 @@ class GroupSort(nn.Module):
         A tensor op: NaN propagates (``torch.sort`` places it last in its group)."""
         n = x.shape[-1]
         if n % self.group_size:
-            raise ValueError(f"the last axis ({n}) must be a multiple of group_size ({self.group_size})")
+            raise ValueError(
+                f"the last axis ({n}) must be a multiple of group_size ({self.group_size})"
+            )
         grouped = x.reshape(*x.shape[:-1], n // self.group_size, self.group_size)
         return grouped.sort(dim=-1).values.reshape(x.shape)
 
@@ -211,11 +232,22 @@ class LipschitzMLP(nn.Sequential):
         - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
 
-    def __init__(self, n_in: int, widths: Sequence[int], lipschitz_const: float = 1.0,
-                 group_size: int = 2, norm: str = "one", constrained: bool = True) -> None:
+    def __init__(
+        self,
+        n_in: int,
+        widths: Sequence[int],
+        lipschitz_const: float = 1.0,
+        group_size: int = 2,
+        norm: str = "one",
+        constrained: bool = True,
+    ) -> None:
         positive_int("n_in", n_in)
-        if not widths or any(not isinstance(w, int) or w < 1 or w % group_size for w in widths):
-            raise ValueError(f"widths must be positive ints divisible by group_size={group_size}, got {widths!r}")
+        if not widths or any(
+            not isinstance(w, int) or w < 1 or w % group_size for w in widths
+        ):
+            raise ValueError(
+                f"widths must be positive ints divisible by group_size={group_size}, got {widths!r}"
+            )
         positive_number("lipschitz_const", lipschitz_const)
         if norm not in ("one", "one-inf"):
             raise ValueError(f"norm must be 'one' or 'one-inf', got {norm!r}")
@@ -225,16 +257,26 @@ class LipschitzMLP(nn.Sequential):
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
             kind = "one" if norm == "one" else ("one-inf" if i == 0 else "inf")
-            layers.append(LipschitzLinear(a, b, kind, per_layer) if constrained else nn.Linear(a, b))
+            layers.append(
+                LipschitzLinear(a, b, kind, per_layer)
+                if constrained
+                else nn.Linear(a, b)
+            )
             if i < n_layers - 1:
                 layers.append(GroupSort(group_size))
         super().__init__(*layers)
-        self.n_in, self.lipschitz_const, self.constrained = n_in, float(lipschitz_const), constrained
+        self.n_in, self.lipschitz_const, self.constrained = (
+            n_in,
+            float(lipschitz_const),
+            constrained,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x ``(batch, n_in)`` -> ``(batch,)``. Shape checked; NaN/inf in ``x`` propagate (a tensor op)."""
         if x.ndim != 2 or x.shape[-1] != self.n_in:
-            raise ValueError(f"x must have shape (batch, {self.n_in}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (batch, {self.n_in}), got {tuple(x.shape)}"
+            )
         return super().forward(x).squeeze(-1)
 
 
@@ -261,19 +303,31 @@ def certified_bound(model: nn.Module) -> float:
         Kitouni thesis, eq. 2.6.
     """
     if isinstance(model, MonotonicWrapper):
-        return certified_bound(model.net) + model.lipschitz_const * float(model.constraints.abs().max())
+        return certified_bound(model.net) + model.lipschitz_const * float(
+            model.constraints.abs().max()
+        )
     layers = [m for m in model.modules() if isinstance(m, nn.Linear)]
     if not layers or not all(isinstance(m, LipschitzLinear) for m in layers):
-        raise ValueError("certified_bound needs a network built only of LipschitzLinear layers")
-    acts = [m for m in model.modules() if not isinstance(m, (nn.Linear, nn.Sequential, MonotonicWrapper))]
+        raise ValueError(
+            "certified_bound needs a network built only of LipschitzLinear layers"
+        )
+    acts = [
+        m
+        for m in model.modules()
+        if not isinstance(m, (nn.Linear, nn.Sequential, MonotonicWrapper))
+    ]
     if any(not isinstance(a, GroupSort) for a in acts):
-        raise ValueError("certified_bound knows only GroupSort activations (1-Lipschitz in every norm)")
+        raise ValueError(
+            "certified_bound knows only GroupSort activations (1-Lipschitz in every norm)"
+        )
     current = "1"
     bound = 1.0
     for layer in layers:
         norm_in, norm_out = _NORMS[layer.kind]
         if norm_in != current:
-            raise ValueError(f"layer norms do not chain: a {layer.kind} layer after an ℓ{current} output")
+            raise ValueError(
+                f"layer norms do not chain: a {layer.kind} layer after an ℓ{current} output"
+            )
         bound *= operator_norm(layer.normalised_weight, layer.kind)
         current = norm_out
     return bound
@@ -301,16 +355,24 @@ class MonotonicWrapper(nn.Module):
         Kitouni thesis, eq. 2.3.
     """
 
-    def __init__(self, net: LipschitzMLP, lipschitz_const: float, constraints: Sequence[int]) -> None:
+    def __init__(
+        self, net: LipschitzMLP, lipschitz_const: float, constraints: Sequence[int]
+    ) -> None:
         super().__init__()
         if not isinstance(net, LipschitzMLP) or not net.constrained:
             raise TypeError("net must be a constrained LipschitzMLP")
         positive_number("lipschitz_const", lipschitz_const)
-        if isinstance(constraints, (str, bytes)) or not isinstance(constraints, (Sequence, torch.Tensor)):
-            raise TypeError("constraints must be a sequence of -1, 0 or 1, one per input")
+        if isinstance(constraints, (str, bytes)) or not isinstance(
+            constraints, (Sequence, torch.Tensor)
+        ):
+            raise TypeError(
+                "constraints must be a sequence of -1, 0 or 1, one per input"
+            )
         values = [float(c) for c in constraints]
         if len(values) != net.n_in:
-            raise ValueError(f"constraints must have one entry per input ({net.n_in}), got {len(values)}")
+            raise ValueError(
+                f"constraints must have one entry per input ({net.n_in}), got {len(values)}"
+            )
         if any(c not in (-1.0, 0.0, 1.0) for c in values):
             raise ValueError(f"constraints must be -1, 0 or 1, got {list(constraints)}")
         if net.lipschitz_const > lipschitz_const + 1e-12:

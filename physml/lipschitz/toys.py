@@ -20,7 +20,10 @@ from physml._checks import finite, positive_int
 
 
 def sine_with_outlier(
-    n: int = 30, shift: float = 1.0, noise: float = 0.01, generator: torch.Generator | None = None
+    n: int = 30,
+    shift: float = 1.0,
+    noise: float = 0.01,
+    generator: torch.Generator | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     """``n`` points on [0, 2π], y = sin x + noise·ε, the middle one shifted by ``shift``.
 
@@ -132,9 +135,13 @@ def slopes(model: torch.nn.Module, lo: float, hi: float, n: int = 1000) -> torch
     return torch.diff(f) / torch.diff(grid)
 
 
-def flower(n_per_ring: int = 200, radii: tuple[float, ...] = (1.2, 1.5, 1.8),
-           labels: tuple[float, ...] = (0.0, 0.5, 1.0), alpha: float = 0.18,
-           petals: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+def flower(
+    n_per_ring: int = 200,
+    radii: tuple[float, ...] = (1.2, 1.5, 1.8),
+    labels: tuple[float, ...] = (0.0, 0.5, 1.0),
+    alpha: float = 0.18,
+    petals: int = 8,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Points on three nested flower-shaped rings ρ(θ) = r + α cos(petals·θ) with a value per ring.
 
     The expressiveness target of Fig. 2.3 (the thesis gives r = 1.5 and α = 0.18 but not the
@@ -166,7 +173,9 @@ def flower(n_per_ring: int = 200, radii: tuple[float, ...] = (1.2, 1.5, 1.8),
     pts, vals = [], []
     for r, v in zip(radii, labels):
         rho = r + alpha * torch.cos(petals * theta)
-        pts.append(torch.stack([rho * torch.cos(theta), rho * torch.sin(theta)], dim=-1))
+        pts.append(
+            torch.stack([rho * torch.cos(theta), rho * torch.sin(theta)], dim=-1)
+        )
         vals.append(torch.full((n_per_ring,), float(v)))
     return torch.cat(pts), torch.cat(vals)
 
@@ -208,7 +217,9 @@ def classifier_loss(name: str):
     return losses[name]
 
 
-def grid_steps(score, lo: tuple[float, float], hi: tuple[float, float], n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
+def grid_steps(
+    score, lo: tuple[float, float], hi: tuple[float, float], n: int = 200
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Finite-difference slopes of a 2-input score along each axis on an n x n grid.
 
     Args:
@@ -235,12 +246,25 @@ def grid_steps(score, lo: tuple[float, float], hi: tuple[float, float], n: int =
     b = torch.linspace(lo[1], hi[1], n, dtype=torch.float64)
     ga, gb = torch.meshgrid(a, b, indexing="ij")
     with torch.no_grad():
-        s = torch.as_tensor(score(torch.stack([ga.reshape(-1), gb.reshape(-1)], -1))).double().reshape(n, n)
-    return torch.diff(s, dim=0) / (a[1] - a[0]).item(), torch.diff(s, dim=1) / (b[1] - b[0]).item()
+        s = (
+            torch.as_tensor(score(torch.stack([ga.reshape(-1), gb.reshape(-1)], -1)))
+            .double()
+            .reshape(n, n)
+        )
+    return torch.diff(s, dim=0) / (a[1] - a[0]).item(), torch.diff(s, dim=1) / (
+        b[1] - b[0]
+    ).item()
 
 
-def fit_1d(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr: float,
-           generator: torch.Generator | None = None) -> torch.nn.Module:
+def fit_1d(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    steps: int,
+    lr: float,
+    generator: torch.Generator | None = None,
+) -> torch.nn.Module:
     """Full-batch MSE fit of a 1-D regression (Adam, no schedule, on the CPU).
 
     Args:
@@ -265,7 +289,9 @@ def fit_1d(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: i
     from physml import train
 
     if x.shape != y.shape or x.ndim not in (1, 2):
-        raise ValueError(f"x and y must share a shape (n,) or (members, n), got {tuple(x.shape)}, {tuple(y.shape)}")
+        raise ValueError(
+            f"x and y must share a shape (n,) or (members, n), got {tuple(x.shape)}, {tuple(y.shape)}"
+        )
     finite("x", x)
     finite("y", y)
     n = x.shape[-1]
@@ -276,6 +302,16 @@ def fit_1d(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: i
         per_member = ((pred - yb[..., idx]) ** 2).mean(dim=-1)
         return per_member.sum()  # members are independent: each sees its own mean loss
 
-    train.fit(model, objective, (torch.arange(n),), steps=steps, batch_size=n, lr=lr, schedule=None,
-              generator=generator, device="cpu", desc="1-D fit")
+    train.fit(
+        model,
+        objective,
+        (torch.arange(n),),
+        steps=steps,
+        batch_size=n,
+        lr=lr,
+        schedule=None,
+        generator=generator,
+        device="cpu",
+        desc="1-D fit",
+    )
     return model

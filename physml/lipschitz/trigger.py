@@ -38,13 +38,17 @@ TAU_B_PS = 1.5
 FEATURES = ("log Σp_T [GeV]", "log χ²_IP")
 
 
-def _gamma(shape: float, scale: float, n: int, g: torch.Generator | None) -> torch.Tensor:
+def _gamma(
+    shape: float, scale: float, n: int, g: torch.Generator | None
+) -> torch.Tensor:
     # Sum of exponentials for integer shape (seeded through the generator).
     k = int(shape)
     return -scale * torch.log(torch.rand(n, k, generator=g)).sum(-1)
 
 
-def _features(sum_pt: torch.Tensor, ip_mm: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
+def _features(
+    sum_pt: torch.Tensor, ip_mm: torch.Tensor, g: torch.Generator | None
+) -> torch.Tensor:
     track_pt = sum_pt / 2
     sigma_ip = 0.015 + 0.030 / track_pt  # mm: 15 μm ⊕ multiple scattering
     measured = ip_mm + sigma_ip * torch.randn(ip_mm.shape[0], generator=g)
@@ -52,8 +56,12 @@ def _features(sum_pt: torch.Tensor, ip_mm: torch.Tensor, g: torch.Generator | No
     return torch.stack([torch.log(sum_pt), torch.log(chi2 + 1e-3)], dim=-1)
 
 
-def signal(n: int, tau_ps: float = TAU_B_PS, generator: torch.Generator | None = None,
-           t_ps: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def signal(
+    n: int,
+    tau_ps: float = TAU_B_PS,
+    generator: torch.Generator | None = None,
+    t_ps: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` heavy-flavour candidates: features (n, 2) and proper decay times t [ps].
 
     Args:
@@ -89,8 +97,11 @@ def signal(n: int, tau_ps: float = TAU_B_PS, generator: torch.Generator | None =
     return _features(sum_pt, ip, generator), t_ps
 
 
-def background(n: int, generator: torch.Generator | None = None,
-               fractions: tuple[float, float, float] = (0.90, 0.05, 0.05)) -> torch.Tensor:
+def background(
+    n: int,
+    generator: torch.Generator | None = None,
+    fractions: tuple[float, float, float] = (0.90, 0.05, 0.05),
+) -> torch.Tensor:
     """``n`` background candidates: prompt tracks, material interactions and fakes.
 
     Args:
@@ -108,9 +119,17 @@ def background(n: int, generator: torch.Generator | None = None,
         - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
     positive_int("n", n)
-    if len(fractions) != 3 or any(f < 0 for f in fractions) or not math.isclose(sum(fractions), 1.0):
-        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
-    which = torch.multinomial(torch.tensor(fractions), n, replacement=True, generator=generator)
+    if (
+        len(fractions) != 3
+        or any(f < 0 for f in fractions)
+        or not math.isclose(sum(fractions), 1.0)
+    ):
+        raise ValueError(
+            f"fractions must be three non-negative numbers summing to 1, got {fractions}"
+        )
+    which = torch.multinomial(
+        torch.tensor(fractions), n, replacement=True, generator=generator
+    )
     sum_pt = torch.empty(n)
     ip = torch.empty(n)
     prompt, material, fake = which == 0, which == 1, which == 2
@@ -119,11 +138,16 @@ def background(n: int, generator: torch.Generator | None = None,
     sum_pt[material] = 0.8 + _gamma(2, 0.4, int(material.sum()), generator)
     ip[material] = 2.0 + 18.0 * torch.rand(int(material.sum()), generator=generator)
     sum_pt[fake] = 2.0 + _gamma(2, 3.0, int(fake.sum()), generator)
-    ip[fake] = torch.exp(math.log(0.005) + math.log(60) * torch.rand(int(fake.sum()), generator=generator))
+    ip[fake] = torch.exp(
+        math.log(0.005)
+        + math.log(60) * torch.rand(int(fake.sum()), generator=generator)
+    )
     return _features(sum_pt, ip, generator)
 
 
-def training_set(n_per_class: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def training_set(
+    n_per_class: int, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Balanced training data: signal from :func:`signal`, background from :func:`background`.
 
     Args:
@@ -143,8 +167,12 @@ def training_set(n_per_class: int, generator: torch.Generator | None = None) -> 
     return x, y
 
 
-def log_uniform_times(n: int, lo_ps: float = 0.1, hi_ps: float = 100.0,
-                      generator: torch.Generator | None = None) -> torch.Tensor:
+def log_uniform_times(
+    n: int,
+    lo_ps: float = 0.1,
+    hi_ps: float = 100.0,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Proper times spread log-uniformly over [lo, hi] ps, long-lived (BSM-like) decays included.
 
     A probe of the efficiency at every lifetime.
@@ -201,15 +229,22 @@ def threshold_at_rate(background_scores: torch.Tensor, rate: float) -> float:
         7.0
     """
     check_fraction("rate", rate, allow_one=False)
-    s = finite("background_scores", torch.as_tensor(background_scores).detach().to(torch.float64).reshape(-1))
+    s = finite(
+        "background_scores",
+        torch.as_tensor(background_scores).detach().to(torch.float64).reshape(-1),
+    )
     n = s.numel()
     if n == 0:
         raise ValueError("background_scores is empty")
-    k = min(math.floor(rate * n + 1e-9), n - 1)  # 1e-9: rate * n = 6000 must not round down to 5999
+    k = min(
+        math.floor(rate * n + 1e-9), n - 1
+    )  # 1e-9: rate * n = 6000 must not round down to 5999
     return float(torch.kthvalue(s.cpu(), n - k).values)
 
 
-def efficiency_in_bins(accepted: torch.Tensor, t_ps: torch.Tensor, edges: list[float]) -> torch.Tensor:
+def efficiency_in_bins(
+    accepted: torch.Tensor, t_ps: torch.Tensor, edges: list[float]
+) -> torch.Tensor:
     """Fraction of signal accepted in each bin ``[edges[i], edges[i+1])`` of proper time.
 
     A bin without events has no efficiency: NaN there, with a ``RuntimeWarning`` naming the bin.
@@ -244,27 +279,43 @@ def efficiency_in_bins(accepted: torch.Tensor, t_ps: torch.Tensor, edges: list[f
         raise ValueError("t_ps holds negative proper times")
     e = finite("edges", torch.as_tensor(edges, dtype=torch.float64))
     if e.ndim != 1 or len(e) < 2 or not bool((e.diff() > 0).all()):
-        raise ValueError(f"edges must be an increasing sequence of at least 2 numbers, got {edges!r}")
+        raise ValueError(
+            f"edges must be an increasing sequence of at least 2 numbers, got {edges!r}"
+        )
     out = []
     for a, b in zip(edges[:-1], edges[1:]):
         sel = (t_ps >= a) & (t_ps < b)
         if not sel.any():
-            warnings.warn(f"efficiency_in_bins: no event in the bin [{a}, {b}) of edges; its efficiency "
-                          "is NaN", RuntimeWarning, stacklevel=2)
-        out.append(accepted[sel].mean() if sel.any() else torch.tensor(float("nan"), dtype=torch.float64))
+            warnings.warn(
+                f"efficiency_in_bins: no event in the bin [{a}, {b}) of edges; its efficiency "
+                "is NaN",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        out.append(
+            accepted[sel].mean()
+            if sel.any()
+            else torch.tensor(float("nan"), dtype=torch.float64)
+        )
     return torch.stack(out)
 
 
 def _accepted(name: str, accepted) -> torch.Tensor:
     a = torch.as_tensor(accepted)
     if a.dtype != torch.bool:
-        raise TypeError(f"{name} must be a boolean tensor (accepted or not), got dtype {a.dtype}")
+        raise TypeError(
+            f"{name} must be a boolean tensor (accepted or not), got dtype {a.dtype}"
+        )
     if a.ndim != 1 or a.numel() == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D tensor, got shape {tuple(a.shape)}")
+        raise ValueError(
+            f"{name} must be a non-empty 1-D tensor, got shape {tuple(a.shape)}"
+        )
     return a
 
 
-def decision_flips(accepted_before: torch.Tensor, accepted_after: torch.Tensor) -> tuple[float, float]:
+def decision_flips(
+    accepted_before: torch.Tensor, accepted_after: torch.Tensor
+) -> tuple[float, float]:
     """Fractions of events whose decision flips: (rejected -> accepted, accepted -> rejected).
 
     Their sum is the flip fraction, their difference the change of the efficiency.
@@ -290,12 +341,16 @@ def decision_flips(accepted_before: torch.Tensor, accepted_after: torch.Tensor) 
     a = _accepted("accepted_before", accepted_before)
     b = _accepted("accepted_after", accepted_after)
     if a.shape != b.shape:
-        raise ValueError(f"accepted_before and accepted_after must have the same shape, got "
-                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"accepted_before and accepted_after must have the same shape, got "
+            f"{tuple(a.shape)} and {tuple(b.shape)}"
+        )
     return float((~a & b).double().mean()), float((a & ~b).double().mean())
 
 
-def efficiency_difference(accepted_a: torch.Tensor, accepted_b: torch.Tensor) -> stats.Measurement:
+def efficiency_difference(
+    accepted_a: torch.Tensor, accepted_b: torch.Tensor
+) -> stats.Measurement:
     """eff(a) - eff(b) of two selections of the same events, with its paired error.
 
     The error is sqrt(var(a_i - b_i) / n): the two efficiencies are measured on the same events, so
@@ -318,9 +373,13 @@ def efficiency_difference(accepted_a: torch.Tensor, accepted_b: torch.Tensor) ->
     a = _accepted("accepted_a", accepted_a).double()
     b = _accepted("accepted_b", accepted_b).double()
     if a.shape != b.shape:
-        raise ValueError(f"accepted_a and accepted_b must have the same shape, got "
-                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"accepted_a and accepted_b must have the same shape, got "
+            f"{tuple(a.shape)} and {tuple(b.shape)}"
+        )
     if a.numel() < 2:
         raise ValueError("need at least two events for an error")
     d = a - b
-    return stats.Measurement(float(d.mean()), float(d.std(unbiased=True) / math.sqrt(d.numel())))
+    return stats.Measurement(
+        float(d.mean()), float(d.std(unbiased=True) / math.sqrt(d.numel()))
+    )

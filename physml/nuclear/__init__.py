@@ -24,7 +24,18 @@ from physml.nuclear.embedding import (
 from physml.nuclear.interpret import SymbolicFit, basis_search
 
 __all__ = [
-    "data", "embedding", "interpret", "semf", "load_charge_radii", "load_nubase", "MultiTaskData",
-    "NucleusNet", "Scaler", "EmbeddingSettings", "multitask_data", "split_nuclei", "SymbolicFit",
+    "data",
+    "embedding",
+    "interpret",
+    "semf",
+    "load_charge_radii",
+    "load_nubase",
+    "MultiTaskData",
+    "NucleusNet",
+    "Scaler",
+    "EmbeddingSettings",
+    "multitask_data",
+    "split_nuclei",
+    "SymbolicFit",
     "basis_search",
 ]

@@ -57,12 +57,16 @@ def package_file(relative: str, package: str = "nucleardatapy") -> Path:
     """
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"the package {package!r} is not installed: physml.nuclear reads "
-                                f"its data tables (pip install {package})")
+        raise FileNotFoundError(
+            f"the package {package!r} is not installed: physml.nuclear reads "
+            f"its data tables (pip install {package})"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / relative
     if not path.is_file():
-        raise FileNotFoundError(f"{package} is installed but has no {relative}: its file layout "
-                                "changed; physml.nuclear needs that table")
+        raise FileNotFoundError(
+            f"{package} is installed but has no {relative}: its file layout "
+            "changed; physml.nuclear needs that table"
+        )
     return path
 
 
@@ -110,16 +114,30 @@ def parse_nubase(lines: list[str] | str) -> pd.DataFrame:
             excess, estimated = _number(line[18:31])
             unc, _ = _number(line[31:42])
             if not (np.isfinite(excess) and np.isfinite(unc) and unc >= 0):
-                raise ValueError(f"mass excess {excess!r} and uncertainty {unc!r} must be finite, "
-                                 "the uncertainty >= 0")
+                raise ValueError(
+                    f"mass excess {excess!r} and uncertainty {unc!r} must be finite, "
+                    "the uncertainty >= 0"
+                )
             element = "".join(ch for ch in line[11:16] if ch.isalpha())
         except (ValueError, IndexError) as err:
-            raise ValueError(f"NUBASE line {number} is malformed ({err}): {line[:45]!r}") from err
+            raise ValueError(
+                f"NUBASE line {number} is malformed ({err}): {line[:45]!r}"
+            ) from err
         if not 0 <= z <= a:
             raise ValueError(f"NUBASE line {number}: Z = {z} is not in [0, A = {a}]")
         rows.append((z, a - z, a, element, excess, unc, estimated))
-    table = pd.DataFrame(rows, columns=["Z", "N", "A", "element", "mass_excess", "mass_excess_unc",
-                                        "estimated"])
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "Z",
+            "N",
+            "A",
+            "element",
+            "mass_excess",
+            "mass_excess_unc",
+            "estimated",
+        ],
+    )
     if table.duplicated(["Z", "N"]).any():
         raise ValueError("NUBASE lines hold two ground states for the same (Z, N)")
     return table.sort_values(["Z", "N"], ignore_index=True)
@@ -168,7 +186,11 @@ def add_binding(table: pd.DataFrame) -> pd.DataFrame:
     """
     for column in ("Z", "N", "mass_excess"):
         finite(f"table[{column!r}]", table[column].to_numpy())
-    if (table["Z"] < 0).any() or (table["N"] < 0).any() or (table["Z"] + table["N"] < 1).any():
+    if (
+        (table["Z"] < 0).any()
+        or (table["N"] < 0).any()
+        or (table["Z"] + table["N"] < 1).any()
+    ):
         raise ValueError("table['Z'] and table['N'] must be >= 0 with A = Z + N >= 1")
     out = table.copy()
     out["binding"] = out["Z"] * DELTA_H + out["N"] * DELTA_N - out["mass_excess"]
@@ -176,8 +198,9 @@ def add_binding(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _shifted(table: pd.DataFrame, by_zn: pd.DataFrame, column: str, dz: int, dn: int
-             ) -> np.ndarray:
+def _shifted(
+    table: pd.DataFrame, by_zn: pd.DataFrame, column: str, dz: int, dn: int
+) -> np.ndarray:
     """``column`` of the nucleus ``(Z + dz, N + dn)`` for every row of ``table`` (NaN where it
     is missing), looked up in ``by_zn``, the table indexed by ``(Z, N)``."""
     index = pd.MultiIndex.from_arrays([table["Z"] + dz, table["N"] + dn])
@@ -245,15 +268,24 @@ def load_charge_radii() -> pd.DataFrame:
     Used in:
         - :doc:`/book/nuclear/nuclear-masses-semf`
     """
-    raw = pd.read_csv(package_file(ANGELI2013), comment="#", header=None,
-                      names=["Z", "symbol", "N", "A", "radius", "radius_unc", "prelim", "prelim_unc"])
+    raw = pd.read_csv(
+        package_file(ANGELI2013),
+        comment="#",
+        header=None,
+        names=["Z", "symbol", "N", "A", "radius", "radius_unc", "prelim", "prelim_unc"],
+    )
     needed = {"Z", "N", "radius", "radius_unc"}
     if raw[list(needed)].isna().all().any():
-        raise ValueError("the Angeli 2013 table changed its columns: expected "
-                         "z,symbol,n,a,radius_val,radius_unc,...")
+        raise ValueError(
+            "the Angeli 2013 table changed its columns: expected "
+            "z,symbol,n,a,radius_val,radius_unc,..."
+        )
     raw = raw.dropna(subset=["radius"])
-    return raw[["Z", "N", "radius", "radius_unc"]].astype(
-        {"Z": int, "N": int}).reset_index(drop=True)
+    return (
+        raw[["Z", "N", "radius", "radius_unc"]]
+        .astype({"Z": int, "N": int})
+        .reset_index(drop=True)
+    )
 
 
 def with_charge_radii(table: pd.DataFrame) -> pd.DataFrame:

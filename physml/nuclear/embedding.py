@@ -27,7 +27,13 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from physml._checks import finite, fraction, non_negative_number, positive_int, positive_number
+from physml._checks import (
+    finite,
+    fraction,
+    non_negative_number,
+    positive_int,
+    positive_number,
+)
 from physml.nuclear.data import add_separation_and_q, with_charge_radii
 from physml.train import History, progress_enabled
 
@@ -35,9 +41,19 @@ from physml.train import History, progress_enabled
 TASKS = ("binding", "radius", "s_n", "s_p", "q_alpha", "q_beta_minus", "q_ec")
 #: Multi-task loss weights of the papers' code (binding 100, radius 0.02, energies 200, the Z and
 #: N regularisers 1, SEMF pseudo-data 100), and this book's ``binding_per_a`` (B/A) as binding.
-LOSS_WEIGHTS = {"binding": 100.0, "radius": 0.02, "s_n": 200.0, "s_p": 200.0, "q_alpha": 200.0,
-                "q_beta_minus": 200.0, "q_ec": 200.0, "z": 1.0, "n": 1.0, "semf": 100.0,
-                "binding_per_a": 100.0}
+LOSS_WEIGHTS = {
+    "binding": 100.0,
+    "radius": 0.02,
+    "s_n": 200.0,
+    "s_p": 200.0,
+    "q_alpha": 200.0,
+    "q_beta_minus": 200.0,
+    "q_ec": 200.0,
+    "z": 1.0,
+    "n": 1.0,
+    "semf": 100.0,
+    "binding_per_a": 100.0,
+}
 #: Size of the Z embedding table, for Z in 0..118 (the papers' range).
 Z_VOCAB = 119
 #: Size of the N embedding table, for N in 0..178 (the papers' range).
@@ -70,12 +86,16 @@ class Scaler:
         self.low = finite("low", np.asarray(self.low, dtype=float))
         self.high = finite("high", np.asarray(self.high, dtype=float))
         if self.low.shape != self.high.shape or self.low.ndim != 1:
-            raise ValueError(f"low and high must be 1-D of one length, got {self.low.shape} and "
-                             f"{self.high.shape}")
+            raise ValueError(
+                f"low and high must be 1-D of one length, got {self.low.shape} and "
+                f"{self.high.shape}"
+            )
         flat = np.nonzero(~(self.high > self.low))[0]
         if flat.size:
-            raise ValueError(f"high must exceed low for every task; task indices {flat.tolist()} have "
-                             "a single value, which min-max scaling cannot map to [0, 1]")
+            raise ValueError(
+                f"high must exceed low for every task; task indices {flat.tolist()} have "
+                "a single value, which min-max scaling cannot map to [0, 1]"
+            )
 
     def scale(self, values: np.ndarray, task: np.ndarray) -> np.ndarray:
         """``values`` (finite) of the tasks with indices ``task``, scaled."""
@@ -112,24 +132,34 @@ class MultiTaskData:
     scaler: Scaler
     weights: np.ndarray = field(repr=False)
 
-    def tensors(self, mask: np.ndarray | None = None, device: torch.device | str = "cpu"
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def tensors(
+        self, mask: np.ndarray | None = None, device: torch.device | str = "cpu"
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(z, n, task, scaled)`` tensors of the rows selected by ``mask`` (all if ``None``)."""
         rows = self.rows if mask is None else self.rows[np.asarray(mask)]
-        as_long = [torch.tensor(rows[c].to_numpy(), dtype=torch.long, device=device)
-                   for c in ("Z", "N", "task")]
+        as_long = [
+            torch.tensor(rows[c].to_numpy(), dtype=torch.long, device=device)
+            for c in ("Z", "N", "task")
+        ]
         y = torch.tensor(rows["scaled"].to_numpy(), dtype=torch.float32, device=device)
         return as_long[0], as_long[1], as_long[2], y
 
     def task_index(self, name: str) -> int:
         """The index of the task ``name``."""
         if name not in self.tasks:
-            raise ValueError(f"task {name!r} is not in this dataset's tasks {self.tasks}")
+            raise ValueError(
+                f"task {name!r} is not in this dataset's tasks {self.tasks}"
+            )
         return self.tasks.index(name)
 
 
-def multitask_data(table: pd.DataFrame, tasks: tuple[str, ...] = ("binding",), min_z: int = 8,
-                   min_n: int = 8, measured_only: bool = True) -> MultiTaskData:
+def multitask_data(
+    table: pd.DataFrame,
+    tasks: tuple[str, ...] = ("binding",),
+    min_z: int = 8,
+    min_n: int = 8,
+    measured_only: bool = True,
+) -> MultiTaskData:
     """The tidy multi-task dataset from a NUBASE table (:func:`physml.nuclear.data.load_nubase`).
 
     Missing values (NaN) are dropped.
@@ -164,7 +194,9 @@ def multitask_data(table: pd.DataFrame, tasks: tuple[str, ...] = ("binding",), m
         raise TypeError(f"tasks must be a non-empty tuple of task names, got {tasks!r}")
     unknown = [t for t in tasks if t not in LOSS_WEIGHTS]
     if unknown:
-        raise ValueError(f"tasks {unknown} are not known; choose from {tuple(LOSS_WEIGHTS)}")
+        raise ValueError(
+            f"tasks {unknown} are not known; choose from {tuple(LOSS_WEIGHTS)}"
+        )
     if len(set(tasks)) != len(tasks):
         raise ValueError(f"tasks must not repeat, got {tasks}")
     positive_int("min_z", min_z, minimum=0)
@@ -190,7 +222,9 @@ def multitask_data(table: pd.DataFrame, tasks: tuple[str, ...] = ("binding",), m
         parts.append(part)
     rows = pd.concat(parts, ignore_index=True)
     values = rows.groupby("task")["value"]
-    scaler = Scaler(values.min().to_numpy(dtype=float), values.max().to_numpy(dtype=float))
+    scaler = Scaler(
+        values.min().to_numpy(dtype=float), values.max().to_numpy(dtype=float)
+    )
     rows["scaled"] = scaler.scale(rows["value"].to_numpy(), rows["task"].to_numpy())
     weights = np.array([LOSS_WEIGHTS[t] for t in tasks])
     return MultiTaskData(rows, tasks, scaler, weights)
@@ -254,11 +288,20 @@ class NucleusNet(nn.Module):
         - :doc:`/book/nuclear/nuclear-embeddings`
     """
 
-    def __init__(self, n_tasks: int, embed_dim: int, hidden: int, depth: int = 2,
-                 embed_std: float = 0.02, generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        n_tasks: int,
+        embed_dim: int,
+        hidden: int,
+        depth: int = 2,
+        embed_std: float = 0.02,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+            raise TypeError(
+                f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+            )
         positive_int("n_tasks", n_tasks)
         positive_int("embed_dim", embed_dim)
         positive_int("hidden", hidden)
@@ -268,8 +311,14 @@ class NucleusNet(nn.Module):
         self.task_embed = nn.Embedding(n_tasks, embed_dim)
         self.inp = nn.Linear(3 * embed_dim, hidden)
         self.blocks = nn.ModuleList(
-            nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
-            for _ in range(depth))
+            nn.Sequential(
+                nn.Linear(hidden, hidden),
+                nn.ReLU(),
+                nn.Linear(hidden, hidden),
+                nn.ReLU(),
+            )
+            for _ in range(depth)
+        )
         self.readout = nn.Linear(hidden, n_tasks)
         if generator is not None:
             # torch's default initialisation again, drawn from ``generator`` in the order the
@@ -280,16 +329,27 @@ class NucleusNet(nn.Module):
                     if isinstance(module, nn.Embedding):
                         nn.init.normal_(module.weight, generator=generator)
                     elif isinstance(module, nn.Linear):
-                        nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
+                        nn.init.kaiming_uniform_(
+                            module.weight, a=math.sqrt(5), generator=generator
+                        )
                         bound = 1 / math.sqrt(module.in_features)
-                        nn.init.uniform_(module.bias, -bound, bound, generator=generator)
+                        nn.init.uniform_(
+                            module.bias, -bound, bound, generator=generator
+                        )
         for table in (self.z_embed, self.n_embed, self.task_embed):
-            nn.init.normal_(table.weight, std=positive_number("embed_std", embed_std),
-                            generator=generator)
+            nn.init.normal_(
+                table.weight,
+                std=positive_number("embed_std", embed_std),
+                generator=generator,
+            )
 
-    def features(self, z: torch.Tensor, n: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
+    def features(
+        self, z: torch.Tensor, n: torch.Tensor, task: torch.Tensor
+    ) -> torch.Tensor:
         """The readout's input (the penultimate layer), ``(rows, hidden)``."""
-        tokens = torch.cat([self.z_embed(z), self.n_embed(n), self.task_embed(task)], dim=-1)
+        tokens = torch.cat(
+            [self.z_embed(z), self.n_embed(n), self.task_embed(task)], dim=-1
+        )
         h = torch.nn.functional.silu(self.inp(tokens))
         for block in self.blocks:
             h = h + block(h)
@@ -299,7 +359,9 @@ class NucleusNet(nn.Module):
         """The readout of penultimate features ``h`` at each row's task."""
         return self.readout(h).gather(-1, task[:, None])[:, 0]
 
-    def forward(self, z: torch.Tensor, n: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, z: torch.Tensor, n: torch.Tensor, task: torch.Tensor
+    ) -> torch.Tensor:
         """Scaled predictions, one per row."""
         return self.head(self.features(z, n, task), task)
 
@@ -356,9 +418,13 @@ class EmbeddingSettings:
         positive_number("embed_std", self.embed_std)
 
 
-def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettings,
-          generator: torch.Generator | None = None, device: torch.device | str = "cpu"
-          ) -> tuple[NucleusNet, History]:
+def train(
+    data: MultiTaskData,
+    train_mask: np.ndarray,
+    settings: EmbeddingSettings,
+    generator: torch.Generator | None = None,
+    device: torch.device | str = "cpu",
+) -> tuple[NucleusNet, History]:
     """Build a :class:`NucleusNet` and train it on the rows in ``train_mask``.
 
     AdamW on the task-weighted MSE (:data:`LOSS_WEIGHTS`, normalised to mean 1 over the tasks) of
@@ -388,20 +454,34 @@ def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettin
         - :doc:`/book/nuclear/nuclear-embeddings`
     """
     if not isinstance(settings, EmbeddingSettings):
-        raise TypeError(f"settings must be an embedding.EmbeddingSettings, got {type(settings).__name__}")
+        raise TypeError(
+            f"settings must be an embedding.EmbeddingSettings, got {type(settings).__name__}"
+        )
     s = settings
     steps = s.steps
-    model = NucleusNet(len(data.tasks), s.embed_dim, s.hidden, s.depth, s.embed_std,
-                       generator=generator).to(device)
+    model = NucleusNet(
+        len(data.tasks),
+        s.embed_dim,
+        s.hidden,
+        s.depth,
+        s.embed_std,
+        generator=generator,
+    ).to(device)
     z, n, task, y = data.tensors(train_mask, device)
     if len(y) == 0:
         raise ValueError("train_mask selects no rows")
-    w = torch.as_tensor(data.weights / data.weights.mean(), dtype=torch.float32, device=device)[task]
+    w = torch.as_tensor(
+        data.weights / data.weights.mean(), dtype=torch.float32, device=device
+    )[task]
     opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
-    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if s.cosine else None)
+    schedule = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if s.cosine else None
+    )
     batch = max(1, int(s.batch_fraction * len(y)))
     losses = np.empty(steps)
-    for step in tqdm(range(steps), disable=not progress_enabled(), desc="nuclei", leave=False):
+    for step in tqdm(
+        range(steps), disable=not progress_enabled(), desc="nuclei", leave=False
+    ):
         if batch < len(y):
             idx = torch.randperm(len(y), generator=generator)[:batch].to(device)
             loss = (w[idx] * (model(z[idx], n[idx], task[idx]) - y[idx]) ** 2).mean()
@@ -417,7 +497,9 @@ def train(data: MultiTaskData, train_mask: np.ndarray, settings: EmbeddingSettin
 
 
 @torch.no_grad()
-def predict(model: NucleusNet, data: MultiTaskData, mask: np.ndarray | None = None) -> np.ndarray:
+def predict(
+    model: NucleusNet, data: MultiTaskData, mask: np.ndarray | None = None
+) -> np.ndarray:
     """Predictions in physical units (keV, fm) for the rows in ``mask``.
 
     Args:
@@ -436,7 +518,9 @@ def predict(model: NucleusNet, data: MultiTaskData, mask: np.ndarray | None = No
     return data.scaler.unscale(model(z, n, task).cpu().numpy(), task.cpu().numpy())
 
 
-def rms_by_task(model: NucleusNet, data: MultiTaskData, mask: np.ndarray) -> dict[str, float]:
+def rms_by_task(
+    model: NucleusNet, data: MultiTaskData, mask: np.ndarray
+) -> dict[str, float]:
     """RMS error in physical units per task over the rows in ``mask``.
 
     Args:
@@ -453,5 +537,8 @@ def rms_by_task(model: NucleusNet, data: MultiTaskData, mask: np.ndarray) -> dic
     rows = data.rows[np.asarray(mask)]
     residual = predict(model, data, mask) - rows["value"].to_numpy()
     task = rows["task"].to_numpy()
-    return {name: float(np.sqrt(np.mean(residual[task == i] ** 2)))
-            for i, name in enumerate(data.tasks) if (task == i).any()}
+    return {
+        name: float(np.sqrt(np.mean(residual[task == i] ** 2)))
+        for i, name in enumerate(data.tasks)
+        if (task == i).any()
+    }

@@ -38,8 +38,9 @@ from physml.representations import PCA, principal_components
 
 
 @torch.no_grad()
-def penultimate(model: NucleusNet, data: MultiTaskData, task: str = "binding"
-                ) -> tuple[np.ndarray, torch.Tensor, PCA]:
+def penultimate(
+    model: NucleusNet, data: MultiTaskData, task: str = "binding"
+) -> tuple[np.ndarray, torch.Tensor, PCA]:
     """The rows of ``task``, the readout's input for them and its PCA.
 
     Args:
@@ -70,8 +71,9 @@ def penultimate(model: NucleusNet, data: MultiTaskData, task: str = "binding"
 
 
 @torch.no_grad()
-def _readout_physical(model: NucleusNet, data: MultiTaskData, h: torch.Tensor, task: str
-                      ) -> np.ndarray:
+def _readout_physical(
+    model: NucleusNet, data: MultiTaskData, h: torch.Tensor, task: str
+) -> np.ndarray:
     index = data.task_index(task)
     device = next(model.parameters()).device
     rows = torch.full((len(h),), index, dtype=torch.long, device=device)
@@ -79,8 +81,9 @@ def _readout_physical(model: NucleusNet, data: MultiTaskData, h: torch.Tensor, t
     return data.scaler.unscale(scaled, np.full(len(h), index))
 
 
-def pc_contributions(model: NucleusNet, data: MultiTaskData, pca: PCA, k: int,
-                     task: str = "binding") -> np.ndarray:
+def pc_contributions(
+    model: NucleusNet, data: MultiTaskData, pca: PCA, k: int, task: str = "binding"
+) -> np.ndarray:
     """The part of each row's prediction carried by each of the first ``k`` PCs.
 
     The part is ``score_i (R c_i) (high - low)`` for the PC ``c_i`` of the penultimate layer; the
@@ -140,7 +143,9 @@ def term_vectors(z: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def term_similarity(contributions: np.ndarray, terms: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def term_similarity(
+    contributions: np.ndarray, terms: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """For each physics term, the absolute cosine with each column of ``contributions``.
 
     Both are centred, so this is the absolute Pearson correlation (sign-free, as PC signs are
@@ -170,14 +175,18 @@ def term_similarity(contributions: np.ndarray, terms: dict[str, np.ndarray]) -> 
     c = c - c.mean(axis=0)
     norms = np.linalg.norm(c, axis=0)
     if (norms == 0).any():
-        raise ValueError(f"contributions columns {np.nonzero(norms == 0)[0].tolist()} are constant: "
-                         "their correlation with a term is undefined")
+        raise ValueError(
+            f"contributions columns {np.nonzero(norms == 0)[0].tolist()} are constant: "
+            "their correlation with a term is undefined"
+        )
     c = c / norms
     out = {}
     for name, vector in terms.items():
         v = finite(f"terms[{name!r}]", np.asarray(vector, dtype=float))
         if v.shape != c.shape[:1]:
-            raise ValueError(f"term {name!r} has shape {v.shape}, expected {c.shape[:1]}")
+            raise ValueError(
+                f"term {name!r} has shape {v.shape}, expected {c.shape[:1]}"
+            )
         v = v - v.mean()
         norm = np.linalg.norm(v)
         if norm == 0:
@@ -186,7 +195,9 @@ def term_similarity(contributions: np.ndarray, terms: dict[str, np.ndarray]) -> 
     return out
 
 
-def orthogonalised_terms(terms: dict[str, np.ndarray], order: tuple[str, ...]) -> dict[str, np.ndarray]:
+def orthogonalised_terms(
+    terms: dict[str, np.ndarray], order: tuple[str, ...]
+) -> dict[str, np.ndarray]:
     """The terms named in ``order``, centred and made orthonormal by Gram-Schmidt in that order.
 
     The first is the centred term itself (unit norm), each later one is what is left of it after
@@ -207,30 +218,42 @@ def orthogonalised_terms(terms: dict[str, np.ndarray], order: tuple[str, ...]) -
     Used in:
         - :doc:`/book/nuclear/nuclear-embeddings`
     """
-    if not isinstance(order, tuple) or not order or not all(isinstance(t, str) for t in order):
+    if (
+        not isinstance(order, tuple)
+        or not order
+        or not all(isinstance(t, str) for t in order)
+    ):
         raise TypeError(f"order must be a non-empty tuple of term names, got {order!r}")
     unknown = [t for t in order if t not in terms]
     if unknown or len(set(order)) != len(order):
-        raise ValueError(f"order must name distinct terms of {tuple(terms)}, got {order}")
+        raise ValueError(
+            f"order must name distinct terms of {tuple(terms)}, got {order}"
+        )
     basis: list[np.ndarray] = []
     out = {}
     for name in order:
         v = finite(f"terms[{name!r}]", np.asarray(terms[name], dtype=float))
         if v.ndim != 1 or (basis and v.shape != basis[0].shape):
-            raise ValueError(f"term {name!r} must be a vector as long as the others, got shape {v.shape}")
+            raise ValueError(
+                f"term {name!r} must be a vector as long as the others, got shape {v.shape}"
+            )
         v = v - v.mean()
         scale = np.linalg.norm(v)
         for q in basis:
             v = v - (v @ q) * q
         norm = np.linalg.norm(v)
         if not scale > 0 or norm <= 1e-9 * scale:
-            raise ValueError(f"term {name!r} has nothing left after removing {tuple(out)}")
+            raise ValueError(
+                f"term {name!r} has nothing left after removing {tuple(out)}"
+            )
         basis.append(v / norm)
         out[name] = basis[-1]
     return out
 
 
-def random_basis(pca: PCA, h: torch.Tensor, *, generator: torch.Generator | None = None) -> PCA:
+def random_basis(
+    pca: PCA, h: torch.Tensor, *, generator: torch.Generator | None = None
+) -> PCA:
     """The control of :func:`truncation_rms`, ``pca`` with a random orthonormal basis.
 
     The basis is the QR factor of a normal matrix drawn with ``generator``, of the size of
@@ -252,19 +275,30 @@ def random_basis(pca: PCA, h: torch.Tensor, *, generator: torch.Generator | None
         - :doc:`/book/nuclear/nuclear-embeddings`
     """
     if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+        )
     dim = pca.components.shape[1]
     if h.ndim != 2 or h.shape[1] != dim:
         raise ValueError(f"h must be (rows, {dim}), got shape {tuple(h.shape)}")
     finite("h", h)
-    q, _ = torch.linalg.qr(torch.randn(dim, dim, generator=generator, dtype=pca.components.dtype))
+    q, _ = torch.linalg.qr(
+        torch.randn(dim, dim, generator=generator, dtype=pca.components.dtype)
+    )
     components = q.T[: pca.components.shape[0]]
     projected = (h.to(pca.mean.dtype) - pca.mean) @ components.T
     return PCA(pca.ratio, components, projected, pca.mean)
 
 
-def truncation_rms(model: NucleusNet, data: MultiTaskData, pca: PCA, h: torch.Tensor,
-                   values: np.ndarray, ks: list[int], task: str = "binding") -> dict[int, float]:
+def truncation_rms(
+    model: NucleusNet,
+    data: MultiTaskData,
+    pca: PCA,
+    h: torch.Tensor,
+    values: np.ndarray,
+    ks: list[int],
+    task: str = "binding",
+) -> dict[int, float]:
     """RMS of the predictions when the penultimate features keep only their first ``k`` PCs.
 
     ``k = 0`` gives every row the mean feature.
@@ -295,9 +329,19 @@ def truncation_rms(model: NucleusNet, data: MultiTaskData, pca: PCA, h: torch.Te
     finite("h", h)
     out = {}
     for k in ks:
-        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= pca.components.shape[0]:
-            raise ValueError(f"ks must hold ints in [0, {pca.components.shape[0]}], got {k!r}")
-        kept = pca.mean + pca.project(h, k) @ pca.components[:k] if k else pca.mean.expand_as(h)
+        if (
+            isinstance(k, bool)
+            or not isinstance(k, int)
+            or not 0 <= k <= pca.components.shape[0]
+        ):
+            raise ValueError(
+                f"ks must hold ints in [0, {pca.components.shape[0]}], got {k!r}"
+            )
+        kept = (
+            pca.mean + pca.project(h, k) @ pca.components[:k]
+            if k
+            else pca.mean.expand_as(h)
+        )
         out[k] = semf.rms(_readout_physical(model, data, kept, task) - values)
     return out
 
@@ -307,10 +351,21 @@ A = Z + N
 #: The candidate terms of :func:`basis_search`: the SEMF terms, the shell factor and simple
 #: powers of Z, N and A.
 LIBRARY = {
-    "A": A, "A^(2/3)": A ** sympy.Rational(2, 3), "A^(1/3)": A ** sympy.Rational(1, 3),
-    "Z(Z-1)/A^(1/3)": Z * (Z - 1) / A ** sympy.Rational(1, 3), "(N-Z)^2/A": (N - Z) ** 2 / A,
-    "Z": Z, "N": N, "Z^2": Z**2, "N^2": N**2, "ZN": Z * N, "1/A": 1 / A,
-    "sqrt(A)": sympy.sqrt(A), "A^2": A**2, "(N-Z)": N - Z, "|N-Z|/A": sympy.Abs(N - Z) / A,
+    "A": A,
+    "A^(2/3)": A ** sympy.Rational(2, 3),
+    "A^(1/3)": A ** sympy.Rational(1, 3),
+    "Z(Z-1)/A^(1/3)": Z * (Z - 1) / A ** sympy.Rational(1, 3),
+    "(N-Z)^2/A": (N - Z) ** 2 / A,
+    "Z": Z,
+    "N": N,
+    "Z^2": Z**2,
+    "N^2": N**2,
+    "ZN": Z * N,
+    "1/A": 1 / A,
+    "sqrt(A)": sympy.sqrt(A),
+    "A^2": A**2,
+    "(N-Z)": N - Z,
+    "|N-Z|/A": sympy.Abs(N - Z) / A,
 }
 
 
@@ -334,8 +389,14 @@ class SymbolicFit:
     expression: sympy.Expr
     rms_path: list[float]
 
-    def latex(self, lhs: str, unit: str = "", per_line: int = 2, digits: int = 4,
-              scale: float = 1.0) -> str:
+    def latex(
+        self,
+        lhs: str,
+        unit: str = "",
+        per_line: int = 2,
+        digits: int = 4,
+        scale: float = 1.0,
+    ) -> str:
         """The formula typeset for ``IPython.display.Math``: an ``aligned`` block with ``lhs`` on
         its own line, then ``= ...`` with ``per_line`` terms a line (a 200-character formula fits
         a 400 px phone), the expression times ``scale`` (e.g. ``1e-3`` for keV to MeV) with its
@@ -349,23 +410,42 @@ class SymbolicFit:
         positive_int("digits", digits)
         if not (math.isfinite(scale) and scale != 0):
             raise ValueError(f"scale must be a finite non-zero number, got {scale!r}")
-        expr = sympy.expand(self.expression * sympy.Float(scale), mul=False, power_exp=False,
-                            power_base=False, multinomial=False, log=False)
-        expr = expr.xreplace({f: sympy.Float(f, digits) for f in expr.atoms(sympy.Float)})
+        expr = sympy.expand(
+            self.expression * sympy.Float(scale),
+            mul=False,
+            power_exp=False,
+            power_base=False,
+            multinomial=False,
+            log=False,
+        )
+        expr = expr.xreplace(
+            {f: sympy.Float(f, digits) for f in expr.atoms(sympy.Float)}
+        )
         parts = [sympy.latex(t) for t in sympy.Add.make_args(expr)]
         lines = []
         for i in range(0, len(parts), per_line):
-            chunk = parts[i:i + per_line]
-            text = " ".join(p if (j == 0 and i == 0) or p.startswith("-") else "+ " + p
-                            for j, p in enumerate(chunk))
+            chunk = parts[i : i + per_line]
+            text = " ".join(
+                p if (j == 0 and i == 0) or p.startswith("-") else "+ " + p
+                for j, p in enumerate(chunk)
+            )
             lines.append(("&= " if i == 0 else "&\\quad ") + text)
         tail = f"\\ \\mathrm{{{unit}}}" if unit else ""
-        return (f"\\begin{{aligned}}&{lhs}\\\\\n" + " \\\\\n".join(lines) + tail
-                + "\\end{aligned}")
+        return (
+            f"\\begin{{aligned}}&{lhs}\\\\\n"
+            + " \\\\\n".join(lines)
+            + tail
+            + "\\end{aligned}"
+        )
 
 
-def basis_search(z: np.ndarray, n: np.ndarray, target: np.ndarray, max_terms: int = 3,
-                 library: dict[str, sympy.Expr] | None = None) -> SymbolicFit:
+def basis_search(
+    z: np.ndarray,
+    n: np.ndarray,
+    target: np.ndarray,
+    max_terms: int = 3,
+    library: dict[str, sympy.Expr] | None = None,
+) -> SymbolicFit:
     """Best-subset regression of ``target`` on library terms in Z and N.
 
     For each size up to ``max_terms``, the set of library terms whose least-squares fit (always
@@ -394,12 +474,17 @@ def basis_search(z: np.ndarray, n: np.ndarray, target: np.ndarray, max_terms: in
     """
     positive_int("max_terms", max_terms)
     library = LIBRARY if library is None else library
-    z, n = finite("z", np.asarray(z, dtype=float)), finite("n", np.asarray(n, dtype=float))
+    z, n = (
+        finite("z", np.asarray(z, dtype=float)),
+        finite("n", np.asarray(n, dtype=float)),
+    )
     target = finite("target", np.asarray(target, dtype=float))
     if not (z.shape == n.shape == target.shape) or z.ndim != 1:
         raise ValueError("z, n and target must be 1-D arrays of the same length")
-    columns = {name: np.broadcast_to(sympy.lambdify((Z, N), expr, "numpy")(z, n), z.shape)
-               for name, expr in library.items()}
+    columns = {
+        name: np.broadcast_to(sympy.lambdify((Z, N), expr, "numpy")(z, n), z.shape)
+        for name, expr in library.items()
+    }
     ones = np.ones_like(z)
     path = []
     for size in range(1, min(max_terms, len(columns)) + 1):

@@ -32,13 +32,20 @@ MAGIC = np.array([2, 8, 20, 28, 50, 82, 126])
 def _zn(z: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Proton and neutron numbers as float arrays: finite whole numbers >= 0 with A >= 1 (the
     pairing term reads their parity), else a ValueError naming the argument."""
-    z, n = finite("z", np.asarray(z, dtype=float)), finite("n", np.asarray(n, dtype=float))
+    z, n = (
+        finite("z", np.asarray(z, dtype=float)),
+        finite("n", np.asarray(n, dtype=float)),
+    )
     if z.shape != n.shape:
-        raise ValueError(f"z and n must have the same shape, got {z.shape} and {n.shape}")
+        raise ValueError(
+            f"z and n must have the same shape, got {z.shape} and {n.shape}"
+        )
     for name, x in (("z", z), ("n", n)):
         if (x != np.round(x)).any():
-            raise ValueError(f"{name} must hold whole numbers (nucleon counts), got values such as "
-                             f"{x[x != np.round(x)].ravel()[:3].tolist()}")
+            raise ValueError(
+                f"{name} must hold whole numbers (nucleon counts), got values such as "
+                f"{x[x != np.round(x)].ravel()[:3].tolist()}"
+            )
     if (z < 0).any() or (n < 0).any() or (z + n < 1).any():
         raise ValueError("z and n must be >= 0 with A = z + n >= 1")
     return z, n
@@ -72,15 +79,22 @@ def terms(z: np.ndarray, n: np.ndarray, shell: bool = False) -> np.ndarray:
     z, n = _zn(z, n)
     a = z + n
     parity = np.where(a % 2 == 1, 0.0, np.where(z % 2 == 0, 1.0, -1.0))
-    columns = [a, -a ** (2 / 3), -z * (z - 1) / a ** (1 / 3), -(n - z) ** 2 / a,
-               parity / np.sqrt(a)]
+    columns = [
+        a,
+        -(a ** (2 / 3)),
+        -z * (z - 1) / a ** (1 / 3),
+        -((n - z) ** 2) / a,
+        parity / np.sqrt(a),
+    ]
     if shell:
         p = shell_p(z, n)
         columns += [p, p**2]
     return np.stack(columns, axis=-1)
 
 
-def binding(z: np.ndarray, n: np.ndarray, coefficients: np.ndarray = TEXTBOOK) -> np.ndarray:
+def binding(
+    z: np.ndarray, n: np.ndarray, coefficients: np.ndarray = TEXTBOOK
+) -> np.ndarray:
     """SEMF binding energy in the units of ``coefficients`` (MeV for :data:`TEXTBOOK`).
 
     Args:
@@ -106,8 +120,10 @@ def binding(z: np.ndarray, n: np.ndarray, coefficients: np.ndarray = TEXTBOOK) -
     coefficients = np.asarray(coefficients, dtype=float)
     sizes = (len(TERMS), len(TERMS) + len(SHELL_TERMS))
     if coefficients.ndim != 1 or coefficients.shape[0] not in sizes:
-        raise ValueError(f"coefficients must have shape ({sizes[0]},) or ({sizes[1]},), "
-                         f"got {coefficients.shape}")
+        raise ValueError(
+            f"coefficients must have shape ({sizes[0]},) or ({sizes[1]},), "
+            f"got {coefficients.shape}"
+        )
     return terms(z, n, shell=coefficients.shape[0] == sizes[1]) @ coefficients
 
 
@@ -140,7 +156,9 @@ def fit(z: np.ndarray, n: np.ndarray, b: np.ndarray, shell: bool = False) -> np.
     if b.shape != x.shape[:1]:
         raise ValueError(f"b must have shape {x.shape[:1]}, got {b.shape}")
     if len(b) < x.shape[1]:
-        raise ValueError(f"need at least {x.shape[1]} nuclei to fit the SEMF, got {len(b)}")
+        raise ValueError(
+            f"need at least {x.shape[1]} nuclei to fit the SEMF, got {len(b)}"
+        )
     coefficients, *_ = np.linalg.lstsq(x, b, rcond=None)
     return coefficients
 

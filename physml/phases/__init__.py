@@ -7,7 +7,11 @@
 """
 
 from physml.phases import autoencoders, classifier
-from physml.phases.autoencoders import Autoencoder, AutoencoderReplicas, VariationalAutoencoder
+from physml.phases.autoencoders import (
+    Autoencoder,
+    AutoencoderReplicas,
+    VariationalAutoencoder,
+)
 from physml.phases.classifier import (
     PhaseCNN,
     PhaseCNNReplicas,
@@ -18,7 +22,15 @@ from physml.phases.classifier import (
 )
 
 __all__ = [
-    "autoencoders", "classifier", "Autoencoder", "AutoencoderReplicas", "VariationalAutoencoder",
-    "PhaseCNN", "PhaseCNNReplicas", "augment_z2", "block_spin", "ordered_probability",
+    "autoencoders",
+    "classifier",
+    "Autoencoder",
+    "AutoencoderReplicas",
+    "VariationalAutoencoder",
+    "PhaseCNN",
+    "PhaseCNNReplicas",
+    "augment_z2",
+    "block_spin",
+    "ordered_probability",
     "train_classifier",
 ]

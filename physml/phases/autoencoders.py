@@ -40,8 +40,12 @@ class Autoencoder(nn.Module):
         positive_int("hidden", hidden)
         positive_int("latent", latent)
         out = 2 * latent if self.variational else latent
-        self.encoder = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, out))
-        self.decoder = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, n_in))
+        self.encoder = nn.Sequential(
+            nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, out)
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, n_in)
+        )
         self.latent_dim = latent
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -50,12 +54,19 @@ class Autoencoder(nn.Module):
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         """Reconstruction cross-entropy per input (summed over pixels, averaged over the batch)."""
-        return F.binary_cross_entropy_with_logits(self.decoder(self.encode(x)), x, reduction="sum") / x.shape[0]
+        return (
+            F.binary_cross_entropy_with_logits(
+                self.decoder(self.encode(x)), x, reduction="sum"
+            )
+            / x.shape[0]
+        )
 
     def reconstruction_loss(self, x: torch.Tensor) -> torch.Tensor:
         """Per-input reconstruction cross-entropy of the mean latent, shape ``(n,)``."""
         logits = self.decoder(self.encode(x))
-        return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
+        return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(
+            dim=1
+        )
 
 
 class VariationalAutoencoder(Autoencoder):
@@ -100,7 +111,9 @@ def as_pixels(spins: torch.Tensor) -> torch.Tensor:
         [[1.0, 0.0, 0.0, 1.0]]
     """
     if not isinstance(spins, torch.Tensor) or spins.ndim != 3:
-        raise ValueError(f"spins must be a tensor of shape (n, L, L), got {getattr(spins, 'shape', spins)!r}")
+        raise ValueError(
+            f"spins must be a tensor of shape (n, L, L), got {getattr(spins, 'shape', spins)!r}"
+        )
     if not bool(((spins == 1) | (spins == -1)).all()):
         bad = spins[(spins != 1) & (spins != -1)].flatten()[:3].tolist()
         raise ValueError(f"spins must all be +1 or -1, got values such as {bad}")
@@ -114,13 +127,23 @@ def _check_pixels(pixels: torch.Tensor) -> torch.Tensor:
         raise TypeError(f"pixels must be a torch.Tensor, got {type(pixels).__name__}")
     finite("pixels", pixels)
     if bool(((pixels < 0) | (pixels > 1)).any()):
-        raise ValueError("pixels must lie in [0, 1] (Bernoulli targets of the cross-entropy); "
-                         "map ±1 spins with as_pixels")
+        raise ValueError(
+            "pixels must lie in [0, 1] (Bernoulli targets of the cross-entropy); "
+            "map ±1 spins with as_pixels"
+        )
     return pixels
 
 
-def fit(model: Autoencoder, pixels: torch.Tensor, *, steps: int, batch_size: int, lr: float = 1e-3,
-        generator: torch.Generator | None = None, device: torch.device | str | None = None) -> train.History:
+def fit(
+    model: Autoencoder,
+    pixels: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 1e-3,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+) -> train.History:
     """Train an (variational) autoencoder on ``(n, L²)`` pixels in [0, 1] with :func:`physml.train.fit`.
 
     Args:
@@ -143,8 +166,17 @@ def fit(model: Autoencoder, pixels: torch.Tensor, *, steps: int, batch_size: int
         raise TypeError(f"model must be an Autoencoder, got {type(model).__name__}")
     _check_pixels(pixels)
     name = "VAE" if model.variational else "AE"
-    return train.fit(model, lambda m, xb: m.loss(xb), (pixels,), steps=steps, batch_size=batch_size,
-                     lr=lr, generator=generator, device=device, desc=name)
+    return train.fit(
+        model,
+        lambda m, xb: m.loss(xb),
+        (pixels,),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        generator=generator,
+        device=device,
+        desc=name,
+    )
 
 
 @torch.no_grad()
@@ -194,28 +226,49 @@ class AutoencoderReplicas(nn.Module):
         - :doc:`/book/phases/order-parameter-without-labels`
     """
 
-    def __init__(self, n_in: int, replicas: int, hidden: int = 256, latent: int = 1,
-                 variational: bool = False) -> None:
+    def __init__(
+        self,
+        n_in: int,
+        replicas: int,
+        hidden: int = 256,
+        latent: int = 1,
+        variational: bool = False,
+    ) -> None:
         super().__init__()
         positive_int("n_in", n_in)
         positive_int("replicas", replicas)
         positive_int("hidden", hidden)
         positive_int("latent", latent)
         if not isinstance(variational, bool):
-            raise TypeError(f"variational must be a bool, got {type(variational).__name__}")
-        self.variational, self.replicas, self.latent_dim, self.n_in = variational, replicas, latent, n_in
+            raise TypeError(
+                f"variational must be a bool, got {type(variational).__name__}"
+            )
+        self.variational, self.replicas, self.latent_dim, self.n_in = (
+            variational,
+            replicas,
+            latent,
+            n_in,
+        )
         out = 2 * latent if variational else latent
-        self.encoder = nn.Sequential(EnsembleLinear(replicas, n_in, hidden), nn.ReLU(),
-                                     EnsembleLinear(replicas, hidden, out))
-        self.decoder = nn.Sequential(EnsembleLinear(replicas, latent, hidden), nn.ReLU(),
-                                     EnsembleLinear(replicas, hidden, n_in))
+        self.encoder = nn.Sequential(
+            EnsembleLinear(replicas, n_in, hidden),
+            nn.ReLU(),
+            EnsembleLinear(replicas, hidden, out),
+        )
+        self.decoder = nn.Sequential(
+            EnsembleLinear(replicas, latent, hidden),
+            nn.ReLU(),
+            EnsembleLinear(replicas, hidden, n_in),
+        )
 
     def _check(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim == 2:
             x = x.unsqueeze(0).expand(self.replicas, -1, -1)
         if x.ndim != 3 or x.shape[0] != self.replicas or x.shape[-1] != self.n_in:
-            raise ValueError(f"x must have shape (n, {self.n_in}) or ({self.replicas}, n, {self.n_in}), "
-                             f"got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (n, {self.n_in}) or ({self.replicas}, n, {self.n_in}), "
+                f"got {tuple(x.shape)}"
+            )
         return x
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -239,12 +292,21 @@ class AutoencoderReplicas(nn.Module):
         """Per-input reconstruction cross-entropy of the mean latent, shape ``(replicas, n)``."""
         x = self._check(x)
         logits = self.decoder(self.encode(x))
-        return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
+        return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(
+            dim=-1
+        )
 
 
-def fit_replicas(model: AutoencoderReplicas, pixels: torch.Tensor, *, steps: int, batch_size: int,
-                 lr: float = 1e-3, generator: torch.Generator | None = None,
-                 device: torch.device | str | None = None) -> train.History:
+def fit_replicas(
+    model: AutoencoderReplicas,
+    pixels: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 1e-3,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+) -> train.History:
     """Train :class:`AutoencoderReplicas` on ``(n, L²)`` pixels, each replica its own minibatches.
 
     Each replica draws an independent permutation of the rows.
@@ -269,20 +331,37 @@ def fit_replicas(model: AutoencoderReplicas, pixels: torch.Tensor, *, steps: int
         - :doc:`/book/phases/order-parameter-without-labels`
     """
     if not isinstance(model, AutoencoderReplicas):
-        raise TypeError(f"model must be AutoencoderReplicas, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be AutoencoderReplicas, got {type(model).__name__}"
+        )
     _check_pixels(pixels)
     if pixels.ndim != 2 or pixels.shape[1] != model.n_in:
-        raise ValueError(f"pixels must have shape (n, {model.n_in}), got {tuple(pixels.shape)}")
+        raise ValueError(
+            f"pixels must have shape (n, {model.n_in}), got {tuple(pixels.shape)}"
+        )
     n = pixels.shape[0]
-    rows = torch.stack([torch.randperm(n, generator=generator) for _ in range(model.replicas)], dim=1)
-    px = pixels.float().to(torch.device(device) if device is not None else config.device())
+    rows = torch.stack(
+        [torch.randperm(n, generator=generator) for _ in range(model.replicas)], dim=1
+    )
+    px = pixels.float().to(
+        torch.device(device) if device is not None else config.device()
+    )
 
     def objective(m, idx):  # idx: (batch, replicas) row indices, one column per replica
         return m.loss(px[idx.T])
 
     name = "VAE" if model.variational else "AE"
-    return train.fit(model, objective, (rows,), steps=steps, batch_size=batch_size, lr=lr,
-                     generator=generator, device=device, desc=f"{model.replicas} {name} replicas")
+    return train.fit(
+        model,
+        objective,
+        (rows,),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        generator=generator,
+        device=device,
+        desc=f"{model.replicas} {name} replicas",
+    )
 
 
 @torch.no_grad()

@@ -50,16 +50,24 @@ class PhaseCNN(nn.Module):
         layers: list[nn.Module] = []
         c_in = 1
         for _ in range(n_conv):
-            layers += [nn.Conv2d(c_in, channels, 3, padding=1, padding_mode="circular"), nn.ReLU()]
+            layers += [
+                nn.Conv2d(c_in, channels, 3, padding=1, padding_mode="circular"),
+                nn.ReLU(),
+            ]
             c_in = channels
-        layers += [nn.Conv2d(c_in, 1, 3, padding=1, padding_mode="circular"), nn.Flatten()]
+        layers += [
+            nn.Conv2d(c_in, 1, 3, padding=1, padding_mode="circular"),
+            nn.Flatten(),
+        ]
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(L * L, 2)
         self.L = L
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 3 or tuple(x.shape[-2:]) != (self.L, self.L):
-            raise ValueError(f"x must have shape (n, {self.L}, {self.L}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (n, {self.L}, {self.L}), got {tuple(x.shape)}"
+            )
         return self.head(self.features(x.unsqueeze(1)))
 
 
@@ -88,7 +96,9 @@ class PhaseCNNReplicas(nn.Module):
         (5, 3, 2)
     """
 
-    def __init__(self, L: int, replicas: int, channels: int = 8, n_conv: int = 2) -> None:
+    def __init__(
+        self, L: int, replicas: int, channels: int = 8, n_conv: int = 2
+    ) -> None:
         super().__init__()
         positive_int("L", L, minimum=2)
         positive_int("replicas", replicas)
@@ -98,10 +108,21 @@ class PhaseCNNReplicas(nn.Module):
         layers: list[nn.Module] = []
         c_in = 1
         for _ in range(n_conv):
-            layers += [nn.Conv2d(k * c_in, k * channels, 3, padding=1, padding_mode="circular", groups=k),
-                       nn.ReLU()]
+            layers += [
+                nn.Conv2d(
+                    k * c_in,
+                    k * channels,
+                    3,
+                    padding=1,
+                    padding_mode="circular",
+                    groups=k,
+                ),
+                nn.ReLU(),
+            ]
             c_in = channels
-        layers += [nn.Conv2d(k * c_in, k, 3, padding=1, padding_mode="circular", groups=k)]
+        layers += [
+            nn.Conv2d(k * c_in, k, 3, padding=1, padding_mode="circular", groups=k)
+        ]
         self.features = nn.Sequential(*layers)
         bound = 1.0 / L  # nn.Linear's initialisation for L² inputs
         self.weight = nn.Parameter(torch.empty(k, L * L, 2).uniform_(-bound, bound))
@@ -110,7 +131,9 @@ class PhaseCNNReplicas(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or tuple(x.shape[1:]) != (self.replicas, self.L, self.L):
-            raise ValueError(f"x must have shape (n, {self.replicas}, {self.L}, {self.L}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (n, {self.replicas}, {self.L}, {self.L}), got {tuple(x.shape)}"
+            )
         f = self.features(x).flatten(2)  # (n, replicas, L²)
         return torch.einsum("nkp,kpc->nkc", f, self.weight) + self.bias
 
@@ -137,15 +160,25 @@ def split_replicas(spins: torch.Tensor, replicas: int) -> torch.Tensor:
     """
     positive_int("replicas", replicas)
     if spins.ndim != 5:
-        raise ValueError(f"spins must have shape (n_T, chains, samples, L, L), got {tuple(spins.shape)}")
+        raise ValueError(
+            f"spins must have shape (n_T, chains, samples, L, L), got {tuple(spins.shape)}"
+        )
     n_T, n_chains, n_s, L, L2 = spins.shape
     if n_chains % replicas:
-        raise ValueError(f"the {n_chains} chains per temperature do not split into {replicas} replicas")
+        raise ValueError(
+            f"the {n_chains} chains per temperature do not split into {replicas} replicas"
+        )
     c = n_chains // replicas
-    return spins.reshape(n_T, replicas, c, n_s, L, L2).permute(0, 2, 3, 1, 4, 5).reshape(n_T, c * n_s, replicas, L, L2)
+    return (
+        spins.reshape(n_T, replicas, c, n_s, L, L2)
+        .permute(0, 2, 3, 1, 4, 5)
+        .reshape(n_T, c * n_s, replicas, L, L2)
+    )
 
 
-def augment_z2(configs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def augment_z2(
+    configs: torch.Tensor, labels: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Add the image φ → -φ of every configuration (the action is Z₂ symmetric), labels repeated.
 
     Args:
@@ -162,13 +195,23 @@ def augment_z2(configs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tenso
         - :doc:`/book/phases/neural-network-phase-transition`
     """
     if configs.shape[0] != labels.shape[0]:
-        raise ValueError(f"configs and labels differ in length: {configs.shape[0]} vs {labels.shape[0]}")
+        raise ValueError(
+            f"configs and labels differ in length: {configs.shape[0]} vs {labels.shape[0]}"
+        )
     return torch.cat([configs, -configs]), torch.cat([labels, labels])
 
 
-def train_classifier(model: PhaseCNN | PhaseCNNReplicas, configs: torch.Tensor, labels: torch.Tensor, *,
-                     steps: int, batch_size: int, lr: float = 3e-3, generator: torch.Generator | None = None,
-                     device: torch.device | str | None = None) -> train.History:
+def train_classifier(
+    model: PhaseCNN | PhaseCNNReplicas,
+    configs: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 3e-3,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+) -> train.History:
     """Train with the cross-entropy (BCE over the two classes) on Z₂-augmented data.
 
     For a :class:`PhaseCNN`, ``configs`` is ``(n, L, L)`` and ``labels`` ``(n,)``; for
@@ -199,27 +242,44 @@ def train_classifier(model: PhaseCNN | PhaseCNNReplicas, configs: torch.Tensor, 
         - :doc:`/book/phases/neural-network-phase-transition`
     """
     if not isinstance(model, (PhaseCNN, PhaseCNNReplicas)):
-        raise TypeError(f"model must be a PhaseCNN or PhaseCNNReplicas, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a PhaseCNN or PhaseCNNReplicas, got {type(model).__name__}"
+        )
     if labels.dtype != torch.long:
-        raise TypeError(f"labels must be a long tensor of 0 and 1, got dtype {labels.dtype}")
+        raise TypeError(
+            f"labels must be a long tensor of 0 and 1, got dtype {labels.dtype}"
+        )
     if not bool(((labels == 0) | (labels == 1)).all()):
         raise ValueError("labels must be 0 (disordered) or 1 (ordered)")
     finite("configs", configs)
     if tuple(labels.shape) != tuple(configs.shape[: configs.ndim - 2]):
-        raise ValueError(f"labels must have shape {tuple(configs.shape[: configs.ndim - 2])} for configs of "
-                         f"shape {tuple(configs.shape)}, got {tuple(labels.shape)}")
+        raise ValueError(
+            f"labels must have shape {tuple(configs.shape[: configs.ndim - 2])} for configs of "
+            f"shape {tuple(configs.shape)}, got {tuple(labels.shape)}"
+        )
     x, y = augment_z2(configs.float(), labels)
     k = getattr(model, "replicas", 1)
 
     def loss(m, xb, yb):
         return F.cross_entropy(m(xb).reshape(-1, 2), yb.reshape(-1)) * k
 
-    return train.fit(model, loss, (x, y), steps=steps, batch_size=batch_size, lr=lr,
-                     generator=generator, device=device, desc="phase CNN")
+    return train.fit(
+        model,
+        loss,
+        (x, y),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        generator=generator,
+        device=device,
+        desc="phase CNN",
+    )
 
 
 @torch.no_grad()
-def ordered_probability(model: nn.Module, configs: torch.Tensor, batch: int = 4096) -> torch.Tensor:
+def ordered_probability(
+    model: nn.Module, configs: torch.Tensor, batch: int = 4096
+) -> torch.Tensor:
     """The network's probability of the ordered phase for each configuration (on the CPU).
 
     Args:
@@ -240,7 +300,10 @@ def ordered_probability(model: nn.Module, configs: torch.Tensor, batch: int = 40
     finite("configs", configs)
     dev = next(model.parameters()).device
     model.eval()
-    out = [torch.softmax(model(c.float().to(dev)), dim=-1)[..., 1].cpu() for c in configs.split(batch)]
+    out = [
+        torch.softmax(model(c.float().to(dev)), dim=-1)[..., 1].cpu()
+        for c in configs.split(batch)
+    ]
     return torch.cat(out)
 
 
@@ -266,7 +329,9 @@ def block_spin(x: torch.Tensor) -> torch.Tensor:
         [[[2.5, 4.5], [10.5, 12.5]]]
     """
     if x.ndim != 3 or x.shape[-1] % 2 or x.shape[-2] % 2:
-        raise ValueError(f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}"
+        )
     return F.avg_pool2d(x.unsqueeze(1), 2).squeeze(1)
 
 
@@ -289,6 +354,8 @@ def block_spin_as_convolution(x: torch.Tensor) -> torch.Tensor:
         Pawlowski & Plehn 2025, eq. 3.36.
     """
     if x.ndim != 3 or x.shape[-1] % 2 or x.shape[-2] % 2:
-        raise ValueError(f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}"
+        )
     weight = torch.full((1, 1, 2, 2), 0.25, dtype=x.dtype, device=x.device)
     return F.conv2d(x.unsqueeze(1), weight, stride=2).squeeze(1)

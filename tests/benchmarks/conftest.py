@@ -25,8 +25,10 @@ def timer():
 def report_speedup(what: str, steps: int, t_batched: float, t_loop: float) -> float:
     """Print one batched-against-loop line (ms per step and the ratio) and return the ratio."""
     ratio = t_loop / t_batched
-    print(f"\n[bench] {what}: batched {1e3 * t_batched / steps:.2f} ms, "
-          f"loop {1e3 * t_loop / steps:.2f} ms, speed-up {ratio:.1f}x")
+    print(
+        f"\n[bench] {what}: batched {1e3 * t_batched / steps:.2f} ms, "
+        f"loop {1e3 * t_loop / steps:.2f} ms, speed-up {ratio:.1f}x"
+    )
     return ratio
 
 

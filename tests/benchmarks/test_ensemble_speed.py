@@ -39,5 +39,7 @@ def test_batched_ensemble_beats_loop_over_members(timer, speedup):
             opt_l.step()
 
     t_batched, t_loop = timer(batched), timer(looped)
-    ratio = speedup(f"{members}-member ensemble training step on {dev}", steps, t_batched, t_loop)
+    ratio = speedup(
+        f"{members}-member ensemble training step on {dev}", steps, t_batched, t_loop
+    )
     assert ratio > 1.0

@@ -27,10 +27,18 @@ def test_batched_toys_beat_loop_over_models(timer, speedup):
     masks = mask.expand(n, -1).to(dev)
     opt_e = MemberAdamW([batched.embeddings], n, lr=1e-3)
     opt_d = MemberAdamW(batched.decoder.parameters(), n, lr=lrs, weight_decay=wds)
-    singles = [toy.AdditionToys(1, task, hidden=100, generator=gen).to(dev) for _ in range(n)]
-    opts = [(torch.optim.Adam([m.embeddings], lr=1e-3),
-             torch.optim.AdamW(m.decoder.parameters(), lr=float(lrs[k]), weight_decay=float(wds[k])))
-            for k, m in enumerate(singles)]
+    singles = [
+        toy.AdditionToys(1, task, hidden=100, generator=gen).to(dev) for _ in range(n)
+    ]
+    opts = [
+        (
+            torch.optim.Adam([m.embeddings], lr=1e-3),
+            torch.optim.AdamW(
+                m.decoder.parameters(), lr=float(lrs[k]), weight_decay=float(wds[k])
+            ),
+        )
+        for k, m in enumerate(singles)
+    ]
 
     def run_batched():
         for _ in range(steps):
@@ -52,5 +60,7 @@ def test_batched_toys_beat_loop_over_models(timer, speedup):
                 od.step()
 
     t_batched, t_loop = timer(run_batched), timer(run_loop)
-    ratio = speedup(f"{n} grokking toys, one training step on {dev}", steps, t_batched, t_loop)
+    ratio = speedup(
+        f"{n} grokking toys, one training step on {dev}", steps, t_batched, t_loop
+    )
     assert ratio > 1.0

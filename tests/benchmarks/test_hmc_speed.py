@@ -30,7 +30,12 @@ def numpy_action(phi, beta):
 
 
 def numpy_force(phi, beta):
-    nb = np.roll(phi, 1, 1) + np.roll(phi, -1, 1) + np.roll(phi, 1, 2) + np.roll(phi, -1, 2)
+    nb = (
+        np.roll(phi, 1, 1)
+        + np.roll(phi, -1, 1)
+        + np.roll(phi, 1, 2)
+        + np.roll(phi, -1, 2)
+    )
     return -beta * nb + 2 * phi + 4 * LAM * (phi**2 - 1) * phi
 
 
@@ -55,33 +60,58 @@ def test_hmc_trajectories_beat_numpy(L, chains, timer):
     n_steps, trajectories = 8, 5
     rng = np.random.default_rng(0)
     x = 0.5 * rng.standard_normal((chains, L, L))
-    t_np = timer(lambda: [numpy_trajectory(x, beta, n_steps, rng) for _ in range(trajectories)], 3)
+    t_np = timer(
+        lambda: [numpy_trajectory(x, beta, n_steps, rng) for _ in range(trajectories)],
+        3,
+    )
 
     results = {}
     for n_threads in sorted({1, threads}):
         torch.set_num_threads(n_threads)
-        hmc = phi4.Phi4Chains(L, phi4.kappa_from_beta(beta), LAM, chains, step_size=1 / n_steps,
-                              n_steps=n_steps, device="cpu", dtype=torch.float64)
+        hmc = phi4.Phi4Chains(
+            L,
+            phi4.kappa_from_beta(beta),
+            LAM,
+            chains,
+            step_size=1 / n_steps,
+            n_steps=n_steps,
+            device="cpu",
+            dtype=torch.float64,
+        )
         results[n_threads] = timer(lambda: hmc.trajectory(trajectories), 3)
     torch.set_num_threads(threads)
 
-    line = (f"\n[bench] phi^4 HMC L={L}, {chains} chains, {n_steps} steps: numpy "
-            f"{chains * trajectories / t_np:.0f} chain-trajectories/s")
+    line = (
+        f"\n[bench] phi^4 HMC L={L}, {chains} chains, {n_steps} steps: numpy "
+        f"{chains * trajectories / t_np:.0f} chain-trajectories/s"
+    )
     for n_threads, t in results.items():
-        line += (f", torch ({n_threads} thread{'s' * (n_threads > 1)}) "
-                 f"{chains * trajectories / t:.0f}/s = {t_np / t:.1f}x")
+        line += (
+            f", torch ({n_threads} thread{'s' * (n_threads > 1)}) "
+            f"{chains * trajectories / t:.0f}/s = {t_np / t:.1f}x"
+        )
     print(line)
     if torch.cuda.is_available():
         big = 64 * chains
-        gpu = phi4.Phi4Chains(L, phi4.kappa_from_beta(beta), LAM, big, step_size=1 / n_steps,
-                              n_steps=n_steps, device="cuda", dtype=torch.float64)
+        gpu = phi4.Phi4Chains(
+            L,
+            phi4.kappa_from_beta(beta),
+            LAM,
+            big,
+            step_size=1 / n_steps,
+            n_steps=n_steps,
+            device="cuda",
+            dtype=torch.float64,
+        )
 
         def run():
             gpu.trajectory(trajectories)
             torch.cuda.synchronize()
 
         t_gpu = timer(run, 3)
-        print(f"[bench] {big} chains on {torch.cuda.get_device_name()}: "
-              f"{big * trajectories / t_gpu:.0f} chain-trajectories/s = "
-              f"{(big * trajectories / t_gpu) / (chains * trajectories / t_np):.0f}x numpy's rate")
+        print(
+            f"[bench] {big} chains on {torch.cuda.get_device_name()}: "
+            f"{big * trajectories / t_gpu:.0f} chain-trajectories/s = "
+            f"{(big * trajectories / t_gpu) / (chains * trajectories / t_np):.0f}x numpy's rate"
+        )
     assert t_np / results[1] >= 1.0

@@ -31,7 +31,10 @@ def test_checkerboard_sweeps_beat_numpy(L, chains, timer):
     s = rng.choice(np.array([-1, 1], dtype=np.int8), size=(chains, L, L))
     i, j = np.indices((L, L))
     black = (i + j) % 2 == 0
-    t_np = timer(lambda: [numpy_sweep(s, 1.0 / T, rng, (black, ~black)) for _ in range(sweeps)], 3)
+    t_np = timer(
+        lambda: [numpy_sweep(s, 1.0 / T, rng, (black, ~black)) for _ in range(sweeps)],
+        3,
+    )
 
     results = {}
     for n_threads in sorted({1, threads}):
@@ -53,5 +56,7 @@ def test_checkerboard_sweeps_beat_numpy(L, chains, timer):
             torch.cuda.synchronize()
 
         t_gpu = timer(run, 3)
-        print(f"[bench] same on {torch.cuda.get_device_name()}: {updates / t_gpu / 1e6:.0f} Mupd/s = {t_np / t_gpu:.0f}x numpy")
+        print(
+            f"[bench] same on {torch.cuda.get_device_name()}: {updates / t_gpu / 1e6:.0f} Mupd/s = {t_np / t_gpu:.0f}x numpy"
+        )
     assert t_np / results[1] >= 5.0

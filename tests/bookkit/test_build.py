@@ -44,13 +44,23 @@ def test_primed_cache_matches_the_source(mini_book, tmp_path):
     nb = nbformat.read(str(out[0]), as_version=4)
     cache = tmp_path / "cache"
     assert book.stale_chapters(mini_book, cache) == [mini_book / "book" / "ch.md"]
-    assert book.prime_cache(cache, book.executed_pairs(mini_book, mini_book / "_nbmake")) == 0  # no outputs
+    assert (
+        book.prime_cache(cache, book.executed_pairs(mini_book, mini_book / "_nbmake"))
+        == 0
+    )  # no outputs
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
     nb.cells[1].execution_count = 1
-    nb.cells[1].metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00"}  # as nbclient adds
+    nb.cells[1].metadata["execution"] = {
+        "iopub.execute_input": "2026-01-01T00:00:00"
+    }  # as nbclient adds
     nbformat.write(nb, str(out[0]))
-    assert book.prime_cache(cache, book.executed_pairs(mini_book, mini_book / "_nbmake")) == 1
+    assert (
+        book.prime_cache(cache, book.executed_pairs(mini_book, mini_book / "_nbmake"))
+        == 1
+    )
     assert book.stale_chapters(mini_book, cache) == []
     # editing the chapter's code makes it stale again
-    (mini_book / "book" / "ch.md").write_text(NOTEBOOK_FRONT + CHAPTER.replace("1 + 1", "2 + 2"))
+    (mini_book / "book" / "ch.md").write_text(
+        NOTEBOOK_FRONT + CHAPTER.replace("1 + 1", "2 + 2")
+    )
     assert book.stale_chapters(mini_book, cache) == [mini_book / "book" / "ch.md"]

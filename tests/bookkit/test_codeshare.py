@@ -12,7 +12,8 @@ def test_collapsed_cells_do_not_count_as_visible(tmp_path):
         "```{code-cell} ipython3\n:tags: [hide-input]\n\nimport math\nx = 1\n```\n\n"
         "The result.\n\n"
         "```{code-cell} ipython3\ny = x + 1\n\nprint(y)\n```\n\n"
-        "```{code-cell} ipython3\n:tags: [remove-cell]\n\nz = 3\n```\n")
+        "```{code-cell} ipython3\n:tags: [remove-cell]\n\nz = 3\n```\n"
+    )
     s = codeshare.page_share(md)
     assert (s.page, s.prose, s.code, s.collapsed) == ("demo", 4, 2, 3)
     assert s.share == pytest.approx(2 / 6)

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_cell_reads_the_one_repository_setting(tmp_path):
-    (tmp_path / "_config.yml").write_text("repository:\n  url: https://example.org/me/book/\n  branch: dev\n")
+    (tmp_path / "_config.yml").write_text(
+        "repository:\n  url: https://example.org/me/book/\n  branch: dev\n"
+    )
     src = launch.colab_cell_source(tmp_path)
     assert '"physml @ git+https://example.org/me/book@dev"' in src
     assert max(len(line) for line in src.splitlines()) <= 88
@@ -50,9 +52,10 @@ def test_every_chapter_carries_the_generated_cell_first():
     for md in chapters(ROOT):
         text = md.read_text()
         first = text.index("```{code-cell}")
-        assert text[first:first + len(cell)] == cell, (
+        assert text[first : first + len(cell)] == cell, (
             f"{md.name}: the first code cell is not the Colab install cell generated from _config.yml "
-            "(run: python -m bookkit colab-cells, then jupytext --sync)")
+            "(run: python -m bookkit colab-cells, then jupytext --sync)"
+        )
 
 
 def test_download_carries_the_cached_outputs(tmp_path, notebook_front):
@@ -62,15 +65,21 @@ def test_download_carries_the_cached_outputs(tmp_path, notebook_front):
     from bookkit.build import cached_outputs, prime_cache, read_notebook
 
     md = tmp_path / "demo.md"
-    md.write_text(notebook_front + "\n# Demo\n\n```{code-cell} ipython3\nprint(6 * 7)\n```\n")
+    md.write_text(
+        notebook_front + "\n# Demo\n\n```{code-cell} ipython3\nprint(6 * 7)\n```\n"
+    )
     cache = tmp_path / "cache"
     assert cached_outputs(md, cache) is None  # nothing cached yet: no executed notebook
     ran = read_notebook(md)
-    ran.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
+    ran.cells[-1].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="42\n")
+    ]
     executed = tmp_path / "demo.ipynb"
     nbformat.write(ran, str(executed))
     assert prime_cache(cache, [(md, executed)]) == 1
     nb = cached_outputs(md, cache)
     assert nb is not None and nb.cells[-1].outputs[0]["text"] == "42\n"
-    md.write_text(md.read_text().replace("6 * 7", "6 * 8"))  # the code changed: the cache is stale
+    md.write_text(
+        md.read_text().replace("6 * 7", "6 * 8")
+    )  # the code changed: the cache is stale
     assert cached_outputs(md, cache) is None

@@ -17,13 +17,23 @@ def test_no_physml_module_imports_bookkit():
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] == "bookkit"]
+            offenders += [
+                f"{path.relative_to(ROOT)}: {n}"
+                for n in names
+                if n.split(".")[0] == "bookkit"
+            ]
     assert not offenders, f"physml imports the build tools: {offenders}"
 
 
 def test_importing_physml_does_not_import_bookkit():
     code = "import sys, physml, physml.claims, physml.config; print('bookkit' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -37,7 +47,16 @@ LAYERS = (
     ("stats", "nn", "claims", "plotting", "uncertainty", "representations"),
     ("train",),
     ("bayesian",),
-    ("lattice", "flows", "generative", "learning", "nuclear", "phases", "lipschitz", "fits"),
+    (
+        "lattice",
+        "flows",
+        "generative",
+        "learning",
+        "nuclear",
+        "phases",
+        "lipschitz",
+        "fits",
+    ),
 )
 
 
@@ -63,19 +82,27 @@ def test_physml_never_imports_upward():
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module == "physml":
                 targets = [f"physml.{a.name}" for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("physml."):
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("physml.")
+            ):
                 targets = [node.module]
             for target in targets:
                 theirs = _layer_of(target) if target.startswith("physml.") else None
                 if theirs is not None and theirs > mine:
-                    offenders.append(f"{module} (layer {mine}) imports {target} (layer {theirs})")
+                    offenders.append(
+                        f"{module} (layer {mine}) imports {target} (layer {theirs})"
+                    )
     assert not unplaced, f"place these modules in a layer of LAYERS: {unplaced}"
     assert not offenders, f"physml imports upward: {offenders}"
 
 
 def test_nn_sits_below_train_below_bayesian():
     """Bayesian networks by composition (issue 19): ``nn`` imports neither ``train`` nor ``bayesian``."""
-    nn_layer, train_layer, bayes_layer = (_layer_of(f"physml.{m}") for m in ("nn", "train", "bayesian"))
+    nn_layer, train_layer, bayes_layer = (
+        _layer_of(f"physml.{m}") for m in ("nn", "train", "bayesian")
+    )
     assert nn_layer < train_layer < bayes_layer
     imported = set()
     for node in ast.walk(ast.parse((ROOT / "physml" / "nn.py").read_text())):
@@ -83,4 +110,8 @@ def test_nn_sits_below_train_below_bayesian():
             imported |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
-    assert not {n for n in imported if n.split(".")[:2] in (["physml", "train"], ["physml", "bayesian"])}
+    assert not {
+        n
+        for n in imported
+        if n.split(".")[:2] in (["physml", "train"], ["physml", "bayesian"])
+    }

@@ -43,13 +43,19 @@ def test_figures_captioned_named_and_full_size(visit, path):
     for f in figures:
         name = f["id"] or f["src"]
         if not f["caption"] or not f["number"]:
-            problems.append(f"{name}: no numbered caption (mystnb figure metadata in the cell header)")
+            problems.append(
+                f"{name}: no numbered caption (mystnb figure metadata in the cell header)"
+            )
         if not f["id"].startswith("fig-"):
-            problems.append(f"{name}: no figure name 'fig-...' to reference with {{numref}}")
+            problems.append(
+                f"{name}: no figure name 'fig-...' to reference with {{numref}}"
+            )
         if not f["alt"] or f["alt"].startswith("_"):
             problems.append(f"{name}: no alt text (mystnb image.alt)")
         if f["intended"] <= 0 or f["natural"] < 1.9 * f["intended"]:
-            problems.append(f"{name}: not rendered at 2x ({f['natural']} px for {f['intended']} px)")
+            problems.append(
+                f"{name}: not rendered at 2x ({f['natural']} px for {f['intended']} px)"
+            )
         elif f["shown"] < MIN_SHOWN * f["intended"]:
             problems.append(
                 f"{name}: displays at {f['shown'] / f['intended']:.2f} of its width "
@@ -61,9 +67,14 @@ def test_figures_captioned_named_and_full_size(visit, path):
 @pytest.mark.parametrize("path", CHAPTERS)
 def test_figures_keep_their_shape_on_a_phone(visit, path):
     figures = visit(path, width=400).page.evaluate(_FIGURES)
-    squashed = [f"{f['id'] or f['src']} ({f['ratio']:.2f} vs {f['naturalRatio']:.2f})" for f in figures
-                if abs(f["ratio"] / f["naturalRatio"] - 1) > 0.03]
-    assert not squashed, f"{path}: figures squashed at 400 px (height/width shown vs drawn): {squashed}"
+    squashed = [
+        f"{f['id'] or f['src']} ({f['ratio']:.2f} vs {f['naturalRatio']:.2f})"
+        for f in figures
+        if abs(f["ratio"] / f["naturalRatio"] - 1) > 0.03
+    ]
+    assert not squashed, (
+        f"{path}: figures squashed at 400 px (height/width shown vs drawn): {squashed}"
+    )
 
 
 def test_figure_screenshots(visit):
@@ -72,7 +83,9 @@ def test_figure_screenshots(visit):
     for path in CHAPTERS:
         stem = Path(path).stem
         for width in (400, 800, DESKTOP):
-            visit(path, width=width).page.screenshot(path=str(out / f"{stem}-{width}px.png"), full_page=True)
+            visit(path, width=width).page.screenshot(
+                path=str(out / f"{stem}-{width}px.png"), full_page=True
+            )
         v = visit(path, color_scheme="dark", width=DESKTOP)
         v.page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
         v.page.screenshot(path=str(out / f"{stem}-dark.png"), full_page=True)

@@ -25,14 +25,18 @@ def test_part_index_pages_have_a_card_per_chapter(visit):
         in_part = [c for c in CHAPTERS if Path(c).parent.as_posix() == part]
         page = visit(f"{part}/index.html").page
         cards = page.locator(".physml-chapter-cards .sd-card")
-        assert cards.count() == len(in_part), f"{part}: {cards.count()} cards for {len(in_part)} chapters"
+        assert cards.count() == len(in_part), (
+            f"{part}: {cards.count()} cards for {len(in_part)} chapters"
+        )
         for i, chapter in enumerate(in_part):
             card = cards.nth(i)
             text = card.text_content()
             for word in ("Sources", "Reproduces", "Run time", "quick", "full", "GPU"):
                 assert word in text, f"{part}: the card of {chapter} lacks {word!r}"
             href = card.locator("a.sd-stretched-link").first.get_attribute("href")
-            assert Path(chapter).stem in href, f"{part}: card {i} links to {href}, not {chapter}"
+            assert Path(chapter).stem in href, (
+                f"{part}: card {i} links to {href}, not {chapter}"
+            )
 
 
 def test_chapters_open_with_a_box_and_end_with_exercises(visit):
@@ -40,36 +44,55 @@ def test_chapters_open_with_a_box_and_end_with_exercises(visit):
         page = visit(chapter).page
         box = page.locator(".admonition.physml-learn")
         assert box.count() == 1, f"{chapter}: no 'you will learn / you need' box"
-        assert "You will learn" in box.text_content() and "You need" in box.text_content()
+        assert (
+            "You will learn" in box.text_content() and "You need" in box.text_content()
+        )
         before_code = page.evaluate("""() => {
             const box = document.querySelector('.physml-learn');
             const code = document.querySelector('.cell:not(.tag_physml-colab-install)');
             return !!(box.compareDocumentPosition(code) & Node.DOCUMENT_POSITION_FOLLOWING);
         }""")
-        assert before_code, f"{chapter}: the box does not come before the chapter's code"
-        assert page.locator("section#summary").count() == 1, f"{chapter}: no Summary section"
+        assert before_code, (
+            f"{chapter}: the box does not come before the chapter's code"
+        )
+        assert page.locator("section#summary").count() == 1, (
+            f"{chapter}: no Summary section"
+        )
         solutions = page.locator("section#exercises details.sd-dropdown")
-        assert 3 <= solutions.count() <= 5, f"{chapter}: {solutions.count()} exercises with solutions"
+        assert 3 <= solutions.count() <= 5, (
+            f"{chapter}: {solutions.count()} exercises with solutions"
+        )
         for i in range(solutions.count()):
-            assert solutions.nth(i).get_attribute("open") is None, f"{chapter}: a solution is unfolded"
+            assert solutions.nth(i).get_attribute("open") is None, (
+                f"{chapter}: a solution is unfolded"
+            )
 
 
 def test_api_reference_is_split_into_pages(visit):
-    pages = sorted(p.relative_to(ROOT).with_suffix(".html").as_posix()
-                   for p in (ROOT / "book" / "api").glob("*.md") if p.stem != "index")
+    pages = sorted(
+        p.relative_to(ROOT).with_suffix(".html").as_posix()
+        for p in (ROOT / "book" / "api").glob("*.md")
+        if p.stem != "index"
+    )
     assert len(pages) >= 8
     index = visit("book/api/index.html").page
     for p in pages:
-        assert index.locator(f"article a[href$='{Path(p).name}']").count() >= 1, f"the API index misses {p}"
+        assert index.locator(f"article a[href$='{Path(p).name}']").count() >= 1, (
+            f"the API index misses {p}"
+        )
     for p in pages:
         height = visit(p).page.evaluate("() => document.documentElement.scrollHeight")
-        assert height < 60_000, f"{p} is {height} px long (the single API page was 132,000 px)"
+        assert height < 60_000, (
+            f"{p} is {height} px long (the single API page was 132,000 px)"
+        )
 
 
 def test_one_search_box(visit):
     for width in (1400, 400):
         page = visit("book/intro.html", width=width).page
-        boxes = page.locator(".search-button__button, .search-button-field, form.bd-search")
+        boxes = page.locator(
+            ".search-button__button, .search-button-field, form.bd-search"
+        )
         visible = [i for i in range(boxes.count()) if boxes.nth(i).is_visible()]
         assert len(visible) == 1, f"{len(visible)} visible search boxes at {width} px"
 
@@ -89,36 +112,73 @@ def test_search_snippets_have_no_raw_tex(visit):
 
 def test_bibliography_labels_capitals_and_links(visit):
     page = visit("book/bibliography.html").page
-    labels = [t.strip() for t in page.locator("div.citation span.label").all_text_contents()]
+    labels = [
+        t.strip() for t in page.locator("div.citation span.label").all_text_contents()
+    ]
     assert labels, "no bibliography entries"
-    author_year = re.compile(r"^\[?[A-Z][^\[\]+]* (?:& [^\[\]+]+ |et al\. )?\d{4}[a-z]?\]?$")
+    author_year = re.compile(
+        r"^\[?[A-Z][^\[\]+]* (?:& [^\[\]+]+ |et al\. )?\d{4}[a-z]?\]?$"
+    )
     bad = [label for label in labels if not author_year.match(label)]
     assert not bad, f"labels not of the form 'Author Year': {bad}"
     text = page.locator("div.citation-list").text_content()
-    for phrase in ("Hybrid Monte Carlo", "Monte Carlo errors", "the LHC", "Ising model"):
+    for phrase in (
+        "Hybrid Monte Carlo",
+        "Monte Carlo errors",
+        "the LHC",
+        "Ising model",
+    ):
         assert phrase in text, f"the bibliography lowercases {phrase!r}"
     entries = page.locator("div.citation")
-    linked = sum(entries.nth(i).locator("a[href*='doi.org'], a[href*='arxiv.org']").count() > 0
-                 for i in range(entries.count()))
-    assert linked >= entries.count() - 3, f"only {linked} of {entries.count()} entries have a link"
+    linked = sum(
+        entries.nth(i).locator("a[href*='doi.org'], a[href*='arxiv.org']").count() > 0
+        for i in range(entries.count())
+    )
+    assert linked >= entries.count() - 3, (
+        f"only {linked} of {entries.count()} entries have a link"
+    )
 
 
 def test_colab_cell_and_downloads(visit):
-    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"][
+        "url"
+    ].rstrip("/")
     for chapter in CHAPTERS:
         page = visit(chapter).page
         cell = page.locator(".cell.tag_physml-colab-install")
         assert cell.count() == 1, f"{chapter}: no Colab install cell"
-        assert not cell.locator("pre").first.is_visible(), f"{chapter}: the install cell is not collapsed"
-        assert repo in cell.text_content(), f"{chapter}: the install cell does not use {repo}"
-        assert page.locator("a[href*='colab.research.google.com']").first.get_attribute("href").startswith(
-            "https://colab.research.google.com/github/" + repo.split("github.com/")[-1])
-        ipynb = page.locator("a.btn-download-notebook-button").first.get_attribute("href")
+        assert not cell.locator("pre").first.is_visible(), (
+            f"{chapter}: the install cell is not collapsed"
+        )
+        assert repo in cell.text_content(), (
+            f"{chapter}: the install cell does not use {repo}"
+        )
+        assert (
+            page.locator("a[href*='colab.research.google.com']")
+            .first.get_attribute("href")
+            .startswith(
+                "https://colab.research.google.com/github/"
+                + repo.split("github.com/")[-1]
+            )
+        )
+        ipynb = page.locator("a.btn-download-notebook-button").first.get_attribute(
+            "href"
+        )
         nb = json.loads((SITE / Path(chapter).parent / ipynb).resolve().read_text())
-        outputs = sum(len(c.get("outputs", [])) for c in nb["cells"] if c["cell_type"] == "code")
+        outputs = sum(
+            len(c.get("outputs", [])) for c in nb["cells"] if c["cell_type"] == "code"
+        )
         assert outputs > 0, f"{chapter}: the downloadable notebook has no outputs"
         claims = page.locator("a.btn-download-claims-button")
         assert claims.count() >= 1, f"{chapter}: no claims download"
-        records = (SITE / Path(chapter).parent / claims.first.get_attribute("href")).resolve()
-        lines = [json.loads(line) for line in records.read_text().splitlines() if line.strip()]
-        assert any(r.get("record") == "chapter" for r in lines), f"{chapter}: {records.name} has no run record"
+        records = (
+            SITE / Path(chapter).parent / claims.first.get_attribute("href")
+        ).resolve()
+        lines = [
+            json.loads(line)
+            for line in records.read_text().splitlines()
+            if line.strip()
+        ]
+        assert any(r.get("record") == "chapter" for r in lines), (
+            f"{chapter}: {records.name} has no run record"
+        )

@@ -29,16 +29,30 @@ from physml import claims as claims_registry, config
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-PAGES = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.toc_files(ROOT)]
-CHAPTERS = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.chapters(ROOT)]
+PAGES = [
+    p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.toc_files(ROOT)
+]
+CHAPTERS = [
+    p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.chapters(ROOT)
+]
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 def _chromium() -> str | None:
-    for name in (config.env("PHYSML_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+    for name in (
+        config.env("PHYSML_CHROMIUM"),
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+    ):
         if name and shutil.which(name):
             return shutil.which(name)
     return None
@@ -80,17 +94,36 @@ def browser():
 class Visit:
     """A page opened in the browser, with the console errors and failed requests it produced."""
 
-    def __init__(self, browser, url: str, color_scheme: str = "light", width: int = 1280):
+    def __init__(
+        self, browser, url: str, color_scheme: str = "light", width: int = 1280
+    ):
         self.errors: list[str] = []
-        self.page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=color_scheme)
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        self.page = browser.new_page(
+            viewport={"width": width, "height": 900}, color_scheme=color_scheme
+        )
+        self.page.on(
+            "console",
+            lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"),
+        )
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"))
-        self.page.on("response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"))
+        self.page.on(
+            "requestfailed",
+            lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"),
+        )
+        self.page.on(
+            "response",
+            lambda r: (
+                r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}")
+            ),
+        )
         response = self.page.goto(url, wait_until="networkidle")
-        assert response is not None and response.ok, f"{url} answered {response and response.status}"
+        assert response is not None and response.ok, (
+            f"{url} answered {response and response.status}"
+        )
         # MathJax typesets asynchronously; wait for it where it is loaded.
-        self.page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+        self.page.evaluate(
+            "() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null"
+        )
 
     def close(self):
         self.page.close()
@@ -124,7 +157,9 @@ def test_page_renders(visit, path):
     page = v.page
     assert not v.errors, f"{path}: " + "; ".join(v.errors)
     h1 = page.locator("article h1").first.text_content().strip().rstrip("#¶").strip()
-    assert h1 == _md_title(path), f"{path}: title {h1!r}, source says {_md_title(path)!r}"
+    assert h1 == _md_title(path), (
+        f"{path}: title {h1!r}, source says {_md_title(path)!r}"
+    )
     images = page.evaluate(
         "() => Array.from(document.querySelectorAll('article img'))"
         ".map(i => ({src: i.getAttribute('src'), complete: i.complete, w: i.naturalWidth}))"
@@ -136,13 +171,21 @@ def test_page_renders(visit, path):
     text = page.locator("article").inner_text()
     outputs = "\n".join(page.locator("article .cell_output").all_inner_texts())
     for raw in ("np.float64(", "np.int64(", "Claim(", "object at 0x"):
-        assert raw not in outputs, f"{path}: a raw Python repr {raw!r} in a cell output: print a formatted value"
+        assert raw not in outputs, (
+            f"{path}: a raw Python repr {raw!r} in a cell output: print a formatted value"
+        )
     for raw in ("$$", "\\(", "\\[", "\\begin{"):
-        assert raw not in text, f"{path}: raw TeX {raw!r} left on the page: MathJax did not render it"
+        assert raw not in text, (
+            f"{path}: raw TeX {raw!r} left on the page: MathJax did not render it"
+        )
     n_math = page.locator("article .math").count()
     n_mjx = page.locator("article mjx-container").count()
-    assert n_mjx >= n_math, f"{path}: {n_math} math elements but {n_mjx} typeset by MathJax"
-    assert page.locator("mjx-merror").count() == 0, f"{path}: MathJax reported a TeX error"
+    assert n_mjx >= n_math, (
+        f"{path}: {n_math} math elements but {n_mjx} typeset by MathJax"
+    )
+    assert page.locator("mjx-merror").count() == 0, (
+        f"{path}: MathJax reported a TeX error"
+    )
 
 
 class _Links(HTMLParser):
@@ -156,7 +199,13 @@ class _Links(HTMLParser):
         for key in ("id", "name"):
             if a.get(key):
                 self.ids.add(a[key])
-        ref = a.get("href") if tag in ("a", "link") else a.get("src") if tag in ("img", "script") else None
+        ref = (
+            a.get("href")
+            if tag in ("a", "link")
+            else a.get("src")
+            if tag in ("img", "script")
+            else None
+        )
         if ref:
             self.refs.append(ref)
 
@@ -181,7 +230,11 @@ def test_internal_links_and_anchors_resolve(path):
             target = target / "index.html"
         if not target.is_file():
             bad.append(f"{ref} (no file {target.relative_to(SITE)})")
-        elif url.fragment and target.suffix == ".html" and unquote(url.fragment) not in _parse(target).ids:
+        elif (
+            url.fragment
+            and target.suffix == ".html"
+            and unquote(url.fragment) not in _parse(target).ids
+        ):
             bad.append(f"{ref} (no anchor #{url.fragment})")
     assert not bad, f"{path}: broken internal links: {bad}"
 
@@ -196,18 +249,34 @@ def test_search_finds_each_chapter(visit):
 
 
 def test_chapter_buttons(visit):
-    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"][
+        "url"
+    ].rstrip("/")
     for chapter in CHAPTERS:
         page = visit(chapter).page
         ipynb = Path(chapter).with_suffix(".ipynb").as_posix()
-        colab = page.locator("a[href*='colab.research.google.com']").first.get_attribute("href")
-        assert colab.endswith(f"/blob/main/{ipynb}"), f"{chapter}: Colab button points at {colab}"
-        assert (ROOT / ipynb).is_file(), f"the Colab button's notebook {ipynb} is not in the repository"
-        download = page.locator("a.btn-download-notebook-button").first.get_attribute("href")
-        assert download.endswith(".ipynb"), f"{chapter}: download button offers {download}"
+        colab = page.locator(
+            "a[href*='colab.research.google.com']"
+        ).first.get_attribute("href")
+        assert colab.endswith(f"/blob/main/{ipynb}"), (
+            f"{chapter}: Colab button points at {colab}"
+        )
+        assert (ROOT / ipynb).is_file(), (
+            f"the Colab button's notebook {ipynb} is not in the repository"
+        )
+        download = page.locator("a.btn-download-notebook-button").first.get_attribute(
+            "href"
+        )
+        assert download.endswith(".ipynb"), (
+            f"{chapter}: download button offers {download}"
+        )
         target = (SITE / Path(chapter).parent / download).resolve()
-        assert target.is_file(), f"{chapter}: the downloadable notebook {download} is missing"
-        assert page.locator(f"a[href^='{repo}']").count() >= 1, f"{chapter}: no repository button"
+        assert target.is_file(), (
+            f"{chapter}: the downloadable notebook {download} is missing"
+        )
+        assert page.locator(f"a[href^='{repo}']").count() >= 1, (
+            f"{chapter}: no repository button"
+        )
 
 
 def test_run_facts_on_every_chapter(visit):
@@ -215,7 +284,9 @@ def test_run_facts_on_every_chapter(visit):
         page = visit(chapter).page
         facts = page.locator("details.physml-run-facts")
         assert facts.count() == 1, f"{chapter}: no run-facts block"
-        assert facts.get_attribute("open") is None, f"{chapter}: the run-facts block is not collapsed"
+        assert facts.get_attribute("open") is None, (
+            f"{chapter}: the run-facts block is not collapsed"
+        )
         text = facts.text_content()
         for word in ("profile", "device", "torch", "wall time", "claims"):
             assert word in text, f"{chapter}: run facts lack {word!r}"
@@ -232,9 +303,13 @@ def test_bibliography_and_citations(visit):
         cited |= set(re.findall(r"\{cite[pt]?\}`([^`]+)`", md.read_text()))
     assert cited, "no chapter cites a source"
     for key in cited:
-        assert re.search(rf"^@\w+\{{{re.escape(key)},", bib, flags=re.M), f"{key} not in references.bib"
+        assert re.search(rf"^@\w+\{{{re.escape(key)},", bib, flags=re.M), (
+            f"{key} not in references.bib"
+        )
     intro = visit("book/intro.html").page
-    assert intro.locator("span.bibtex-citation a[href*='bibliography.html#']").count() >= 3
+    assert (
+        intro.locator("span.bibtex-citation a[href*='bibliography.html#']").count() >= 3
+    )
 
 
 def test_figures_are_opaque_and_readable_in_dark_mode(visit):
@@ -251,7 +326,9 @@ def test_figures_are_opaque_and_readable_in_dark_mode(visit):
                  for (let i = 3; i < d.length; i += 4) if (d[i] < 255) return true;
                  return false; }).map(img => img.getAttribute('src'))"""
         )
-        assert not transparent, f"{chapter}: figures with transparent pixels (unreadable in dark mode): {transparent}"
+        assert not transparent, (
+            f"{chapter}: figures with transparent pixels (unreadable in dark mode): {transparent}"
+        )
         if chapter == CHAPTERS[0]:
             v.page.screenshot(path=str(SHOTS / "chapter-dark.png"), full_page=False)
 
@@ -263,7 +340,9 @@ def _recorded_claims() -> list[dict]:
 
 def _typeset(text: str) -> str:
     """Text with MyST's typographic quotes turned back into plain ones, for comparison."""
-    return text.translate(str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}))
+    return text.translate(
+        str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+    )
 
 
 def test_claim_records_are_sound():
@@ -279,27 +358,38 @@ def test_scoreboard_summary_misses_and_every_claim(visit):
         f"() => Array.from(document.querySelectorAll('article table.{cls} tbody tr')).map(r => r.textContent)"
     )
     summary = rows("physml-summary")
-    assert len(summary) == 2 * len(CHAPTERS), f"summary has {len(summary)} rows for {len(CHAPTERS)} chapters x 2 profiles"
+    assert len(summary) == 2 * len(CHAPTERS), (
+        f"summary has {len(summary)} rows for {len(CHAPTERS)} chapters x 2 profiles"
+    )
     texts = rows("physml-scoreboard")
-    assert len(texts) == len(claims), f"scoreboard shows {len(texts)} claim rows for {len(claims)} claims"
+    assert len(texts) == len(claims), (
+        f"scoreboard shows {len(texts)} claim rows for {len(claims)} claims"
+    )
     failing = [t for t in texts if "FAIL" in t]
     assert not failing, f"failing claims on the scoreboard: {failing}"
     for claim in claims:
-        assert any(_typeset(claim["quantity"]) in _typeset(t) for t in texts), \
+        assert any(_typeset(claim["quantity"]) in _typeset(t) for t in texts), (
             f"claim {claim['key']} is not on the scoreboard"
+        )
     misses = [c for c in claims if c["status"] in ("miss", "now reproduced")]
     links = page.evaluate(
         "() => Array.from(document.querySelectorAll('article table.physml-misses tbody tr'))"
         ".map(r => r.querySelector('a') && r.querySelector('a').href)"
     )
-    assert len(links) == len(misses), f"misses table has {len(links)} rows for {len(misses)} declared misses"
+    assert len(links) == len(misses), (
+        f"misses table has {len(links)} rows for {len(misses)} declared misses"
+    )
     for href in links:
         assert href, "a row of the misses table has no link to its chapter"
         target = urlparse(href)
         anchor = unquote(target.fragment)
-        assert anchor.startswith("claim-"), f"miss link {href} does not point at a claim row"
+        assert anchor.startswith("claim-"), (
+            f"miss link {href} does not point at a claim row"
+        )
         other = visit(target.path.lstrip("/")).page
-        assert other.locator(f"[id='{anchor}']").count() == 1, f"anchor #{anchor} missing on {target.path}"
+        assert other.locator(f"[id='{anchor}']").count() == 1, (
+            f"anchor #{anchor} missing on {target.path}"
+        )
 
 
 _WIDE_EQUATIONS = """() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
@@ -312,17 +402,26 @@ def test_equations_fit_and_pages_fit_a_phone(visit, path):
     """No display equation is wider than its column at 1400 px or on a 400 px phone (long ones
     are broken into aligned lines), and no page is wider than the phone's screen."""
     wide = visit(path, width=1400).page.evaluate(_WIDE_EQUATIONS)
-    assert not wide, f"{path}: display equations wider than the column at 1400 px: {wide}"
+    assert not wide, (
+        f"{path}: display equations wider than the column at 1400 px: {wide}"
+    )
     phone = visit(path, width=400).page
     over = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert over <= 0, f"{path} is {over} px wider than a 400 px screen"
     wide = phone.evaluate(_WIDE_EQUATIONS)
-    assert not wide, f"{path}: display equations wider than the column at 400 px: {wide}"
+    assert not wide, (
+        f"{path}: display equations wider than the column at 400 px: {wide}"
+    )
 
 
 @pytest.mark.parametrize("width", [400, 800])
-@pytest.mark.parametrize("button, dialog", [("primary", "pst-primary-sidebar-modal"),
-                                            ("secondary", "pst-secondary-sidebar-modal")])
+@pytest.mark.parametrize(
+    "button, dialog",
+    [
+        ("primary", "pst-primary-sidebar-modal"),
+        ("secondary", "pst-secondary-sidebar-modal"),
+    ],
+)
 def test_phone_and_tablet_navigation_opens(visit, width, button, dialog):
     """The menu (primary) and contents (secondary) buttons open their sidebars on narrow screens.
 
@@ -337,7 +436,9 @@ def test_phone_and_tablet_navigation_opens(visit, width, button, dialog):
     buttons.nth(visible[0]).click()
     page.wait_for_function(f"document.getElementById('{dialog}').open", timeout=5_000)
     box = page.locator(f"#{dialog}").bounding_box()
-    assert box is not None and box["x"] >= 0 and box["width"] > 200, f"{dialog} not on screen: {box}"
+    assert box is not None and box["x"] >= 0 and box["width"] > 200, (
+        f"{dialog} not on screen: {box}"
+    )
     if button == "primary":
         assert page.locator(f"#{dialog} a.reference.internal").count() >= len(CHAPTERS)
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -346,7 +447,11 @@ def test_phone_and_tablet_navigation_opens(visit, width, button, dialog):
 
 def test_screenshots(visit):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    targets = {"intro": "book/intro.html", "chapter": CHAPTERS[0], "scoreboard": "book/scoreboard.html"}
+    targets = {
+        "intro": "book/intro.html",
+        "chapter": CHAPTERS[0],
+        "scoreboard": "book/scoreboard.html",
+    }
     for name, path in targets.items():
         visit(path).page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
         assert (SHOTS / f"{name}.png").stat().st_size > 10_000

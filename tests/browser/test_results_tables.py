@@ -27,9 +27,16 @@ ROOT = Path(__file__).resolve().parents[2]
 # PHYSML_SITE: another rendered copy of the book (default: this checkout's _build/html)
 SITE = Path(config.env("PHYSML_SITE") or ROOT / "_build" / "html")
 SHOTS = ROOT / "_build" / "screenshots"
-CHAPTERS = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.chapters(ROOT)]
+CHAPTERS = [
+    p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.chapters(ROOT)
+]
 MARKS = ("✓ reproduced", "✓ pass", "✗ FAIL", "○ not reproduced", "! now reproduced")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -41,7 +48,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def site():
     if not (SITE / "index.html").is_file():
         pytest.fail(f"{SITE} has no index.html: build the book first (make render)")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(SITE)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(SITE))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
@@ -49,11 +58,18 @@ def site():
 
 @pytest.fixture(scope="module")
 def browser():
-    names = (config.env("PHYSML_CHROMIUM"), "chromium", "chromium-browser", "google-chrome")
+    names = (
+        config.env("PHYSML_CHROMIUM"),
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+    )
     exe = next((shutil.which(n) for n in names if n and shutil.which(n)), None)
     if exe is None:
         if os.environ.get("CI"):
-            pytest.fail("Chromium not found (Debian: apt-get install chromium; or set PHYSML_CHROMIUM)")
+            pytest.fail(
+                "Chromium not found (Debian: apt-get install chromium; or set PHYSML_CHROMIUM)"
+            )
         pytest.skip("Chromium not found")
     from playwright.sync_api import sync_playwright
 
@@ -64,7 +80,9 @@ def browser():
 
 
 def _open(browser, site, path, width, scheme="light"):
-    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page = browser.new_page(
+        viewport={"width": width, "height": 900}, color_scheme=scheme
+    )
     page.goto(urljoin(site, path), wait_until="networkidle")
     if scheme == "dark":
         page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
@@ -93,13 +111,21 @@ def test_results_table_styled_like_the_scoreboard(browser, site, chapter):
     page = _open(browser, site, chapter, 1400)
     t = page.evaluate(_TABLE)
     assert t is not None, f"{chapter}: no results table"
-    assert "table" in t["classes"], f"{chapter}: the results table lacks the theme's table class"
+    assert "table" in t["classes"], (
+        f"{chapter}: the results table lacks the theme's table class"
+    )
     assert tuple(t["head"]) == registry.CLAIM_COLUMNS, f"{chapter}: columns {t['head']}"
-    assert t["status"] and all(s in MARKS for s in t["status"]), f"{chapter}: status marks {t['status']}"
+    assert t["status"] and all(s in MARKS for s in t["status"]), (
+        f"{chapter}: status marks {t['status']}"
+    )
     assert t["border"] != "none", f"{chapter}: the results table has no cell borders"
-    assert t["longest"] <= registry.SOURCE_INLINE_CHARS, f"{chapter}: a long source is not a footnote"
+    assert t["longest"] <= registry.SOURCE_INLINE_CHARS, (
+        f"{chapter}: a long source is not a footnote"
+    )
     for href in t["refs"]:
-        assert page.locator(f"[id='{href[1:]}']").count() == 1, f"{chapter}: footnote {href} missing"
+        assert page.locator(f"[id='{href[1:]}']").count() == 1, (
+            f"{chapter}: footnote {href} missing"
+        )
     page.close()
 
 
@@ -108,12 +134,16 @@ def test_results_table_fits_a_phone(browser, site, chapter):
     page = _open(browser, site, chapter, 400)
     t = page.evaluate(_TABLE)
     assert t is not None, f"{chapter}: no results table"
-    assert t["right"] <= t["width"], f"{chapter}: the results table reaches {t['right']:.0f} px on a 400 px screen"
+    assert t["right"] <= t["width"], (
+        f"{chapter}: the results table reaches {t['right']:.0f} px on a 400 px screen"
+    )
     over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert over <= 0, f"{chapter} is {over} px wider than a 400 px screen"
     if chapter == CHAPTERS[0]:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.locator("article table.physml-claims").screenshot(path=str(SHOTS / "results-400px.png"))
+        page.locator("article table.physml-claims").screenshot(
+            path=str(SHOTS / "results-400px.png")
+        )
     page.close()
 
 
@@ -146,8 +176,12 @@ _CONTRAST = """() => {
 def test_results_table_readable_in_dark_mode(browser, site, chapter, scheme):
     page = _open(browser, site, chapter, 1400, scheme=scheme)
     low = page.evaluate(_CONTRAST)
-    assert not low, f"{chapter}: results-table text below contrast 4.5 in the {scheme} theme: {low[:5]}"
+    assert not low, (
+        f"{chapter}: results-table text below contrast 4.5 in the {scheme} theme: {low[:5]}"
+    )
     if chapter == CHAPTERS[0] and scheme == "dark":
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.locator("article table.physml-claims").screenshot(path=str(SHOTS / "results-dark.png"))
+        page.locator("article table.physml-claims").screenshot(
+            path=str(SHOTS / "results-dark.png")
+        )
     page.close()

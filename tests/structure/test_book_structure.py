@@ -36,7 +36,9 @@ def _cells(nb):
 @pytest.mark.parametrize("md", CHAPTERS, ids=IDS)
 def test_paired_ipynb_exists_matches_and_has_no_outputs(md):
     ipynb = md.with_suffix(".ipynb")
-    assert ipynb.is_file(), f"{ipynb.relative_to(ROOT)} is missing: run `jupytext --sync {md.relative_to(ROOT)}`"
+    assert ipynb.is_file(), (
+        f"{ipynb.relative_to(ROOT)} is missing: run `jupytext --sync {md.relative_to(ROOT)}`"
+    )
     paired = nbformat.read(str(ipynb), as_version=4)
     assert _cells(jupytext.read(md, fmt="md:myst")) == _cells(paired), (
         f"{ipynb.name} differs from its .md: run `jupytext --sync {md.relative_to(ROOT)}`"
@@ -53,7 +55,9 @@ def test_chapter_makes_claims_and_declares_sizes(md):
     nb = jupytext.read(md, fmt="md:myst")
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert re.search(r"\bclaims\.claim\(", code), f"{md.name} makes no claim"
-    assert "claims.finish()" in code, f"{md.name} does not finish its claims (no results table)"
+    assert "claims.finish()" in code, (
+        f"{md.name} does not finish its claims (no results table)"
+    )
     assert "start_chapter(" in code, f"{md.name} does not call physml.start_chapter"
     assert "Sizes(" in code, f"{md.name} declares no Sizes for the two profiles"
 
@@ -64,22 +68,34 @@ def _req_name(req: str) -> str:
 
 def test_environment_yml_agrees_with_pyproject():
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = list(meta["dependencies"]) + [r for extra in meta["optional-dependencies"].values() for r in extra]
+    wanted = list(meta["dependencies"]) + [
+        r for extra in meta["optional-dependencies"].values() for r in extra
+    ]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    pip = next(
+        d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d
+    )
     assert "-e ." in pip, "environment.yml must install physml itself with pip (-e .)"
     listed = [r for r in pip if r != "-e ."]
     pins = [r for r in listed if "==" in r]
     ranges = [r for r in listed if "==" not in r]
-    assert sorted(ranges) == sorted(wanted), "environment.yml and pyproject.toml list different requirements"
-    assert [_req_name(p) for p in pins] == ["torch"], "only torch is pinned exactly, as in the Makefile"
+    assert sorted(ranges) == sorted(wanted), (
+        "environment.yml and pyproject.toml list different requirements"
+    )
+    assert [_req_name(p) for p in pins] == ["torch"], (
+        "only torch is pinned exactly, as in the Makefile"
+    )
     makefile = (ROOT / "Makefile").read_text()
-    assert f"TORCH_PIN := {pins[0]}" in makefile, "the torch pin differs between environment.yml and Makefile"
+    assert f"TORCH_PIN := {pins[0]}" in makefile, (
+        "the torch pin differs between environment.yml and Makefile"
+    )
 
 
 def test_config_excludes_paired_notebooks_and_sets_timeout():
     cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert "**.ipynb" in cfg["exclude_patterns"]
-    assert cfg["execute"]["timeout"] > 0 and cfg["execute"]["execute_notebooks"] == "cache"
+    assert (
+        cfg["execute"]["timeout"] > 0 and cfg["execute"]["execute_notebooks"] == "cache"
+    )
     exts = cfg["parse"]["myst_enable_extensions"]
     assert {"dollarmath", "amsmath", "colon_fence"} <= set(exts)

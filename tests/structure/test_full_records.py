@@ -23,5 +23,11 @@ def test_full_records_name_existing_chapters_and_claims():
 def test_full_records_folder_holds_only_records():
     folder = ROOT / FULL_RECORDS
     if folder.is_dir():
-        other = [p.name for p in folder.iterdir() if p.suffix != ".jsonl" and p.name != ".gitkeep"]
-        assert not other, f"{FULL_RECORDS} holds files that are not chapter records: {other}"
+        other = [
+            p.name
+            for p in folder.iterdir()
+            if p.suffix != ".jsonl" and p.name != ".gitkeep"
+        ]
+        assert not other, (
+            f"{FULL_RECORDS} holds files that are not chapter records: {other}"
+        )

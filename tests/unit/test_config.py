@@ -54,10 +54,17 @@ def test_seed_everything_is_deterministic():
     a = (torch.rand(3), np.random.rand(3), torch.rand(3, generator=g1))
     g2 = config.seed_everything(7)
     b = (torch.rand(3), np.random.rand(3), torch.rand(3, generator=g2))
-    assert torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and torch.equal(a[2], b[2])
+    assert (
+        torch.equal(a[0], b[0])
+        and np.array_equal(a[1], b[1])
+        and torch.equal(a[2], b[2])
+    )
 
 
-@pytest.mark.parametrize("bad, err", [("1", TypeError), (1.5, TypeError), (-1, ValueError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "bad, err",
+    [("1", TypeError), (1.5, TypeError), (-1, ValueError), (True, TypeError)],
+)
 def test_seed_everything_bad_input(bad, err):
     with pytest.raises(err, match="seed"):
         config.seed_everything(bad)
@@ -110,24 +117,34 @@ def test_env_reads_declared_variables_only(clean_env):
     assert config.env("PHYSML_DEVICE") is None  # blank counts as unset
 
 
-@pytest.mark.parametrize("name, raw, value", [
-    ("PHYSML_PROFILE", " Full ", "full"),
-    ("CI", "false", True),  # any non-empty value marks a CI run
-    ("PHYSML_THREADS", "3", 3),
-    ("PHYSML_PROGRESS", "off", False),
-    ("PHYSML_PROGRESS", "yes", True),
-    ("PHYSML_RESULTS_DIR", "/tmp/x", Path("/tmp/x")),
-    ("PHYSML_TREE_DIRTY", "1", True),
-    ("PHYSML_TREE_DIRTY", "maybe", None),
-    ("PHYSML_COMMIT", " abc ", "abc"),
-])
+@pytest.mark.parametrize(
+    "name, raw, value",
+    [
+        ("PHYSML_PROFILE", " Full ", "full"),
+        ("CI", "false", True),  # any non-empty value marks a CI run
+        ("PHYSML_THREADS", "3", 3),
+        ("PHYSML_PROGRESS", "off", False),
+        ("PHYSML_PROGRESS", "yes", True),
+        ("PHYSML_RESULTS_DIR", "/tmp/x", Path("/tmp/x")),
+        ("PHYSML_TREE_DIRTY", "1", True),
+        ("PHYSML_TREE_DIRTY", "maybe", None),
+        ("PHYSML_COMMIT", " abc ", "abc"),
+    ],
+)
 def test_env_parses(clean_env, name, raw, value):
     clean_env.setenv(name, raw)
     assert config.env(name) == value
 
 
-@pytest.mark.parametrize("name, raw", [("PHYSML_PROFILE", "huge"), ("PHYSML_THREADS", "0"),
-                                       ("PHYSML_THREADS", "two"), ("PHYSML_DEVICE", "gpu0")])
+@pytest.mark.parametrize(
+    "name, raw",
+    [
+        ("PHYSML_PROFILE", "huge"),
+        ("PHYSML_THREADS", "0"),
+        ("PHYSML_THREADS", "two"),
+        ("PHYSML_DEVICE", "gpu0"),
+    ],
+)
 def test_env_bad_value_names_the_variable(clean_env, name, raw):
     clean_env.setenv(name, raw)
     with pytest.raises(ValueError, match=f"^{name}='{raw}'"):
@@ -138,14 +155,19 @@ def test_readme_table_is_the_registry():
     readme = (ROOT / "README.md").read_text()
     assert config.env_table() in readme, (
         "README.md's table of environment variables differs from physml.config.ENV_VARS; paste "
-        "the output of `python -c 'from physml import config; print(config.env_table())'`")
+        "the output of `python -c 'from physml import config; print(config.env_table())'`"
+    )
 
 
 def test_every_variable_mentioned_is_declared():
     declared = {v.name for v in config.ENV_VARS}
     assert len(declared) == len(config.ENV_VARS), "a variable is declared twice"
-    files = [ROOT / "Makefile", ROOT / "README.md", ROOT / "CONTRIBUTING.md",
-             *(ROOT / "bookkit").glob("*.sh")]
+    files = [
+        ROOT / "Makefile",
+        ROOT / "README.md",
+        ROOT / "CONTRIBUTING.md",
+        *(ROOT / "bookkit").glob("*.sh"),
+    ]
     for folder in ("physml", "bookkit", "tests", "book"):
         files += (ROOT / folder).rglob("*.py")
     files += (ROOT / "book").rglob("*.md")
@@ -154,7 +176,9 @@ def test_every_variable_mentioned_is_declared():
         for name in re.findall(r"\bPHYSML_[A-Z_]+\b", path.read_text()):
             used.setdefault(name, path.relative_to(ROOT))
     undeclared = {n: str(p) for n, p in used.items() if n not in declared}
-    assert not undeclared, f"environment variables not declared in physml.config.ENV_VARS: {undeclared}"
+    assert not undeclared, (
+        f"environment variables not declared in physml.config.ENV_VARS: {undeclared}"
+    )
 
 
 def test_only_config_reads_the_environment():
@@ -165,14 +189,21 @@ def test_only_config_reads_the_environment():
         text = path.read_text()
         if re.search(r"\bos\.environ\b|\bgetenv\b|\benviron\[|from os import", text):
             offenders.append(str(path.relative_to(ROOT)))
-    assert not offenders, f"read the environment through physml.config.env, not directly: {offenders}"
+    assert not offenders, (
+        f"read the environment through physml.config.env, not directly: {offenders}"
+    )
 
 
 def test_bookkit_reads_physml_variables_through_config():
-    pattern = re.compile(r"""environ(\.get\(|\[)\s*["'](PHYSML_\w+|CI)["']\s*[,)\]](?!\s*=[^=])""")
+    pattern = re.compile(
+        r"""environ(\.get\(|\[)\s*["'](PHYSML_\w+|CI)["']\s*[,)\]](?!\s*=[^=])"""
+    )
     offenders = []
     for path in sorted((ROOT / "bookkit").rglob("*.py")):
-        offenders += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in pattern.finditer(path.read_text())]
+        offenders += [
+            f"{path.relative_to(ROOT)}: {m.group(0)}"
+            for m in pattern.finditer(path.read_text())
+        ]
     assert not offenders, f"read these through physml.config.env: {offenders}"
 
 
@@ -193,6 +224,12 @@ def test_results_dir(monkeypatch, tmp_path):
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
     monkeypatch.setenv("PHYSML_PROFILE", "quick")
-    assert config.results_dir() == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "quick"
+    assert (
+        config.results_dir()
+        == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "quick"
+    )
     monkeypatch.setenv("PHYSML_PROFILE", "full")  # another profile, another folder
-    assert config.results_dir() == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "full"
+    assert (
+        config.results_dir()
+        == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "full"
+    )

@@ -28,7 +28,10 @@ def test_ensemble_members_train_independently():
     x = torch.randn(5, 1)
     out = ens(x)
     out[0].sum().backward()
-    assert ens.out.weight.grad[1].abs().sum() == 0 and ens.out.weight.grad[0].abs().sum() > 0
+    assert (
+        ens.out.weight.grad[1].abs().sum() == 0
+        and ens.out.weight.grad[0].abs().sum() > 0
+    )
 
 
 @pytest.mark.parametrize(

@@ -76,8 +76,14 @@ def test_log_axis_labels_no_minor_ticks():
     fig.canvas.draw()
     assert ax.get_yscale() == "log"
     assert all(t.get_text() == "" for t in ax.yaxis.get_minorticklabels())
-    lo, hi = ax.get_ylim()  # under one decade: still at least two labelled ticks in view
-    shown = [t.get_text() for t, v in zip(ax.get_yticklabels(), ax.get_yticks()) if lo <= v <= hi]
+    lo, hi = (
+        ax.get_ylim()
+    )  # under one decade: still at least two labelled ticks in view
+    shown = [
+        t.get_text()
+        for t, v in zip(ax.get_yticklabels(), ax.get_yticks())
+        if lo <= v <= hi
+    ]
     assert len([s for s in shown if s]) >= 2, shown
     with pytest.raises(ValueError, match="axis"):
         plotting.log_axis(ax, "z")
@@ -96,7 +102,9 @@ def test_legend_outside_and_mark_points():
 
 
 def test_snapshots_share_one_scale():
-    fig, axes = plotting.snapshots([np.zeros((4, 4)), np.ones((4, 4))], ["a", "b"], label="spin")
+    fig, axes = plotting.snapshots(
+        [np.zeros((4, 4)), np.ones((4, 4))], ["a", "b"], label="spin"
+    )
     assert len(axes) == 2
     assert axes[0].images[0].get_clim() == axes[1].images[0].get_clim() == (0.0, 1.0)
     with pytest.raises(ValueError, match="titles"):

@@ -6,21 +6,36 @@ import math
 import pytest
 import torch
 
-from physml.representations import (circle_metrics, effective_dimension, fit_helix,
-                                    fourier_plane, fourier_power, orderedness, parity_ratio,
-                                    principal_components)
+from physml.representations import (
+    circle_metrics,
+    effective_dimension,
+    fit_helix,
+    fourier_plane,
+    fourier_power,
+    orderedness,
+    parity_ratio,
+    principal_components,
+)
 
 
 def _ring(n=41, k=3, dim=12, noise=0.0, seed=0):
     g = torch.Generator().manual_seed(seed)
     a = torch.arange(n, dtype=torch.float64)
     basis, _ = torch.linalg.qr(torch.randn(dim, 2, generator=g, dtype=torch.float64))
-    ring = torch.stack([torch.cos(2 * math.pi * k * a / n), torch.sin(2 * math.pi * k * a / n)], 1)
-    return ring @ basis.T + noise * torch.randn(n, dim, generator=g, dtype=torch.float64) + 5.0
+    ring = torch.stack(
+        [torch.cos(2 * math.pi * k * a / n), torch.sin(2 * math.pi * k * a / n)], 1
+    )
+    return (
+        ring @ basis.T
+        + noise * torch.randn(n, dim, generator=g, dtype=torch.float64)
+        + 5.0
+    )
 
 
 def test_pca_matches_covariance_eigenvalues():
-    x = torch.randn(200, 5, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    x = torch.randn(
+        200, 5, generator=torch.Generator().manual_seed(1), dtype=torch.float64
+    )
     x = x * torch.tensor([3.0, 2.0, 1.0, 0.5, 0.1], dtype=torch.float64)
     pca = principal_components(x)
     eig = torch.linalg.eigvalsh(torch.cov(x.T)).flip(0)
@@ -32,7 +47,9 @@ def test_pca_matches_covariance_eigenvalues():
 def test_effective_dimension_limits():
     line = torch.arange(10.0).unsqueeze(1) * torch.ones(1, 4)
     assert effective_dimension(line) == pytest.approx(1.0)
-    assert effective_dimension(torch.eye(8)) == pytest.approx(7.0)  # centred: 7 equal directions
+    assert effective_dimension(torch.eye(8)) == pytest.approx(
+        7.0
+    )  # centred: 7 equal directions
 
 
 def test_circle_and_fourier_plane():
@@ -45,14 +62,23 @@ def test_circle_and_fourier_plane():
     assert ratio == pytest.approx(1.0, abs=1e-9) and cv < 1e-9
     # two equally strong frequencies in orthogonal planes: the top-2 PCs mix them, the Fourier
     # plane of either does not
-    basis, _ = torch.linalg.qr(torch.randn(12, 4, generator=torch.Generator().manual_seed(3),
-                                           dtype=torch.float64))
+    basis, _ = torch.linalg.qr(
+        torch.randn(
+            12, 4, generator=torch.Generator().manual_seed(3), dtype=torch.float64
+        )
+    )
     a = torch.arange(41, dtype=torch.float64) * 2 * math.pi / 41
-    mixed = torch.stack([torch.cos(3 * a), torch.sin(3 * a), torch.cos(7 * a), torch.sin(7 * a)],
-                        1) @ basis.T
+    mixed = (
+        torch.stack(
+            [torch.cos(3 * a), torch.sin(3 * a), torch.cos(7 * a), torch.sin(7 * a)], 1
+        )
+        @ basis.T
+    )
     assert circle_metrics(mixed)[1] > 0.2 or circle_metrics(mixed)[0] > 1.5
     assert circle_metrics(fourier_plane(mixed, 7))[1] < 0.05
-    noisy = torch.randn(41, 12, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    noisy = torch.randn(
+        41, 12, generator=torch.Generator().manual_seed(2), dtype=torch.float64
+    )
     assert circle_metrics(fourier_plane(noisy, 3))[1] > 0.2
 
 
@@ -76,7 +102,9 @@ def test_orderedness_line_random_and_zigzag():
     assert orderedness(line, 1) == 1.0 and orderedness(line.flip(0), 2) == 1.0
     shuffled = line[torch.randperm(60, generator=g)]
     assert 0.3 < orderedness(shuffled, 1) < 0.7
-    zigzag = line + torch.tensor([[0.0, 0, 0], [40.0, 0, 0]], dtype=torch.float64).repeat(30, 1)
+    zigzag = line + torch.tensor(
+        [[0.0, 0, 0], [40.0, 0, 0]], dtype=torch.float64
+    ).repeat(30, 1)
     assert orderedness(zigzag, 2) == 1.0 and orderedness(zigzag, 1) < 0.6
     with pytest.raises(ValueError, match="stride"):
         orderedness(line, 3)

@@ -48,7 +48,9 @@ def test_bootstrap_and_jackknife_error_of_mean():
     m, e = stats.bootstrap(x, n_resamples=2_000)
     assert m == pytest.approx(x.mean()) and abs(e / exact - 1) < 0.1
     jm, je = stats.jackknife(x)
-    assert jm == pytest.approx(x.mean()) and je == pytest.approx(x.std(ddof=1) / math.sqrt(x.size), rel=1e-9)
+    assert jm == pytest.approx(x.mean()) and je == pytest.approx(
+        x.std(ddof=1) / math.sqrt(x.size), rel=1e-9
+    )
     bm, be = stats.jackknife(x, n_blocks=20)
     assert abs(be / exact - 1) < 0.4
 
@@ -71,11 +73,18 @@ def test_auc_two_gaussians_closed_form():
     assert np.all(np.diff(eps_s) >= 0) and np.all(np.diff(eps_b) >= 0)
     assert abs(np.trapezoid(eps_s, eps_b) - exact) < 0.003
     # cut at 1/ε_B for ε_S = 0.5: threshold at the signal median δ, ε_B = 1 - Φ(δ/σ)
-    assert abs(stats.rejection_at(labels, scores, 0.5) * (1 - norm.cdf(delta)) - 1) < 0.03
+    assert (
+        abs(stats.rejection_at(labels, scores, 0.5) * (1 - norm.cdf(delta)) - 1) < 0.03
+    )
 
 
 def test_auc_ties_and_torch_input():
-    assert stats.auc(torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([0.5, 0.5, 0.5, 0.5])) == 0.5
+    assert (
+        stats.auc(
+            torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([0.5, 0.5, 0.5, 0.5])
+        )
+        == 0.5
+    )
     assert stats.auc([0, 1], [0.1, 0.9]) == 1.0
 
 
@@ -136,7 +145,9 @@ def _ar1(phi: float, n: int, seed: int) -> np.ndarray:
     return lfilter([1.0], [1.0, -phi], e, zi=[x0 * phi])[0]
 
 
-@pytest.mark.parametrize("phi", [-0.99, -0.95, -0.9, -0.7, -0.5, -0.3, -0.1, 0.0, 0.3, 0.7, 0.9])
+@pytest.mark.parametrize(
+    "phi", [-0.99, -0.95, -0.9, -0.7, -0.5, -0.3, -0.1, 0.0, 0.3, 0.7, 0.9]
+)
 def test_tau_int_is_right_on_the_whole_ar1_family(phi):
     exact = (1 + phi) / (2 * (1 - phi))
     x = _ar1(phi, 100_000, seed=3)
@@ -156,7 +167,9 @@ def test_tau_int_alternating_series_is_floored_and_warns():
     assert t.tau == 0.0 and np.isfinite(t.error)
     with pytest.warns(RuntimeWarning):
         m = stats.mean_with_error([1.0, -1.0, 1.0, -1.0])
-    assert m.value == 0.0 and np.isfinite(m.error) and m.error > 0  # tau at its floor: error from tau's error
+    assert (
+        m.value == 0.0 and np.isfinite(m.error) and m.error > 0
+    )  # tau at its floor: error from tau's error
 
 
 def test_tau_int_warns_on_short_chains():
@@ -177,14 +190,18 @@ def test_jackknife_uses_every_sample():
     x = np.random.default_rng(0).normal(size=23)
     est, err = stats.jackknife(x, np.mean, n_blocks=5)
     assert est == pytest.approx(x.mean())
-    assert stats.jackknife(x, np.mean)[1] == pytest.approx(x.std(ddof=1) / np.sqrt(x.size))
+    assert stats.jackknife(x, np.mean)[1] == pytest.approx(
+        x.std(ddof=1) / np.sqrt(x.size)
+    )
     # groups= gives the same as the equivalent contiguous blocks
     labels = np.repeat(np.arange(5), [5, 5, 5, 4, 4])
     assert stats.jackknife(x, np.mean, groups=labels) == pytest.approx((est, err))
     # and the fast block-sum form agrees
     sums = np.array([[x[labels == j].sum()] for j in range(5)])
     counts = np.bincount(labels)
-    assert stats.jackknife_block_sums(sums, counts, lambda m: m[..., 0]) == pytest.approx((est, err))
+    assert stats.jackknife_block_sums(
+        sums, counts, lambda m: m[..., 0]
+    ) == pytest.approx((est, err))
     with pytest.raises(ValueError, match="groups"):
         stats.jackknife(x, np.mean, groups=labels[:-1])
 
@@ -202,7 +219,9 @@ def test_two_sample_auc_is_order_invariant():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(300, 2)), rng.normal(0.3, 1.0, size=(300, 2))
     one = stats.classifier_two_sample_auc(a, b, seed=1)
-    two = stats.classifier_two_sample_auc(a[rng.permutation(300)], b[rng.permutation(300)], seed=1)
+    two = stats.classifier_two_sample_auc(
+        a[rng.permutation(300)], b[rng.permutation(300)], seed=1
+    )
     assert one == pytest.approx(two, abs=1e-12)
 
 
@@ -219,7 +238,9 @@ def test_bootstrap_refuses_an_undefined_statistic():
     with pytest.raises(ValueError, match="statistic"):
         stats.bootstrap(np.arange(10.0), lambda a: float("nan"))
     with pytest.raises(ValueError, match="statistic"):
-        stats.bootstrap(np.arange(10.0), lambda a: np.log(a.min()))  # -inf on resamples holding 0
+        stats.bootstrap(
+            np.arange(10.0), lambda a: np.log(a.min())
+        )  # -inf on resamples holding 0
 
 
 def test_tau_int_warns_on_chains_of_20_to_45_tau():
@@ -273,8 +294,18 @@ def test_ar2_exact_tau_reduces_to_ar1_and_matches_the_acf():
 
 # (a1, a2) across the stationary triangle: complex roots (oscillating ACF) and real roots of
 # either sign. The case (0.5, -0.5) gave 0.50 instead of 1/3 on seeds 2 of 0-3.
-AR2 = [(0.5, -0.5), (1.6, -0.8), (1.0, -0.5), (1.2, -0.5), (-0.5, -0.5), (0.0, -0.5), (0.0, -0.9),
-       (-1.0, -0.5), (-0.3, 0.4), (0.2, 0.5)]
+AR2 = [
+    (0.5, -0.5),
+    (1.6, -0.8),
+    (1.0, -0.5),
+    (1.2, -0.5),
+    (-0.5, -0.5),
+    (0.0, -0.5),
+    (0.0, -0.9),
+    (-1.0, -0.5),
+    (-0.3, 0.4),
+    (0.2, 0.5),
+]
 
 
 @pytest.mark.parametrize("a1,a2", AR2)
@@ -302,8 +333,6 @@ def test_tau_int_keeps_wolffs_window_for_positively_correlated_chains():
         w = stats._wolff_window(partial, x.size, 1.5)
         t = stats.tau_int(x)
         assert t.window == w and t.tau == pytest.approx(partial[w - 1])
-
-
 
 
 @pytest.mark.parametrize("n_resamples", [0, 1, True, 10.0])

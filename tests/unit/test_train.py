@@ -22,7 +22,16 @@ def mse_loss(model, x, y):
 def test_fit_learns_a_line():
     x, y = line_data()
     model = torch.nn.Linear(1, 1)
-    hist = train.fit(model, mse_loss, (x, y), steps=600, batch_size=64, lr=0.05, device="cpu", progress=False)
+    hist = train.fit(
+        model,
+        mse_loss,
+        (x, y),
+        steps=600,
+        batch_size=64,
+        lr=0.05,
+        device="cpu",
+        progress=False,
+    )
     assert hist.steps == 600 and hist.loss[-1] < 1e-3
     assert model.weight.item() == pytest.approx(3, abs=0.05)
 
@@ -33,8 +42,16 @@ def test_fit_is_reproducible():
     for _ in range(2):
         torch.manual_seed(0)
         m = MLP(1, 1, hidden=8, depth=1)
-        train.fit(m, mse_loss, (x, y), steps=50, batch_size=32, generator=torch.Generator().manual_seed(3),
-                  device="cpu", progress=False)
+        train.fit(
+            m,
+            mse_loss,
+            (x, y),
+            steps=50,
+            batch_size=32,
+            generator=torch.Generator().manual_seed(3),
+            device="cpu",
+            progress=False,
+        )
         w.append(torch.cat([p.flatten() for p in m.parameters()]))
     assert torch.equal(w[0], w[1])
 
@@ -42,10 +59,23 @@ def test_fit_is_reproducible():
 def test_early_stopping_restores_best():
     x, y = line_data(64)
     xv, yv = line_data(64, seed=1)
-    yv = yv + 5.0  # validation data the model cannot fit: the first evaluation stays the best
+    yv = (
+        yv + 5.0
+    )  # validation data the model cannot fit: the first evaluation stays the best
     model = torch.nn.Linear(1, 1)
-    hist = train.fit(model, mse_loss, (x, y), steps=1000, batch_size=16, lr=0.05, val_data=(xv, yv),
-                     eval_every=10, patience=3, device="cpu", progress=False)
+    hist = train.fit(
+        model,
+        mse_loss,
+        (x, y),
+        steps=1000,
+        batch_size=16,
+        lr=0.05,
+        val_data=(xv, yv),
+        eval_every=10,
+        patience=3,
+        device="cpu",
+        progress=False,
+    )
     assert hist.stopped_early and hist.steps < 1000
     assert hist.best_val == min(hist["val_loss"])
 
@@ -63,7 +93,14 @@ def test_early_stopping_restores_best():
 def test_fit_bad_arguments(kwargs, err, match):
     x, y = line_data(8)
     with pytest.raises(err, match=match):
-        train.fit(torch.nn.Linear(1, 1), mse_loss, (x, y), device="cpu", progress=False, **kwargs)
+        train.fit(
+            torch.nn.Linear(1, 1),
+            mse_loss,
+            (x, y),
+            device="cpu",
+            progress=False,
+            **kwargs,
+        )
 
 
 def test_fit_bad_data():
@@ -98,15 +135,32 @@ def test_full_batch_uses_every_row_every_step():
         seen.append(rows.clone())
         return m(rows.float()[:, None]).sum()
 
-    train.fit(model, loss_fn, (torch.arange(10),), steps=3, batch_size=10, lr=1e-3, progress=False)
+    train.fit(
+        model,
+        loss_fn,
+        (torch.arange(10),),
+        steps=3,
+        batch_size=10,
+        lr=1e-3,
+        progress=False,
+    )
     assert all(torch.equal(s, torch.arange(10)) for s in seen) and len(seen) == 3
     seen.clear()
-    train.fit(model, loss_fn, (torch.arange(10),), steps=3, batch_size=4, lr=1e-3, progress=False)
+    train.fit(
+        model,
+        loss_fn,
+        (torch.arange(10),),
+        steps=3,
+        batch_size=4,
+        lr=1e-3,
+        progress=False,
+    )
     assert all(len(s) == 4 for s in seen)
 
 
 def test_first_crossing():
     from physml.train import first_crossing
+
     steps = np.array([0, 10, 20, 30])
     values = np.array([[0.1, 0.0], [0.5, 0.0], [0.95, 0.2], [0.99, 0.3]])
     assert first_crossing(steps, values, 0.9).tolist() == [20.0, float("inf")]

@@ -16,7 +16,9 @@ def test_decompose_sums_variances():
     split = uncertainty.decompose(means, sigmas)
     assert torch.allclose(split.mean, torch.tensor([2.0, 2.0]))
     assert torch.allclose(split.sigma_pred, torch.tensor([math.sqrt(2), 0.0]))
-    assert torch.allclose(split.sigma_tot**2, split.sigma_stoch**2 + split.sigma_pred**2)
+    assert torch.allclose(
+        split.sigma_tot**2, split.sigma_stoch**2 + split.sigma_pred**2
+    )
     with pytest.raises(ValueError, match="at least 2 samples"):
         uncertainty.decompose(torch.zeros(1, 3))
     with pytest.raises(ValueError, match="same shape"):
@@ -29,7 +31,10 @@ def test_pulls_and_coverage_of_calibrated_gaussian():
     truth = sigma * torch.randn(200_000, generator=g)
     p = uncertainty.pulls(truth, torch.zeros_like(truth), sigma)
     assert abs(p.std().item() - 1) < 0.01
-    assert abs(uncertainty.coverage(truth, torch.zeros_like(truth), sigma) - 0.6827) < 0.005
+    assert (
+        abs(uncertainty.coverage(truth, torch.zeros_like(truth), sigma) - 0.6827)
+        < 0.005
+    )
     with pytest.raises(ValueError, match="share a shape"):
         uncertainty.pulls(truth[:3], truth[:2], sigma[:3])
     with pytest.raises(ValueError, match="z must"):
@@ -66,7 +71,9 @@ def test_student_t_width_and_pull_width():
     # independent pulls: error 1/√(2n); correlated ones (a smoothed sequence) get a larger error
     w = uncertainty.pull_width(torch.randn(4, 500, generator=g))
     assert abs(w.value - 1) < 4 * w.error and abs(w.error - 1 / math.sqrt(4000)) < 0.005
-    smooth = torch.nn.functional.avg_pool1d(torch.randn(4, 1, 520, generator=g), 21, stride=1).squeeze(1)
+    smooth = torch.nn.functional.avg_pool1d(
+        torch.randn(4, 1, 520, generator=g), 21, stride=1
+    ).squeeze(1)
     ws = uncertainty.pull_width(smooth / smooth.std())
     assert ws.error > 3 * w.error
     with pytest.raises(ValueError, match="finite"):
@@ -79,15 +86,21 @@ def test_error_propagation_fit_recovers_the_parameter_uncertainties():
     ring = toys.Ring()
     r = torch.linspace(2, 6, 41, dtype=torch.float64)
     d = ring.parameter_derivatives(r)
+
     # Finite differences of the Cartesian density in mu and sigma.
     def p(mu, sd):
-        return torch.exp(-0.5 * ((r - mu) / sd) ** 2) / (math.sqrt(2 * math.pi) * sd * 2 * math.pi * r)
+        return torch.exp(-0.5 * ((r - mu) / sd) ** 2) / (
+            math.sqrt(2 * math.pi) * sd * 2 * math.pi * r
+        )
+
     h = 1e-6
     assert torch.allclose(d[:, 0], (p(4 + h, 1) - p(4 - h, 1)) / (2 * h), atol=1e-8)
     assert torch.allclose(d[:, 1], (p(4, 1 + h) - p(4, 1 - h)) / (2 * h), atol=1e-8)
     sigma = ((d**2) @ torch.tensor([0.03, 0.01], dtype=torch.float64) ** 2).sqrt()
     delta, fitted = uncertainty.fit_parameter_uncertainties(d, sigma)
-    assert torch.allclose(delta, torch.tensor([0.03, 0.01], dtype=torch.float64), rtol=1e-6)
+    assert torch.allclose(
+        delta, torch.tensor([0.03, 0.01], dtype=torch.float64), rtol=1e-6
+    )
     assert torch.allclose(fitted, sigma)
     with pytest.raises(ValueError, match="derivatives"):
         uncertainty.fit_parameter_uncertainties(d, sigma[:3])
@@ -101,14 +114,19 @@ def test_binned_coverage_is_binomial_for_calibrated_errors_and_zero_for_a_zero_w
     for z in (1.0, 2.0):
         cov = uncertainty.binned_coverage(truth, mean, sigma, z=z)
         assert cov.nominal == pytest.approx(math.erf(z / math.sqrt(2)))
-        assert cov.binomial_std == pytest.approx(math.sqrt(cov.nominal * (1 - cov.nominal) / 4000))
+        assert cov.binomial_std == pytest.approx(
+            math.sqrt(cov.nominal * (1 - cov.nominal) / 4000)
+        )
         assert abs(cov.fraction - cov.nominal) < 3 * cov.binomial_std
     # Broken uncertainties: a zero width covers nothing, a tenfold width covers everything, which
     # a 2σ coverage cannot tell from calibrated but a 1σ coverage can.
     zero = uncertainty.binned_coverage(truth, mean, torch.zeros_like(sigma))
     assert zero.fraction == 0.0 and zero.nominal - zero.fraction > 3 * zero.binomial_std
     wide1 = uncertainty.binned_coverage(truth, mean, 10 * sigma, z=1.0)
-    assert wide1.fraction == 1.0 and wide1.fraction - wide1.nominal > 3 * wide1.binomial_std
+    assert (
+        wide1.fraction == 1.0
+        and wide1.fraction - wide1.nominal > 3 * wide1.binomial_std
+    )
     with pytest.raises(ValueError, match="shape"):
         uncertainty.binned_coverage(truth, mean[:3], sigma)
     with pytest.raises(ValueError, match="z must"):

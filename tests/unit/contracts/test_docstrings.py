@@ -60,8 +60,12 @@ OPTIONAL_PARAMS = {"self", "cls"}
 
 
 def public_modules() -> list[str]:
-    names = ["physml"] + [m.name for m in pkgutil.walk_packages(physml.__path__, "physml.")]
-    return sorted(n for n in names if not any(part.startswith("_") for part in n.split(".")))
+    names = ["physml"] + [
+        m.name for m in pkgutil.walk_packages(physml.__path__, "physml.")
+    ]
+    return sorted(
+        n for n in names if not any(part.startswith("_") for part in n.split("."))
+    )
 
 
 def public_objects() -> dict[str, object]:
@@ -73,7 +77,9 @@ def public_objects() -> dict[str, object]:
             names = [n for n in vars(module) if not n.startswith("_")]
         for name in names:
             obj = getattr(module, name)
-            if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == modname:
+            if (
+                inspect.isfunction(obj) or inspect.isclass(obj)
+            ) and obj.__module__ == modname:
                 found[f"{modname}.{name}"] = obj
     return found
 
@@ -100,14 +106,21 @@ def parameters(obj) -> list[str]:
         sig = inspect.signature(obj)
     except (TypeError, ValueError):  # pragma: no cover - builtins
         return []
-    return [p.name for p in sig.parameters.values()
-            if p.name not in OPTIONAL_PARAMS and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return [
+        p.name
+        for p in sig.parameters.values()
+        if p.name not in OPTIONAL_PARAMS
+        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
 
 
 def raises(obj) -> bool:
     """Whether the function's own body (a class: its ``__init__``/``__post_init__``) raises."""
-    targets = [obj] if inspect.isfunction(obj) else [
-        vars(obj)[n] for n in ("__init__", "__post_init__") if n in vars(obj)]
+    targets = (
+        [obj]
+        if inspect.isfunction(obj)
+        else [vars(obj)[n] for n in ("__init__", "__post_init__") if n in vars(obj)]
+    )
     for target in targets:
         try:
             source = inspect.getsource(target)
@@ -134,8 +147,11 @@ def problems(qualname: str, obj) -> list[str]:
         if "Args" not in secs:
             found.append(f"no Args: section (arguments {params})")
         else:
-            documented = {m.group(1) for x in secs["Args"]
-                          if (m := re.match(r"^\*{0,2}(\w+)(?: \([^)]*\))?:", x))}
+            documented = {
+                m.group(1)
+                for x in secs["Args"]
+                if (m := re.match(r"^\*{0,2}(\w+)(?: \([^)]*\))?:", x))
+            }
             missing = [p for p in params if p not in documented]
             if missing:
                 found.append(f"Args: does not name {missing}")
@@ -147,9 +163,16 @@ def problems(qualname: str, obj) -> list[str]:
         first = secs.get(name, [""])[0] if secs.get(name) else ""
         if ":" in re.sub(r"``.*?``|:\w+:`[^`]*`|`[^`]*`", "", first):
             # napoleon reads the text before a colon as the return type (a broken reference)
-            found.append(f"the first line of {name}: has a colon outside code: {first!r}")
-    if re.search(r"(?<![\w`|])\|[^\s|`][^|`]*\|(?![\w`|])", re.sub(r"``.*?``", "", doc, flags=re.S)):
-        found.append("|...| outside code is a reST substitution (an error in the book build)")
+            found.append(
+                f"the first line of {name}: has a colon outside code: {first!r}"
+            )
+    if re.search(
+        r"(?<![\w`|])\|[^\s|`][^|`]*\|(?![\w`|])",
+        re.sub(r"``.*?``", "", doc, flags=re.S),
+    ):
+        found.append(
+            "|...| outside code is a reST substitution (an error in the book build)"
+        )
     if raises(obj) and "Raises" not in secs:
         found.append("raises but has no Raises: section")
     if qualname not in NO_CHAPTER:
@@ -161,7 +184,9 @@ def problems(qualname: str, obj) -> list[str]:
             if not match:
                 found.append(f"Used in entry is not '- :doc:`/book/...`': {entry!r}")
             elif not (ROOT / (match.group(1).lstrip("/") + ".md")).is_file():
-                found.append(f"Used in names a chapter that does not exist: {match.group(1)}")
+                found.append(
+                    f"Used in names a chapter that does not exist: {match.group(1)}"
+                )
     elif "Used in" in secs:
         found.append("listed in NO_CHAPTER but has a Used in: section")
     return found
@@ -186,4 +211,6 @@ def test_used_in_references_resolve_in_module_docstrings():
     for modname in public_modules():
         doc = importlib.import_module(modname).__doc__ or ""
         for ref in re.findall(r":doc:`(/book/[\w/-]+)`", doc):
-            assert (ROOT / (ref.lstrip("/") + ".md")).is_file(), f"{modname}: {ref} does not exist"
+            assert (ROOT / (ref.lstrip("/") + ".md")).is_file(), (
+                f"{modname}: {ref} does not exist"
+            )

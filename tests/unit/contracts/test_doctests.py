@@ -54,7 +54,9 @@ def test_examples_run(name, tmp_path, monkeypatch):
     rng_state = torch.get_rng_state()
     try:
         finder = doctest.DocTestFinder(exclude_empty=True)
-        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        runner = doctest.DocTestRunner(
+            optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+        )
         tests = [t for t in finder.find(module, name) if t.examples]
         assert tests, f"{name} has no examples; remove it from MODULES or add some"
         for test in tests:
@@ -62,4 +64,6 @@ def test_examples_run(name, tmp_path, monkeypatch):
         result = runner.summarize(verbose=False)
     finally:
         torch.set_rng_state(rng_state)
-    assert result.failed == 0, f"{result.failed} of {result.attempted} examples of {name} failed"
+    assert result.failed == 0, (
+        f"{result.failed} of {result.attempted} examples of {name} failed"
+    )

@@ -19,10 +19,16 @@ from physml.train import History
 
 def _ensemble_history() -> History:
     # 3 members recorded at 4 evaluation steps
-    return History(steps=30, eval_steps=[0, 10, 20, 30], series={
-        "val_acc": np.array([[0.1, 0.0, 0.5], [0.5, 0.0, 0.95], [0.95, 0.2, 0.99], [0.99, 0.3, 1.0]]),
-        "rqi": np.zeros((4, 3)),
-    })
+    return History(
+        steps=30,
+        eval_steps=[0, 10, 20, 30],
+        series={
+            "val_acc": np.array(
+                [[0.1, 0.0, 0.5], [0.5, 0.0, 0.95], [0.95, 0.2, 0.99], [0.99, 0.3, 1.0]]
+            ),
+            "rqi": np.zeros((4, 3)),
+        },
+    )
 
 
 def test_series_are_read_by_name_and_listed():
@@ -38,12 +44,20 @@ def test_series_are_read_by_name_and_listed():
 def test_first_step_per_member_and_for_one_model():
     h = _ensemble_history()
     assert h.first_step("val_acc", 0.9).tolist() == [20.0, float("inf"), 10.0]
-    one = History(steps=3, eval_steps=np.arange(4), series={"val_acc": np.array([0.1, 0.4, 0.8, 0.9])})
+    one = History(
+        steps=3,
+        eval_steps=np.arange(4),
+        series={"val_acc": np.array([0.1, 0.4, 0.8, 0.9])},
+    )
     t = one.first_step("val_acc", 0.5)
     assert t.shape == () and float(t) == 2.0
-    assert float(one.first_step("val_acc", 0.95)) == float("inf")  # never: inf, not a pass
+    assert float(one.first_step("val_acc", 0.95)) == float(
+        "inf"
+    )  # never: inf, not a pass
     with pytest.raises(ValueError, match="values"):
-        History(steps=1, eval_steps=[0, 1], series={"a": np.array([0.1, np.nan])}).first_step("a", 0.5)
+        History(
+            steps=1, eval_steps=[0, 1], series={"a": np.array([0.1, np.nan])}
+        ).first_step("a", 0.5)
 
 
 def test_series_must_have_one_row_per_evaluation_step():
@@ -54,7 +68,9 @@ def test_series_must_have_one_row_per_evaluation_step():
 def test_plateau_and_the_empty_default():
     h = History(steps=20, loss=np.r_[np.full(10, 5.0), np.full(10, 1.0)])
     assert h.plateau() == 1.0 and h.plateau(0.5) == 1.0 and h.plateau(1.0) == 3.0
-    assert History(steps=3, loss=[3.0, 2.0, 1.0]).plateau(0.01) == 1.0  # at least one step
+    assert (
+        History(steps=3, loss=[3.0, 2.0, 1.0]).plateau(0.01) == 1.0
+    )  # at least one step
     with pytest.raises(ValueError, match="fraction"):
         h.plateau(0.0)
     empty = History(steps=5)
@@ -67,22 +83,48 @@ def test_fit_returns_history_with_validation_series():
     x = torch.linspace(-1, 1, 32)[:, None]
     y = 2 * x
     model = torch.nn.Linear(1, 1)
-    hist = train.fit(model, lambda m, a, b: ((m(a) - b) ** 2).mean(), (x, y), steps=25, batch_size=8,
-                     val_data=(x, y), eval_every=10, device="cpu", progress=False)
+    hist = train.fit(
+        model,
+        lambda m, a, b: ((m(a) - b) ** 2).mean(),
+        (x, y),
+        steps=25,
+        batch_size=8,
+        val_data=(x, y),
+        eval_every=10,
+        device="cpu",
+        progress=False,
+    )
     assert isinstance(hist, History) and hist.steps == 25 and hist.loss.shape == (25,)
     assert hist.eval_steps.tolist() == [10, 20, 25] and hist["val_loss"].shape == (3,)
     assert hist.best_val == hist["val_loss"].min()
     assert hist.best_step == hist.eval_steps[hist["val_loss"].argmin()]
-    no_val = train.fit(model, lambda m, a, b: ((m(a) - b) ** 2).mean(), (x, y), steps=5, batch_size=8,
-                       device="cpu", progress=False)
-    assert no_val.names == [] and no_val.eval_steps.shape == (0,) and no_val.best_step is None
+    no_val = train.fit(
+        model,
+        lambda m, a, b: ((m(a) - b) ** 2).mean(),
+        (x, y),
+        steps=5,
+        batch_size=8,
+        device="cpu",
+        progress=False,
+    )
+    assert (
+        no_val.names == []
+        and no_val.eval_steps.shape == (0,)
+        and no_val.best_step is None
+    )
 
 
 def test_gan_history_has_the_four_series_every_step():
     data = torch.randn(64, 1, generator=torch.Generator().manual_seed(0))
     torch.manual_seed(0)
-    hist = gan.train(gan.GAN(dim=1, latent=1, hidden=4), data, steps=3, batch_size=16,
-                     generator=torch.Generator().manual_seed(1), progress=False)
+    hist = gan.train(
+        gan.GAN(dim=1, latent=1, hidden=4),
+        data,
+        steps=3,
+        batch_size=16,
+        generator=torch.Generator().manual_seed(1),
+        progress=False,
+    )
     assert isinstance(hist, History) and hist.steps == 3 and hist.loss.shape == (0,)
     assert hist.names == ["loss_d", "loss_g", "d_data", "d_generated"]
     assert hist.eval_steps.tolist() == [0, 1, 2] and hist["d_data"].shape == (3,)
@@ -92,20 +134,42 @@ def test_settings_are_frozen_and_name_the_bad_field():
     s = toy.ToySettings(100, 1e-2, torch.tensor([1e-3, 1e-4]))
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.steps = 5
-    for kwargs, field in (({"steps": 0}, "steps"), ({"lr_embed": -1.0}, "lr_embed"),
-                          ({"lr_decoder": torch.tensor([1e-3, 0.0])}, "lr_decoder"),
-                          ({"wd_decoder": -0.1}, "wd_decoder"), ({"eval_every": 0}, "eval_every"),
-                          ({"delta": 0.0}, "delta")):
+    for kwargs, field in (
+        ({"steps": 0}, "steps"),
+        ({"lr_embed": -1.0}, "lr_embed"),
+        ({"lr_decoder": torch.tensor([1e-3, 0.0])}, "lr_decoder"),
+        ({"wd_decoder": -0.1}, "wd_decoder"),
+        ({"eval_every": 0}, "eval_every"),
+        ({"delta": 0.0}, "delta"),
+    ):
         with pytest.raises(ValueError, match=field):
-            toy.ToySettings(**{**{"steps": 10, "lr_embed": 1e-2, "lr_decoder": 1e-3}, **kwargs})
-    for kwargs, field in (({"steps": -1}, "steps"), ({"lr_embed": -1e-3}, "lr_embed"),
-                          ({"eval_every": 0}, "eval_every"), ({"betas": (0.9, 1.0)}, "betas")):
+            toy.ToySettings(
+                **{**{"steps": 10, "lr_embed": 1e-2, "lr_decoder": 1e-3}, **kwargs}
+            )
+    for kwargs, field in (
+        ({"steps": -1}, "steps"),
+        ({"lr_embed": -1e-3}, "lr_embed"),
+        ({"eval_every": 0}, "eval_every"),
+        ({"betas": (0.9, 1.0)}, "betas"),
+    ):
         with pytest.raises(ValueError, match=field):
             transformer.TransformerSettings(**{**{"steps": 10}, **kwargs})
-    base = {"embed_dim": 4, "hidden": 8, "depth": 1, "steps": 10, "lr": 1e-3, "weight_decay": 0.0}
-    for kwargs, field in (({"embed_dim": 0}, "embed_dim"), ({"depth": -1}, "depth"),
-                          ({"lr": 0.0}, "lr"), ({"weight_decay": -1.0}, "weight_decay"),
-                          ({"batch_fraction": 1.5}, "batch_fraction"), ({"embed_std": 0.0}, "embed_std")):
+    base = {
+        "embed_dim": 4,
+        "hidden": 8,
+        "depth": 1,
+        "steps": 10,
+        "lr": 1e-3,
+        "weight_decay": 0.0,
+    }
+    for kwargs, field in (
+        ({"embed_dim": 0}, "embed_dim"),
+        ({"depth": -1}, "depth"),
+        ({"lr": 0.0}, "lr"),
+        ({"weight_decay": -1.0}, "weight_decay"),
+        ({"batch_fraction": 1.5}, "batch_fraction"),
+        ({"embed_std": 0.0}, "embed_std"),
+    ):
         with pytest.raises(ValueError, match=field):
             embedding.EmbeddingSettings(**{**base, **kwargs})
     with pytest.raises(TypeError, match="cosine"):

@@ -31,7 +31,12 @@ from torch import nn
 from physml import bayesian
 from physml.flows import box_muller, trivializing
 from physml.flows.checkerboard import AffineCheckerboard, TrivializingFlow
-from physml.flows.coupling import BoxLogit, CouplingFlow, DenseCoupling, standard_normal_log_prob
+from physml.flows.coupling import (
+    BoxLogit,
+    CouplingFlow,
+    DenseCoupling,
+    standard_normal_log_prob,
+)
 
 N = 4  # samples per check; the Jacobian is taken one sample at a time
 
@@ -50,8 +55,12 @@ class BoxMuller(nn.Module):
 class Case:
     name: str
     build: Callable[[], nn.Module]
-    domain: Callable[[torch.Generator], torch.Tensor]  # points where forward is defined, (N, *event)
-    codomain: Callable[[torch.Generator], torch.Tensor]  # points where inverse is defined
+    domain: Callable[
+        [torch.Generator], torch.Tensor
+    ]  # points where forward is defined, (N, *event)
+    codomain: Callable[
+        [torch.Generator], torch.Tensor
+    ]  # points where inverse is defined
     # (model, generator) -> (samples, log p(samples)); None for a map without a base density.
     sample_and_log_prob: Callable | None = None
     no_density_reason: str = ""
@@ -71,7 +80,11 @@ def _normal(*event):
 
 
 def _uniform(low, high, *event):
-    return lambda g: low + (high - low) * (0.05 + 0.9 * torch.rand((N, *event), generator=g, dtype=torch.float64))
+    return lambda g: (
+        low
+        + (high - low)
+        * (0.05 + 0.9 * torch.rand((N, *event), generator=g, dtype=torch.float64))
+    )
 
 
 def _flow_density(model, g):
@@ -90,26 +103,66 @@ def _trivializing_density(model, g):
 
 
 def _bayesian_flow():
-    flow = _perturbed(CouplingFlow(dim=2, n_blocks=2, hidden=8, linear=bayesian.bayes_linear()))
-    bayesian.set_mode(flow, "mean")  # a map needs fixed weights; "sample" redraws them at every call
+    flow = _perturbed(
+        CouplingFlow(dim=2, n_blocks=2, hidden=8, linear=bayesian.bayes_linear())
+    )
+    bayesian.set_mode(
+        flow, "mean"
+    )  # a map needs fixed weights; "sample" redraws them at every call
     return flow
 
 
 CASES = [
-    Case("DenseCoupling", lambda: _perturbed(DenseCoupling(torch.tensor([1, 0, 1, 0, 0]), hidden=8)),
-         _normal(5), _normal(5), no_density_reason="one coupling layer has no base density"),
-    Case("CouplingFlow", lambda: _perturbed(CouplingFlow(dim=4, n_blocks=3, hidden=8)),
-         _normal(4), _normal(4), _flow_density),
-    Case("CouplingFlow(bounds)", lambda: _perturbed(CouplingFlow(dim=3, n_blocks=2, hidden=8, bounds=(-1.0, 2.0))),
-         _uniform(-1.0, 2.0, 3), _normal(3), _flow_density),
-    Case("CouplingFlow(bayesian)", _bayesian_flow, _normal(2), _normal(2), _flow_density),
-    Case("BoxLogit", lambda: BoxLogit(-1.0, 2.0), _uniform(-1.0, 2.0, 3), _normal(3),
-         no_density_reason="the fixed box map has no base density (CouplingFlow(bounds) carries one)"),
-    Case("BoxMuller", BoxMuller, _uniform(0.0, 1.0, 2), _normal(2), _box_muller_density),
-    Case("AffineCheckerboard", lambda: _perturbed(AffineCheckerboard(3, frozen_odd=False)),
-         _normal(4, 4), _normal(4, 4), no_density_reason="one checkerboard layer has no base density"),
-    Case("TrivializingFlow", lambda: _perturbed(TrivializingFlow(3, n_layers=2)),
-         _normal(4, 4), _normal(4, 4), _trivializing_density),
+    Case(
+        "DenseCoupling",
+        lambda: _perturbed(DenseCoupling(torch.tensor([1, 0, 1, 0, 0]), hidden=8)),
+        _normal(5),
+        _normal(5),
+        no_density_reason="one coupling layer has no base density",
+    ),
+    Case(
+        "CouplingFlow",
+        lambda: _perturbed(CouplingFlow(dim=4, n_blocks=3, hidden=8)),
+        _normal(4),
+        _normal(4),
+        _flow_density,
+    ),
+    Case(
+        "CouplingFlow(bounds)",
+        lambda: _perturbed(
+            CouplingFlow(dim=3, n_blocks=2, hidden=8, bounds=(-1.0, 2.0))
+        ),
+        _uniform(-1.0, 2.0, 3),
+        _normal(3),
+        _flow_density,
+    ),
+    Case(
+        "CouplingFlow(bayesian)", _bayesian_flow, _normal(2), _normal(2), _flow_density
+    ),
+    Case(
+        "BoxLogit",
+        lambda: BoxLogit(-1.0, 2.0),
+        _uniform(-1.0, 2.0, 3),
+        _normal(3),
+        no_density_reason="the fixed box map has no base density (CouplingFlow(bounds) carries one)",
+    ),
+    Case(
+        "BoxMuller", BoxMuller, _uniform(0.0, 1.0, 2), _normal(2), _box_muller_density
+    ),
+    Case(
+        "AffineCheckerboard",
+        lambda: _perturbed(AffineCheckerboard(3, frozen_odd=False)),
+        _normal(4, 4),
+        _normal(4, 4),
+        no_density_reason="one checkerboard layer has no base density",
+    ),
+    Case(
+        "TrivializingFlow",
+        lambda: _perturbed(TrivializingFlow(3, n_layers=2)),
+        _normal(4, 4),
+        _normal(4, 4),
+        _trivializing_density,
+    ),
 ]
 IDS = [c.name for c in CASES]
 
@@ -118,7 +171,9 @@ def _slogdet(fn: Callable, x: torch.Tensor) -> torch.Tensor:
     """log|det ∂fn/∂x| by autograd, one sample at a time; x of shape (n, *event)."""
     out = []
     for xi in x:
-        jac = torch.autograd.functional.jacobian(lambda v: fn(v.unsqueeze(0))[0].reshape(-1), xi)
+        jac = torch.autograd.functional.jacobian(
+            lambda v: fn(v.unsqueeze(0))[0].reshape(-1), xi
+        )
         sign, logabs = torch.linalg.slogdet(jac.reshape(xi.numel(), xi.numel()))
         assert sign != 0, "singular Jacobian"
         out.append(logabs)
@@ -145,10 +200,14 @@ def test_log_determinant_is_autograds_slogdet(case):
     model, g = case.build(), torch.Generator().manual_seed(1)
     x, z = case.domain(g), case.codomain(g)
     _, logdet = model(x)
-    torch.testing.assert_close(logdet.detach(), _slogdet(model, x), rtol=1e-8, atol=1e-8)
+    torch.testing.assert_close(
+        logdet.detach(), _slogdet(model, x), rtol=1e-8, atol=1e-8
+    )
     # The inverse returns the forward log-determinant at its output: minus that of the inverse map.
     _, logdet_inv = model.inverse(z)
-    torch.testing.assert_close(logdet_inv.detach(), -_slogdet(model.inverse, z), rtol=1e-8, atol=1e-8)
+    torch.testing.assert_close(
+        logdet_inv.detach(), -_slogdet(model.inverse, z), rtol=1e-8, atol=1e-8
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -185,7 +244,9 @@ def test_sample_and_log_prob(case):
         else:
             # At points made by the inverse, so the sign conventions of both directions enter.
             got, expected = _log_prob(model, x), standard_normal_log_prob(z) + logdet
-            torch.testing.assert_close(log_p, _log_prob(model, samples), rtol=1e-9, atol=1e-9)
+            torch.testing.assert_close(
+                log_p, _log_prob(model, samples), rtol=1e-9, atol=1e-9
+            )
     assert samples.shape == (N, *case.domain(g).shape[1:]) and log_p.shape == (N,)
     assert samples.dtype == log_p.dtype == torch.float64 and torch.isfinite(log_p).all()
     torch.testing.assert_close(got, expected, rtol=1e-9, atol=1e-9)
@@ -194,17 +255,26 @@ def test_sample_and_log_prob(case):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_gradients_reach_every_parameter(case):
     model, g = case.build(), torch.Generator().manual_seed(4)
-    bayesian.set_mode(model, "sample")  # a Bayesian flow trains on weight draws: reach μ and ρ
+    bayesian.set_mode(
+        model, "sample"
+    )  # a Bayesian flow trains on weight draws: reach μ and ρ
     params = dict(model.named_parameters())
     x = case.domain(g).requires_grad_(True)
     y, logdet = model(x)
     z, logdet_inv = model.inverse(case.codomain(g))
     ((y**2).sum() + logdet.sum() + (z**2).sum() + logdet_inv.sum()).backward()
     if not params:  # a fixed map: gradients reach its input
-        assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+        assert (
+            x.grad is not None
+            and torch.isfinite(x.grad).all()
+            and x.grad.abs().sum() > 0
+        )
         return
-    dead = [n for n, p in params.items()
-            if p.grad is None or not torch.isfinite(p.grad).all() or p.grad.abs().sum() == 0]
+    dead = [
+        n
+        for n, p in params.items()
+        if p.grad is None or not torch.isfinite(p.grad).all() or p.grad.abs().sum() == 0
+    ]
     assert not dead, f"{case.name}: no gradient reaches {dead}"
 
 
@@ -215,7 +285,9 @@ def test_the_cfm_ode_flow_is_not_an_exact_map():
     from physml.generative.cfm import CFM
 
     model = _perturbed(CFM(dim=2, hidden=8, depth=2))
-    x = torch.randn((N, 2), generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    x = torch.randn(
+        (N, 2), generator=torch.Generator().manual_seed(5), dtype=torch.float64
+    )
     back = model.integrate(model.integrate(x, 0.0, 1.0, 40), 1.0, 0.0, 40)
     torch.testing.assert_close(back, x, rtol=0, atol=1e-5)
     assert math.isfinite(model.log_prob(x, n_steps=10).sum().item())

@@ -39,8 +39,11 @@ UNTESTED = {
 
 def _modules() -> list[str]:
     """Dotted names (without ``physml.``) of every library module, the ``__init__`` faces left out."""
-    return sorted(".".join(p.relative_to(PACKAGE).with_suffix("").parts)
-                  for p in PACKAGE.rglob("*.py") if p.name != "__init__.py")
+    return sorted(
+        ".".join(p.relative_to(PACKAGE).with_suffix("").parts)
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "__init__.py"
+    )
 
 
 def _test_path(module: str) -> Path:
@@ -65,7 +68,11 @@ def _imported_modules(test_file: Path) -> list[str]:
     for node in ast.walk(ast.parse(test_file.read_text())):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.startswith("physml.")}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "physml":
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.split(".")[0] == "physml"
+        ):
             for alias in node.names:
                 try:
                     obj = importlib.import_module(f"{node.module}.{alias.name}")
@@ -75,25 +82,45 @@ def _imported_modules(test_file: Path) -> list[str]:
                     except (ImportError, AttributeError):
                         found.add(node.module)
                         continue
-                found.add(obj.__name__ if isinstance(obj, types.ModuleType)
-                          else getattr(obj, "__module__", None) or node.module)
-    return sorted(m.removeprefix("physml.") for m in found if m.startswith("physml.") and not m.endswith("__init__"))
+                found.add(
+                    obj.__name__
+                    if isinstance(obj, types.ModuleType)
+                    else getattr(obj, "__module__", None) or node.module
+                )
+    return sorted(
+        m.removeprefix("physml.")
+        for m in found
+        if m.startswith("physml.") and not m.endswith("__init__")
+    )
 
 
 def _where(test_file: Path) -> str:
     imported = [m for m in _imported_modules(test_file) if m in _modules()]
-    rel = test_file.relative_to(ROOT) if test_file.is_relative_to(ROOT) else test_file.name
+    rel = (
+        test_file.relative_to(ROOT)
+        if test_file.is_relative_to(ROOT)
+        else test_file.name
+    )
     if not imported:
-        return (f"{rel} names no physml module and imports none of its modules: a test of the build tools belongs in "
-                f"tests/bookkit/, a test over many modules in tests/unit/{CONTRACTS}/ (say why in its docstring)")
-    homes = ", ".join(f"physml.{m} -> {_test_path(m).relative_to(ROOT)}" for m in imported)
-    return (f"{rel} names no physml module. Move each of its tests to the test module of the module it "
-            f"tests ({homes}), or, for a test parametrised over many modules, to tests/unit/{CONTRACTS}/")
+        return (
+            f"{rel} names no physml module and imports none of its modules: a test of the build tools belongs in "
+            f"tests/bookkit/, a test over many modules in tests/unit/{CONTRACTS}/ (say why in its docstring)"
+        )
+    homes = ", ".join(
+        f"physml.{m} -> {_test_path(m).relative_to(ROOT)}" for m in imported
+    )
+    return (
+        f"{rel} names no physml module. Move each of its tests to the test module of the module it "
+        f"tests ({homes}), or, for a test parametrised over many modules, to tests/unit/{CONTRACTS}/"
+    )
 
 
 def test_every_module_has_its_test_module():
-    missing = [f"physml.{m} -> {_test_path(m).relative_to(ROOT)}" for m in _modules()
-               if m not in UNTESTED and not _test_path(m).is_file()]
+    missing = [
+        f"physml.{m} -> {_test_path(m).relative_to(ROOT)}"
+        for m in _modules()
+        if m not in UNTESTED and not _test_path(m).is_file()
+    ]
     assert not missing, "library modules without a test module:\n" + "\n".join(missing)
 
 
@@ -115,23 +142,35 @@ def test_every_test_module_names_a_library_module():
 def test_folders_are_subpackages_and_packages():
     """Each folder is a physml subpackage (or contracts/) and has an __init__.py, so that
     tests/unit/generative/test_toys.py and tests/unit/lipschitz/test_toys.py do not clash."""
-    for folder in [UNIT, *sorted(p for p in UNIT.rglob("*") if p.is_dir() and p.name != "__pycache__")]:
-        assert (folder / "__init__.py").is_file(), f"{folder.relative_to(ROOT)} has no __init__.py"
+    for folder in [
+        UNIT,
+        *sorted(p for p in UNIT.rglob("*") if p.is_dir() and p.name != "__pycache__"),
+    ]:
+        assert (folder / "__init__.py").is_file(), (
+            f"{folder.relative_to(ROOT)} has no __init__.py"
+        )
         rel = folder.relative_to(UNIT)
         if rel.parts and rel.parts[0] != CONTRACTS:
-            assert (PACKAGE.joinpath(*rel.parts) / "__init__.py").is_file(), \
+            assert (PACKAGE.joinpath(*rel.parts) / "__init__.py").is_file(), (
                 f"{folder.relative_to(ROOT)} is not a physml subpackage: move its tests (or into {CONTRACTS}/)"
+            )
 
 
-@pytest.mark.parametrize("path", sorted((UNIT / CONTRACTS).glob("test_*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((UNIT / CONTRACTS).glob("test_*.py")), ids=lambda p: p.name
+)
 def test_contracts_say_why_they_are_apart(path):
     doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    assert "contracts/" in doc, f"{path.relative_to(ROOT)}: its docstring must say why it lives in contracts/"
+    assert "contracts/" in doc, (
+        f"{path.relative_to(ROOT)}: its docstring must say why it lives in contracts/"
+    )
 
 
 def test_a_stray_file_is_told_where_its_tests_belong(tmp_path):
     stray = tmp_path / "test_bayesian_composition.py"
-    stray.write_text("from physml import bayesian\nfrom physml.flows import CouplingFlow\n")
+    stray.write_text(
+        "from physml import bayesian\nfrom physml.flows import CouplingFlow\n"
+    )
     message = _where(stray)
     assert "physml.bayesian -> tests/unit/test_bayesian.py" in message
     assert "physml.flows.coupling -> tests/unit/flows/test_coupling.py" in message

@@ -62,11 +62,35 @@ TRAINING_NOISE = {
 PENDING: set[tuple[str, str]] = set()
 
 BAD_NAMES = {"rng", "g", "gen", "random_state", "random_seed"}
-TORCH_DRAWS = {"rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
-               "rand_like", "randn_like", "randint_like"}
-INPLACE_DRAWS = {"normal_", "uniform_", "bernoulli_", "exponential_", "random_", "cauchy_",
-                 "log_normal_", "geometric_", "trunc_normal_", "kaiming_normal_", "kaiming_uniform_",
-                 "xavier_normal_", "xavier_uniform_", "orthogonal_"}
+TORCH_DRAWS = {
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "normal",
+    "bernoulli",
+    "multinomial",
+    "poisson",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+}
+INPLACE_DRAWS = {
+    "normal_",
+    "uniform_",
+    "bernoulli_",
+    "exponential_",
+    "random_",
+    "cauchy_",
+    "log_normal_",
+    "geometric_",
+    "trunc_normal_",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "orthogonal_",
+}
 
 
 def _public_callables():
@@ -79,7 +103,9 @@ def _public_callables():
                 yield f"{mod.__name__}.{name}", obj
             elif inspect.isclass(obj):
                 for meth, fn in vars(obj).items():
-                    if (meth == "__init__" or not meth.startswith("_")) and inspect.isfunction(fn):
+                    if (
+                        meth == "__init__" or not meth.startswith("_")
+                    ) and inspect.isfunction(fn):
                         yield f"{mod.__name__}.{name}.{meth}", fn
 
 
@@ -91,7 +117,10 @@ def signature_violations() -> set[tuple[str, str]]:
             out.add(("signature", f"{qual}: parameter {bad!r}"))
         if "generator" in params:
             p = params["generator"]
-            if str(p.annotation).replace(" ", "") not in ("torch.Generator|None", "Generator|None"):
+            if str(p.annotation).replace(" ", "") not in (
+                "torch.Generator|None",
+                "Generator|None",
+            ):
                 out.add(("signature", f"{qual}: generator annotated {p.annotation!r}"))
             if p.default is not None:
                 out.add(("signature", f"{qual}: generator has no default None"))
@@ -99,7 +128,12 @@ def signature_violations() -> set[tuple[str, str]]:
             if qual not in SEED_TAKERS:
                 out.add(("signature", f"{qual}: takes seed"))
             if str(params["seed"].annotation) not in ("int", "<class 'int'>"):
-                out.add(("signature", f"{qual}: seed annotated {params['seed'].annotation!r}"))
+                out.add(
+                    (
+                        "signature",
+                        f"{qual}: seed annotated {params['seed'].annotation!r}",
+                    )
+                )
             if "generator" in params:
                 out.add(("signature", f"{qual}: takes both seed and generator"))
     return out
@@ -121,21 +155,42 @@ class _Scan(ast.NodeVisitor):
         src = ast.unparse(f)
         kws = {k.arg for k in node.keywords}
         fn = self.stack[-1] if self.stack else ""
-        maker = (self.rel, where) in {("config.py", "seed_everything"), ("lattice/chains.py", "seeded_generator")}
+        maker = (self.rel, where) in {
+            ("config.py", "seed_everything"),
+            ("lattice/chains.py", "seeded_generator"),
+        }
         if isinstance(f, ast.Attribute):
-            if src.startswith("torch.") and f.attr in TORCH_DRAWS and "generator" not in kws:
+            if (
+                src.startswith("torch.")
+                and f.attr in TORCH_DRAWS
+                and "generator" not in kws
+            ):
                 if (self.rel, where) in TRAINING_NOISE:
                     self.noise.add((self.rel, where))
                 elif fn not in ("__init__", "reset_parameters"):
-                    self.found.add(("source", f"{self.rel}:{where}: {src} without generator"))
-            elif f.attr in INPLACE_DRAWS and "generator" not in kws and fn not in ("__init__", "reset_parameters"):
-                self.found.add(("source", f"{self.rel}:{where}: {src} without generator"))
+                    self.found.add(
+                        ("source", f"{self.rel}:{where}: {src} without generator")
+                    )
+            elif (
+                f.attr in INPLACE_DRAWS
+                and "generator" not in kws
+                and fn not in ("__init__", "reset_parameters")
+            ):
+                self.found.add(
+                    ("source", f"{self.rel}:{where}: {src} without generator")
+                )
             elif maker:
                 pass  # config.seed_everything and chains.seeded_generator make the generators
-            elif ast.unparse(f.value) in ("np.random", "numpy.random") and f.attr != "default_rng":
+            elif (
+                ast.unparse(f.value) in ("np.random", "numpy.random")
+                and f.attr != "default_rng"
+            ):
                 self.found.add(("source", f"{self.rel}:{where}: {src}"))
             elif f.attr in ("manual_seed", "seed", "manual_seed_all"):
-                fresh = isinstance(f.value, ast.Call) and ast.unparse(f.value.func) == "torch.Generator"
+                fresh = (
+                    isinstance(f.value, ast.Call)
+                    and ast.unparse(f.value.func) == "torch.Generator"
+                )
                 if not fresh:
                     self.found.add(("source", f"{self.rel}:{where}: {src}"))
         elif isinstance(f, ast.Name) and f.id in ("seed", "manual_seed"):
@@ -169,11 +224,17 @@ def test_draws_follow_the_randomness_convention():
 
 def test_pending_list_is_not_stale():
     found = signature_violations() | source_violations()
-    assert PENDING - found == set(), f"fixed: remove from PENDING {sorted(PENDING - found)}"
+    assert PENDING - found == set(), (
+        f"fixed: remove from PENDING {sorted(PENDING - found)}"
+    )
     quals = {q for q, _ in _public_callables()}
-    assert set(SEED_TAKERS) <= quals, f"SEED_TAKERS names missing callables {sorted(set(SEED_TAKERS) - quals)}"
+    assert set(SEED_TAKERS) <= quals, (
+        f"SEED_TAKERS names missing callables {sorted(set(SEED_TAKERS) - quals)}"
+    )
     noise = _scan_all()[1]
-    assert TRAINING_NOISE == noise, f"TRAINING_NOISE entries without a draw: {sorted(TRAINING_NOISE - noise)}"
+    assert TRAINING_NOISE == noise, (
+        f"TRAINING_NOISE entries without a draw: {sorted(TRAINING_NOISE - noise)}"
+    )
 
 
 def test_the_scan_catches_violations():
@@ -192,5 +253,9 @@ class M:
     scan = _Scan("x.py")
     scan.visit(ast.parse(code))
     msgs = sorted(m for _, m in scan.found)
-    assert msgs == ["x.py:M.forward: torch.randn_like without generator", "x.py:draw: np.random.normal",
-                    "x.py:draw: torch.manual_seed", "x.py:draw: torch.randn without generator"], msgs
+    assert msgs == [
+        "x.py:M.forward: torch.randn_like without generator",
+        "x.py:draw: np.random.normal",
+        "x.py:draw: torch.manual_seed",
+        "x.py:draw: torch.randn without generator",
+    ], msgs

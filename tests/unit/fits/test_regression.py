@@ -19,7 +19,9 @@ def test_fit_curve_recovers_smooth_function():
     g = torch.Generator().manual_seed(0)
     x = torch.rand(512, generator=g)
     y = torch.sin(3 * x) + 2
-    predict = regression.fit_curve(x, y, loss="mse_log", steps=600, batch_size=128, generator=g)
+    predict = regression.fit_curve(
+        x, y, loss="mse_log", steps=600, batch_size=128, generator=g
+    )
     xs = torch.linspace(0.05, 0.95, 20)
     assert (predict(xs) - (torch.sin(3 * xs) + 2)).abs().max() < 0.05
     with pytest.raises(ValueError, match="needs sigma"):
@@ -33,7 +35,9 @@ def test_fit_curve_recovers_smooth_function():
 def test_heteroscedastic_ensemble_learns_width():
     g = torch.Generator().manual_seed(0)
     x, y = toys.sample_heteroscedastic(4_000, g)
-    ens = regression.fit_heteroscedastic_ensemble(x, y, n_members=4, steps=800, batch_size=256, generator=g)
+    ens = regression.fit_heteroscedastic_ensemble(
+        x, y, n_members=4, steps=800, batch_size=256, generator=g
+    )
     grid = torch.linspace(-0.9, 0.9, 19)
     split = regression.predict_ensemble(ens, grid)
     assert (split.sigma_stoch / toys.noise_width(grid) - 1).abs().median() < 0.25
@@ -45,7 +49,9 @@ def test_fits_reject_mismatched_lengths():
     with pytest.raises(ValueError, match="same length"):
         regression.fit_curve(x, y, loss="mse", steps=1, batch_size=4)
     with pytest.raises(ValueError, match="same length"):
-        regression.fit_heteroscedastic_ensemble(x, y, n_members=2, steps=1, batch_size=4)
+        regression.fit_heteroscedastic_ensemble(
+            x, y, n_members=2, steps=1, batch_size=4
+        )
     with pytest.raises(ValueError, match="same length"):
         regression.fit_mc_dropout(x, y, dropout=0.1, steps=1, batch_size=4)
 
@@ -59,6 +65,8 @@ def test_predict_members_matches_the_ensemble_split():
     means, sigmas = regression.predict_members(net, x)
     assert means.shape == sigmas.shape == (5, 7) and torch.all(sigmas > 0)
     split = regression.predict_ensemble(net, x)
-    assert torch.allclose(split.mean, means.mean(0)) and torch.allclose(split.sigma_pred, means.std(0))
+    assert torch.allclose(split.mean, means.mean(0)) and torch.allclose(
+        split.sigma_pred, means.std(0)
+    )
     with pytest.raises(TypeError, match="EnsembleMLP"):
         regression.predict_members(torch.nn.Linear(1, 2), x)

@@ -11,9 +11,13 @@ def test_toys():
     x, y, s = toys.sample_spectrum(50_000, 0.05, g)
     pulls = (y - toys.spectrum(x)) / s
     assert abs(pulls.std().item() - 1) < 0.02 and torch.all(s > 0)
-    assert toys.spectrum(torch.tensor([0.0])).item() == pytest.approx(1000 + 50 * 0.03**2 / (0.36 + 0.03**2))
+    assert toys.spectrum(torch.tensor([0.0])).item() == pytest.approx(
+        1000 + 50 * 0.03**2 / (0.36 + 0.03**2)
+    )
     x, y = toys.sample_heteroscedastic(50_000, g)
-    assert abs(((y - toys.smooth_truth(x)) / toys.noise_width(x)).std().item() - 1) < 0.02
+    assert (
+        abs(((y - toys.smooth_truth(x)) / toys.noise_width(x)).std().item() - 1) < 0.02
+    )
     with pytest.raises(ValueError, match="n must"):
         toys.sample_spectrum(0)
     with pytest.raises(ValueError, match="rel_error"):

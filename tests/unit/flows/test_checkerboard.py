@@ -8,7 +8,9 @@ from physml.flows import TrivializingFlow, checkerboard
 
 
 def _random_flow(k=3, n_layers=1, seed=0):
-    flow = TrivializingFlow(k, n_layers, init_scale=0.3, generator=torch.Generator().manual_seed(seed))
+    flow = TrivializingFlow(
+        k, n_layers, init_scale=0.3, generator=torch.Generator().manual_seed(seed)
+    )
     with torch.no_grad():
         flow.log_scale.fill_(0.2)
     return flow
@@ -26,7 +28,9 @@ def test_inverse_and_log_determinant_against_the_brute_force_jacobian():
     phi = torch.randn(3, 4, 4, generator=g, dtype=torch.float64)
     z, logdet = flow(phi)
     back, logdet_inv = flow.inverse(z)
-    assert torch.allclose(back, phi, atol=1e-12) and torch.allclose(logdet, logdet_inv, atol=1e-12)
+    assert torch.allclose(back, phi, atol=1e-12) and torch.allclose(
+        logdet, logdet_inv, atol=1e-12
+    )
     for i in range(3):
         jac = torch.autograd.functional.jacobian(lambda x: flow(x[None])[0][0], phi[i])
         sign, brute = torch.linalg.slogdet(jac.reshape(16, 16))
@@ -49,15 +53,27 @@ def test_flow_is_odd_and_translation_covariant_on_any_even_lattice():
 def test_checkerboard_masks():
     odd = checkerboard.checkerboard(4, odd=True)
     assert odd.sum() == 8 and odd[0, 1] == 1 and odd[0, 0] == 0
-    assert torch.equal(odd + checkerboard.checkerboard(4, odd=False), torch.ones(4, 4, dtype=torch.float64))
+    assert torch.equal(
+        odd + checkerboard.checkerboard(4, odd=False),
+        torch.ones(4, 4, dtype=torch.float64),
+    )
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: TrivializingFlow(4, 1), "kernel_size"),
-    (lambda: TrivializingFlow(3, 0), "n_layers"),
-    (lambda: TrivializingFlow(3, 1)(torch.zeros(2, 5, 5, dtype=torch.float64)), "even L"),
-    (lambda: TrivializingFlow(3, 1)(torch.zeros(2, 4, 4, dtype=torch.int64)), "floating"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: TrivializingFlow(4, 1), "kernel_size"),
+        (lambda: TrivializingFlow(3, 0), "n_layers"),
+        (
+            lambda: TrivializingFlow(3, 1)(torch.zeros(2, 5, 5, dtype=torch.float64)),
+            "even L",
+        ),
+        (
+            lambda: TrivializingFlow(3, 1)(torch.zeros(2, 4, 4, dtype=torch.int64)),
+            "floating",
+        ),
+    ],
+)
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()

@@ -25,7 +25,13 @@ def test_coupling_flow_inverse_and_log_determinant_against_autograd(bayes):
     else:
         for block in flow.blocks:
             torch.nn.init.normal_(block.net[-1].weight, std=0.5)
-    x = torch.rand(6, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 3.8 - 0.9
+    x = (
+        torch.rand(
+            6, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64
+        )
+        * 3.8
+        - 0.9
+    )
     z, logdet = flow(x)
     back, logdet_back = flow.inverse(z)
     assert (back - x).abs().max() < 1e-5 and (logdet - logdet_back).abs().max() < 1e-5
@@ -47,7 +53,10 @@ def test_flow_trained_on_a_correlated_gaussian_recovers_its_covariance():
     flow = coupling.CouplingFlow(2, 4, 16)
     coupling.train(flow, data, steps=600, batch_size=256, lr=3e-3, progress=False)
     s = flow.sample(20000, torch.Generator().manual_seed(2)).detach()
-    assert ((torch.cov(s.T) - cov).abs() / cov.diagonal().sqrt().outer(cov.diagonal().sqrt())).max() < 0.05
+    assert (
+        (torch.cov(s.T) - cov).abs()
+        / cov.diagonal().sqrt().outer(cov.diagonal().sqrt())
+    ).max() < 0.05
 
 
 def test_bounded_flow_is_zero_outside_its_box():
@@ -55,7 +64,9 @@ def test_bounded_flow_is_zero_outside_its_box():
     flow = CouplingFlow(dim=2, n_blocks=2, hidden=8, bounds=(0.0, 1.0))
     x = torch.tensor([[0.5, 0.5], [1.2, 0.5], [0.5, -0.2], [2.0, 3.0], [0.0, 1.0]])
     logp = flow.log_prob(x)
-    assert torch.isfinite(logp[0]) and torch.isfinite(logp[4])  # inside, and on the closed edge
+    assert torch.isfinite(logp[0]) and torch.isfinite(
+        logp[4]
+    )  # inside, and on the closed edge
     assert torch.all(logp[1:4] == -math.inf)
     ramp = toys.Ramp()
     assert torch.all(ramp.log_prob(x[1:4]) == -math.inf)  # the toy agrees
@@ -88,16 +99,30 @@ def test_box_logit_round_trips_near_the_edges_in_float64(edge):
 
 def test_box_logit_float32_resolution_is_half_eps():
     box = BoxLogit(0.0, 1.0)
-    half_eps = torch.finfo(torch.float32).eps / 2  # 5.96e-8: the float32 spacing just below 1
-    x = torch.tensor([[1e-6, 0.5], [1e-7, 0.5], [1e-9, 0.5], [0.0, 0.5], [1 - 1e-6, 0.5],
-                      [1 - 1.2e-7, 0.5], [1.0, 0.5]], dtype=torch.float32)
+    half_eps = (
+        torch.finfo(torch.float32).eps / 2
+    )  # 5.96e-8: the float32 spacing just below 1
+    x = torch.tensor(
+        [
+            [1e-6, 0.5],
+            [1e-7, 0.5],
+            [1e-9, 0.5],
+            [0.0, 0.5],
+            [1 - 1e-6, 0.5],
+            [1 - 1.2e-7, 0.5],
+            [1.0, 0.5],
+        ],
+        dtype=torch.float32,
+    )
     u, _ = box(x)
     back, _ = box.inverse(u)
     cap = math.log((1 - half_eps) / half_eps)  # 16.64
     assert u[:, 0].abs().max() == pytest.approx(cap, rel=1e-6)
     # Resolved: 1e-6 and 1e-7 from the lower edge, 1e-6 and 1.2e-7 from the upper (float32 steps).
     for i in (0, 1, 4, 5):
-        assert abs(float(back[i, 0]) - float(x[i, 0])) <= 2 * torch.finfo(torch.float32).eps * max(float(x[i, 0]), 1e-3)
+        assert abs(float(back[i, 0]) - float(x[i, 0])) <= 2 * torch.finfo(
+            torch.float32
+        ).eps * max(float(x[i, 0]), 1e-3)
     # Closer than eps/2 to the lower edge (1e-9, and the edge itself): clamped to s = eps/2.
     assert float(u[2, 0]) == float(u[3, 0]) == pytest.approx(-cap, rel=1e-6)
     assert float(u[6, 0]) == pytest.approx(cap, rel=1e-6)
@@ -106,7 +131,9 @@ def test_box_logit_float32_resolution_is_half_eps():
 def test_box_logit_is_minus_inf_outside_the_box():
     box = BoxLogit(0.0, 1.0)
     for dtype in (torch.float64, torch.float32):
-        x = torch.tensor([[1.0 + 1e-6, 0.5], [-1e-6, 0.5], [0.5, 1.5], [0.5, -0.2]], dtype=dtype)
+        x = torch.tensor(
+            [[1.0 + 1e-6, 0.5], [-1e-6, 0.5], [0.5, 1.5], [0.5, -0.2]], dtype=dtype
+        )
         _, logdet = box(x)
         assert torch.isneginf(logdet).all()
     tiny = torch.tensor([[1.0 + 1e-12, 0.5], [-1e-12, 0.5]], dtype=torch.float64)

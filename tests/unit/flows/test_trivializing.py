@@ -15,7 +15,9 @@ CPU = torch.device("cpu")
 
 
 def _random_flow(k=3, n_layers=1, seed=0):
-    flow = TrivializingFlow(k, n_layers, init_scale=0.3, generator=torch.Generator().manual_seed(seed))
+    flow = TrivializingFlow(
+        k, n_layers, init_scale=0.3, generator=torch.Generator().manual_seed(seed)
+    )
     with torch.no_grad():
         flow.log_scale.fill_(0.2)
     return flow
@@ -29,8 +31,17 @@ def test_reverse_kl_training_lowers_the_loss_and_helps_metropolis():
     flow = TrivializingFlow(3, 1, generator=torch.Generator().manual_seed(0))
     act = _action(0.537)
     before = trivializing.proposal_log_weights(flow, act, 6, 4000, seed=1)
-    history = trivializing.train_reverse_kl(flow, act, 6, steps=150, batch_size=256, lr=0.02, seed=0,
-                                            device=CPU, progress=False)
+    history = trivializing.train_reverse_kl(
+        flow,
+        act,
+        6,
+        steps=150,
+        batch_size=256,
+        lr=0.02,
+        seed=0,
+        device=CPU,
+        progress=False,
+    )
     assert history.plateau() < history.loss[:5].mean() - 5
     after = trivializing.proposal_log_weights(flow, act, 6, 4000, seed=1)
     acc_before = trivializing.independence_metropolis(before, 20).mean()
@@ -48,13 +59,17 @@ def test_independence_metropolis_and_ess_limits():
     assert trivializing.effective_sample_size(lw) == pytest.approx(0.01, rel=1e-6)
     # Proposals drawn exactly from the target of a one-site Gaussian: acceptance 1 - E|Δ|/... > 0
     rng = np.random.default_rng(0)
-    acc = trivializing.independence_metropolis(rng.normal(0, 1, 20000), 50, seed=1).mean()
+    acc = trivializing.independence_metropolis(
+        rng.normal(0, 1, 20000), 50, seed=1
+    ).mean()
     # For log weights ~ N(0, σ²) the acceptance is 2Φ(-σ/√2) = 0.4795 at σ = 1.
     assert acc == pytest.approx(2 * 0.5 * math.erfc(0.5), abs=0.02)
 
 
 def test_equilibrium_acceptance_against_closed_form_and_the_chain_floor():
-    assert trivializing.equilibrium_acceptance(np.zeros(100), n_boot=2).value == pytest.approx(1.0)
+    assert trivializing.equilibrium_acceptance(
+        np.zeros(100), n_boot=2
+    ).value == pytest.approx(1.0)
     rng = np.random.default_rng(0)
     # Log weights ~ N(0, σ²) under the proposal: the equilibrium acceptance is 2Φ(-σ/√2).
     acc = trivializing.equilibrium_acceptance(rng.normal(0, 1, 20000), n_boot=20)
@@ -81,11 +96,31 @@ def test_flow_hmc_samples_the_target():
     """Flow HMC through a random (untrained) flow and plain HMC agree on ⟨φ²⟩ and ⟨|M|⟩."""
     L, beta = 4, 0.4
     act = _action(beta)
-    sampler = trivializing.FlowHMC(_random_flow(), act, L, 64, n_steps=6, seed=1, device=CPU)
-    s_flow = measure.series(sampler.trajectory, sampler.state, n_trajectories=250, thermalization=30,
-                            smoothing_t=0.25, acceptance=lambda: sampler.acceptance, progress=False)
-    s_hmc = measure.hmc_run(L, beta, 0.5, n_steps=4, n_chains=64, n_trajectories=500, thermalization=30,
-                            smoothing_t=0.25, seed=2, device=CPU, progress=False)
+    sampler = trivializing.FlowHMC(
+        _random_flow(), act, L, 64, n_steps=6, seed=1, device=CPU
+    )
+    s_flow = measure.series(
+        sampler.trajectory,
+        sampler.state,
+        n_trajectories=250,
+        thermalization=30,
+        smoothing_t=0.25,
+        acceptance=lambda: sampler.acceptance,
+        progress=False,
+    )
+    s_hmc = measure.hmc_run(
+        L,
+        beta,
+        0.5,
+        n_steps=4,
+        n_chains=64,
+        n_trajectories=500,
+        thermalization=30,
+        smoothing_t=0.25,
+        seed=2,
+        device=CPU,
+        progress=False,
+    )
     a, b = measure.summarize(s_flow), measure.summarize(s_hmc)
     assert a["acceptance"].value > 0.8
     for key in ("chi0", "abs_m"):
@@ -93,12 +128,30 @@ def test_flow_hmc_samples_the_target():
         assert abs(pull) < 4, (key, pull)
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: trivializing.train_reverse_kl("flow", _action(), 4, steps=1, batch_size=4), "flow"),
-    (lambda: trivializing.train_reverse_kl(TrivializingFlow(), _action(), 4, steps=0, batch_size=4), "steps"),
-    (lambda: trivializing.independence_metropolis(np.zeros(10), 10), "2 proposals"),
-    (lambda: trivializing.FlowHMC(TrivializingFlow(), _action(), 4, 2, n_steps=0), "n_steps"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (
+            lambda: trivializing.train_reverse_kl(
+                "flow", _action(), 4, steps=1, batch_size=4
+            ),
+            "flow",
+        ),
+        (
+            lambda: trivializing.train_reverse_kl(
+                TrivializingFlow(), _action(), 4, steps=0, batch_size=4
+            ),
+            "steps",
+        ),
+        (lambda: trivializing.independence_metropolis(np.zeros(10), 10), "2 proposals"),
+        (
+            lambda: trivializing.FlowHMC(
+                TrivializingFlow(), _action(), 4, 2, n_steps=0
+            ),
+            "n_steps",
+        ),
+    ],
+)
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
@@ -108,8 +161,12 @@ def test_independence_metropolis_uses_every_proposal():
     from physml.flows import trivializing
 
     with pytest.raises(ValueError, match="log_weights"):
-        trivializing.independence_metropolis(np.zeros(103), n_chains=10)  # the last 3 were dropped
-    assert trivializing.independence_metropolis(np.zeros(100), n_chains=10).shape == (10,)
+        trivializing.independence_metropolis(
+            np.zeros(103), n_chains=10
+        )  # the last 3 were dropped
+    assert trivializing.independence_metropolis(np.zeros(100), n_chains=10).shape == (
+        10,
+    )
 
 
 @pytest.mark.parametrize("n_boot", [0, 1, -1, True, 2.5])

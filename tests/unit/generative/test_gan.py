@@ -12,14 +12,32 @@ def test_gan_gradient_penalty_is_optional_checked_and_not_in_the_recorded_loss()
     plain = gan.GAN(dim=1, latent=1, hidden=8)
     torch.manual_seed(0)
     penalised = gan.GAN(dim=1, latent=1, hidden=8)
-    h0 = gan.train(plain, data, steps=1, batch_size=64, generator=torch.Generator().manual_seed(1), progress=False)
-    h1 = gan.train(penalised, data, steps=1, batch_size=64, r1=10.0, generator=torch.Generator().manual_seed(1),
-                   progress=False)
+    h0 = gan.train(
+        plain,
+        data,
+        steps=1,
+        batch_size=64,
+        generator=torch.Generator().manual_seed(1),
+        progress=False,
+    )
+    h1 = gan.train(
+        penalised,
+        data,
+        steps=1,
+        batch_size=64,
+        r1=10.0,
+        generator=torch.Generator().manual_seed(1),
+        progress=False,
+    )
     # Same initial networks and batch: the recorded first-step L_D is the cross-entropy alone ...
     assert h1["loss_d"][0] == pytest.approx(h0["loss_d"][0])
     # ... while the penalty changed the discriminator's update.
-    changed = [not torch.equal(a, b) for a, b in zip(plain.discriminator.parameters(),
-                                                       penalised.discriminator.parameters())]
+    changed = [
+        not torch.equal(a, b)
+        for a, b in zip(
+            plain.discriminator.parameters(), penalised.discriminator.parameters()
+        )
+    ]
     assert any(changed)
     for bad in (-1.0, float("nan"), True):
         with pytest.raises(ValueError, match="r1"):

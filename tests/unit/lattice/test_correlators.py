@@ -20,12 +20,16 @@ def test_heat_kernel_smoothing():
     # A tiny flow time is one explicit step of the lattice heat equation, φ + t Δφ.
     t = 1e-6
     laplacian = phi4.neighbour_sum(phi) - 4 * phi
-    assert torch.allclose(correlators.heat_kernel_smooth(phi, t), phi + t * laplacian, atol=1e-10)
+    assert torch.allclose(
+        correlators.heat_kernel_smooth(phi, t), phi + t * laplacian, atol=1e-10
+    )
     # Parseval form of the per-configuration χ₀,t agrees with smoothing in position space.
     for L in (6, 7):
         x = torch.randn(2, L, L, generator=g, dtype=torch.float64)
         s = correlators.heat_kernel_smooth(x, 0.6)
-        assert torch.allclose(correlators.smoothed_phi2(x, 0.6), (s * s).mean(dim=(-2, -1)), atol=1e-12)
+        assert torch.allclose(
+            correlators.smoothed_phi2(x, 0.6), (s * s).mean(dim=(-2, -1)), atol=1e-12
+        )
     assert correlators.smoothing_time(2.0) == 1.0
 
 
@@ -63,11 +67,14 @@ def test_free_theory_correlation_length():
     assert xi == pytest.approx(1 / m, rel=1e-6)
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: correlators.heat_kernel_smooth(torch.zeros(2, 4, 4), 0), "t"),
-    (lambda: correlators.zero_momentum_correlator(torch.zeros(4, 4)), "phi"),
-    (lambda: correlators.correlation_length(np.ones((4, 8)), y_min=4), "y_min"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: correlators.heat_kernel_smooth(torch.zeros(2, 4, 4), 0), "t"),
+        (lambda: correlators.zero_momentum_correlator(torch.zeros(4, 4)), "phi"),
+        (lambda: correlators.correlation_length(np.ones((4, 8)), y_min=4), "y_min"),
+    ],
+)
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
@@ -76,7 +83,9 @@ def test_bad_input_is_named(call, word):
 @pytest.mark.parametrize("n_blocks", [0, 1, -3, True, 2.0])
 def test_correlation_length_refuses_fewer_than_two_blocks(n_blocks):
     y = np.arange(8)
-    rows = np.cosh((y - 4) / 2.0)[None, :] * (1 + 0.01 * np.random.default_rng(0).standard_normal((16, 8)))
+    rows = np.cosh((y - 4) / 2.0)[None, :] * (
+        1 + 0.01 * np.random.default_rng(0).standard_normal((16, 8))
+    )
     with pytest.raises(ValueError, match="n_blocks"):
         correlators.correlation_length(rows, n_blocks=n_blocks)
     xi, err = correlators.correlation_length(rows, n_blocks=4)

@@ -32,8 +32,10 @@ def test_ground_state_energy_and_onsager_temperature():
 
 def _pulls(sample_e, sample_m, exact, L):
     est = observables.estimates(sample_m, L * L, e=sample_e)
-    return [(est["e"].value - exact["e"]) / est["e"].error,
-            (est["abs_m"].value - exact["abs_m"]) / est["abs_m"].error]
+    return [
+        (est["e"].value - exact["e"]) / est["e"].error,
+        (est["abs_m"].value - exact["abs_m"]) / est["abs_m"].error,
+    ]
 
 
 @pytest.mark.parametrize("update", ["metropolis", "wolff"])
@@ -42,8 +44,13 @@ def test_ising_4x4_agrees_with_exact_enumeration(update):
     L, n_chains, n_meas = 4, 128, 150
     temps = [1.5, 2.3, 3.5]
     exact = ising.exact_moments(L, temps)
-    chains = ising.IsingChains(L, torch.tensor(temps).repeat_interleave(n_chains), 3 * n_chains,
-                               seed=11, device=CPU)
+    chains = ising.IsingChains(
+        L,
+        torch.tensor(temps).repeat_interleave(n_chains),
+        3 * n_chains,
+        seed=11,
+        device=CPU,
+    )
     step = chains.sweep if update == "metropolis" else chains.wolff
     step(50)
     m, e = [], []
@@ -56,8 +63,12 @@ def test_ising_4x4_agrees_with_exact_enumeration(update):
     for k in range(3):
         pulls += _pulls(e[:, k], m[:, k], {q: float(v[k]) for q, v in exact.items()}, L)
     assert max(abs(p) for p in pulls) < 4.0, pulls
-    assert np.mean(np.square(pulls)) < 4.0  # errors are not wildly overestimated either ...
-    assert np.mean(np.square(pulls)) > 0.05  # ... nor do the values sit suspiciously on the truth
+    assert (
+        np.mean(np.square(pulls)) < 4.0
+    )  # errors are not wildly overestimated either ...
+    assert (
+        np.mean(np.square(pulls)) > 0.05
+    )  # ... nor do the values sit suspiciously on the truth
 
 
 def test_exact_moments_limits():
@@ -67,17 +78,20 @@ def test_exact_moments_limits():
     assert abs(float(ex["e"][1])) < 1e-3
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: ising.IsingChains(1, 2.0, device=CPU), "L"),
-    (lambda: ising.IsingChains(5, 2.0, device=CPU), "even"),
-    (lambda: ising.IsingChains(4, 0.0, device=CPU), "temperature"),
-    (lambda: ising.IsingChains(4, -1.0, 2, device=CPU), "temperature"),
-    (lambda: ising.IsingChains(4, [1.0, 2.0], 3, device=CPU), "temperature"),
-    (lambda: ising.IsingChains(4, 2.0, 0, device=CPU), "n_chains"),
-    (lambda: ising.magnetization(torch.ones(2, 3, 3, dtype=torch.bool)), "dtype"),
-    (lambda: ising.energy([[1, -1]]), "spins"),
-    (lambda: ising.exact_moments(5, [1.0]), "L <= 4"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: ising.IsingChains(1, 2.0, device=CPU), "L"),
+        (lambda: ising.IsingChains(5, 2.0, device=CPU), "even"),
+        (lambda: ising.IsingChains(4, 0.0, device=CPU), "temperature"),
+        (lambda: ising.IsingChains(4, -1.0, 2, device=CPU), "temperature"),
+        (lambda: ising.IsingChains(4, [1.0, 2.0], 3, device=CPU), "temperature"),
+        (lambda: ising.IsingChains(4, 2.0, 0, device=CPU), "n_chains"),
+        (lambda: ising.magnetization(torch.ones(2, 3, 3, dtype=torch.bool)), "dtype"),
+        (lambda: ising.energy([[1, -1]]), "spins"),
+        (lambda: ising.exact_moments(5, [1.0]), "L <= 4"),
+    ],
+)
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()

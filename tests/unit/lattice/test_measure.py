@@ -16,13 +16,26 @@ def test_dynamic_exponent_fit_on_table_5_reproduces_eq_8_33():
     fit = measure.dynamic_exponent(np.array(sizes) / 4, tau[:, 0], tau[:, 1])
     assert fit.z == pytest.approx(reference.Z_HMC[0], abs=0.05)
     assert fit.z_err == pytest.approx(reference.Z_HMC[1], abs=0.01)
-    power = measure.dynamic_exponent([1.5, 2, 2.5, 3], [1.5**2, 4, 6.25, 9], [0.1] * 4, offset=False)
+    power = measure.dynamic_exponent(
+        [1.5, 2, 2.5, 3], [1.5**2, 4, 6.25, 9], [0.1] * 4, offset=False
+    )
     assert power.z == pytest.approx(2.0, abs=1e-6)
 
 
 def test_hmc_run_and_summary_small():
-    s = measure.hmc_run(4, 0.5, 0.5, n_steps=4, n_chains=16, n_trajectories=200, thermalization=20,
-                        smoothing_t=0.25, seed=0, device=CPU, progress=False)
+    s = measure.hmc_run(
+        4,
+        0.5,
+        0.5,
+        n_steps=4,
+        n_chains=16,
+        n_trajectories=200,
+        thermalization=20,
+        smoothing_t=0.25,
+        seed=0,
+        device=CPU,
+        progress=False,
+    )
     assert s.m.shape == (200, 16) and s.correlator.shape == (16, 4)
     out = measure.summarize(s)
     assert 0.7 < out["acceptance"].value <= 1
@@ -30,11 +43,20 @@ def test_hmc_run_and_summary_small():
     assert out["tau_m"].value > 0.5 and out["xi"].value > 0
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: measure.dynamic_exponent([1, 2, 3], [1, 2, 3], [0.1, 0.1, 0.1]), "4 points"),
-    (lambda: measure.dynamic_exponent([1, 2], [1, -2], [0.1, 0.1], offset=False), "positive"),
-    (lambda: measure.summarize("run"), "Series"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (
+            lambda: measure.dynamic_exponent([1, 2, 3], [1, 2, 3], [0.1, 0.1, 0.1]),
+            "4 points",
+        ),
+        (
+            lambda: measure.dynamic_exponent([1, 2], [1, -2], [0.1, 0.1], offset=False),
+            "positive",
+        ),
+        (lambda: measure.summarize("run"), "Series"),
+    ],
+)
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
@@ -47,10 +69,18 @@ def _series(acceptance: np.ndarray) -> measure.Series:
     rng = np.random.default_rng(0)
     L, n_traj, n_chains = 8, 200, 4
     y = np.arange(L)
-    corr = np.cosh((y - L / 2) / 2.0)[None, :] * (1 + 0.01 * rng.standard_normal((n_chains, L)))
+    corr = np.cosh((y - L / 2) / 2.0)[None, :] * (
+        1 + 0.01 * rng.standard_normal((n_chains, L))
+    )
     m = rng.standard_normal((n_traj, n_chains))
-    return measure.Series(L=L, m=m, phi2=1 + m**2, phi2_t=1 + 0.5 * m**2, correlator=corr,
-                          acceptance=acceptance)
+    return measure.Series(
+        L=L,
+        m=m,
+        phi2=1 + m**2,
+        phi2_t=1 + 0.5 * m**2,
+        correlator=corr,
+        acceptance=acceptance,
+    )
 
 
 def test_summarize_omits_the_acceptance_when_the_sampler_reports_none():
@@ -59,7 +89,9 @@ def test_summarize_omits_the_acceptance_when_the_sampler_reports_none():
     assert all(np.isfinite(e.value) and np.isfinite(e.error) for e in out.values())
     with_acc = measure.summarize(_series(np.array([0.9, 0.8, 0.85, 0.95])))
     assert with_acc["acceptance"].value == pytest.approx(0.875)
-    assert with_acc["acceptance"].error == pytest.approx(np.std([0.9, 0.8, 0.85, 0.95], ddof=1) / 2)
+    assert with_acc["acceptance"].error == pytest.approx(
+        np.std([0.9, 0.8, 0.85, 0.95], ddof=1) / 2
+    )
     with pytest.raises(ValueError, match="acceptance"):
         measure.summarize(_series(np.array([0.9, np.nan, 0.85, 0.95])))
 

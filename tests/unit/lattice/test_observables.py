@@ -13,7 +13,9 @@ def test_curve_readers_refuse_nan_and_warn_without_crossing():
 
     x = [1.0, 2.0, 3.0, 4.0, 5.0]
     with pytest.raises(ValueError, match="y"):
-        observables.peak(x, [1, 2, float("nan"), 2, 1])  # returned 3.0, the NaN's position
+        observables.peak(
+            x, [1, 2, float("nan"), 2, 1]
+        )  # returned 3.0, the NaN's position
     with pytest.raises(ValueError, match="x"):
         observables.peak([1, 2, 3, 4, float("inf")], [1, 2, 3, 2, 1])
     with pytest.raises(ValueError, match="level"):
@@ -29,18 +31,23 @@ def test_estimates_and_curve_helpers():
     rng = np.random.default_rng(0)
     m = rng.normal(size=(200, 16))
     est = observables.estimates(m, volume=10, beta=0.5)
-    assert est["chi"].value == pytest.approx(0.5 * 10 * (np.mean(m**2) - np.mean(np.abs(m)) ** 2), rel=0.02)
+    assert est["chi"].value == pytest.approx(
+        0.5 * 10 * (np.mean(m**2) - np.mean(np.abs(m)) ** 2), rel=0.02
+    )
     assert est["binder"].value == pytest.approx(0.0, abs=0.05)  # Gaussian: U = 0
     x = np.linspace(0, 1, 11)
-    assert observables.peak(x, -(x - 0.43) ** 2) == pytest.approx(0.43, abs=1e-9)
+    assert observables.peak(x, -((x - 0.43) ** 2)) == pytest.approx(0.43, abs=1e-9)
     assert observables.crossing(x, x, 0.37) == pytest.approx(0.37)
     assert math.isnan(observables.crossing(x, x + 5, 0.5))
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: observables.estimates(np.zeros((5, 1)), 16), "blocks"),
-    (lambda: observables.crossing([0, 2, 1], [0, 1, 2]), "increasing"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: observables.estimates(np.zeros((5, 1)), 16), "blocks"),
+        (lambda: observables.crossing([0, 2, 1], [0, 1, 2]), "increasing"),
+    ],
+)
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()

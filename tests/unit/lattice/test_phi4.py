@@ -41,15 +41,24 @@ CPU = torch.device("cpu")
 def test_free_field_propagator_from_hmc():
     """At λ = 0 the HMC two-point function matches the exact Gaussian propagator (pull test)."""
     L, kappa, n_chains = 6, 0.2, 256
-    chains = phi4.Phi4Chains(L, kappa, 0.0, n_chains, step_size=0.2, n_steps=5, seed=3, device=CPU)
+    chains = phi4.Phi4Chains(
+        L, kappa, 0.0, n_chains, step_size=0.2, n_steps=5, seed=3, device=CPU
+    )
     chains.trajectory(30)
     g = []
     for _ in range(80):
         chains.trajectory(1)
         p = chains.phi
         # translation average of φ_x φ_{x+r} for r = (0,0), (1,0), (2,0), (3,3)
-        g.append(torch.stack([(p * p.roll((-a, -b), (1, 2))).mean(dim=(1, 2))
-                              for a, b in ((0, 0), (1, 0), (2, 0), (3, 3))], dim=-1))
+        g.append(
+            torch.stack(
+                [
+                    (p * p.roll((-a, -b), (1, 2))).mean(dim=(1, 2))
+                    for a, b in ((0, 0), (1, 0), (2, 0), (3, 3))
+                ],
+                dim=-1,
+            )
+        )
     g = torch.stack(g)  # (meas, chains, 4)
     exact = phi4.free_propagator(L, kappa)
     want = [exact[0, 0], exact[1, 0], exact[2, 0], exact[3, 3]]
@@ -83,14 +92,20 @@ def test_force_is_the_gradient_of_the_action():
     assert torch.allclose(phi4.force(phi, k, lam), auto, atol=1e-10)
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: phi4.Phi4Chains(1, 0.2, 0.0, device=CPU), "L"),
-    (lambda: phi4.Phi4Chains(4, 0.2, -0.1, device=CPU), "lam"),
-    (lambda: phi4.action(torch.ones(2, 4, 4, dtype=torch.long), 0.2, 0.0), "floating-point"),
-    (lambda: phi4.free_propagator(4, 0.3), "kappa < 1/4"),
-    (lambda: phi4.kappa_from_beta(0), "beta"),
-    (lambda: phi4.Phi4Chains(4, 0.2, 0.5, dtype=torch.int32), "dtype"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: phi4.Phi4Chains(1, 0.2, 0.0, device=CPU), "L"),
+        (lambda: phi4.Phi4Chains(4, 0.2, -0.1, device=CPU), "lam"),
+        (
+            lambda: phi4.action(torch.ones(2, 4, 4, dtype=torch.long), 0.2, 0.0),
+            "floating-point",
+        ),
+        (lambda: phi4.free_propagator(4, 0.3), "kappa < 1/4"),
+        (lambda: phi4.kappa_from_beta(0), "beta"),
+        (lambda: phi4.Phi4Chains(4, 0.2, 0.5, dtype=torch.int32), "dtype"),
+    ],
+)
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()

@@ -11,8 +11,10 @@ def test_member_adamw_matches_torch_adamw():
     w = torch.nn.Parameter(torch.randn(3, 4, 5))
     singles = [torch.nn.Parameter(w.detach()[m].clone()) for m in range(3)]
     opt = MemberAdamW([w], 3, lr=lrs, weight_decay=wds)
-    ref = [torch.optim.AdamW([p], lr=float(lrs[m]), weight_decay=float(wds[m]))
-           for m, p in enumerate(singles)]
+    ref = [
+        torch.optim.AdamW([p], lr=float(lrs[m]), weight_decay=float(wds[m]))
+        for m, p in enumerate(singles)
+    ]
     target = torch.randn(3, 4, 5)
     for _ in range(5):
         opt.zero_grad()

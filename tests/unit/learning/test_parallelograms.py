@@ -6,8 +6,13 @@ import torch
 
 from physml.learning import effective_theory, toy
 from physml.learning.ensemble import MemberAdamW
-from physml.learning.parallelograms import (AdditionTask, generalisable_split, normalise, smallest_unique_set,
-                                            unique_probability)
+from physml.learning.parallelograms import (
+    AdditionTask,
+    generalisable_split,
+    normalise,
+    smallest_unique_set,
+    unique_probability,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,21 +27,31 @@ def test_counts_and_full_nullity(task):
     s = task.samples
     assert torch.equal(task.labels[task.quads[:, 0]], task.labels[task.quads[:, 1]])
     assert (task.quads[:, 0] != task.quads[:, 1]).all()
-    assert torch.allclose(task.constraints.sum(dim=1), torch.zeros(70, dtype=torch.float64))
+    assert torch.allclose(
+        task.constraints.sum(dim=1), torch.zeros(70, dtype=torch.float64)
+    )
     assert s.shape == (55, 2) and (s[:, 0] <= s[:, 1]).all()
 
 
 def test_worked_examples_p4_p6():
     t4 = AdditionTask(4)
     d4 = t4.mask([(0, 2), (1, 1), (0, 3), (1, 2), (1, 3), (2, 2)])
-    assert len(t4.quads) == 3 and int(t4.active_quads(d4).sum()) == 3 and int(t4.nullity(d4)) == 2
+    assert (
+        len(t4.quads) == 3
+        and int(t4.active_quads(d4).sum()) == 3
+        and int(t4.nullity(d4)) == 2
+    )
     t6 = AdditionTask(6)
     listed = [(0, 4), (1, 3), (1, 5), (2, 4), (0, 2), (1, 1), (2, 4), (3, 3)]
     d6 = t6.mask(listed)
-    assert int(d6.sum()) == 7 and int(t6.nullity(d6)) == 2  # errata: 7 distinct samples, not 8
+    assert (
+        int(d6.sum()) == 7 and int(t6.nullity(d6)) == 2
+    )  # errata: 7 distinct samples, not 8
     for drop in set(listed):
         assert int(t6.nullity(t6.mask([x for x in listed if x != drop]))) > 2
-    assert int(t6.nullity(t6.mask([(0, 4), (0, 5), (1, 3), (1, 4), (2, 2), (2, 3)]))) == 2
+    assert (
+        int(t6.nullity(t6.mask([(0, 4), (0, 5), (1, 3), (1, 4), (2, 2), (2, 3)]))) == 2
+    )
     assert torch.equal(t6.mask([(4, 0)]), t6.mask([(0, 4)]))
 
 
@@ -62,11 +77,20 @@ def test_smallest_unique_set_is_ten_samples(task):
     nine = task.random_masks(5000, 9 / task.n_samples, torch.Generator().manual_seed(1))
     assert int(nine.sum(dim=1).max()) == 9 and bool((task.nullity(nine) > 2).all())
 
-    class EitherPair(AdditionTask):  # broken: a parallelogram counts when one pair is in D
+    class EitherPair(
+        AdditionTask
+    ):  # broken: a parallelogram counts when one pair is in D
         def active_quads(self, mask):
             return mask[..., self.quads[:, 0]] | mask[..., self.quads[:, 1]]
 
-    assert int(smallest_unique_set(EitherPair(10), 200, torch.Generator().manual_seed(2)).sum()) < 10
+    assert (
+        int(
+            smallest_unique_set(
+                EitherPair(10), 200, torch.Generator().manual_seed(2)
+            ).sum()
+        )
+        < 10
+    )
 
 
 def test_implied_quads_and_accuracies(task):
@@ -82,7 +106,9 @@ def test_implied_quads_and_accuracies(task):
     acc_bar = task.ideal_accuracy(masks)
     assert bool((acc_bar >= masks.double().mean(dim=1)).all())
     none = torch.zeros(len(masks), len(task.quads), dtype=torch.bool)
-    assert torch.allclose(task.predicted_accuracy(masks, none), masks.double().mean(dim=1))
+    assert torch.allclose(
+        task.predicted_accuracy(masks, none), masks.double().mean(dim=1)
+    )
     split = generalisable_split(task, 45, gen)
     assert int(split.sum()) == 45 and float(task.ideal_accuracy(split)) == 1.0
 
@@ -91,7 +117,9 @@ def test_rqi_linear_and_random(task):
     k = torch.arange(10, dtype=torch.float64)
     linear = (3.0 + 0.7 * k)[:, None] * torch.tensor([[1.0, -2.0]], dtype=torch.float64)
     assert float(task.rqi(linear)) == 1.0
-    rand = torch.randn(10, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    rand = torch.randn(
+        10, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1)
+    )
     assert float(task.rqi(rand)) < 0.05
     e = normalise(rand)
     assert torch.allclose(e.sum(0), torch.zeros(2, dtype=torch.float64), atol=1e-12)
@@ -114,9 +142,16 @@ def test_bad_input_is_named(task):
     with pytest.raises(ValueError, match="kind"):
         toy.AdditionToys(2, task, kind="ranking")
     with pytest.raises(ValueError, match="embeddings"):
-        effective_theory.flow(task, torch.ones(55, dtype=torch.bool), torch.zeros(9, 1), 1e-3, 10)
+        effective_theory.flow(
+            task, torch.ones(55, dtype=torch.bool), torch.zeros(9, 1), 1e-3, 10
+        )
     with pytest.raises(ValueError, match="lr"):
-        MemberAdamW([torch.nn.Parameter(torch.zeros(2, 3))], 2, lr=torch.tensor([1.0, -1.0]))
+        MemberAdamW(
+            [torch.nn.Parameter(torch.zeros(2, 3))], 2, lr=torch.tensor([1.0, -1.0])
+        )
     with pytest.raises(ValueError, match="masks"):
-        toy.train(toy.AdditionToys(2, task, hidden=4), torch.ones(3, 55, dtype=torch.bool),
-                  toy.ToySettings(1, 1e-3, 1e-3))
+        toy.train(
+            toy.AdditionToys(2, task, hidden=4),
+            torch.ones(3, 55, dtype=torch.bool),
+            toy.ToySettings(1, 1e-3, 1e-3),
+        )

@@ -29,7 +29,21 @@ def test_toys_train_and_phases(task):
     cls = toy.AdditionToys(2, task, kind="classification", hidden=8, generator=gen)
     assert cls().shape == (2, 55, 19)
     steps = np.arange(0, 50, 10)
-    h = History(steps=40, eval_steps=steps, series={
-        "train_acc": np.array([[0, 0, 0, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0]]),
-        "val_acc": np.array([[0, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]])})
-    assert toy.phase(h, horizon=40, gap=20) == ["comprehension", "grokking", "memorisation", "confusion"]
+    h = History(
+        steps=40,
+        eval_steps=steps,
+        series={
+            "train_acc": np.array(
+                [[0, 0, 0, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0]]
+            ),
+            "val_acc": np.array(
+                [[0, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]]
+            ),
+        },
+    )
+    assert toy.phase(h, horizon=40, gap=20) == [
+        "comprehension",
+        "grokking",
+        "memorisation",
+        "confusion",
+    ]

@@ -6,8 +6,17 @@ import math
 import pytest
 import torch
 
-from physml.lipschitz import (GroupSort, LipschitzLinear, LipschitzMLP, MonotonicWrapper, certified_bound,
-                              normalise, operator_norm, slope_bounds, toys)
+from physml.lipschitz import (
+    GroupSort,
+    LipschitzLinear,
+    LipschitzMLP,
+    MonotonicWrapper,
+    certified_bound,
+    normalise,
+    operator_norm,
+    slope_bounds,
+    toys,
+)
 
 
 KINDS = ("one", "inf", "one-inf", "two-inf")
@@ -22,7 +31,9 @@ def test_normalisation_agrees_with_peer_package(kind):
         w = scale * torch.randn(7, 5, generator=g)
         for max_norm in (0.5, 1.0, 2.0):
             ours = normalise(w, kind, max_norm)
-            theirs = get_normed_weights(w, kind, always_norm=False, max_norm=max_norm, vectorwise=True)
+            theirs = get_normed_weights(
+                w, kind, always_norm=False, max_norm=max_norm, vectorwise=True
+            )
             assert torch.allclose(ours, theirs, atol=1e-6), (kind, scale, max_norm)
             assert operator_norm(ours, kind) <= max_norm * (1 + 1e-6)
 
@@ -31,7 +42,9 @@ def test_peer_network_and_ours_share_bound_and_outputs():
     from monotonicnetworks import LipschitzLinear as PeerLinear
 
     torch.manual_seed(0)
-    peer = PeerLinear(4, 3, kind="one", lipschitz_const=1.5)  # weight norm as a torch parametrization
+    peer = PeerLinear(
+        4, 3, kind="one", lipschitz_const=1.5
+    )  # weight norm as a torch parametrization
     ours = LipschitzLinear(4, 3, kind="one", max_norm=1.5)
     raw = 5 * torch.randn(3, 4)  # large enough that the normalisation acts
     with torch.no_grad():
@@ -48,7 +61,9 @@ def test_groupsort_matches_peer_and_is_a_permutation():
 
     x = torch.randn(6, 8)
     ours = GroupSort(2)(x)
-    assert torch.allclose(ours, PeerGroupSort(4)(x))  # the peer counts groups, we count group size
+    assert torch.allclose(
+        ours, PeerGroupSort(4)(x)
+    )  # the peer counts groups, we count group size
     assert torch.allclose(ours.sort(-1).values, x.sort(-1).values)
     assert torch.allclose(GroupSort(8)(x), x.sort(-1).values)
     with pytest.raises(ValueError, match="multiple of group_size"):
@@ -82,7 +97,9 @@ def test_slopes_on_a_dense_grid_within_bound_and_monotone():
     assert s_net.abs().max() <= certified_bound(net) * (1 + 1e-4)
     lower, upper = slope_bounds(wrapped)
     assert s_mono.min() >= -1e-6 and s_mono.min() >= lower.item() - 1e-4
-    assert s_mono.max() <= upper.item() * (1 + 1e-4) and upper.item() <= 2 * 1.5 * (1 + 1e-5)
+    assert s_mono.max() <= upper.item() * (1 + 1e-4) and upper.item() <= 2 * 1.5 * (
+        1 + 1e-5
+    )
     decreasing = MonotonicWrapper(net, 1.5, [-1])
     assert toys.slopes(decreasing, -5, 5, n=4000).max() <= 1e-6
 
@@ -131,18 +148,30 @@ def _slope_claim(max_slope: float, tmp_path) -> None:
     from physml.claims import AtMost, Chapter
 
     Chapter("lipschitz-test", directory=tmp_path).claim(
-        "slope_within_bound_sine", max_slope, reference=1.0, tolerance=AtMost(1e-4), kind="exact",
-        source="Kitouni 2024 (thesis), eq. (2.2)")
+        "slope_within_bound_sine",
+        max_slope,
+        reference=1.0,
+        tolerance=AtMost(1e-4),
+        kind="exact",
+        source="Kitouni 2024 (thesis), eq. (2.2)",
+    )
 
 
 @pytest.mark.parametrize("constrained", [True, False])
 def test_slope_claim_fails_with_normalisation_switched_off(constrained, tmp_path):
     # The sine toy of the chapter, briefly trained: with the normalisation (eq. 2.8) the slope stays
     # below λ = 1; the same network without it fits the outlier with steeper slopes and fails the claim.
-    x, y, _ = toys.sine_with_outlier(30, shift=1.0, noise=0.01, generator=torch.Generator().manual_seed(0))
+    x, y, _ = toys.sine_with_outlier(
+        30, shift=1.0, noise=0.01, generator=torch.Generator().manual_seed(0)
+    )
     torch.manual_seed(0)
-    net = toys.fit_1d(LipschitzMLP(1, [32, 32], lipschitz_const=1.0, constrained=constrained), x, y,
-                      steps=500, lr=1e-2)
+    net = toys.fit_1d(
+        LipschitzMLP(1, [32, 32], lipschitz_const=1.0, constrained=constrained),
+        x,
+        y,
+        steps=500,
+        lr=1e-2,
+    )
     max_slope = toys.slopes(net, 0, 2 * math.pi).abs().max().item()
     if constrained:
         assert max_slope <= 1.0 + 1e-4

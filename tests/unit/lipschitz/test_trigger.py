@@ -11,8 +11,12 @@ from physml.lipschitz import LipschitzMLP, MonotonicWrapper, trigger
 def test_threshold_at_rate_is_the_best_cut_that_keeps_the_rate():
     scores = torch.arange(10.0)
     thr = trigger.threshold_at_rate(scores, 0.25)
-    assert thr == 7.0 and float((scores > thr).double().mean()) == 0.2  # 2 of 10 <= 0.25
-    assert float((scores > thr - 1).double().mean()) > 0.25  # the next looser cut breaks the rate
+    assert (
+        thr == 7.0 and float((scores > thr).double().mean()) == 0.2
+    )  # 2 of 10 <= 0.25
+    assert (
+        float((scores > thr - 1).double().mean()) > 0.25
+    )  # the next looser cut breaks the rate
     # torch.quantile would give 6.75, which accepts 3 of 10 = 0.3 > 0.25
     assert float((scores > torch.quantile(scores, 0.75)).double().mean()) == 0.3
     # ties at the threshold are rejected together: at most the rate, and no looser cut keeps it
@@ -24,7 +28,9 @@ def test_threshold_at_rate_is_the_best_cut_that_keeps_the_rate():
     assert int((s > trigger.threshold_at_rate(s, 0.03)).sum()) == 6000
     # order invariance
     perm = torch.randperm(len(s), generator=g)
-    assert trigger.threshold_at_rate(s[perm], 0.03) == trigger.threshold_at_rate(s, 0.03)
+    assert trigger.threshold_at_rate(s[perm], 0.03) == trigger.threshold_at_rate(
+        s, 0.03
+    )
 
 
 def test_efficiency_in_bins_right_values_order_free_and_warns_on_an_empty_bin():
@@ -33,7 +39,9 @@ def test_efficiency_in_bins_right_values_order_free_and_warns_on_an_empty_bin():
     eff = trigger.efficiency_in_bins(acc, t, [0.0, 1.0, 2.0, 3.0])
     assert eff.tolist() == pytest.approx([0.5, 1.0, 2 / 3])
     perm = torch.tensor([5, 2, 0, 4, 1, 3])
-    assert torch.equal(trigger.efficiency_in_bins(acc[perm], t[perm], [0.0, 1.0, 2.0, 3.0]), eff)
+    assert torch.equal(
+        trigger.efficiency_in_bins(acc[perm], t[perm], [0.0, 1.0, 2.0, 3.0]), eff
+    )
     with pytest.warns(RuntimeWarning, match=r"no event in the bin \[3.0, 4.0\)"):
         out = trigger.efficiency_in_bins(acc, t, [0.0, 3.0, 4.0])
     assert out[0].item() == pytest.approx(4 / 6) and math.isnan(out[1].item())
@@ -55,7 +63,9 @@ def test_decision_flips_and_efficiency_difference():
     with pytest.raises(ValueError, match="same shape"):
         trigger.efficiency_difference(before, after[:3])
     with pytest.raises(ValueError, match="1-D"):
-        trigger.decision_flips(torch.ones(2, 2, dtype=torch.bool), torch.ones(2, 2, dtype=torch.bool))
+        trigger.decision_flips(
+            torch.ones(2, 2, dtype=torch.bool), torch.ones(2, 2, dtype=torch.bool)
+        )
 
 
 def test_shift_bound_fails_for_the_unconstrained_twin():

@@ -32,7 +32,9 @@ def test_nubase2020_counts_and_binding_energies(nubase):
 def test_separation_energies_and_q_values(nubase):
     q = data.add_separation_and_q(nubase)
     u238 = q[(q.Z == 92) & (q.N == 146)].iloc[0]
-    assert u238["q_alpha"] == pytest.approx(4270, abs=5)  # keV, the textbook alpha emitter
+    assert u238["q_alpha"] == pytest.approx(
+        4270, abs=5
+    )  # keV, the textbook alpha emitter
     assert u238["s_n"] == pytest.approx(6154, abs=5)
     c14 = q[(q.Z == 6) & (q.N == 8)].iloc[0]
     assert c14["q_beta_minus"] == pytest.approx(156.5, abs=0.5)
@@ -41,7 +43,9 @@ def test_separation_energies_and_q_values(nubase):
 
 def test_charge_radii_join(nubase):
     radii = data.load_charge_radii()
-    assert len(radii) > 900 and radii["radius"].between(0.8, 6.0).sum() >= len(radii) - 1
+    assert (
+        len(radii) > 900 and radii["radius"].between(0.8, 6.0).sum() >= len(radii) - 1
+    )
     joined = data.with_charge_radii(nubase)
     pb = joined[(joined.Z == 82) & (joined.N == 126)].iloc[0]
     assert pb["radius"] == pytest.approx(5.50, abs=0.02)

@@ -16,7 +16,9 @@ def test_split_nuclei_depends_on_the_rows_not_their_order():
     for t in (table, shuffled):
         mt = embedding.multitask_data(t, ("binding",))
         mask = embedding.split_nuclei(mt, 0.5, seed=0)
-        picked.append(set(map(tuple, mt.rows.loc[mask, ["Z", "N"]].to_numpy().tolist())))
+        picked.append(
+            set(map(tuple, mt.rows.loc[mask, ["Z", "N"]].to_numpy().tolist()))
+        )
     assert picked[0] == picked[1] and 0 < len(picked[0]) < len(table)
 
 
@@ -30,7 +32,11 @@ def test_multitask_dataset_scaling_and_split(nubase):
 
     mt = embedding.multitask_data(nubase, ("binding", "s_n", "radius"))
     rows = mt.rows
-    assert set(rows["task"]) == {0, 1, 2} and (rows["Z"] >= 8).all() and (rows["N"] >= 8).all()
+    assert (
+        set(rows["task"]) == {0, 1, 2}
+        and (rows["Z"] >= 8).all()
+        and (rows["N"] >= 8).all()
+    )
     assert (rows["scaled"].between(0, 1)).all()
     back = mt.scaler.unscale(rows["scaled"].to_numpy(), rows["task"].to_numpy())
     assert np.allclose(back, rows["value"].to_numpy(), rtol=0, atol=1e-6)
@@ -52,28 +58,52 @@ def test_nucleus_net_trains_and_interpret_tools(nubase):
 
     from physml.nuclear import embedding, interpret
 
-    table = nubase.assign(semf=semf.pseudo_data(nubase.Z.to_numpy(), nubase.N.to_numpy()))
-    mt = embedding.multitask_data(table[(table.Z < 30) & (table.N < 30)], ("semf",), measured_only=False)
+    table = nubase.assign(
+        semf=semf.pseudo_data(nubase.Z.to_numpy(), nubase.N.to_numpy())
+    )
+    mt = embedding.multitask_data(
+        table[(table.Z < 30) & (table.N < 30)], ("semf",), measured_only=False
+    )
     mask = np.ones(len(mt.rows), bool)
     torch.set_num_threads(1)
-    net, hist = embedding.train(mt, mask, embedding.EmbeddingSettings(
-        embed_dim=8, hidden=32, depth=1, steps=300, lr=3e-3, weight_decay=0.0, cosine=True),
-        generator=torch.Generator().manual_seed(0))
+    net, hist = embedding.train(
+        mt,
+        mask,
+        embedding.EmbeddingSettings(
+            embed_dim=8,
+            hidden=32,
+            depth=1,
+            steps=300,
+            lr=3e-3,
+            weight_decay=0.0,
+            cosine=True,
+        ),
+        generator=torch.Generator().manual_seed(0),
+    )
     assert hist.loss[-1] < 0.1 * hist.loss[0]
     rows_mask, h, pca = interpret.penultimate(net, mt, "semf")
     values = mt.rows["value"].to_numpy()[rows_mask]
-    full = interpret.truncation_rms(net, mt, pca, h, values, [0, pca.components.shape[0]], "semf")
+    full = interpret.truncation_rms(
+        net, mt, pca, h, values, [0, pca.components.shape[0]], "semf"
+    )
     model_rms = embedding.rms_by_task(net, mt, mask)["semf"]
     assert full[pca.components.shape[0]] == pytest.approx(model_rms, rel=1e-3)
     assert full[0] > model_rms
-    contributions = interpret.pc_contributions(net, mt, pca, pca.components.shape[0], "semf")
+    contributions = interpret.pc_contributions(
+        net, mt, pca, pca.components.shape[0], "semf"
+    )
     # the readout is linear: the contributions add up to the prediction minus the mean's
     prediction = embedding.predict(net, mt, rows_mask)
-    assert np.allclose(contributions.sum(1) - contributions.sum(1).mean(),
-                       prediction - prediction.mean(), atol=1e-2 * values.std())
+    assert np.allclose(
+        contributions.sum(1) - contributions.sum(1).mean(),
+        prediction - prediction.mean(),
+        atol=1e-2 * values.std(),
+    )
     z, n = mt.rows["Z"].to_numpy()[rows_mask], mt.rows["N"].to_numpy()[rows_mask]
     sim = interpret.term_similarity(contributions[:, :3], interpret.term_vectors(z, n))
-    assert set(sim) == set(semf.TERMS) | {"shell"} and all(v.shape == (3,) for v in sim.values())
+    assert set(sim) == set(semf.TERMS) | {"shell"} and all(
+        v.shape == (3,) for v in sim.values()
+    )
     with pytest.raises(ValueError, match="task"):
         interpret.penultimate(net, mt, "binding")
     with pytest.raises(ValueError, match="steps"):
@@ -90,8 +120,9 @@ def test_nucleus_net_generator_draws_the_default_initialisation():
     torch.manual_seed(3)
     seeded = embedding.NucleusNet(2, 4, 8, depth=1, embed_std=0.5).state_dict()
     torch.manual_seed(11)
-    drawn = embedding.NucleusNet(2, 4, 8, depth=1, embed_std=0.5,
-                                 generator=torch.Generator().manual_seed(3)).state_dict()
+    drawn = embedding.NucleusNet(
+        2, 4, 8, depth=1, embed_std=0.5, generator=torch.Generator().manual_seed(3)
+    ).state_dict()
     assert all(torch.equal(seeded[k], drawn[k]) for k in seeded)
     with pytest.raises(TypeError, match="generator"):
         embedding.NucleusNet(2, 4, 8, generator=3)

@@ -20,7 +20,9 @@ def test_semf_textbook_and_fit_rms(nubase):
     s = m[(m["Z"] >= 8) & (m["N"] >= 8)]
     coef = semf.fit(s["Z"], s["N"], s["binding"] / 1000)
     assert len(s) == 2457
-    assert semf.rms(semf.binding(s["Z"], s["N"], coef) - s["binding"] / 1000) == pytest.approx(3.08, abs=0.05)
+    assert semf.rms(
+        semf.binding(s["Z"], s["N"], coef) - s["binding"] / 1000
+    ) == pytest.approx(3.08, abs=0.05)
     assert coef[0] == pytest.approx(15.6, abs=0.3)  # the volume coefficient, MeV
 
 
@@ -41,14 +43,21 @@ def test_shell_fit_eq5_and_pseudo_data(nubase):
     z, n, b = s["Z"].to_numpy(), s["N"].to_numpy(), s["binding"].to_numpy()
     coef = semf.fit(z, n, b / 1000, shell=True)
     assert coef.shape == (7,)
-    assert semf.rms(semf.binding(z, n, coef) - b / 1000) == pytest.approx(2.48, abs=0.05)
+    assert semf.rms(semf.binding(z, n, coef) - b / 1000) == pytest.approx(
+        2.48, abs=0.05
+    )
     eq5 = semf.eq5_features(z, n) @ np.array(semf.EQ5_COEFFICIENTS)
-    assert semf.rms(eq5 - b) == pytest.approx(5465, abs=20)  # keV, not the paper's ~4600
+    assert semf.rms(eq5 - b) == pytest.approx(
+        5465, abs=20
+    )  # keV, not the paper's ~4600
     assert semf.pseudo_data(np.array([26]), np.array([30]))[0] == pytest.approx(
-        1000 * semf.binding(np.array([26]), np.array([30]))[0])
+        1000 * semf.binding(np.array([26]), np.array([30]))[0]
+    )
 
 
 def test_whole_nucleon_numbers_as_floats_still_pass():
     # the SEMF chapter passes np.round(...) grids: whole numbers in a float array are in the domain
-    assert semf.binding(np.array([26.0]), np.array([30.0]))[0] == pytest.approx(semf.binding([26], [30])[0])
+    assert semf.binding(np.array([26.0]), np.array([30.0]))[0] == pytest.approx(
+        semf.binding([26], [30])[0]
+    )
     assert semf.rms(np.array([3.0, -4.0])) == pytest.approx(math.sqrt(12.5))

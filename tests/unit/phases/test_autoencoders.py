@@ -18,10 +18,13 @@ def test_autoencoders_shapes_and_losses():
         assert autoencoders.latent(model, px).shape == (32,)
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: autoencoders.Autoencoder(0), "n_in"),
-    (lambda: autoencoders.as_pixels(torch.zeros(4)), "shape"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: autoencoders.Autoencoder(0), "n_in"),
+        (lambda: autoencoders.as_pixels(torch.zeros(4)), "shape"),
+    ],
+)
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
@@ -32,7 +35,9 @@ def test_autoencoder_replicas_shapes_and_independence():
     k = 3
     px = autoencoders.as_pixels(torch.randint(0, 2, (40, 6, 6)).float() * 2 - 1)
     for variational in (False, True):
-        model = autoencoders.AutoencoderReplicas(36, k, hidden=16, variational=variational)
+        model = autoencoders.AutoencoderReplicas(
+            36, k, hidden=16, variational=variational
+        )
         assert autoencoders.latent_replicas(model, px).shape == (k, 40)
         assert model.reconstruction_loss(px).shape == (k, 40)
         assert model.loss(px).ndim == 0
@@ -56,18 +61,30 @@ def test_autoencoder_replicas_fit_learns_a_two_state_sample():
     flip = torch.rand(200, 6, 6, generator=g) < 0.05
     px = autoencoders.as_pixels(torch.where(flip, -spins, spins))
     model = autoencoders.AutoencoderReplicas(36, 2, hidden=32)
-    autoencoders.fit_replicas(model, px, steps=300, batch_size=32, lr=3e-3, generator=g, device="cpu")
+    autoencoders.fit_replicas(
+        model, px, steps=300, batch_size=32, lr=3e-3, generator=g, device="cpu"
+    )
     zr = autoencoders.latent_replicas(model, px)
     for r in range(2):
         assert abs(torch.corrcoef(torch.stack([zr[r], signs]))[0, 1]) > 0.9
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: autoencoders.AutoencoderReplicas(36, 0), "replicas"),
-    (lambda: autoencoders.AutoencoderReplicas(36, 2, variational=1), "variational"),
-    (lambda: autoencoders.fit_replicas(autoencoders.AutoencoderReplicas(36, 2), torch.zeros(4, 35),
-                                       steps=1, batch_size=2), "pixels"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: autoencoders.AutoencoderReplicas(36, 0), "replicas"),
+        (lambda: autoencoders.AutoencoderReplicas(36, 2, variational=1), "variational"),
+        (
+            lambda: autoencoders.fit_replicas(
+                autoencoders.AutoencoderReplicas(36, 2),
+                torch.zeros(4, 35),
+                steps=1,
+                batch_size=2,
+            ),
+            "pixels",
+        ),
+    ],
+)
 def test_replica_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()

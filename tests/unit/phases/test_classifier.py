@@ -27,34 +27,51 @@ def test_classifier_learns_the_sign_of_a_field_offset():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(400, 8, 8, generator=g)
     y = (torch.arange(400) % 2).long()
-    x = x + 2.0 * y.view(-1, 1, 1)  # "ordered": large |mean field|; the Z2 copy makes it -2
+    x = x + 2.0 * y.view(
+        -1, 1, 1
+    )  # "ordered": large |mean field|; the Z2 copy makes it -2
     model = classifier.PhaseCNN(8)
-    classifier.train_classifier(model, x, y, steps=150, batch_size=64, generator=g, device="cpu")
+    classifier.train_classifier(
+        model, x, y, steps=150, batch_size=64, generator=g, device="cpu"
+    )
     p = classifier.ordered_probability(model, torch.cat([x, -x]))
     labels = torch.cat([y, y]).float()
     assert ((p > 0.5).float() == labels).float().mean() > 0.95
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: classifier.PhaseCNN(1), "L"),
-    (lambda: classifier.PhaseCNN(8)(torch.zeros(2, 6, 6)), "shape"),
-    (lambda: classifier.block_spin(torch.zeros(2, 5, 5)), "even"),
-    (lambda: classifier.train_classifier(classifier.PhaseCNN(4), torch.zeros(2, 4, 4), torch.zeros(2),
-                                         steps=1, batch_size=2), "long"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: classifier.PhaseCNN(1), "L"),
+        (lambda: classifier.PhaseCNN(8)(torch.zeros(2, 6, 6)), "shape"),
+        (lambda: classifier.block_spin(torch.zeros(2, 5, 5)), "even"),
+        (
+            lambda: classifier.train_classifier(
+                classifier.PhaseCNN(4),
+                torch.zeros(2, 4, 4),
+                torch.zeros(2),
+                steps=1,
+                batch_size=2,
+            ),
+            "long",
+        ),
+    ],
+)
 def test_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
 
 
-def _copy_into_replica(single: classifier.PhaseCNN, reps: classifier.PhaseCNNReplicas, r: int) -> None:
+def _copy_into_replica(
+    single: classifier.PhaseCNN, reps: classifier.PhaseCNNReplicas, r: int
+) -> None:
     convs = [m for m in single.features if isinstance(m, torch.nn.Conv2d)]
     rconvs = [m for m in reps.features if isinstance(m, torch.nn.Conv2d)]
     with torch.no_grad():
         for c, rc in zip(convs, rconvs):
             n_out = c.weight.shape[0]
-            rc.weight[r * n_out:(r + 1) * n_out] = c.weight
-            rc.bias[r * n_out:(r + 1) * n_out] = c.bias
+            rc.weight[r * n_out : (r + 1) * n_out] = c.weight
+            rc.bias[r * n_out : (r + 1) * n_out] = c.bias
         reps.weight[r] = single.head.weight.T
         reps.bias[r] = single.head.bias
 
@@ -86,7 +103,9 @@ def test_cnn_replicas_learn_each_their_own_data():
     y = (torch.arange(n * k).view(n, k) % 2).long()
     x = x + 2.0 * y.view(n, k, 1, 1)
     model = classifier.PhaseCNNReplicas(8, k)
-    classifier.train_classifier(model, x, y, steps=150, batch_size=64, generator=g, device="cpu")
+    classifier.train_classifier(
+        model, x, y, steps=150, batch_size=64, generator=g, device="cpu"
+    )
     p = classifier.ordered_probability(model, torch.cat([x, -x]))
     labels = torch.cat([y, y]).float()
     assert (((p > 0.5).float() == labels).float().mean(0) > 0.95).all()
@@ -94,21 +113,38 @@ def test_cnn_replicas_learn_each_their_own_data():
 
 def test_split_replicas_groups_consecutive_chains():
     n_T, k, c, s, L = 2, 3, 4, 5, 2
-    spins = torch.arange(n_T * k * c * s, dtype=torch.float32).view(n_T, k * c, s, 1, 1).expand(-1, -1, -1, L, L)
+    spins = (
+        torch.arange(n_T * k * c * s, dtype=torch.float32)
+        .view(n_T, k * c, s, 1, 1)
+        .expand(-1, -1, -1, L, L)
+    )
     out = classifier.split_replicas(spins, k)
     assert out.shape == (n_T, c * s, k, L, L)
     for r in range(k):
-        assert torch.equal(out[:, :, r].reshape(n_T, c, s, L, L), spins[:, r * c:(r + 1) * c])
+        assert torch.equal(
+            out[:, :, r].reshape(n_T, c, s, L, L), spins[:, r * c : (r + 1) * c]
+        )
     with pytest.raises(ValueError, match="replicas"):
         classifier.split_replicas(spins, 5)
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: classifier.PhaseCNNReplicas(8, 0), "replicas"),
-    (lambda: classifier.PhaseCNNReplicas(8, 2)(torch.zeros(3, 3, 8, 8)), "shape"),
-    (lambda: classifier.train_classifier(classifier.PhaseCNNReplicas(4, 2), torch.zeros(2, 2, 4, 4),
-                                         torch.zeros(2).long(), steps=1, batch_size=2), "labels"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: classifier.PhaseCNNReplicas(8, 0), "replicas"),
+        (lambda: classifier.PhaseCNNReplicas(8, 2)(torch.zeros(3, 3, 8, 8)), "shape"),
+        (
+            lambda: classifier.train_classifier(
+                classifier.PhaseCNNReplicas(4, 2),
+                torch.zeros(2, 2, 4, 4),
+                torch.zeros(2).long(),
+                steps=1,
+                batch_size=2,
+            ),
+            "labels",
+        ),
+    ],
+)
 def test_replica_bad_input_is_named(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
