@@ -402,8 +402,8 @@ def _wolff_window(partial: np.ndarray, n_total: int, S: float) -> int | None:
 
 
 #: A lag t whose ρ(t) lies more than this many standard errors below 0 (Bartlett's
-#: sqrt((1 + 2 Σ ρ²) / N)) inside the sign-blind window marks a chain as oscillating in
-#: :func:`tau_int`.
+#: sqrt((1 + 2 Σ ρ²) / N), times sqrt(n / (n - t)) for the n - t pairs per chain at lag t)
+#: inside the sign-blind window marks a chain as oscillating in :func:`tau_int`.
 OSCILLATION_SIGMAS = 4.0
 
 
@@ -417,7 +417,8 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
     x_t = 0.5 x_{t-1} - 0.5 x_{t-2} + e_t the running sum touches 1/2 at W = 2 and τ_W -> 0).
     A chain is therefore treated as **oscillating** if its running sum falls to 1/2 or below before
     Wolff's window, or if some ρ(t) inside the sign-blind window below lies more than
-    ``OSCILLATION_SIGMAS`` (4) of Bartlett's standard errors sqrt((1 + 2 Σ ρ²)/N) below 0. For an
+    ``OSCILLATION_SIGMAS`` (4) of Bartlett's standard errors sqrt((1 + 2 Σ ρ²)/N) below 0
+    (times sqrt(n/(n - t)), n points per chain: ρ(t) rests on n - t pairs). For an
     oscillating chain the window is chosen on the sign-blind scale τ_abs(W) = 1/2 + Σ ``|ρ(t)|``
     (an envelope of the sum that never reaches 1/2): the larger of Wolff's window applied to
     τ_abs (which grows with N, so the truncated tail stays below the statistical error) and
@@ -489,7 +490,13 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
     if blind % 2 == 0:
         blind = blind + 1 if blind + 1 < n else blind - 1
     wolff = _wolff_window(partial, n_total, S)
-    bartlett = np.sqrt((1.0 + 2.0 * np.sum(rho[1 : blind + 1] ** 2)) / n_total)
+    # Bartlett's standard error of ρ(t), widened by sqrt(n / (n - t)): ρ(t) is averaged over
+    # n - t pairs per chain only, so near the end of the chain it is far noisier than Bartlett's
+    # large-N formula (a single lag there would otherwise flag a positive chain as oscillating).
+    lags = np.arange(1, blind + 1)
+    bartlett = np.sqrt(
+        (1.0 + 2.0 * np.sum(rho[1 : blind + 1] ** 2)) / n_total * n / (n - lags)
+    )
     oscillating = wolff is None or bool(
         np.any(rho[1 : blind + 1] < -OSCILLATION_SIGMAS * bartlett)
     )

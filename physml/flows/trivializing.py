@@ -292,7 +292,11 @@ def equilibrium_acceptance(
         - :doc:`/book/lattice/trivializing-flows`
     """
     lw = stats._as_array("log_weights", log_weights, min_len=4)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 2:
+    if (
+        isinstance(n_boot, bool)
+        or not isinstance(n_boot, (int, np.integer))
+        or n_boot < 2
+    ):
         raise ValueError(
             f"n_boot must be an int >= 2 (a bootstrap error needs resamples), got {n_boot!r}"
         )

@@ -335,6 +335,26 @@ def test_tau_int_keeps_wolffs_window_for_positively_correlated_chains():
         assert t.window == w and t.tau == pytest.approx(partial[w - 1])
 
 
+# Short positive chains where Sokal's window never closes (the sign-blind sum grows with the noise)
+# span the whole chain; rho(t) near the end of the chain rests on a few pairs, and one such lag
+# flagged the chain as oscillating: tau fell from Wolff's 1.76 / 7.75 / 59.9 to 0.0.
+@pytest.mark.parametrize(
+    "x",
+    [
+        pytest.param(_ar2(0.5, 0.0, 100, 625), id="phi0.5-n100"),
+        pytest.param(_ar2(0.9, 0.0, 300, 404), id="phi0.9-n300"),
+        pytest.param(ar1(0.99, 1000, chains=8, seed=3), id="phi0.99-8x1000"),
+    ],
+)
+def test_tau_int_tail_lags_do_not_flag_a_positive_chain_as_oscillating(x):
+    rho = stats.autocorrelation(x)
+    partial = 0.5 + np.cumsum(rho[1:])
+    w = stats._wolff_window(partial, x.size, 1.5)
+    with pytest.warns(RuntimeWarning, match="N = "):
+        t = stats.tau_int(x)
+    assert t.window == w and t.tau == pytest.approx(partial[w - 1]) and t.tau > 1
+
+
 @pytest.mark.parametrize("n_resamples", [0, 1, True, 10.0])
 def test_bootstrap_refuses_fewer_than_two_resamples(n_resamples):
     with pytest.raises(ValueError, match="n_resamples"):

@@ -180,3 +180,10 @@ def test_equilibrium_acceptance_error_is_the_bootstrap_spread():
     acc = trivializing.equilibrium_acceptance(lw, n_boot=50, seed=3)
     assert acc.value == pytest.approx(math.erfc(0.5), abs=0.03)
     assert 0 < acc.error < 0.03
+
+
+def test_equilibrium_acceptance_takes_a_numpy_int_n_boot_like_stats_bootstrap():
+    lw = np.random.default_rng(1).normal(0, 1, 200)
+    a = trivializing.equilibrium_acceptance(lw, n_boot=np.int64(20), seed=3)
+    b = trivializing.equilibrium_acceptance(lw, n_boot=20, seed=3)
+    assert (a.value, a.error) == (b.value, b.error)
