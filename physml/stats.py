@@ -25,35 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._checks import finite, positive_int, positive_number
 from physml._checks import fraction as check_fraction
-
-
-def _as_array(
-    name: str, x, ndim: tuple[int, ...] = (1,), min_len: int = 2
-) -> np.ndarray:
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    try:
-        arr = np.asarray(x)
-    except Exception as err:  # pragma: no cover - numpy raises many types
-        raise TypeError(f"{name} must be array-like") from err
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
-    ):
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real, got a complex array")
-    if arr.ndim not in ndim:
-        raise ValueError(
-            f"{name} must have {' or '.join(map(str, ndim))} dimension(s), got shape {arr.shape}"
-        )
-    if arr.shape[-1] < min_len:
-        raise ValueError(
-            f"{name} needs at least {min_len} entries along its last axis, got {arr.shape[-1]}"
-        )
-    return finite(name, arr).astype(np.float64)
-
+from physml._checks import positive_int, positive_number, real_array
 
 # --------------------------------------------------------------------------------------------
 # Resampling
@@ -91,7 +64,7 @@ def bootstrap(
         >>> value, round(error, 3)
         (4.5, 0.84)
     """
-    arr = _as_array("x", x, min_len=2)
+    arr = real_array("x", x, min_len=2)
     if (
         isinstance(n_resamples, bool)
         or not isinstance(n_resamples, (int, np.integer))
@@ -158,7 +131,7 @@ def jackknife(
         >>> jackknife(np.arange(10.0), n_blocks=5)
         (4.5, 1.4142135623730951)
     """
-    arr = _as_array("x", x, ndim=(1, 2), min_len=1)
+    arr = real_array("x", x, ndim=(1, 2), min_len=1)
     n = arr.shape[0]
     if n < 2:
         raise ValueError(f"x needs at least 2 samples along its first axis, got {n}")
@@ -243,8 +216,8 @@ def jackknife_block_sums(
         >>> value, round(error, 6)
         (2.0, 0.57735)
     """
-    s = _as_array("sums", sums, ndim=(2,), min_len=1)
-    c = _as_array("counts", counts, ndim=(1,), min_len=2)
+    s = real_array("sums", sums, ndim=(2,), min_len=1)
+    c = real_array("counts", counts, ndim=(1,), min_len=2)
     if s.shape[0] != c.size:
         raise ValueError(f"sums has {s.shape[0]} blocks but counts has {c.size}")
     if np.any(c < 1) or np.any(c != np.round(c)):
@@ -291,7 +264,7 @@ def autocorrelation(x) -> np.ndarray:
         >>> autocorrelation([1.0, 2.0, 1.0, 2.0, 1.0, 2.0]).round(3).tolist()
         [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]
     """
-    arr = _as_array("x", x, ndim=(1, 2), min_len=4)
+    arr = real_array("x", x, ndim=(1, 2), min_len=4)
     chains = arr.reshape(-1, arr.shape[-1])
     n = chains.shape[-1]
     centred = chains - chains.mean()
@@ -475,7 +448,7 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
         raise ValueError(f"S must be a positive number, got {S!r}")
     if not isinstance(c, (int, float)) or isinstance(c, bool) or not c > 0:
         raise ValueError(f"c must be a positive number, got {c!r}")
-    arr = _as_array("x", x, ndim=(1, 2), min_len=4)
+    arr = real_array("x", x, ndim=(1, 2), min_len=4)
     rho = autocorrelation(arr)
     n_total = arr.size
     n = rho.size
@@ -546,7 +519,7 @@ def mean_with_error(x) -> Measurement:
         >>> f"{m:.3f}", round(m.tau, 2)
         ('-0.071 ± 0.069', 4.35)
     """
-    arr = _as_array("x", x, ndim=(1, 2), min_len=4)
+    arr = real_array("x", x, ndim=(1, 2), min_len=4)
     t = tau_int(arr)
     var = arr.var(ddof=1)
     tau_for_error = max(t.tau, t.error)
@@ -560,8 +533,8 @@ def mean_with_error(x) -> Measurement:
 
 
 def _labels_scores(labels, scores) -> tuple[np.ndarray, np.ndarray]:
-    y = _as_array("labels", labels, min_len=2)
-    s = _as_array("scores", scores, min_len=2)
+    y = real_array("labels", labels, min_len=2)
+    s = real_array("scores", scores, min_len=2)
     if y.shape != s.shape:
         raise ValueError(
             f"labels and scores must have the same shape, got {y.shape} and {s.shape}"
@@ -680,7 +653,7 @@ def rejection_at(labels, scores, signal_efficiency: float) -> float:
 
 
 def _samples(name: str, x) -> np.ndarray:
-    arr = _as_array(name, x, ndim=(1, 2), min_len=2)  # float64, finite
+    arr = real_array(name, x, ndim=(1, 2), min_len=2)  # float64, finite
     return arr[:, None] if arr.ndim == 1 else arr
 
 

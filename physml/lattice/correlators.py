@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from physml import stats
-from physml._checks import positive_int, positive_number
+from physml._checks import positive_int, positive_number, real_array
 from physml.lattice.chains import check_fields
 
 
@@ -224,7 +224,7 @@ def correlation_length(
         or n_blocks < 2
     ):
         raise ValueError(f"n_blocks must be None or an int >= 2, got {n_blocks!r}")
-    arr = stats._as_array("correlators", correlators, ndim=(2,), min_len=4)
+    arr = real_array("correlators", correlators, ndim=(2,), min_len=4)
     L = arr.shape[1]
     positive_int("y_min", y_min, minimum=0)
     if not y_min < L // 2:

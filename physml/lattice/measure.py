@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from physml import stats
-from physml._checks import positive_int, positive_number
+from physml._checks import positive_int, positive_number, real_array
 from physml.lattice import correlators
 from physml.lattice.observables import Estimate
 
@@ -332,9 +332,9 @@ def dynamic_exponent(xi, tau, tau_err, *, offset: bool = True) -> ExponentFit:
     """
     from scipy.optimize import curve_fit
 
-    x = stats._as_array("xi", xi, min_len=3 if offset else 2)
-    y = stats._as_array("tau", tau, min_len=x.size)
-    e = stats._as_array("tau_err", tau_err, min_len=x.size)
+    x = real_array("xi", xi, min_len=3 if offset else 2)
+    y = real_array("tau", tau, min_len=x.size)
+    e = real_array("tau_err", tau_err, min_len=x.size)
     if not x.size == y.size == e.size:
         raise ValueError(
             f"xi, tau and tau_err must have equal lengths, got {x.size}, {y.size}, {e.size}"

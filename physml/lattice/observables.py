@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from physml import stats
-from physml._checks import finite, positive_int, positive_number
+from physml._checks import finite, positive_int, positive_number, real_array
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Estimate:
 
 def _series(name: str, x) -> np.ndarray:
     """A ``(n_measurements, n_chains)`` float64 array; a 1-D series is one chain."""
-    arr = stats._as_array(name, x, ndim=(1, 2), min_len=1)
+    arr = real_array(name, x, ndim=(1, 2), min_len=1)
     return arr[:, None] if arr.ndim == 1 else arr
 
 
