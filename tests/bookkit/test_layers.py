@@ -207,3 +207,41 @@ def test_the_cycle_check_sees_a_cycle(monkeypatch):
         assert "physml.lattice.chains" in str(err)
     else:  # pragma: no cover
         raise AssertionError("a cycle was not found")
+
+
+def test_no_physml_module_uses_another_modules_private_name():
+    """One set of argument checks (issue 19): a helper two modules need lives in ``physml._checks``
+    (the private module shared by design), not as ``stats._helper`` called from elsewhere."""
+    offenders = []
+    for path in sorted((ROOT / "physml").rglob("*.py")):
+        module = _module_of(path)
+        tree = ast.parse(path.read_text())
+        bound = {}  # local name -> physml module it stands for
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "physml"
+            ):
+                for a in node.names:
+                    if a.name.startswith("_") and node.module != module:
+                        offenders.append(
+                            f"{module}: from {node.module} import {a.name}"
+                        )
+                    bound[a.asname or a.name] = f"{node.module}.{a.name}"
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name.startswith("physml"):
+                        bound[a.asname or a.name.split(".")[0]] = a.name
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in bound
+                and bound[node.value.id] != "physml._checks"
+            ):
+                offenders.append(f"{module}: {node.value.id}.{node.attr}")
+    assert not offenders, (
+        f"physml modules use another module's private names (move the helper to "
+        f"physml._checks or make it public): {sorted(set(offenders))}"
+    )
