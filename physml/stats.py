@@ -37,7 +37,7 @@ def bootstrap(
     statistic: Callable[[np.ndarray], float] = np.mean,
     n_resamples: int = 1000,
     seed: int = 0,
-) -> tuple[float, float]:
+) -> Measurement:
     """Estimate of ``statistic(x)`` and its bootstrap standard error (``n_resamples`` draws).
 
     Args:
@@ -47,7 +47,8 @@ def bootstrap(
         seed: seeds numpy's generator for the resamples.
 
     Returns:
-        ``(statistic(x), standard deviation of the statistic over the resamples)``.
+        A :class:`Measurement` of ``statistic(x)`` with the standard deviation of the statistic
+        over the resamples as its error (unpacks as ``(value, error)``).
 
     Raises:
         ValueError: on NaN/inf in ``x``, fewer than 2 samples, ``n_resamples`` not an int >= 2
@@ -80,7 +81,7 @@ def bootstrap(
             "statistic is not finite on x or on a bootstrap resample of it: the "
             "bootstrap error is undefined"
         )
-    return full, float(stats.std(ddof=1))
+    return Measurement(full, float(stats.std(ddof=1)))
 
 
 def jackknife(
@@ -89,7 +90,7 @@ def jackknife(
     n_blocks: int | None = None,
     *,
     groups=None,
-) -> tuple[float, float]:
+) -> Measurement:
     """Bias-corrected jackknife estimate of ``statistic(x)`` and its standard error.
 
     ``x`` has shape ``(n,)`` or ``(n, k)`` (n samples of k observables; ``statistic`` then gets the
@@ -115,7 +116,8 @@ def jackknife(
         groups: ``(n,)`` integer labels, one group left out at a time (not with ``n_blocks``).
 
     Returns:
-        ``(estimate, error)``, the bias-corrected estimate and its standard error.
+        A :class:`Measurement` of the bias-corrected estimate with its standard error (unpacks
+        as ``(value, error)``).
 
     Used in:
         - :doc:`/book/generative/diffusion-and-flow-matching`
@@ -127,8 +129,9 @@ def jackknife(
 
     Examples:
         >>> jackknife([1.0, 2.0, 3.0, 4.0])
-        (2.5, 0.6454972243679028)
-        >>> jackknife(np.arange(10.0), n_blocks=5)
+        Measurement(value=2.5, error=0.6454972243679028, tau=None)
+        >>> value, error = jackknife(np.arange(10.0), n_blocks=5)
+        >>> value, error
         (4.5, 1.4142135623730951)
     """
     arr = real_array("x", x, ndim=(1, 2), min_len=1)
@@ -167,9 +170,7 @@ def jackknife(
     return _delete_m_jackknife(full, loo, sizes)
 
 
-def _delete_m_jackknife(
-    full: float, loo: np.ndarray, sizes: np.ndarray
-) -> tuple[float, float]:
+def _delete_m_jackknife(full: float, loo: np.ndarray, sizes: np.ndarray) -> Measurement:
     """The delete-m_j jackknife from the full estimate, the leave-one-group-out estimates and the
     group sizes (Busing et al. 1999); equal sizes give the usual blocked jackknife."""
     k, n = loo.size, sizes.sum()
@@ -182,14 +183,14 @@ def _delete_m_jackknife(
     estimate = k * full - np.sum((1.0 - sizes / n) * loo)
     pseudo = h * full - (h - 1.0) * loo
     err = np.sqrt(np.sum((pseudo - estimate) ** 2 / (h - 1.0)) / k)
-    return float(estimate), float(err)
+    return Measurement(float(estimate), float(err))
 
 
 def jackknife_block_sums(
     sums,
     counts,
     statistic: Callable[[np.ndarray], np.ndarray],
-) -> tuple[float, float]:
+) -> Measurement:
     """The jackknife of a function of means, from per-block sums: fast and exact for any block sizes.
 
     Args:
@@ -199,7 +200,8 @@ def jackknife_block_sums(
             called once on the full means and once on all g leave-one-block-out means).
 
     Returns:
-        ``(estimate, error)`` of the delete-m_j jackknife (as :func:`jackknife` with those groups).
+        A :class:`Measurement` (estimate, error) of the delete-m_j jackknife (as :func:`jackknife`
+        with those groups).
 
     Raises:
         ValueError: fewer than 2 blocks, mismatched shapes, a block count < 1, NaN or infinite sums.

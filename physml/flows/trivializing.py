@@ -303,9 +303,7 @@ def equilibrium_acceptance(
         # Sorted ascending, w_k is the smaller of the pair for the 2(n - k) - 1 ordered pairs (k, j >= k).
         return float((w * (2 * (n - np.arange(n)) - 1)).sum() / (n * w.sum()))
 
-    return stats.Measurement(
-        *stats.bootstrap(lw, estimate, n_resamples=n_boot, seed=seed)
-    )
+    return stats.bootstrap(lw, estimate, n_resamples=n_boot, seed=seed)
 
 
 def effective_sample_size(log_weights) -> float:
