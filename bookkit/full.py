@@ -513,7 +513,7 @@ def run_chapter(
         )
         if gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = gpu
-        if threads is not None and not env.get("PHYSML_THREADS"):
+        if threads is not None and config.env("PHYSML_THREADS") is None:
             env["PHYSML_THREADS"] = str(threads)
         date = _utc_now()
         t0 = time.monotonic()

@@ -155,3 +155,56 @@ def finite(name: str, x: Any) -> Any:
     if not ok:
         raise ValueError(f"{name} contains NaN or infinite values")
     return x
+
+
+def real_array(
+    name: str, x: Any, ndim: tuple[int, ...] = (1,), min_len: int = 2
+) -> np.ndarray:
+    """``x`` as a float64 numpy array of real, finite numbers, else an error naming ``name``.
+
+    The one conversion of the numpy-side estimators (:mod:`physml.stats`, the lattice summaries,
+    the flows' importance weights): a tensor is detached and moved to the CPU first.
+
+    Args:
+        name: the argument's name, for the message.
+        x: an array-like or a torch tensor (on any device), real numbers or booleans.
+        ndim: the allowed numbers of dimensions.
+        min_len: the fewest entries allowed along the last axis.
+
+    Returns:
+        A float64 numpy array (a new one where ``x`` was not float64 already).
+
+    Raises:
+        TypeError: if ``x`` is not array-like, does not hold real numbers, or is complex.
+        ValueError: on a number of dimensions not in ``ndim``, fewer than ``min_len`` entries
+            along the last axis, or NaN/infinite entries.
+
+    Examples:
+        >>> real_array("x", [1, 2, 3])
+        array([1., 2., 3.])
+        >>> real_array("x", [1.0])
+        Traceback (most recent call last):
+        ...
+        ValueError: x needs at least 2 entries along its last axis, got 1
+    """
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.asarray(x)
+    except Exception as err:  # pragma: no cover - numpy raises many types
+        raise TypeError(f"{name} must be array-like") from err
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real, got a complex array")
+    if arr.ndim not in ndim:
+        raise ValueError(
+            f"{name} must have {' or '.join(map(str, ndim))} dimension(s), got shape {arr.shape}"
+        )
+    if arr.shape[-1] < min_len:
+        raise ValueError(
+            f"{name} needs at least {min_len} entries along its last axis, got {arr.shape[-1]}"
+        )
+    return finite(name, arr).astype(np.float64)

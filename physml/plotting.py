@@ -91,7 +91,18 @@ def label(ax, xlabel: str, ylabel: str, title: str | None = None) -> None:
         ValueError: if ``xlabel`` or ``ylabel`` is empty.
 
     Used in:
-        - :doc:`/book/how-the-book-checks-itself` and the figure cells of every chapter
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+        - :doc:`/book/generative/diffusion-and-flow-matching`
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/lattice/hmc-critical-slowing-down`
+        - :doc:`/book/lattice/trivializing-flows`
+        - :doc:`/book/learning/grokking-beyond-the-toy`
+        - :doc:`/book/learning/grokking-effective-theory`
+        - :doc:`/book/nuclear/nuclear-embeddings`
+        - :doc:`/book/nuclear/nuclear-masses-semf`
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/phases/order-parameter-without-labels`
+        - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
     if not xlabel or not ylabel:
         raise ValueError(

@@ -25,35 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._checks import finite, positive_int, positive_number
 from physml._checks import fraction as check_fraction
-
-
-def _as_array(
-    name: str, x, ndim: tuple[int, ...] = (1,), min_len: int = 2
-) -> np.ndarray:
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    try:
-        arr = np.asarray(x)
-    except Exception as err:  # pragma: no cover - numpy raises many types
-        raise TypeError(f"{name} must be array-like") from err
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
-    ):
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real, got a complex array")
-    if arr.ndim not in ndim:
-        raise ValueError(
-            f"{name} must have {' or '.join(map(str, ndim))} dimension(s), got shape {arr.shape}"
-        )
-    if arr.shape[-1] < min_len:
-        raise ValueError(
-            f"{name} needs at least {min_len} entries along its last axis, got {arr.shape[-1]}"
-        )
-    return finite(name, arr).astype(np.float64)
-
+from physml._checks import positive_int, positive_number, real_array
 
 # --------------------------------------------------------------------------------------------
 # Resampling
@@ -64,7 +37,7 @@ def bootstrap(
     statistic: Callable[[np.ndarray], float] = np.mean,
     n_resamples: int = 1000,
     seed: int = 0,
-) -> tuple[float, float]:
+) -> Measurement:
     """Estimate of ``statistic(x)`` and its bootstrap standard error (``n_resamples`` draws).
 
     Args:
@@ -74,7 +47,8 @@ def bootstrap(
         seed: seeds numpy's generator for the resamples.
 
     Returns:
-        ``(statistic(x), standard deviation of the statistic over the resamples)``.
+        A :class:`Measurement` of ``statistic(x)`` with the standard deviation of the statistic
+        over the resamples as its error (unpacks as ``(value, error)``).
 
     Raises:
         ValueError: on NaN/inf in ``x``, fewer than 2 samples, ``n_resamples`` not an int >= 2
@@ -91,7 +65,7 @@ def bootstrap(
         >>> value, round(error, 3)
         (4.5, 0.84)
     """
-    arr = _as_array("x", x, min_len=2)
+    arr = real_array("x", x, min_len=2)
     if (
         isinstance(n_resamples, bool)
         or not isinstance(n_resamples, (int, np.integer))
@@ -107,7 +81,7 @@ def bootstrap(
             "statistic is not finite on x or on a bootstrap resample of it: the "
             "bootstrap error is undefined"
         )
-    return full, float(stats.std(ddof=1))
+    return Measurement(full, float(stats.std(ddof=1)))
 
 
 def jackknife(
@@ -116,7 +90,7 @@ def jackknife(
     n_blocks: int | None = None,
     *,
     groups=None,
-) -> tuple[float, float]:
+) -> Measurement:
     """Bias-corrected jackknife estimate of ``statistic(x)`` and its standard error.
 
     ``x`` has shape ``(n,)`` or ``(n, k)`` (n samples of k observables; ``statistic`` then gets the
@@ -142,7 +116,8 @@ def jackknife(
         groups: ``(n,)`` integer labels, one group left out at a time (not with ``n_blocks``).
 
     Returns:
-        ``(estimate, error)``, the bias-corrected estimate and its standard error.
+        A :class:`Measurement` of the bias-corrected estimate with its standard error (unpacks
+        as ``(value, error)``).
 
     Used in:
         - :doc:`/book/generative/diffusion-and-flow-matching`
@@ -154,11 +129,12 @@ def jackknife(
 
     Examples:
         >>> jackknife([1.0, 2.0, 3.0, 4.0])
-        (2.5, 0.6454972243679028)
-        >>> jackknife(np.arange(10.0), n_blocks=5)
+        Measurement(value=2.5, error=0.6454972243679028, tau=None)
+        >>> value, error = jackknife(np.arange(10.0), n_blocks=5)
+        >>> value, error
         (4.5, 1.4142135623730951)
     """
-    arr = _as_array("x", x, ndim=(1, 2), min_len=1)
+    arr = real_array("x", x, ndim=(1, 2), min_len=1)
     n = arr.shape[0]
     if n < 2:
         raise ValueError(f"x needs at least 2 samples along its first axis, got {n}")
@@ -194,9 +170,7 @@ def jackknife(
     return _delete_m_jackknife(full, loo, sizes)
 
 
-def _delete_m_jackknife(
-    full: float, loo: np.ndarray, sizes: np.ndarray
-) -> tuple[float, float]:
+def _delete_m_jackknife(full: float, loo: np.ndarray, sizes: np.ndarray) -> Measurement:
     """The delete-m_j jackknife from the full estimate, the leave-one-group-out estimates and the
     group sizes (Busing et al. 1999); equal sizes give the usual blocked jackknife."""
     k, n = loo.size, sizes.sum()
@@ -209,14 +183,14 @@ def _delete_m_jackknife(
     estimate = k * full - np.sum((1.0 - sizes / n) * loo)
     pseudo = h * full - (h - 1.0) * loo
     err = np.sqrt(np.sum((pseudo - estimate) ** 2 / (h - 1.0)) / k)
-    return float(estimate), float(err)
+    return Measurement(float(estimate), float(err))
 
 
 def jackknife_block_sums(
     sums,
     counts,
     statistic: Callable[[np.ndarray], np.ndarray],
-) -> tuple[float, float]:
+) -> Measurement:
     """The jackknife of a function of means, from per-block sums: fast and exact for any block sizes.
 
     Args:
@@ -226,7 +200,8 @@ def jackknife_block_sums(
             called once on the full means and once on all g leave-one-block-out means).
 
     Returns:
-        ``(estimate, error)`` of the delete-m_j jackknife (as :func:`jackknife` with those groups).
+        A :class:`Measurement` (estimate, error) of the delete-m_j jackknife (as :func:`jackknife`
+        with those groups).
 
     Raises:
         ValueError: fewer than 2 blocks, mismatched shapes, a block count < 1, NaN or infinite sums.
@@ -243,8 +218,8 @@ def jackknife_block_sums(
         >>> value, round(error, 6)
         (2.0, 0.57735)
     """
-    s = _as_array("sums", sums, ndim=(2,), min_len=1)
-    c = _as_array("counts", counts, ndim=(1,), min_len=2)
+    s = real_array("sums", sums, ndim=(2,), min_len=1)
+    c = real_array("counts", counts, ndim=(1,), min_len=2)
     if s.shape[0] != c.size:
         raise ValueError(f"sums has {s.shape[0]} blocks but counts has {c.size}")
     if np.any(c < 1) or np.any(c != np.round(c)):
@@ -291,7 +266,7 @@ def autocorrelation(x) -> np.ndarray:
         >>> autocorrelation([1.0, 2.0, 1.0, 2.0, 1.0, 2.0]).round(3).tolist()
         [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]
     """
-    arr = _as_array("x", x, ndim=(1, 2), min_len=4)
+    arr = real_array("x", x, ndim=(1, 2), min_len=4)
     chains = arr.reshape(-1, arr.shape[-1])
     n = chains.shape[-1]
     centred = chains - chains.mean()
@@ -476,7 +451,7 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
         raise ValueError(f"S must be a positive number, got {S!r}")
     if not isinstance(c, (int, float)) or isinstance(c, bool) or not c > 0:
         raise ValueError(f"c must be a positive number, got {c!r}")
-    arr = _as_array("x", x, ndim=(1, 2), min_len=4)
+    arr = real_array("x", x, ndim=(1, 2), min_len=4)
     rho = autocorrelation(arr)
     n_total = arr.size
     n = rho.size
@@ -553,7 +528,7 @@ def mean_with_error(x) -> Measurement:
         >>> f"{m:.3f}", round(m.tau, 2)
         ('-0.071 ± 0.069', 4.35)
     """
-    arr = _as_array("x", x, ndim=(1, 2), min_len=4)
+    arr = real_array("x", x, ndim=(1, 2), min_len=4)
     t = tau_int(arr)
     var = arr.var(ddof=1)
     tau_for_error = max(t.tau, t.error)
@@ -567,8 +542,8 @@ def mean_with_error(x) -> Measurement:
 
 
 def _labels_scores(labels, scores) -> tuple[np.ndarray, np.ndarray]:
-    y = _as_array("labels", labels, min_len=2)
-    s = _as_array("scores", scores, min_len=2)
+    y = real_array("labels", labels, min_len=2)
+    s = real_array("scores", scores, min_len=2)
     if y.shape != s.shape:
         raise ValueError(
             f"labels and scores must have the same shape, got {y.shape} and {s.shape}"
@@ -687,7 +662,7 @@ def rejection_at(labels, scores, signal_efficiency: float) -> float:
 
 
 def _samples(name: str, x) -> np.ndarray:
-    arr = _as_array(name, x, ndim=(1, 2), min_len=2)  # float64, finite
+    arr = real_array(name, x, ndim=(1, 2), min_len=2)  # float64, finite
     return arr[:, None] if arr.ndim == 1 else arr
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from physml import stats
-from physml._checks import positive_int, positive_number
+from physml._checks import positive_int, positive_number, real_array
 from physml.flows.checkerboard import TrivializingFlow
 from physml.lattice.chains import seeded_generator
 from physml.lattice.hmc import Action, hmc_step
@@ -237,7 +237,7 @@ def independence_metropolis(
     Used in:
         - :doc:`/book/lattice/trivializing-flows`
     """
-    lw = stats._as_array("log_weights", log_weights, min_len=4)
+    lw = real_array("log_weights", log_weights, min_len=4)
     positive_int("n_chains", n_chains)
     per = lw.size // n_chains
     if per < 2:
@@ -291,7 +291,7 @@ def equilibrium_acceptance(
     Used in:
         - :doc:`/book/lattice/trivializing-flows`
     """
-    lw = stats._as_array("log_weights", log_weights, min_len=4)
+    lw = real_array("log_weights", log_weights, min_len=4)
     if (
         isinstance(n_boot, bool)
         or not isinstance(n_boot, (int, np.integer))
@@ -307,9 +307,7 @@ def equilibrium_acceptance(
         # Sorted ascending, w_k is the smaller of the pair for the 2(n - k) - 1 ordered pairs (k, j >= k).
         return float((w * (2 * (n - np.arange(n)) - 1)).sum() / (n * w.sum()))
 
-    return stats.Measurement(
-        *stats.bootstrap(lw, estimate, n_resamples=n_boot, seed=seed)
-    )
+    return stats.bootstrap(lw, estimate, n_resamples=n_boot, seed=seed)
 
 
 def effective_sample_size(log_weights) -> float:
@@ -329,7 +327,7 @@ def effective_sample_size(log_weights) -> float:
     Used in:
         - :doc:`/book/lattice/trivializing-flows`
     """
-    lw = stats._as_array("log_weights", log_weights)
+    lw = real_array("log_weights", log_weights)
     w = np.exp(lw - lw.max())
     return float(w.sum() ** 2 / (w.size * (w * w).sum()))
 

@@ -32,7 +32,7 @@ from physml.lattice.correlators import (
 from physml.lattice.hmc import HMCStep, hmc_step, leapfrog
 from physml.lattice.ising import T_C, IsingChains, wolff_cluster
 from physml.lattice.measure import ExponentFit, Series, dynamic_exponent
-from physml.lattice.observables import Estimate, autocorrelation_time, estimates
+from physml.lattice.observables import autocorrelation_time, estimates
 from physml.lattice.phi4 import Phi4Chains, kappa_from_beta
 
 __all__ = [
@@ -56,7 +56,6 @@ __all__ = [
     "ExponentFit",
     "Series",
     "dynamic_exponent",
-    "Estimate",
     "autocorrelation_time",
     "estimates",
     "Phi4Chains",

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from physml import stats
-from physml._checks import positive_int, positive_number
+from physml._checks import positive_int, positive_number, real_array
 from physml.lattice.chains import check_fields
 
 
@@ -194,7 +194,7 @@ def _cosh_xi(correlator: np.ndarray, y_min: int) -> float:
 
 def correlation_length(
     correlators, y_min: int = 1, n_blocks: int | None = 32
-) -> tuple[float, float]:
+) -> stats.Measurement:
     """ξ from a cosh fit to the mean zero-momentum correlator, with a jackknife error.
 
     The fit uses y_min <= y <= L - y_min (y = 0 holds a contact term). The jackknife leaves out one of ``n_blocks`` contiguous groups of rows at a time
@@ -207,7 +207,8 @@ def correlation_length(
         n_blocks: jackknife blocks, an int >= 2; ``None`` (or >= n) leaves out one row at a time.
 
     Returns:
-        ``(xi, error)``, in lattice units.
+        A :class:`physml.stats.Measurement` (xi, error), in lattice units; unpacks as
+        ``(xi, error)``.
 
     Raises:
         ValueError: on a wrong shape, NaN or inf, ``y_min`` out of range, or ``n_blocks`` neither
@@ -224,7 +225,7 @@ def correlation_length(
         or n_blocks < 2
     ):
         raise ValueError(f"n_blocks must be None or an int >= 2, got {n_blocks!r}")
-    arr = stats._as_array("correlators", correlators, ndim=(2,), min_len=4)
+    arr = real_array("correlators", correlators, ndim=(2,), min_len=4)
     L = arr.shape[1]
     positive_int("y_min", y_min, minimum=0)
     if not y_min < L // 2:

@@ -22,9 +22,8 @@ import numpy as np
 import torch
 
 from physml import stats
-from physml._checks import positive_int, positive_number
+from physml._checks import positive_int, positive_number, real_array
 from physml.lattice import correlators
-from physml.lattice.observables import Estimate
 
 
 @dataclass
@@ -142,20 +141,20 @@ def series(
     )
 
 
-def _chain_mean(x: np.ndarray) -> Estimate:
+def _chain_mean(x: np.ndarray) -> stats.Measurement:
     """Mean over chains of each chain's time average; error from the spread of the chain means."""
     per_chain = x.mean(axis=0)
-    return Estimate(
+    return stats.Measurement(
         float(per_chain.mean()), float(per_chain.std(ddof=1) / np.sqrt(per_chain.size))
     )
 
 
-def _tau(x: np.ndarray) -> Estimate:
+def _tau(x: np.ndarray) -> stats.Measurement:
     t = stats.tau_int(x.T)
-    return Estimate(t.tau, t.error)
+    return stats.Measurement(t.tau, t.error)
 
 
-def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
+def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, stats.Measurement]:
     """Chapter 8's observables of one run (see the module docstring).
 
     Args:
@@ -163,7 +162,7 @@ def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
         xi_y_min: the smallest distance of the correlator's cosh fit.
 
     Returns:
-        A dict of :class:`physml.lattice.observables.Estimate` with keys ``acceptance`` (only
+        A dict of :class:`physml.stats.Measurement` with keys ``acceptance`` (only
         when the sampler reported one: an acceptance NaN for every chain gives no entry), ``abs_m``, ``chi0``, ``chi0_t``, ``tau_m``, ``tau_abs_m``, ``tau_chi0``, ``tau_chi0_t``
         (τ_int in trajectories) and ``xi`` (in lattice units).
 
@@ -184,14 +183,14 @@ def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
         )
     acc = np.asarray(s.acceptance, dtype=np.float64)
     missing = np.isnan(acc)
-    out: dict[str, Estimate] = {}
+    out: dict[str, stats.Measurement] = {}
     if missing.any() and not missing.all():
         raise ValueError(
             f"s.acceptance is NaN for {int(missing.sum())} of {acc.size} chains: "
             "either every chain reports an acceptance or none does"
         )
     if not missing.any():
-        out["acceptance"] = Estimate(
+        out["acceptance"] = stats.Measurement(
             float(np.mean(acc)), float(np.std(acc, ddof=1) / np.sqrt(acc.size))
         )
     out.update(
@@ -205,7 +204,7 @@ def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, Estimate]:
             "tau_chi0_t": _tau(s.phi2_t),
         }
     )
-    out["xi"] = Estimate(*correlators.correlation_length(s.correlator, y_min=xi_y_min))
+    out["xi"] = correlators.correlation_length(s.correlator, y_min=xi_y_min)
     return out
 
 
@@ -332,9 +331,9 @@ def dynamic_exponent(xi, tau, tau_err, *, offset: bool = True) -> ExponentFit:
     """
     from scipy.optimize import curve_fit
 
-    x = stats._as_array("xi", xi, min_len=3 if offset else 2)
-    y = stats._as_array("tau", tau, min_len=x.size)
-    e = stats._as_array("tau_err", tau_err, min_len=x.size)
+    x = real_array("xi", xi, min_len=3 if offset else 2)
+    y = real_array("tau", tau, min_len=x.size)
+    e = real_array("tau_err", tau_err, min_len=x.size)
     if not x.size == y.size == e.size:
         raise ValueError(
             f"xi, tau and tau_err must have equal lengths, got {x.size}, {y.size}, {e.size}"

@@ -19,38 +19,16 @@ For the Ising model β = 1/T; for lattice φ⁴ the coupling sits in the action 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
 from physml import stats
-from physml._checks import finite, positive_int, positive_number
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A value and its standard error; unpacks as ``(value, error)``.
-
-    Args:
-        value: the estimate.
-        error: its one-standard-deviation error.
-
-    Used in:
-        - :doc:`/book/phases/neural-network-phase-transition`
-        - :doc:`/book/lattice/hmc-critical-slowing-down`
-        - :doc:`/book/lattice/trivializing-flows`
-    """
-
-    value: float
-    error: float
-
-    def __iter__(self):
-        return iter((self.value, self.error))
+from physml._checks import finite, positive_int, positive_number, real_array
 
 
 def _series(name: str, x) -> np.ndarray:
     """A ``(n_measurements, n_chains)`` float64 array; a 1-D series is one chain."""
-    arr = stats._as_array(name, x, ndim=(1, 2), min_len=1)
+    arr = real_array(name, x, ndim=(1, 2), min_len=1)
     return arr[:, None] if arr.ndim == 1 else arr
 
 
@@ -72,7 +50,7 @@ def _block_sums(arr: np.ndarray, time_blocks: int) -> tuple[np.ndarray, np.ndarr
 
 def estimates(
     m, volume: int, beta: float = 1.0, e=None, time_blocks: int = 1
-) -> dict[str, Estimate]:
+) -> dict[str, stats.Measurement]:
     """Ensemble averages of one coupling's chains with jackknife errors (see the module docstring).
 
     Args:
@@ -84,7 +62,7 @@ def estimates(
         time_blocks: contiguous blocks per chain for the jackknife (several chains: 1 is fine).
 
     Returns:
-        A dict of :class:`Estimate` with keys ``abs_m`` (``⟨|m|⟩``), ``m2`` (⟨m²⟩), ``chi``
+        A dict of :class:`physml.stats.Measurement` with keys ``abs_m`` (``⟨|m|⟩``), ``m2`` (⟨m²⟩), ``chi``
         (``β V (⟨m²⟩ - ⟨|m|⟩²)``), ``binder`` (1 - ⟨m⁴⟩ / (3 ⟨m²⟩²)) and, with ``e``, ``e`` and
         ``heat`` (β² V (⟨e²⟩ - ⟨e⟩²)).
 
@@ -130,10 +108,7 @@ def estimates(
     if e is not None:
         fns["e"] = lambda r: mean(r, 3)
         fns["heat"] = lambda r: beta**2 * volume * (mean(r, 4) - mean(r, 3) ** 2)
-    return {
-        k: Estimate(*stats.jackknife_block_sums(sums, counts, f))
-        for k, f in fns.items()
-    }
+    return {k: stats.jackknife_block_sums(sums, counts, f) for k, f in fns.items()}
 
 
 def autocorrelation_time(series) -> stats.AutocorrelationTime:

@@ -25,7 +25,9 @@ from physml.learning.ensemble import MemberAdamW
 from physml.learning.parallelograms import (
     AdditionTask,
     generalisable_split,
+    normalise,
     smallest_unique_set,
+    unique_probability,
 )
 from physml.learning.toy import AdditionToys, ToySettings
 from physml.learning.transformer import (
@@ -45,7 +47,9 @@ __all__ = [
     "MemberAdamW",
     "AdditionTask",
     "generalisable_split",
+    "normalise",
     "smallest_unique_set",
+    "unique_probability",
     "AdditionToys",
     "ToySettings",
     "ModularAdditionTransformer",

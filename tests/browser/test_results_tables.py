@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -66,7 +65,7 @@ def browser():
     )
     exe = next((shutil.which(n) for n in names if n and shutil.which(n)), None)
     if exe is None:
-        if os.environ.get("CI"):
+        if config.env("CI"):
             pytest.fail(
                 "Chromium not found (Debian: apt-get install chromium; or set PHYSML_CHROMIUM)"
             )

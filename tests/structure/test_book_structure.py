@@ -62,6 +62,19 @@ def test_chapter_makes_claims_and_declares_sizes(md):
     assert "Sizes(" in code, f"{md.name} declares no Sizes for the two profiles"
 
 
+@pytest.mark.parametrize("md", CHAPTERS, ids=IDS)
+def test_chapter_imports_physml_through_the_package_faces(md):
+    """Chapters import from a subpackage's face (``from physml.learning import AdditionTask``),
+    never from the module behind it (issue 19); the shared blocks are modules of physml itself."""
+    nb = jupytext.read(md, fmt="md:myst")
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    deep = re.findall(r"^\s*(?:from|import) (physml\.\w+\.\w+)", code, flags=re.M)
+    assert not deep, (
+        f"{md.name} imports past the package faces: {deep}; import the name from the "
+        "subpackage (add it to the face's __all__ if it is missing)"
+    )
+
+
 def _req_name(req: str) -> str:
     return re.split(r"[<>=!~\[; ]", req, maxsplit=1)[0].lower().replace("_", "-")
 

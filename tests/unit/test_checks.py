@@ -1,11 +1,11 @@
-"""physml._checks: the shared finiteness validator."""
+"""physml._checks: the shared validators (finiteness, real arrays)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from physml._checks import finite
+from physml._checks import finite, real_array
 
 
 NAN = float("nan")
@@ -35,3 +35,19 @@ def test_finite_accepts_every_container_and_names_the_argument():
             finite("my_arg", bad)
     with pytest.raises(TypeError, match="my_arg must hold numbers"):
         finite("my_arg", np.array(["a", "b"]))
+
+
+def test_real_array_converts_and_names_the_argument():
+    out = real_array("x", torch.tensor([1, 2, 3]))
+    assert out.dtype == np.float64 and out.tolist() == [1.0, 2.0, 3.0]
+    assert real_array("x", [[1.0, 2.0]], ndim=(1, 2)).shape == (1, 2)
+    for bad, error, word in (
+        (["a", "b"], TypeError, "real numbers"),
+        (np.array([1 + 1j, 2.0]), TypeError, "real"),
+        ([[1.0, 2.0]], ValueError, "dimension"),
+        ([1.0], ValueError, "at least 2"),
+        ([1.0, NAN], ValueError, "NaN"),
+    ):
+        with pytest.raises(error, match=word) as info:
+            real_array("weights", bad)
+        assert "weights" in str(info.value)

@@ -375,3 +375,19 @@ def test_jackknife_refuses_fewer_than_two_blocks(n_blocks):
 def test_block_sums_jackknife_refuses_a_single_block():
     with pytest.raises(ValueError, match="counts"):
         stats.jackknife_block_sums(np.ones((1, 1)), np.array([5.0]), lambda m: m[:, 0])
+
+
+def test_every_resampling_estimator_returns_a_measurement():
+    """One value-with-error type (issue 19): bootstrap, jackknife, jackknife_block_sums and
+    mean_with_error all return a stats.Measurement, which unpacks as (value, error)."""
+    x = np.random.default_rng(0).normal(size=64)
+    for m in (
+        stats.bootstrap(x, n_resamples=50),
+        stats.jackknife(x),
+        stats.jackknife(x, n_blocks=8),
+        stats.jackknife_block_sums(x.reshape(8, 8), np.full(8, 8), lambda u: u[..., 0]),
+        stats.mean_with_error(x),
+    ):
+        assert isinstance(m, stats.Measurement)
+        value, error = m
+        assert (value, error) == (m.value, m.error) and error > 0

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from physml import stats
 from physml.lattice import measure, reference
 
 
@@ -38,6 +39,7 @@ def test_hmc_run_and_summary_small():
     )
     assert s.m.shape == (200, 16) and s.correlator.shape == (16, 4)
     out = measure.summarize(s)
+    assert all(isinstance(e, stats.Measurement) for e in out.values())
     assert 0.7 < out["acceptance"].value <= 1
     assert out["chi0"].value > out["chi0_t"].value > 0
     assert out["tau_m"].value > 0.5 and out["xi"].value > 0

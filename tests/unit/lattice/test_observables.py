@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from physml import stats
 from physml.lattice import observables
 
 
@@ -31,6 +32,7 @@ def test_estimates_and_curve_helpers():
     rng = np.random.default_rng(0)
     m = rng.normal(size=(200, 16))
     est = observables.estimates(m, volume=10, beta=0.5)
+    assert all(isinstance(e, stats.Measurement) for e in est.values())
     assert est["chi"].value == pytest.approx(
         0.5 * 10 * (np.mean(m**2) - np.mean(np.abs(m)) ** 2), rel=0.02
     )
