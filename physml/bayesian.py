@@ -175,7 +175,7 @@ def bayes_linear(
         init_std: initial posterior width σ of every weight, > 0.
 
     Returns:
-        A callable ``(n_in, n_out) -> BayesLinear`` (a :class:`functools.partial`).
+        A callable ``(n_in, n_out) -> BayesLinear`` (a ``functools.partial``).
 
     Raises:
         ValueError: naming ``prior_std`` or ``init_std`` if not a positive number (checked here,

@@ -1,10 +1,10 @@
 """Small networks shared by the chapters: an MLP and a batched ensemble of MLPs.
 
 :class:`MLP` builds its affine layers with a layer factory ``linear(n_in, n_out)``
-(:data:`LinearFactory`, ``torch.nn.Linear`` by default), so a network becomes Bayesian from
+(``LinearFactory``, ``torch.nn.Linear`` by default), so a network becomes Bayesian from
 outside: pass ``linear=physml.bayesian.bayes_linear(prior_std)`` and every layer is a
 :class:`physml.bayesian.BayesLinear`. This module knows nothing of Bayesian layers or training; it
-imports only :mod:`physml._checks`. :func:`zero_output_` starts a layer (plain or Bayesian) at
+imports only ``physml._checks``. :func:`zero_output_` starts a layer (plain or Bayesian) at
 zero, as the last layer of a coupling block needs.
 
 :class:`EnsembleMLP` holds ``n_members`` independent MLPs in stacked weight tensors, so a whole
@@ -28,7 +28,7 @@ from torch import nn
 
 from physml._checks import positive_int
 
-#: A layer factory: ``linear(n_in, n_out)`` returns an affine layer mapping ``(..., n_in)`` to
+#: A layer factory. ``linear(n_in, n_out)`` returns an affine layer mapping ``(..., n_in)`` to
 #: ``(..., n_out)``, such as ``torch.nn.Linear`` or :func:`physml.bayesian.bayes_linear`'s result.
 LinearFactory = Callable[[int, int], nn.Module]
 
@@ -78,7 +78,7 @@ def _make_layer(linear: LinearFactory, n_in: int, n_out: int) -> nn.Module:
 def zero_output_(layer: nn.Module) -> nn.Module:
     """Set the weights and bias of an affine layer to zero, in place, so it starts by outputting 0.
 
-    Works for any layer a :data:`LinearFactory` makes that exposes ``weight`` and ``bias`` (for
+    Works for any layer a ``LinearFactory`` makes that exposes ``weight`` and ``bias`` (for
     :class:`physml.bayesian.BayesLinear` these are the means μ, so the widths σ stay as they were
     and the layer outputs 0 on average). A coupling block zeroes its network's last layer this way
     and starts as the identity.
@@ -125,7 +125,7 @@ class MLP(nn.Sequential):
         depth: number of hidden layers, a positive int (``depth + 1`` affine layers in all).
         activation: ``"relu"``, ``"silu"``, ``"tanh"`` or ``"gelu"``.
         dropout: dropout probability after each hidden activation, in [0, 1); 0 adds no dropout.
-        linear: layer factory ``linear(n_in, n_out) -> torch.nn.Module`` (:data:`LinearFactory`).
+        linear: layer factory ``linear(n_in, n_out) -> torch.nn.Module`` (``LinearFactory``).
 
     Raises:
         ValueError: naming ``n_in``, ``n_out``, ``hidden``, ``depth``, ``dropout`` or

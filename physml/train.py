@@ -195,7 +195,7 @@ class History:
             fraction: the share of the steps to average, in ``(0, 1]``.
 
         Returns:
-            The mean of the last ``max(1, int(steps * fraction))`` entries of :attr:`loss`.
+            The mean of the last ``max(1, int(steps * fraction))`` entries of ``loss``.
 
         Raises:
             ValueError: if ``fraction`` is not in ``(0, 1]`` or no loss was recorded per step.

@@ -171,7 +171,7 @@ class BoxLogit(nn.Module):
         """x → (u, ``log|det ∂u/∂x|``) per point.
 
         Resolution: the map is one-to-one, and :meth:`inverse` returns x to within about
-        1 + |u| units in the last place of x (logit and sigmoid amplify rounding by |u|: up to
+        1 + abs(u) units in the last place of x (logit and sigmoid amplify rounding by abs(u): up to
         ~50 ulp, 10⁻¹⁴ relative, in float64 and ~16 ulp in float32 near the lower edge; 1 ulp
         near the upper edge), for every scaled coordinate s = (x - low)/(high - low) in
         [ε/2, 1 - ε/2], with ε = ``torch.finfo(x.dtype).eps`` (ε/2 is the spacing of floats just

@@ -127,7 +127,7 @@ def train_reverse_kl(
         the final level); no series.
 
     Raises:
-        TypeError: if ``flow`` is not a :class:`TrivializingFlow`.
+        TypeError: if ``flow`` is not a :class:`physml.flows.checkerboard.TrivializingFlow`.
         ValueError: on ``L < 2``, non-positive ``steps`` or ``lr``, or ``batch_size < 2``.
 
     References:

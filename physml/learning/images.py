@@ -306,7 +306,7 @@ def collapse(
         labels: int ``(n,)``, at least two classes.
         steps: optimiser steps, ``>= 1``.
         lr: learning rate, ``> 0``.
-        optimiser: ``"adam"`` or ``"gd"`` (:data:`OPTIMISERS`).
+        optimiser: ``"adam"`` or ``"gd"`` (``OPTIMISERS``).
 
     Returns:
         The triple ``(f, zs, ratios)``, the final representations ``(n, dim)``, ``Z`` per step

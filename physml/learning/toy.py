@@ -293,7 +293,7 @@ def phase(
         threshold: the accuracy level (``0.9``).
 
     Returns:
-        One of :data:`PHASES` per model.
+        One of ``PHASES`` per model.
 
     Raises:
         ValueError: on non-positive ``horizon`` or ``gap``.

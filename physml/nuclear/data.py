@@ -41,7 +41,7 @@ def package_file(relative: str, package: str = "nucleardatapy") -> Path:
     """The path of a data file inside an installed package, found without importing it.
 
     Args:
-        relative: the file's path inside the package, e.g. :data:`NUBASE2020`.
+        relative: the file's path inside the package, e.g. ``NUBASE2020``.
         package: the installed package's import name.
 
     Returns:

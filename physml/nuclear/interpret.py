@@ -127,7 +127,7 @@ def term_vectors(z: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
         n: neutron numbers ``(rows,)``, whole numbers >= 0 with ``Z + N >= 1``.
 
     Returns:
-        A dict from the names of :data:`physml.nuclear.semf.TERMS` and ``"shell"`` to float64
+        A dict from the names of ``physml.nuclear.semf.TERMS`` and ``"shell"`` to float64
         ``(rows,)`` in keV.
 
     References:

@@ -100,7 +100,7 @@ def binding(
     Args:
         z: proton numbers Z, any shape, whole numbers >= 0 (float or int).
         n: neutron numbers N, the shape of ``z``, whole numbers >= 0 with ``A = Z + N >= 1``.
-        coefficients: ``(5,)`` in the order of :data:`TERMS`, or ``(7,)`` with the shell term's two
+        coefficients: ``(5,)`` in the order of ``TERMS``, or ``(7,)`` with the shell term's two
             (as :func:`fit` returns them); MeV or keV.
 
     Returns:
@@ -138,7 +138,7 @@ def fit(z: np.ndarray, n: np.ndarray, b: np.ndarray, shell: bool = False) -> np.
 
     Returns:
         float64 ``(5,)`` (``(7,)`` with ``shell``) in the units of ``b``, in the order of
-        :data:`TERMS` (then :data:`SHELL_TERMS`).
+        ``TERMS`` (then ``SHELL_TERMS``).
 
     Raises:
         ValueError: if ``b`` is not finite (NaN or inf) or not of the shape of ``z``, if there are
@@ -221,7 +221,7 @@ def eq5_features(z: np.ndarray, n: np.ndarray) -> np.ndarray:
 def magic_distance(x: np.ndarray) -> np.ndarray:
     """Distance of each proton or neutron number to the nearest magic number.
 
-    The magic numbers are :data:`MAGIC` (2, 8, 20, 28, 50, 82, 126).
+    The magic numbers are ``MAGIC`` (2, 8, 20, 28, 50, 82, 126).
 
     Args:
         x: proton or neutron numbers, any shape, finite and >= 0.
