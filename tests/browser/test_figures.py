@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from test_rendered_book import CHAPTERS, SHOTS, browser, site, visit  # noqa: F401
+from test_rendered_book import CHAPTERS, SHOTS
 
 DESKTOP = 1400
 MIN_SHOWN = 0.8  # displayed / intended width

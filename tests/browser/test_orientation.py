@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from test_rendered_book import CHAPTERS, ROOT, SITE, browser, site, visit  # noqa: F401 (fixtures)
+from test_rendered_book import CHAPTERS, ROOT, SITE
 
 PARTS = sorted({Path(c).parent.as_posix() for c in CHAPTERS})
 

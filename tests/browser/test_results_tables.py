@@ -9,10 +9,6 @@ Screenshots go to `_build/screenshots/results-*.png`.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -36,46 +32,6 @@ FLAGS = [
     "--no-first-run",
     "--disable-background-networking",
 ]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def site():
-    if not (SITE / "index.html").is_file():
-        pytest.fail(f"{SITE} has no index.html: build the book first (make render)")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(SITE))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    names = (
-        config.env("PHYSML_CHROMIUM"),
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-    )
-    exe = next((shutil.which(n) for n in names if n and shutil.which(n)), None)
-    if exe is None:
-        if config.env("CI"):
-            pytest.fail(
-                "Chromium not found (Debian: apt-get install chromium; or set PHYSML_CHROMIUM)"
-            )
-        pytest.skip("Chromium not found")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=exe, args=FLAGS)
-        yield b
-        b.close()
 
 
 def _open(browser, site, path, width, scheme="light"):
