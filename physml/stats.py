@@ -129,7 +129,7 @@ def jackknife(
 
     Examples:
         >>> jackknife([1.0, 2.0, 3.0, 4.0])
-        Measurement(value=2.5, error=0.6454972243679028, tau=None)
+        Measurement(value=2.5, error=0.6454972243679028, tau=None, window=None)
         >>> value, error = jackknife(np.arange(10.0), n_blocks=5)
         >>> value, error
         (4.5, 1.4142135623730951)
@@ -281,7 +281,10 @@ def autocorrelation(x) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Measurement:
-    """A value with its one-standard-deviation error (and, for a chain's mean, its τ_int).
+    """A value with its one-standard-deviation error (and, where known, its τ_int).
+
+    The one value-with-error type of the library: returned by :func:`bootstrap`,
+    :func:`jackknife`, :func:`mean_with_error`, :func:`tau_int` and the lattice summaries.
 
     Accepted whole by :meth:`physml.claims.Chapter.claim`; unpacks and indexes as
     ``(value, error)`` and formats as ``value ± error``.
@@ -289,8 +292,10 @@ class Measurement:
     Args:
         value: the central value.
         error: its one-standard-deviation error.
-        tau: for a Markov-chain mean, the integrated autocorrelation time the error was corrected
-            for; else ``None``.
+        tau: the integrated autocorrelation time, in the chain's steps, where known: for a
+            Markov-chain mean, the τ_int its error was corrected for; for a :func:`tau_int`
+            estimate, τ_int itself (equal to ``value``); else ``None``.
+        window: for a :func:`tau_int` estimate, its summation window W, in steps; else ``None``.
 
     Used in:
         - :doc:`/book/foundations/fits-likelihoods-uncertainties`
@@ -312,6 +317,7 @@ class Measurement:
     value: float
     error: float
     tau: float | None = None
+    window: int | None = None
 
     def __iter__(self):
         # Unpacks and indexes as (value, error), like the tuples the estimators returned before.
@@ -326,35 +332,6 @@ class Measurement:
     def __format__(self, spec: str) -> str:
         spec = spec or ".4g"
         return f"{self.value:{spec}} ± {self.error:{spec}}"
-
-
-@dataclass(frozen=True)
-class AutocorrelationTime:
-    """Integrated autocorrelation time, its statistical error and the summation window.
-
-    Returned by :func:`tau_int`; ``value`` is ``tau``, so it can be claimed like a
-    :class:`Measurement`.
-
-    Args:
-        tau: τ_int, in units of the chain's steps (1/2 for an uncorrelated chain).
-        error: its statistical error (Wolff 2004, eq. 42).
-        window: the summation window W, in steps.
-
-    Used in:
-        - :doc:`/book/lattice/hmc-critical-slowing-down`
-        - :doc:`/book/lattice/trivializing-flows`
-        - :doc:`/book/phases/neural-network-phase-transition`
-        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
-    """
-
-    tau: float
-    error: float
-    window: int
-
-    @property
-    def value(self) -> float:
-        """τ_int itself (so that the estimate and its error can be claimed as one object)."""
-        return self.tau
 
 
 #: Chains shorter than this many autocorrelation times give a τ_int biased low (a warning).
@@ -382,7 +359,7 @@ def _wolff_window(partial: np.ndarray, n_total: int, S: float) -> int | None:
 OSCILLATION_SIGMAS = 4.0
 
 
-def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
+def tau_int(x, S: float = 1.5, c: float = 6.0) -> Measurement:
     """Integrated autocorrelation time τ_int = 1/2 + Σ_{t=1}^{W} ρ(t) with an automatic window W.
 
     Positively correlated chains use Wolff's windowing: W is the first window at which
@@ -414,7 +391,9 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
         c: the factor of Sokal's window in the oscillating branch (> 0).
 
     Returns:
-        :class:`AutocorrelationTime` (tau, error, window).
+        A :class:`Measurement` with ``value`` τ_int (in the chain's steps), ``error`` its
+        statistical error (Wolff 2004, eq. 42), ``tau`` τ_int again and ``window`` the summation
+        window W; it unpacks as ``(value, error)``.
 
     Raises:
         ValueError: on NaN/infinite or constant data, fewer than 4 points, S or c not > 0.
@@ -442,7 +421,7 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
         >>> from scipy.signal import lfilter
         >>> chain = lfilter([1.0], [1.0, -0.8], np.random.default_rng(1).normal(size=5000))
         >>> t = tau_int(chain)
-        >>> round(t.tau, 2), round(t.error, 2), t.window
+        >>> round(t.value, 2), round(t.error, 2), t.window
         (4.35, 0.59, 27)
         >>> round(tau_int(np.random.default_rng(0).normal(size=1000)).tau, 2)  # uncorrelated
         0.48
@@ -501,7 +480,7 @@ def tau_int(x, S: float = 1.5, c: float = 6.0) -> AutocorrelationTime:
             RuntimeWarning,
             stacklevel=2,
         )
-    return AutocorrelationTime(tau=tau, error=float(err), window=int(window))
+    return Measurement(tau, float(err), tau=tau, window=int(window))
 
 
 def mean_with_error(x) -> Measurement:

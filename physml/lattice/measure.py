@@ -150,8 +150,7 @@ def _chain_mean(x: np.ndarray) -> stats.Measurement:
 
 
 def _tau(x: np.ndarray) -> stats.Measurement:
-    t = stats.tau_int(x.T)
-    return stats.Measurement(t.tau, t.error)
+    return stats.tau_int(x.T)
 
 
 def summarize(s: Series, *, xi_y_min: int = 1) -> dict[str, stats.Measurement]:
@@ -285,8 +284,8 @@ class ExponentFit:
     Returned by :func:`dynamic_exponent`.
 
     Args:
-        z: the dynamic exponent.
-        z_err: its error from the fit's covariance.
+        z: the dynamic exponent with its error from the fit's covariance, a
+            :class:`physml.stats.Measurement` (claimed whole; unpacks as ``(z, error)``).
         a: the amplitude, in units of τ.
         b: the offset, in units of τ (0 without one).
         chi2_dof: the fit's χ² per degree of freedom (NaN with none).
@@ -295,8 +294,7 @@ class ExponentFit:
         - :doc:`/book/lattice/hmc-critical-slowing-down`
     """
 
-    z: float
-    z_err: float
+    z: stats.Measurement
     a: float
     b: float
     chi2_dof: float
@@ -305,7 +303,7 @@ class ExponentFit:
 def dynamic_exponent(xi, tau, tau_err, *, offset: bool = True) -> ExponentFit:
     """Fit τ = a ξ^z + b (``offset``) or τ = a ξ^z, weighted by ``tau_err``.
 
-    z's error comes from the covariance, not rescaled by χ²/dof (``absolute_sigma``), so z_err
+    z's error comes from the covariance, not rescaled by χ²/dof (``absolute_sigma``), so it
     reflects the τ errors.
 
     Args:
@@ -326,7 +324,7 @@ def dynamic_exponent(xi, tau, tau_err, *, offset: bool = True) -> ExponentFit:
     Examples:
         >>> xi = np.array([2.0, 3.0, 4.0, 6.0])
         >>> fit = dynamic_exponent(xi, 0.5 * xi**2, 0.01 * xi**2, offset=False)
-        >>> round(fit.z, 4), round(fit.a, 4)
+        >>> round(fit.z.value, 4), round(fit.a, 4)
         (2.0, 0.5)
     """
     from scipy.optimize import curve_fit
@@ -374,8 +372,7 @@ def dynamic_exponent(xi, tau, tau_err, *, offset: bool = True) -> ExponentFit:
     dof = x.size - (3 if offset else 2)
     chi2 = float(np.sum(((y - model) / e) ** 2))
     return ExponentFit(
-        z=float(z),
-        z_err=z_err,
+        z=stats.Measurement(float(z), z_err),
         a=float(a),
         b=float(b),
         chi2_dof=chi2 / dof if dof > 0 else float("nan"),

@@ -111,14 +111,15 @@ def estimates(
     return {k: stats.jackknife_block_sums(sums, counts, f) for k, f in fns.items()}
 
 
-def autocorrelation_time(series) -> stats.AutocorrelationTime:
+def autocorrelation_time(series) -> stats.Measurement:
     """Integrated autocorrelation time (in measurements) of a series of several chains.
 
     Args:
         series: shape ``(n_measurements, n_chains)`` (a 1-D series is one chain), finite.
 
     Returns:
-        :func:`physml.stats.tau_int` of the chains, an :class:`physml.stats.AutocorrelationTime`.
+        :func:`physml.stats.tau_int` of the chains: a :class:`physml.stats.Measurement`
+        (τ_int in measurements, its error, ``tau`` = τ_int and the summation ``window``).
     """
     arr = _series("series", series)
     return stats.tau_int(arr.T)

@@ -8,9 +8,11 @@ in the notes' text; the β values identify the rows as L = 6 ... 20.
 
 - ``BETA``: Table 3, β by L.
 - :func:`hmc` (Table 5) and :func:`flow_hmc` (Table 6, minimal network N_l = 1, k = 3): a dict of
-  observables by L, each a (value, error) pair; ``steps`` and ``acceptance`` are exact numbers.
+  observables by L, each a :class:`physml.stats.Measurement` (value, error; it unpacks and indexes
+  as a pair); ``steps`` and ``acceptance`` are exact numbers (error 0).
 - ``MH_ACCEPTANCE``: Table 4, Metropolis acceptance of flow proposals at L and at 2L.
-- ``Z_HMC``, ``Z_FHMC_GROWING_K``: the dynamic exponents of eq. 8.33.
+- ``Z_HMC``, ``Z_FHMC_GROWING_K``: the dynamic exponents of eq. 8.33, as
+  :class:`physml.stats.Measurement`.
 
 Used by :doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/trivializing-flows`.
 """
@@ -18,6 +20,8 @@ Used by :doc:`/book/lattice/hmc-critical-slowing-down` and :doc:`/book/lattice/t
 from __future__ import annotations
 
 import re
+
+from physml.stats import Measurement
 
 LAMBDA = 0.5
 
@@ -91,14 +95,14 @@ MH_ACCEPTANCE = {
     20: (0.00004, None),
 }
 
-Z_HMC = (2.19, 0.04)
-Z_FHMC_GROWING_K = (1.94, 0.06)
+Z_HMC = Measurement(2.19, 0.04)
+Z_FHMC_GROWING_K = Measurement(1.94, 0.06)
 
 _NUMBER = re.compile(r"^(-?\d+)(?:\.(\d+))?(?:\((\d+)\))?$")
 
 
-def parse(text: str) -> tuple[float, float]:
-    """``"11.439(94)"`` -> (11.439, 0.094): a number with its error in the last printed digits.
+def parse(text: str) -> Measurement:
+    """``"11.439(94)"`` -> 11.439 ± 0.094: a number with its error in the last printed digits.
 
     A number without parentheses gets error 0 (an exact setting such as a step count).
 
@@ -106,7 +110,7 @@ def parse(text: str) -> tuple[float, float]:
         text: the printed number, e.g. ``"11.439(94)"``.
 
     Returns:
-        ``(value, error)``.
+        A :class:`physml.stats.Measurement` (value, error), which unpacks as ``(value, error)``.
 
     Raises:
         TypeError: if ``text`` is not a str.
@@ -117,8 +121,10 @@ def parse(text: str) -> tuple[float, float]:
         - :doc:`/book/lattice/trivializing-flows`
 
     Examples:
-        >>> parse("11.439(94)"), parse("40")
+        >>> tuple(parse("11.439(94)")), tuple(parse("40"))
         ((11.439, 0.094), (40.0, 0.0))
+        >>> f"{parse('570(21)'):g}"
+        '570 ± 21'
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
@@ -128,12 +134,12 @@ def parse(text: str) -> tuple[float, float]:
     whole, frac, err = m.groups()
     value = float(f"{whole}.{frac}" if frac else whole)
     if err is None:
-        return value, 0.0
+        return Measurement(value, 0.0)
     decimals = len(frac) if frac else 0
-    return value, int(err) * 10.0**-decimals
+    return Measurement(value, int(err) * 10.0**-decimals)
 
 
-def _table(text: str) -> dict[int, dict[str, tuple[float, float]]]:
+def _table(text: str) -> dict[int, dict[str, Measurement]]:
     rows = {}
     for line in text.strip().splitlines():
         fields = line.split()
@@ -147,14 +153,14 @@ _HMC = _table(_TABLE5)
 _FLOW_HMC = _table(_TABLE6)
 
 
-def hmc(L: int) -> dict[str, tuple[float, float]]:
+def hmc(L: int) -> dict[str, Measurement]:
     """Table 5 (HMC) at lattice size ``L``.
 
     Args:
         L: one of :func:`sizes`.
 
     Returns:
-        A dict observable -> ``(value, error)``.
+        A dict observable -> :class:`physml.stats.Measurement` (value, error).
 
     Raises:
         ValueError: if the table has no row ``L``.
@@ -169,14 +175,14 @@ def hmc(L: int) -> dict[str, tuple[float, float]]:
     return _row(_HMC, L, "Table 5")
 
 
-def flow_hmc(L: int) -> dict[str, tuple[float, float]]:
+def flow_hmc(L: int) -> dict[str, Measurement]:
     """Table 6 (flow HMC with the minimal network) at lattice size ``L``.
 
     Args:
         L: one of :func:`sizes`.
 
     Returns:
-        A dict observable -> ``(value, error)``.
+        A dict observable -> :class:`physml.stats.Measurement` (value, error).
 
     Raises:
         ValueError: if the table has no row ``L``.
@@ -190,7 +196,7 @@ def flow_hmc(L: int) -> dict[str, tuple[float, float]]:
     return _row(_FLOW_HMC, L, "Table 6")
 
 
-def _row(table: dict, L: int, name: str) -> dict[str, tuple[float, float]]:
+def _row(table: dict, L: int, name: str) -> dict[str, Measurement]:
     if L not in table:
         raise ValueError(f"{name} has no row L={L!r}; it has L in {sorted(table)}")
     return dict(table[L])

@@ -255,7 +255,7 @@ def test_value_with_error_as_one_object(chapter):
     )
     chapter.claim(
         "tau",
-        stats.AutocorrelationTime(tau=0.52, error=0.02, window=3),
+        stats.Measurement(0.52, 0.02, tau=0.52, window=3),  # as tau_int returns it
         reference=0.5,
         tolerance=Sigma(2),
         source=SRC,

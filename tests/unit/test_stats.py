@@ -391,3 +391,17 @@ def test_every_resampling_estimator_returns_a_measurement():
         assert isinstance(m, stats.Measurement)
         value, error = m
         assert (value, error) == (m.value, m.error) and error > 0
+
+
+def test_tau_int_returns_a_measurement_with_its_window():
+    """tau_int returns the one value-with-error type: value and tau are tau_int, window is W."""
+    t = stats.tau_int(ar1(0.5, 5_000, seed=1))
+    assert isinstance(t, stats.Measurement)
+    assert (
+        t.value == t.tau and t.error > 0 and isinstance(t.window, int) and t.window >= 1
+    )
+    value, error = t
+    assert (value, error) == (t.value, t.error)
+    assert not hasattr(stats, "AutocorrelationTime")
+    plain = stats.Measurement(1.0, 0.1)
+    assert plain.tau is None and plain.window is None
