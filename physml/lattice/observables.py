@@ -118,7 +118,7 @@ def autocorrelation_time(series) -> stats.Measurement:
         series: shape ``(n_measurements, n_chains)`` (a 1-D series is one chain), finite.
 
     Returns:
-        :func:`physml.stats.tau_int` of the chains: a :class:`physml.stats.Measurement`
+        A :class:`physml.stats.Measurement`, :func:`physml.stats.tau_int` of the chains
         (τ_int in measurements, its error, ``tau`` = τ_int and the summation ``window``).
     """
     arr = _series("series", series)
