@@ -19,6 +19,8 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib import colors as mcolors, pyplot as plt, ticker, transforms
 
+from physml._checks import positive_int
+
 # Okabe-Ito colour-blind-safe palette.
 PALETTE = [
     "#0072B2",
@@ -103,6 +105,15 @@ def label(ax, xlabel: str, ylabel: str, title: str | None = None) -> None:
         - :doc:`/book/phases/neural-network-phase-transition`
         - :doc:`/book/phases/order-parameter-without-labels`
         - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> fig, ax = figure()
+        >>> label(ax, "x [GeV]", "events", "a spectrum")
+        >>> ax.get_xlabel(), ax.get_ylabel(), ax.get_title()
+        ('x [GeV]', 'events', 'a spectrum')
+        >>> plt.close(fig)
     """
     if not xlabel or not ylabel:
         raise ValueError(
@@ -112,14 +123,6 @@ def label(ax, xlabel: str, ylabel: str, title: str | None = None) -> None:
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
 
 
 def figure(
@@ -144,8 +147,8 @@ def figure(
         ``(fig, axes)`` as :func:`matplotlib.pyplot.subplots` returns them.
 
     Raises:
-        TypeError: ``nrows`` or ``ncols`` is not an int.
-        ValueError: ``ncols`` > 2, a size < 1, or ``width`` wider than the column.
+        ValueError: ``nrows`` or ``ncols`` not an int >= 1 (naming it), ``ncols`` > 2,
+            or a ``width`` or ``height`` outside the column or not positive.
 
     Used in:
         - :doc:`/book/foundations/fits-likelihoods-uncertainties`
@@ -159,8 +162,24 @@ def figure(
         - :doc:`/book/phases/neural-network-phase-transition`
         - :doc:`/book/phases/order-parameter-without-labels`
         - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> fig, axes = figure(1, 2)
+        >>> len(axes), fig.get_size_inches().tolist()
+        (2, [7.6, 3.1])
+        >>> plt.close(fig)
+        >>> figure(1, 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: ncols must be 1 or 2 (at most two panels a row), got 3: use grid()
+        >>> figure(0)
+        Traceback (most recent call last):
+        ...
+        ValueError: nrows must be a positive int, got 0
     """
-    nrows, ncols = _positive_int("nrows", nrows), _positive_int("ncols", ncols)
+    nrows, ncols = positive_int("nrows", nrows), positive_int("ncols", ncols)
     if ncols > 2:
         raise ValueError(
             f"ncols must be 1 or 2 (at most two panels a row), got {ncols}: use grid()"
@@ -195,8 +214,7 @@ def grid(n: int, *, row_height: float = 3.1, **subplot_kw):
         ``(fig, axes)``, a list of ``n`` axes (the unused last slot removed).
 
     Raises:
-        TypeError: ``n`` is not an int.
-        ValueError: ``n`` < 1.
+        ValueError: ``n`` is not an int >= 1.
 
     Used in:
         - :doc:`/book/generative/diffusion-and-flow-matching`
@@ -206,8 +224,16 @@ def grid(n: int, *, row_height: float = 3.1, **subplot_kw):
         - :doc:`/book/nuclear/nuclear-embeddings`
         - :doc:`/book/phases/neural-network-phase-transition`
         - :doc:`/book/phases/order-parameter-without-labels`
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> fig, axes = grid(3)
+        >>> len(axes), len(fig.axes), fig.get_size_inches().tolist()
+        (3, 3, [7.6, 6.2])
+        >>> plt.close(fig)
     """
-    n = _positive_int("n", n)
+    n = positive_int("n", n)
     ncols = 1 if n == 1 else 2
     nrows = math.ceil(n / ncols)
     fig, axes = figure(
@@ -243,6 +269,15 @@ def colorbar(mappable, ax, label: str, **kw):
         - :doc:`/book/nuclear/nuclear-masses-semf`
         - :doc:`/book/phases/order-parameter-without-labels`
         - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> fig, ax = figure()
+        >>> bar = colorbar(ax.imshow(np.eye(3)), ax, "spin")
+        >>> bar.ax.get_ylabel(), len(fig.axes)
+        ('spin', 2)
+        >>> plt.close(fig)
     """
     if not label:
         raise ValueError("label must be non-empty: say what the colour shows")
@@ -287,6 +322,16 @@ def categorical(
 
     Used in:
         - :doc:`/book/learning/grokking-effective-theory`
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> fig, ax = figure()
+        >>> names = ["ordered", "mixed", "disordered"]
+        >>> image, bar = categorical(ax, [[0, 1], [1, 2]], names)
+        >>> [t.get_text() for t in bar.ax.get_yticklabels()]
+        ['ordered', 'mixed', 'disordered']
+        >>> plt.close(fig)
     """
     codes = np.asarray(codes)
     if codes.ndim != 2:
@@ -338,6 +383,16 @@ def legend_outside(ax, *, where: str = "right", x: float = 0.5, **kw):
         - :doc:`/book/learning/grokking-beyond-the-toy`
         - :doc:`/book/phases/neural-network-phase-transition`
         - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> fig, ax = figure()
+        >>> _ = ax.plot([0, 1], [0, 1], label="data")
+        >>> legend = legend_outside(ax, where="below")
+        >>> [t.get_text() for t in legend.get_texts()]
+        ['data']
+        >>> plt.close(fig)
     """
     if where == "right":
         kw.setdefault("loc", "upper left")
@@ -413,6 +468,16 @@ def log_axis(ax, axis: str = "y", *, numticks: int = 6) -> None:
         - :doc:`/book/nuclear/nuclear-embeddings`
         - :doc:`/book/phases/neural-network-phase-transition`
         - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> fig, ax = figure()
+        >>> _ = ax.plot([1, 10, 100], [1, 2, 3])
+        >>> log_axis(ax, "x")
+        >>> ax.get_xscale(), ax.get_yscale()
+        ('log', 'linear')
+        >>> plt.close(fig)
     """
     if axis not in ("x", "y", "both"):
         raise ValueError(f"axis must be 'x', 'y' or 'both', got {axis!r}")
@@ -448,6 +513,15 @@ def mark_points(
 
     Used in:
         - :doc:`/book/nuclear/nuclear-embeddings`
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> fig, ax = figure()
+        >>> rings = mark_points(ax, [1.0, 2.0], [3.0, 4.0], ["A", "B"])
+        >>> len(rings.get_offsets()), [t.get_text() for t in ax.texts]
+        (2, ['A', 'B'])
+        >>> plt.close(fig)
     """
     x, y = (
         np.atleast_1d(np.asarray(x, dtype=float)),
@@ -504,6 +578,16 @@ def snapshots(
     Used in:
         - :doc:`/book/phases/neural-network-phase-transition`
         - :doc:`/book/phases/order-parameter-without-labels`
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> rng = np.random.default_rng(0)
+        >>> spins = [rng.choice([-1.0, 1.0], size=(8, 8)) for _ in range(3)]
+        >>> fig, axes = snapshots(spins, ["T = 1", "T = 2.3", "T = 4"], label="spin")
+        >>> len(axes), len(fig.axes)  # three panels and the shared colour bar
+        (3, 4)
+        >>> plt.close(fig)
     """
     if not 1 <= len(images) <= 4:
         raise ValueError(f"images must hold 1 to 4 snapshots, got {len(images)}")
@@ -553,6 +637,11 @@ def centred_norm(values, centre: float) -> mcolors.TwoSlopeNorm:
 
     Used in:
         - :doc:`/book/phases/order-parameter-without-labels`
+
+    Examples:
+        >>> norm = centred_norm([0.0, 1.0, 4.0], centre=1.0)
+        >>> float(norm(0.0)), float(norm(1.0)), float(norm(4.0))
+        (0.0, 0.5, 1.0)
     """
     values = np.asarray(values, dtype=float)
     lo, hi = float(np.nanmin(values)), float(np.nanmax(values))

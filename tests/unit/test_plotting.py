@@ -36,8 +36,11 @@ def test_figure_sizes_and_limits():
         plotting.figure(1, 3)
     with pytest.raises(ValueError, match="width"):
         plotting.figure(width=12)
-    with pytest.raises(TypeError, match="nrows"):
+    # the shared argument check (physml._checks.positive_int): a ValueError naming the argument
+    with pytest.raises(ValueError, match="nrows must be a positive int"):
         plotting.figure(1.5)
+    with pytest.raises(ValueError, match="ncols must be a positive int"):
+        plotting.figure(1, 0)
 
 
 def test_grid_drops_unused_panels():
