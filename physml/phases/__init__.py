@@ -11,6 +11,7 @@ from physml.phases.autoencoders import (
     Autoencoder,
     AutoencoderReplicas,
     VariationalAutoencoder,
+    VariationalAutoencoderReplicas,
 )
 from physml.phases.classifier import (
     PhaseCNN,
@@ -27,6 +28,7 @@ __all__ = [
     "Autoencoder",
     "AutoencoderReplicas",
     "VariationalAutoencoder",
+    "VariationalAutoencoderReplicas",
     "PhaseCNN",
     "PhaseCNNReplicas",
     "augment_z2",

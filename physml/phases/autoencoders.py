@@ -4,8 +4,8 @@ The architecture of Pawlowski and Plehn, Sec. 4.3: one hidden layer of 256 units
 one in the decoder, a latent dimension of 1 and a sigmoid output, reconstructing Ising
 configurations mapped to {0, 1}. The VAE's encoder gives a mean and a log-variance; its loss is the
 reconstruction cross-entropy plus the KL divergence to a unit Gaussian (the ELBO).
-:class:`AutoencoderReplicas` trains several independent copies of either in one batched module, for
-statements that must hold from seed to seed. Used by
+:class:`AutoencoderReplicas` and :class:`VariationalAutoencoderReplicas` train several independent
+copies of either in one batched module, for statements that must hold from seed to seed. Used by
 :doc:`/book/phases/order-parameter-without-labels`.
 """
 
@@ -201,30 +201,31 @@ def latent(model: Autoencoder, pixels: torch.Tensor) -> torch.Tensor:
 
 
 class AutoencoderReplicas(nn.Module):
-    """``replicas`` independent (variational) autoencoders of the notes' architecture in one module.
+    """``replicas`` independent autoencoders of the notes' architecture in one module.
 
-    Each replica has the layers of :class:`Autoencoder` (or :class:`VariationalAutoencoder` with
-    ``variational=True``), held as batched products (:class:`physml.nn.EnsembleLinear`) and
-    initialised like ``torch.nn.Linear``; input ``(replicas, n, n_in)``, each replica its own
-    minibatch. The loss is the sum of the replicas' mean losses, so each replica's weights get the
-    gradient of its own loss only: training them together is training them separately, with
-    independent initialisations, minibatches and (for the VAE) noise. Repeats the chapter's
-    comparison over several seeds.
+    Each replica has the layers of :class:`Autoencoder`, held as batched products
+    (:class:`physml.nn.EnsembleLinear`) and initialised like ``torch.nn.Linear``; input
+    ``(replicas, n, n_in)``, each replica its own minibatch. The loss is the sum of the replicas'
+    mean losses, so each replica's weights get the gradient of its own loss only: training them
+    together is training them separately, with independent initialisations and minibatches.
+    Repeats the chapter's comparison over several seeds; :class:`VariationalAutoencoderReplicas`
+    holds VAEs instead, as :class:`VariationalAutoencoder` extends :class:`Autoencoder`.
 
     Args:
         n_in: input pixels (L²).
         replicas: the number of independent autoencoders.
         hidden: the width of the hidden layers.
         latent: the latent dimension.
-        variational: VAEs instead of plain autoencoders.
 
     Raises:
         ValueError: if a size is not a positive int.
-        TypeError: if ``variational`` is not a bool.
 
     Used in:
         - :doc:`/book/phases/order-parameter-without-labels`
     """
+
+    #: Whether the encoder gives a mean and a log-variance (the VAE) or the latent itself.
+    variational = False
 
     def __init__(
         self,
@@ -232,24 +233,14 @@ class AutoencoderReplicas(nn.Module):
         replicas: int,
         hidden: int = 256,
         latent: int = 1,
-        variational: bool = False,
     ) -> None:
         super().__init__()
         positive_int("n_in", n_in)
         positive_int("replicas", replicas)
         positive_int("hidden", hidden)
         positive_int("latent", latent)
-        if not isinstance(variational, bool):
-            raise TypeError(
-                f"variational must be a bool, got {type(variational).__name__}"
-            )
-        self.variational, self.replicas, self.latent_dim, self.n_in = (
-            variational,
-            replicas,
-            latent,
-            n_in,
-        )
-        out = 2 * latent if variational else latent
+        self.replicas, self.latent_dim, self.n_in = replicas, latent, n_in
+        out = 2 * latent if self.variational else latent
         self.encoder = nn.Sequential(
             EnsembleLinear(replicas, n_in, hidden),
             nn.ReLU(),
@@ -276,15 +267,12 @@ class AutoencoderReplicas(nn.Module):
         return self.encoder(self._check(x))[..., : self.latent_dim]
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
-        """Sum over replicas of each one's mean loss (reconstruction, plus the KL term for the VAE)."""
+        """Sum over replicas of each one's mean reconstruction cross-entropy."""
         x = self._check(x)
-        h = self.encoder(x)
-        if self.variational:
-            mu, log_var = h.chunk(2, dim=-1)
-            z = mu + torch.randn_like(mu) * torch.exp(0.5 * log_var)
-            kl = 0.5 * (mu**2 + log_var.exp() - 1.0 - log_var).sum()
-        else:
-            z, kl = h, 0.0
+        return self._per_input(x, self.encoder(x), 0.0)
+
+    def _per_input(self, x: torch.Tensor, z: torch.Tensor, kl) -> torch.Tensor:
+        """(reconstruction cross-entropy of ``z``, summed, + ``kl``) / inputs per replica."""
         rec = F.binary_cross_entropy_with_logits(self.decoder(z), x, reduction="sum")
         return (rec + kl) / x.shape[1]
 
@@ -297,6 +285,39 @@ class AutoencoderReplicas(nn.Module):
         )
 
 
+class VariationalAutoencoderReplicas(AutoencoderReplicas):
+    """``replicas`` independent VAEs of the notes' architecture in one module.
+
+    The layers of :class:`VariationalAutoencoder` per replica, batched as in
+    :class:`AutoencoderReplicas`: the encoder gives a mean and a log-variance, the loss is the
+    reconstruction cross-entropy of a latent drawn from ``q(z|x)`` plus ``KL(q(z|x) ‖ N(0, 1))``
+    (each replica its own noise, from torch's global generator), and :meth:`encode` returns the
+    mean.
+
+    Args:
+        n_in: input pixels (L²).
+        replicas: the number of independent VAEs.
+        hidden: the width of the hidden layers.
+        latent: the latent dimension.
+
+    Raises:
+        ValueError: if a size is not a positive int.
+
+    Used in:
+        - :doc:`/book/phases/order-parameter-without-labels`
+    """
+
+    variational = True
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """Sum over replicas of each one's mean negative ELBO (reconstruction + KL)."""
+        x = self._check(x)
+        mu, log_var = self.encoder(x).chunk(2, dim=-1)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * log_var)
+        kl = 0.5 * (mu**2 + log_var.exp() - 1.0 - log_var).sum()
+        return self._per_input(x, z, kl)
+
+
 def fit_replicas(
     model: AutoencoderReplicas,
     pixels: torch.Tensor,
@@ -307,12 +328,12 @@ def fit_replicas(
     generator: torch.Generator | None = None,
     device: torch.device | str | None = None,
 ) -> train.History:
-    """Train :class:`AutoencoderReplicas` on ``(n, L²)`` pixels, each replica its own minibatches.
+    """Train (variational) autoencoder replicas on ``(n, L²)`` pixels, each its own minibatches.
 
     Each replica draws an independent permutation of the rows.
 
     Args:
-        model: an :class:`AutoencoderReplicas`.
+        model: an :class:`AutoencoderReplicas` or :class:`VariationalAutoencoderReplicas`.
         pixels: ``(n, L²)``, finite values in [0, 1] (:func:`as_pixels`).
         steps: optimiser steps (:func:`physml.train.fit`).
         batch_size: inputs per minibatch.

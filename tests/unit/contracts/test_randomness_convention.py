@@ -55,7 +55,7 @@ TRAINING_NOISE = {
     ("generative/cfm.py", "CFM.loss"),
     ("generative/ddpm.py", "DDPM.loss"),
     ("phases/autoencoders.py", "VariationalAutoencoder.loss"),
-    ("phases/autoencoders.py", "AutoencoderReplicas.loss"),
+    ("phases/autoencoders.py", "VariationalAutoencoderReplicas.loss"),
 }
 
 # Outliers still to fix: (rule, where); empty since issue 19 fixed the last ones.

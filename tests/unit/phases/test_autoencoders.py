@@ -34,10 +34,12 @@ def test_autoencoder_replicas_shapes_and_independence():
     torch.manual_seed(0)
     k = 3
     px = autoencoders.as_pixels(torch.randint(0, 2, (40, 6, 6)).float() * 2 - 1)
-    for variational in (False, True):
-        model = autoencoders.AutoencoderReplicas(
-            36, k, hidden=16, variational=variational
-        )
+    for kind in (
+        autoencoders.AutoencoderReplicas,
+        autoencoders.VariationalAutoencoderReplicas,
+    ):
+        model = kind(36, k, hidden=16)
+        assert model.encoder[-1].weight.shape[-1] == (2 if model.variational else 1)
         assert autoencoders.latent_replicas(model, px).shape == (k, 40)
         assert model.reconstruction_loss(px).shape == (k, 40)
         assert model.loss(px).ndim == 0
@@ -73,7 +75,7 @@ def test_autoencoder_replicas_fit_learns_a_two_state_sample():
     "call, word",
     [
         (lambda: autoencoders.AutoencoderReplicas(36, 0), "replicas"),
-        (lambda: autoencoders.AutoencoderReplicas(36, 2, variational=1), "variational"),
+        (lambda: autoencoders.VariationalAutoencoderReplicas(36, 0), "replicas"),
         (
             lambda: autoencoders.fit_replicas(
                 autoencoders.AutoencoderReplicas(36, 2),
