@@ -406,9 +406,9 @@ def fit_helix(
         frequencies: the starting frequencies ``f`` (turns over the whole curve), at least one.
 
     Returns:
-        ``(helix, history)``: the best :class:`Helix`, in float64 and the units of ``points``, and
-        the :class:`physml.train.History` of the fit (its loss per step is the mean squared
-        distance summed over the starting frequencies).
+        The pair ``(helix, history)``, the best :class:`Helix` (float64, in the units of
+        ``points``) and the :class:`physml.train.History` of the fit (its loss per step is the
+        mean squared distance summed over the starting frequencies).
 
     Raises:
         TypeError: if ``points`` is not a tensor.

@@ -110,8 +110,11 @@ def _paired(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
 
 @dataclass(frozen=True)
 class RegressionSettings:
-    """The settings of one regression fit (:func:`fit_curve`, :func:`fit_heteroscedastic_ensemble`,
-    :func:`fit_mc_dropout`): the optimiser run and the MLP the fit builds.
+    """The settings of one regression fit: the optimiser run and the MLP the fit builds.
+
+    One type for :func:`fit_curve`, :func:`fit_heteroscedastic_ensemble` and
+    :func:`fit_mc_dropout`, each of which adds its own one choice (the loss, the number of
+    members, the dropout rate) as a keyword.
 
     Args:
         steps: optimiser steps, one minibatch each (:func:`physml.train.fit`).
@@ -193,8 +196,9 @@ def fit_curve(
             :func:`physml.train.fit`.
 
     Returns:
-        ``(predict, history)``: ``predict`` maps points ``(m,)`` to predictions ``(m,)`` in the
-        units of y, on the CPU; ``history`` is the :class:`physml.train.History` of the training.
+        The pair ``(predict, history)``, where ``predict`` maps points ``(m,)`` to predictions
+        ``(m,)`` in the units of y, on the CPU, and ``history`` is the
+        :class:`physml.train.History` of the training.
 
     Raises:
         ValueError: on an unknown loss, a missing or non-positive ``sigma`` for ``"chi2"``,
@@ -273,9 +277,9 @@ def fit_heteroscedastic_ensemble(
             ``None`` as in :func:`physml.train.fit`.
 
     Returns:
-        ``(ensemble, history)``: the trained :class:`physml.nn.EnsembleMLP` (outputs Ā and log σ
-        per member) and the :class:`physml.train.History` of the training (the loss summed over
-        the members).
+        The pair ``(ensemble, history)``, the trained :class:`physml.nn.EnsembleMLP` (outputs Ā
+        and log σ per member) and the :class:`physml.train.History` of the training (the loss
+        summed over the members).
 
     Raises:
         ValueError: on lengths that differ or NaN or inf in ``x`` or ``y``.
@@ -375,8 +379,8 @@ def fit_mc_dropout(
             :func:`physml.train.fit`.
 
     Returns:
-        ``(net, history)``: the trained :class:`physml.nn.MLP` (outputs Ā and log σ) and the
-        :class:`physml.train.History` of the training.
+        The pair ``(net, history)``, the trained :class:`physml.nn.MLP` (outputs Ā and log σ)
+        and the :class:`physml.train.History` of the training.
 
     Raises:
         ValueError: on lengths that differ, NaN or inf in ``x`` or ``y``, or a bad ``dropout``.
