@@ -384,6 +384,10 @@ class _Helices(torch.nn.Module):
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         return _helix_curve(self.params, t)
 
+    def loss(self, t: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+        """The mean squared distance of ``points`` from each helix, summed over the helices."""
+        return ((self(t) - points) ** 2).sum(-1).mean(-1).sum()
+
 
 def fit_helix(
     points: torch.Tensor,
@@ -446,13 +450,9 @@ def fit_helix(
         "origin": start.repeat(k, 1),
     }
     helices = _Helices(params)
-
-    def loss(model: _Helices, tb: torch.Tensor, pb: torch.Tensor) -> torch.Tensor:
-        return ((model(tb) - pb) ** 2).sum(-1).mean(-1).sum()
-
     history = train.fit(
         helices,
-        loss,
+        lambda model, tb, pb: model.loss(tb, pb),  # full batch: tb, pb = t, points
         (t, points),
         steps=steps,
         batch_size=n,
