@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
+from physml import train
 from physml._checks import positive_int
 
 
@@ -371,17 +372,36 @@ def _helix_curve(params: dict[str, torch.Tensor], t: torch.Tensor) -> torch.Tens
     )
 
 
+class _Helices(torch.nn.Module):
+    """The helices of one :func:`fit_helix` run as a module: ``forward(t)`` is their curves."""
+
+    def __init__(self, params: dict[str, torch.Tensor]) -> None:
+        super().__init__()
+        self.params = torch.nn.ParameterDict(
+            {name: torch.nn.Parameter(p) for name, p in params.items()}
+        )
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        return _helix_curve(self.params, t)
+
+    def loss(self, t: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+        """The mean squared distance of ``points`` from each helix, summed over the helices."""
+        return ((self(t) - points) ** 2).sum(-1).mean(-1).sum()
+
+
 def fit_helix(
     points: torch.Tensor,
     steps: int = 3000,
     lr: float = 0.02,
     frequencies: tuple[float, ...] = (-3, -2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2, 3),
-) -> Helix:
+) -> tuple[Helix, train.History]:
     """Least-squares helix (:class:`Helix`) through ``points`` taken in order.
 
     The points are e.g. the first three PCs of the N embeddings. The fit is by Adam on the MSE as
     in the authors' code, started from every frequency in ``frequencies`` at once (the loss has
     many local minima in ``f``) with the axis along the points' first PC; the best fit is returned.
+    The loop is :func:`physml.train.fit` (full batch, constant learning rate, on the device of
+    ``points``).
 
     Args:
         points: float ``(n, 3)`` with ``n >= 5``, finite, in order along the curve.
@@ -390,7 +410,9 @@ def fit_helix(
         frequencies: the starting frequencies ``f`` (turns over the whole curve), at least one.
 
     Returns:
-        The best :class:`Helix`, in float64 and the units of ``points``.
+        The pair ``(helix, history)``, the best :class:`Helix` (float64, in the units of
+        ``points``) and the :class:`physml.train.History` of the fit (its loss per step is the
+        mean squared distance summed over the starting frequencies).
 
     Raises:
         TypeError: if ``points`` is not a tensor.
@@ -427,14 +449,19 @@ def fit_helix(
         "axis": axis0.repeat(k, 1),
         "origin": start.repeat(k, 1),
     }
-    for p in params.values():
-        p.requires_grad_(True)
-    opt = torch.optim.Adam(params.values(), lr=lr)
-    for _ in range(steps):
-        loss = ((_helix_curve(params, t) - points) ** 2).sum(-1).mean(-1)
-        opt.zero_grad()
-        loss.sum().backward()
-        opt.step()
+    helices = _Helices(params)
+    history = train.fit(
+        helices,
+        lambda model, tb, pb: model.loss(tb, pb),  # full batch: tb, pb = t, points
+        (t, points),
+        steps=steps,
+        batch_size=n,
+        lr=lr,
+        schedule=None,
+        device=points.device,
+        desc=f"helix fit ({k} starts)",
+    )
+    params = helices.params
     with torch.no_grad():
         curves = _helix_curve(params, t)
         sse = ((curves - points) ** 2).sum(dim=(-1, -2))
@@ -448,7 +475,7 @@ def fit_helix(
         )
         if radius < 0:  # (R, phi) and (-R, phi + pi) are the same curve
             radius, phase = -radius, phase + float(torch.pi)
-        return Helix(
+        helix = Helix(
             radius,
             frequency,
             phase,
@@ -458,3 +485,4 @@ def fit_helix(
             float(1 - sse[best] / sst),
             curves[best],
         )
+    return helix, history

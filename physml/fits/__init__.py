@@ -15,6 +15,7 @@ from physml.fits import likelihood, regression, toys
 from physml.fits.likelihood import chi2, gaussian_nll, mse
 from physml.fits.regression import (
     Preprocessing,
+    RegressionSettings,
     fit_curve,
     fit_heteroscedastic_ensemble,
     fit_mc_dropout,
@@ -39,6 +40,7 @@ __all__ = [
     "gaussian_nll",
     "mse",
     "Preprocessing",
+    "RegressionSettings",
     "fit_curve",
     "fit_heteroscedastic_ensemble",
     "fit_mc_dropout",

@@ -2,12 +2,16 @@
 
 - :class:`Preprocessing`: an invertible standardisation, optionally of log y (Pawlowski & Plehn
   2025, eq. 1.45), so that errors are computed in physical units.
+- :class:`RegressionSettings`: the steps, batch size, learning rate and MLP size of every fit here.
 - :func:`fit_curve`: an MLP fitted to (x, y) with the MSE, the χ² with known errors, or the MSE
   after log preprocessing; returns a predictor in physical units.
 - :func:`fit_heteroscedastic_ensemble`: a deep ensemble of MLPs with a learned width, trained with
   the heteroscedastic loss (eq. 2.8), each member on its own bootstrap resample;
   :func:`predict_ensemble` splits its uncertainty into σ_stoch and σ_pred (eqs. 2.3-2.6).
 - :func:`fit_mc_dropout` and :func:`predict_mc_dropout`: the same with one network and MC dropout.
+
+Every fit runs :func:`physml.train.fit` and returns what it trained with the
+:class:`physml.train.History`.
 
 Used by :doc:`/book/foundations/fits-likelihoods-uncertainties`.
 """
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 import torch
 
 from physml import config, train
-from physml._checks import finite
+from physml._checks import finite, positive_int, positive_number
 from physml.fits import likelihood
 from physml.nn import MLP, EnsembleMLP
 from physml.uncertainty import (
@@ -104,44 +108,103 @@ def _paired(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
     return xc, yc
 
 
+@dataclass(frozen=True)
+class RegressionSettings:
+    """The settings of one regression fit: the optimiser run and the MLP the fit builds.
+
+    One type for :func:`fit_curve`, :func:`fit_heteroscedastic_ensemble` and
+    :func:`fit_mc_dropout`, each of which adds its own one choice (the loss, the number of
+    members, the dropout rate) as a keyword.
+
+    Args:
+        steps: optimiser steps, one minibatch each (:func:`physml.train.fit`).
+        batch_size: points per minibatch (all points every step when it is at least their number).
+        lr: Adam's learning rate, cosine-annealed to 0 over ``steps``.
+        hidden: the width of each hidden layer.
+        depth: the number of hidden layers.
+
+    Raises:
+        ValueError: naming the field, on a ``steps``, ``batch_size``, ``hidden`` or ``depth`` that
+            is not a positive int, or an ``lr`` that is not a positive number.
+
+    Used in:
+        - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+    """
+
+    steps: int
+    batch_size: int
+    lr: float = 3e-3
+    hidden: int = 64
+    depth: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "hidden", "depth"):
+            positive_int(name, getattr(self, name))
+        positive_number("lr", self.lr)
+
+
+def _train(
+    net: torch.nn.Module,
+    objective: Callable[..., torch.Tensor],
+    data: tuple[torch.Tensor, ...],
+    settings: RegressionSettings,
+    generator: torch.Generator | None,
+    desc: str,
+) -> train.History:
+    """The one loop of the fits here: :func:`physml.train.fit` with ``settings``."""
+    return train.fit(
+        net,
+        objective,
+        data,
+        steps=settings.steps,
+        batch_size=settings.batch_size,
+        lr=settings.lr,
+        generator=generator,
+        desc=desc,
+    )
+
+
+def _check_settings(settings: RegressionSettings) -> RegressionSettings:
+    if not isinstance(settings, RegressionSettings):
+        raise TypeError(
+            f"settings must be a RegressionSettings, got {type(settings).__name__}"
+        )
+    return settings
+
+
 def fit_curve(
     x: torch.Tensor,
     y: torch.Tensor,
+    settings: RegressionSettings,
     *,
     loss: str,
     sigma: torch.Tensor | None = None,
-    steps: int,
-    batch_size: int,
-    lr: float = 3e-3,
-    hidden: int = 64,
-    depth: int = 3,
     generator: torch.Generator | None = None,
-) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Fit an MLP to 1-D data; return ``predict(x) -> y`` in physical units.
+) -> tuple[Callable[[torch.Tensor], torch.Tensor], train.History]:
+    """Fit an MLP to 1-D data; return ``predict(x) -> y`` in physical units and the history.
 
     x and y are standardised with the statistics of the training data (:class:`Preprocessing`).
 
     Args:
         x: the inputs, shape ``(n,)``, floating point, finite.
         y: the targets, shape ``(n,)``, floating point, finite, in physical units.
+        settings: the steps, batch size, learning rate and MLP size (:class:`RegressionSettings`).
         loss: ``"mse"`` (plain MSE on standardised y), ``"chi2"`` (eq. 1.43 with the known
             errors ``sigma``) or ``"mse_log"`` (MSE on standardised log y, y > 0).
         sigma: the known error of each point, shape ``(n,)``, > 0; needed for ``"chi2"``.
-        steps: optimiser steps (one minibatch each, :func:`physml.train.fit`).
-        batch_size: points per minibatch.
-        lr: Adam's learning rate.
-        hidden: the width of each hidden layer.
-        depth: the number of hidden layers.
-        generator: a CPU ``torch.Generator`` for initial minibatch order (and resamples);
-            ``None`` as in :func:`physml.train.fit`.
+        generator: a CPU ``torch.Generator`` for the minibatch draws; ``None`` as in
+            :func:`physml.train.fit`.
 
     Returns:
-        ``predict``, which maps points ``(m,)`` to predictions ``(m,)`` in the units of y, on the CPU.
+        The pair ``(predict, history)``, where ``predict`` maps points ``(m,)`` to predictions
+        ``(m,)`` in the units of y, on the CPU, and ``history`` is the
+        :class:`physml.train.History` of the training.
 
     Raises:
         ValueError: on an unknown loss, a missing or non-positive ``sigma`` for ``"chi2"``,
             lengths that differ, or NaN or inf in ``x``, ``y`` or ``sigma`` (checked once).
-        TypeError: if ``x``, ``y`` or ``sigma`` is not a floating-point tensor.
+        TypeError: if ``x``, ``y`` or ``sigma`` is not a floating-point tensor, or ``settings``
+            not a :class:`RegressionSettings`.
 
     Used in:
         - :doc:`/book/foundations/fits-likelihoods-uncertainties`
@@ -149,6 +212,7 @@ def fit_curve(
     References:
         Pawlowski & Plehn 2025, Sec. 1.3, eqs. 1.43-1.45.
     """
+    settings = _check_settings(settings)
     if loss not in ("mse", "chi2", "mse_log"):
         raise ValueError(f"loss must be 'mse', 'chi2' or 'mse_log', got {loss!r}")
     xc, yc = _paired(x, y)
@@ -166,7 +230,7 @@ def fit_curve(
         sc = torch.ones_like(yc)
     xpre = Preprocessing.fit(xc)
     ypre = Preprocessing.fit(yc, log=(loss == "mse_log"))
-    net = MLP(1, 1, hidden=hidden, depth=depth)
+    net = MLP(1, 1, hidden=settings.hidden, depth=settings.depth)
 
     def objective(model, xb, yb, sb):
         out = model(xpre.forward(xb))
@@ -174,37 +238,30 @@ def fit_curve(
             return likelihood.chi2(out, ypre.forward(yb), sb / ypre.scale)
         return likelihood.mse(out, ypre.forward(yb))
 
-    train.fit(
-        net,
-        objective,
-        (xc, yc, sc),
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        generator=generator,
-        desc=f"MLP ({loss})",
-    )
+    history = _train(net, objective, (xc, yc, sc), settings, generator, f"MLP ({loss})")
 
     def predict(xq: torch.Tensor) -> torch.Tensor:
         q = _column("x", xq).to(next(net.parameters()).device)
         with torch.no_grad():
             return ypre.inverse(net(xpre.forward(q))).squeeze(-1).cpu()
 
-    return predict
+    return predict, history
+
+
+def _heteroscedastic_nll(mean_log_sigma: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """eq. 2.8 of outputs ``(..., 2)`` = (Ā, log σ) against targets ``(..., 1)``."""
+    mean, log_sigma = mean_log_sigma.unbind(-1)
+    return likelihood.gaussian_nll(mean, log_sigma, y.squeeze(-1))
 
 
 def fit_heteroscedastic_ensemble(
     x: torch.Tensor,
     y: torch.Tensor,
+    settings: RegressionSettings,
     *,
     n_members: int,
-    steps: int,
-    batch_size: int,
-    lr: float = 3e-3,
-    hidden: int = 64,
-    depth: int = 2,
     generator: torch.Generator | None = None,
-) -> EnsembleMLP:
+) -> tuple[EnsembleMLP, train.History]:
     """Train ``n_members`` MLPs with outputs (Ā, log σ) on the heteroscedastic loss (eq. 2.8).
 
     Every member trains on its own bootstrap resample of the data (bagging), all members in one
@@ -213,21 +270,21 @@ def fit_heteroscedastic_ensemble(
     Args:
         x: the inputs, shape ``(n,)``, floating point, finite.
         y: the targets, shape ``(n,)``, floating point, finite, in physical units.
+        settings: the steps, batch size, learning rate and the size of each member's MLP
+            (:class:`RegressionSettings`).
         n_members: the number of ensemble members.
-        steps: optimiser steps (one minibatch each, :func:`physml.train.fit`).
-        batch_size: points per minibatch.
-        lr: Adam's learning rate.
-        hidden: the width of each hidden layer.
-        depth: the number of hidden layers.
-        generator: a CPU ``torch.Generator`` for initial minibatch order (and resamples);
+        generator: a CPU ``torch.Generator`` for the bootstrap resamples and the minibatch draws;
             ``None`` as in :func:`physml.train.fit`.
 
     Returns:
-        The trained :class:`physml.nn.EnsembleMLP` (outputs Ā and log σ per member).
+        The pair ``(ensemble, history)``, the trained :class:`physml.nn.EnsembleMLP` (outputs Ā
+        and log σ per member) and the :class:`physml.train.History` of the training (the loss
+        summed over the members).
 
     Raises:
         ValueError: on lengths that differ or NaN or inf in ``x`` or ``y``.
-        TypeError: if ``x`` or ``y`` is not a floating-point tensor.
+        TypeError: if ``x`` or ``y`` is not a floating-point tensor, or ``settings`` not a
+            :class:`RegressionSettings`.
 
     Used in:
         - :doc:`/book/foundations/fits-likelihoods-uncertainties`
@@ -235,31 +292,24 @@ def fit_heteroscedastic_ensemble(
     References:
         Pawlowski & Plehn 2025, eq. 2.8 (the loss) and Sec. 2.1 (ensembles).
     """
+    settings = _check_settings(settings)
     xc, yc = _paired(x, y)
     dev = config.device()
     xd, yd = xc.to(dev), yc.to(dev)
-    net = EnsembleMLP(n_members, 1, 2, hidden=hidden, depth=depth)
+    net = EnsembleMLP(n_members, 1, 2, hidden=settings.hidden, depth=settings.depth)
     boot = bootstrap_indices(xc.shape[0], n_members, generator)
 
     def objective(
         model, rows
     ):  # rows: (batch, members) indices into each member's resample
         idx = rows.T
-        mean, log_sigma = model(xd[idx]).unbind(-1)
         # Sum over members: each member's parameters see only its own mean loss.
-        return likelihood.gaussian_nll(mean, log_sigma, yd[idx].squeeze(-1)) * n_members
+        return _heteroscedastic_nll(model(xd[idx]), yd[idx]) * n_members
 
-    train.fit(
-        net,
-        objective,
-        (boot,),
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        generator=generator,
-        desc=f"ensemble (n={xc.shape[0]})",
+    history = _train(
+        net, objective, (boot,), settings, generator, f"ensemble (n={xc.shape[0]})"
     )
-    return net
+    return net, history
 
 
 def predict_members(
@@ -313,57 +363,45 @@ def predict_ensemble(model: EnsembleMLP, x: torch.Tensor) -> UncertaintySplit:
 def fit_mc_dropout(
     x: torch.Tensor,
     y: torch.Tensor,
+    settings: RegressionSettings,
     *,
     dropout: float,
-    steps: int,
-    batch_size: int,
-    lr: float = 3e-3,
-    hidden: int = 64,
-    depth: int = 2,
     generator: torch.Generator | None = None,
-) -> MLP:
+) -> tuple[MLP, train.History]:
     """One heteroscedastic MLP with dropout after each hidden layer, for MC-dropout sampling.
 
     Args:
         x: the inputs, shape ``(n,)``, floating point, finite.
         y: the targets, shape ``(n,)``, floating point, finite, in physical units.
+        settings: the steps, batch size, learning rate and MLP size (:class:`RegressionSettings`).
         dropout: the dropout probability, in [0, 1).
-        steps: optimiser steps (one minibatch each, :func:`physml.train.fit`).
-        batch_size: points per minibatch.
-        lr: Adam's learning rate.
-        hidden: the width of each hidden layer.
-        depth: the number of hidden layers.
-        generator: a CPU ``torch.Generator`` for initial minibatch order (and resamples);
-            ``None`` as in :func:`physml.train.fit`.
+        generator: a CPU ``torch.Generator`` for the minibatch draws; ``None`` as in
+            :func:`physml.train.fit`.
 
     Returns:
-        The trained :class:`physml.nn.MLP` (outputs Ā and log σ).
+        The pair ``(net, history)``, the trained :class:`physml.nn.MLP` (outputs Ā and log σ)
+        and the :class:`physml.train.History` of the training.
 
     Raises:
         ValueError: on lengths that differ, NaN or inf in ``x`` or ``y``, or a bad ``dropout``.
-        TypeError: if ``x`` or ``y`` is not a floating-point tensor.
+        TypeError: if ``x`` or ``y`` is not a floating-point tensor, or ``settings`` not a
+            :class:`RegressionSettings`.
 
     Used in:
         - :doc:`/book/foundations/fits-likelihoods-uncertainties`
     """
+    settings = _check_settings(settings)
     xc, yc = _paired(x, y)
-    net = MLP(1, 2, hidden=hidden, depth=depth, dropout=dropout)
-
-    def objective(model, xb, yb):
-        mean, log_sigma = model(xb).unbind(-1)
-        return likelihood.gaussian_nll(mean, log_sigma, yb.squeeze(-1))
-
-    train.fit(
+    net = MLP(1, 2, hidden=settings.hidden, depth=settings.depth, dropout=dropout)
+    history = _train(
         net,
-        objective,
+        lambda model, xb, yb: _heteroscedastic_nll(model(xb), yb),
         (xc, yc),
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        generator=generator,
-        desc=f"MC dropout (n={xc.shape[0]})",
+        settings,
+        generator,
+        f"MC dropout (n={xc.shape[0]})",
     )
-    return net
+    return net, history
 
 
 def predict_mc_dropout(model: MLP, x: torch.Tensor, n_samples: int) -> UncertaintySplit:

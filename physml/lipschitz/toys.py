@@ -16,6 +16,7 @@ import math
 
 import torch
 
+from physml import train
 from physml._checks import finite, positive_int
 
 
@@ -264,8 +265,10 @@ def fit_1d(
     steps: int,
     lr: float,
     generator: torch.Generator | None = None,
-) -> torch.nn.Module:
-    """Full-batch MSE fit of a 1-D regression (Adam, no schedule, on the CPU).
+) -> train.History:
+    """Full-batch MSE fit of a 1-D regression (Adam, no schedule, on the CPU), in place.
+
+    Runs :func:`physml.train.fit` over all points every step.
 
     Args:
         model: maps ``(n, 1)`` inputs to ``(n, 1)``, or a :class:`physml.nn.EnsembleMLP` taking
@@ -277,7 +280,8 @@ def fit_1d(
         generator: a CPU ``torch.Generator``, as in :func:`physml.train.fit`.
 
     Returns:
-        ``model``, trained in place.
+        The :class:`physml.train.History` of the training (the loss summed over the members
+        of an ensemble); ``model`` is trained in place.
 
     Raises:
         ValueError: on shapes that differ or are not 1-D or 2-D, or NaN or inf in ``x`` or ``y``
@@ -286,8 +290,6 @@ def fit_1d(
     Used in:
         - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
     """
-    from physml import train
-
     if x.shape != y.shape or x.ndim not in (1, 2):
         raise ValueError(
             f"x and y must share a shape (n,) or (members, n), got {tuple(x.shape)}, {tuple(y.shape)}"
@@ -302,7 +304,7 @@ def fit_1d(
         per_member = ((pred - yb[..., idx]) ** 2).mean(dim=-1)
         return per_member.sum()  # members are independent: each sees its own mean loss
 
-    train.fit(
+    return train.fit(
         model,
         objective,
         (torch.arange(n),),
@@ -314,4 +316,3 @@ def fit_1d(
         device="cpu",
         desc="1-D fit",
     )
-    return model

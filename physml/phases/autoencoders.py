@@ -5,7 +5,9 @@ one in the decoder, a latent dimension of 1 and a sigmoid output, reconstructing
 configurations mapped to {0, 1}. The VAE's encoder gives a mean and a log-variance; its loss is the
 reconstruction cross-entropy plus the KL divergence to a unit Gaussian (the ELBO).
 :class:`AutoencoderReplicas` and :class:`VariationalAutoencoderReplicas` train several independent
-copies of either in one batched module, for statements that must hold from seed to seed. Used by
+copies of either in one batched module, for statements that must hold from seed to seed.
+:func:`fit` trains any of them on :func:`physml.train.fit` and :func:`latent` reads their latent
+coordinates. Used by
 :doc:`/book/phases/order-parameter-without-labels`.
 """
 
@@ -134,72 +136,6 @@ def _check_pixels(pixels: torch.Tensor) -> torch.Tensor:
     return pixels
 
 
-def fit(
-    model: Autoencoder,
-    pixels: torch.Tensor,
-    *,
-    steps: int,
-    batch_size: int,
-    lr: float = 1e-3,
-    generator: torch.Generator | None = None,
-    device: torch.device | str | None = None,
-) -> train.History:
-    """Train an (variational) autoencoder on ``(n, L²)`` pixels in [0, 1] with :func:`physml.train.fit`.
-
-    Args:
-        model: an :class:`Autoencoder` or :class:`VariationalAutoencoder`.
-        pixels: ``(n, L²)``, finite values in [0, 1] (:func:`as_pixels`).
-        steps: optimiser steps (:func:`physml.train.fit`).
-        batch_size: inputs per minibatch.
-        lr: Adam's learning rate.
-        generator: a CPU ``torch.Generator`` for the minibatch order.
-        device: where to train; ``None`` as in :func:`physml.train.fit`.
-
-    Returns:
-        The :class:`physml.train.History` of the training.
-
-    Raises:
-        TypeError: if ``model`` is not an :class:`Autoencoder`.
-        ValueError: if ``pixels`` hold NaN, inf or values outside [0, 1].
-    """
-    if not isinstance(model, Autoencoder):
-        raise TypeError(f"model must be an Autoencoder, got {type(model).__name__}")
-    _check_pixels(pixels)
-    name = "VAE" if model.variational else "AE"
-    return train.fit(
-        model,
-        lambda m, xb: m.loss(xb),
-        (pixels,),
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        generator=generator,
-        device=device,
-        desc=name,
-    )
-
-
-@torch.no_grad()
-def latent(model: Autoencoder, pixels: torch.Tensor) -> torch.Tensor:
-    """The latent coordinate of each input (first latent dimension), on the CPU.
-
-    Args:
-        model: a trained :class:`Autoencoder`.
-        pixels: ``(n, L²)``, finite values in [0, 1] (:func:`as_pixels`).
-
-    Returns:
-        The coordinates, shape ``(n,)``.
-
-    Raises:
-        TypeError: if ``pixels`` is not a tensor.
-        ValueError: on NaN, inf or values outside [0, 1].
-    """
-    _check_pixels(pixels)
-    dev = next(model.parameters()).device
-    model.eval()
-    return model.encode(pixels.to(dev))[:, 0].cpu()
-
-
 class AutoencoderReplicas(nn.Module):
     """``replicas`` independent autoencoders of the notes' architecture in one module.
 
@@ -318,8 +254,8 @@ class VariationalAutoencoderReplicas(AutoencoderReplicas):
         return self._per_input(x, z, kl)
 
 
-def fit_replicas(
-    model: AutoencoderReplicas,
+def fit(
+    model: Autoencoder | AutoencoderReplicas,
     pixels: torch.Tensor,
     *,
     steps: int,
@@ -328,73 +264,88 @@ def fit_replicas(
     generator: torch.Generator | None = None,
     device: torch.device | str | None = None,
 ) -> train.History:
-    """Train (variational) autoencoder replicas on ``(n, L²)`` pixels, each its own minibatches.
+    """Train (variational) autoencoders on ``(n, L²)`` pixels in [0, 1] with :func:`physml.train.fit`.
 
-    Each replica draws an independent permutation of the rows.
+    An :class:`Autoencoder` trains on minibatches drawn from the rows; an
+    :class:`AutoencoderReplicas` gives each replica its own minibatches: each replica draws an
+    independent permutation of the rows from ``generator`` first, and a minibatch is a draw of
+    rows of that ``(n, replicas)`` table.
 
     Args:
-        model: an :class:`AutoencoderReplicas` or :class:`VariationalAutoencoderReplicas`.
+        model: an :class:`Autoencoder` (or :class:`VariationalAutoencoder`) or an
+            :class:`AutoencoderReplicas` (or :class:`VariationalAutoencoderReplicas`).
         pixels: ``(n, L²)``, finite values in [0, 1] (:func:`as_pixels`).
         steps: optimiser steps (:func:`physml.train.fit`).
         batch_size: inputs per minibatch.
         lr: Adam's learning rate.
-        generator: a CPU ``torch.Generator`` for the minibatch order.
+        generator: a CPU ``torch.Generator`` for the permutations and the minibatch order.
         device: where to train; ``None`` as in :func:`physml.train.fit`.
 
     Returns:
         The :class:`physml.train.History` of the training.
 
     Raises:
-        TypeError: if ``model`` is not :class:`AutoencoderReplicas`.
-        ValueError: on a wrong shape, or NaN, inf or values outside [0, 1] in ``pixels``.
+        TypeError: if ``model`` is neither an :class:`Autoencoder` nor an
+            :class:`AutoencoderReplicas`.
+        ValueError: on a wrong shape for the replicas, or NaN, inf or values outside [0, 1] in
+            ``pixels``.
 
     Used in:
         - :doc:`/book/phases/order-parameter-without-labels`
     """
-    if not isinstance(model, AutoencoderReplicas):
+    if not isinstance(model, (Autoencoder, AutoencoderReplicas)):
         raise TypeError(
-            f"model must be AutoencoderReplicas, got {type(model).__name__}"
+            "model must be an Autoencoder or AutoencoderReplicas, "
+            f"got {type(model).__name__}"
         )
     _check_pixels(pixels)
-    if pixels.ndim != 2 or pixels.shape[1] != model.n_in:
-        raise ValueError(
-            f"pixels must have shape (n, {model.n_in}), got {tuple(pixels.shape)}"
-        )
-    n = pixels.shape[0]
-    rows = torch.stack(
-        [torch.randperm(n, generator=generator) for _ in range(model.replicas)], dim=1
-    )
-    px = pixels.float().to(
-        torch.device(device) if device is not None else config.device()
-    )
-
-    def objective(m, idx):  # idx: (batch, replicas) row indices, one column per replica
-        return m.loss(px[idx.T])
-
     name = "VAE" if model.variational else "AE"
+    if isinstance(model, Autoencoder):
+        data, objective, desc = (pixels,), (lambda m, xb: m.loss(xb)), name
+    else:
+        if pixels.ndim != 2 or pixels.shape[1] != model.n_in:
+            raise ValueError(
+                f"pixels must have shape (n, {model.n_in}), got {tuple(pixels.shape)}"
+            )
+        n = pixels.shape[0]
+        rows = torch.stack(
+            [torch.randperm(n, generator=generator) for _ in range(model.replicas)],
+            dim=1,
+        )
+        px = pixels.float().to(
+            torch.device(device) if device is not None else config.device()
+        )
+
+        def objective(m, idx):  # idx: (batch, replicas) row indices, a column a replica
+            return m.loss(px[idx.T])
+
+        data, desc = (rows,), f"{model.replicas} {name} replicas"
     return train.fit(
         model,
         objective,
-        (rows,),
+        data,
         steps=steps,
         batch_size=batch_size,
         lr=lr,
         generator=generator,
         device=device,
-        desc=f"{model.replicas} {name} replicas",
+        desc=desc,
     )
 
 
 @torch.no_grad()
-def latent_replicas(model: AutoencoderReplicas, pixels: torch.Tensor) -> torch.Tensor:
-    """The latent coordinate of each input for each replica, on the CPU.
+def latent(
+    model: Autoencoder | AutoencoderReplicas, pixels: torch.Tensor
+) -> torch.Tensor:
+    """The latent coordinate of each input (first latent dimension), on the CPU.
 
     Args:
-        model: a trained :class:`AutoencoderReplicas`.
+        model: a trained :class:`Autoencoder` or :class:`AutoencoderReplicas`.
         pixels: ``(n, L²)``, finite values in [0, 1] (:func:`as_pixels`).
 
     Returns:
-        The coordinates, shape ``(replicas, n)``.
+        The coordinates, shape ``(n,)`` for an :class:`Autoencoder`, ``(replicas, n)`` for an
+        :class:`AutoencoderReplicas`.
 
     Raises:
         TypeError: if ``pixels`` is not a tensor.

@@ -5,31 +5,6 @@ import json
 import pytest
 
 from bookkit import cards
-from physml.claims import Abs, AtLeast, Chapter
-
-FRONT = "---\nkernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
-
-
-@pytest.fixture
-def mini_book(tmp_path, monkeypatch):
-    monkeypatch.setenv("PHYSML_PROFILE", "quick")
-    (tmp_path / "book" / "part").mkdir(parents=True)
-    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
-    (tmp_path / "book" / "part" / "index.md").write_text("# Part\n")
-    (tmp_path / "book" / "part" / "demo.md").write_text(
-        FRONT
-        + "# A demo chapter\n\nFits have error bars {cite}`paper_2025`. The error bar of "
-        "$x. Y$ is known {cite:p}`paper_2025,other_2020`. This chapter checks it.\n\nMore text.\n\n"
-        "```{code-cell} ipython3\nprint(1)\n```\n"
-    )
-    (tmp_path / "book" / "part" / "second.md").write_text(
-        FRONT + "# Second\n\nNo citation here.\n"
-    )
-    (tmp_path / "_toc.yml").write_text(
-        "format: jb-book\nroot: book/intro\nparts:\n  - caption: P\n    chapters:\n"
-        "      - file: book/part/index\n      - file: book/part/demo\n      - file: book/part/second\n"
-    )
-    return tmp_path
 
 
 def test_opening_summary_and_citations(mini_book):
@@ -42,39 +17,9 @@ def test_opening_summary_and_citations(mini_book):
     assert cards.citation_keys(para) == ["paper_2025", "other_2020"]
 
 
-def test_cards_from_quick_and_full_records(mini_book):
+def test_cards_from_quick_and_full_records(mini_book, demo_claims):
     quick = mini_book / "claims"
-    ch = Chapter("demo", title="A demo chapter", directory=quick)
-    ch.claim(
-        "x",
-        1.0,
-        reference=1.0,
-        tolerance=Abs(1),
-        source="Paper 2025",
-        kind="paper",
-        quantity="q",
-    )
-    ch.claim(
-        "m",
-        5.0,
-        reference=4.0,
-        tolerance=Abs(0.3),
-        source="Paper 2025",
-        kind="paper",
-        quantity="r",
-        expect="miss",
-        reason="different data",
-    )
-    ch.claim(
-        "b",
-        0.9,
-        reference=0.8,
-        tolerance=AtLeast(),
-        source="this book",
-        kind="bound",
-        why="w",
-    )
-    ch.finish()
+    demo_claims(quick)
     full = mini_book / "records" / "full"
     full.mkdir(parents=True)
     (full / "demo.jsonl").write_text(

@@ -40,12 +40,13 @@ def test_importing_physml_does_not_import_bookkit():
 #: The layers of physml, bottom to top; a module may import its own layer and those below it,
 #: never one above (CONTRIBUTING.md, "Layers"). A new module must be placed here.
 #: The shared blocks take three layers: the building blocks (networks among them: ``nn`` knows no
-#: training and no Bayesian layer), then ``train``, then ``bayesian`` (its ELBO fit uses ``train``;
-#: a network becomes Bayesian from outside, through the ``linear=`` layer factory).
+#: training and no Bayesian layer), then ``train`` with ``representations`` (its helix fit runs on
+#: ``train.fit``), then ``bayesian`` (its ELBO fit uses ``train``; a network becomes Bayesian from
+#: outside, through the ``linear=`` layer factory).
 LAYERS = (
     ("_checks", "config"),
-    ("stats", "nn", "claims", "plotting", "uncertainty", "representations"),
-    ("train",),
+    ("stats", "nn", "claims", "plotting", "uncertainty"),
+    ("train", "representations"),
     ("bayesian",),
     (
         "lattice",

@@ -16,22 +16,13 @@ import pytest
 
 from bookkit import build as book
 from physml import claims as registry
-from physml import config
 
 ROOT = Path(__file__).resolve().parents[2]
-# PHYSML_SITE: another rendered copy of the book (default: this checkout's _build/html)
-SITE = Path(config.env("PHYSML_SITE") or ROOT / "_build" / "html")
 SHOTS = ROOT / "_build" / "screenshots"
 CHAPTERS = [
     p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.chapters(ROOT)
 ]
 MARKS = ("✓ reproduced", "✓ pass", "✗ FAIL", "○ not reproduced", "! now reproduced")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
 
 
 def _open(browser, site, path, width, scheme="light"):

@@ -127,7 +127,9 @@ def test_fit_helix_recovers_a_noisy_helix():
     angle = 2 * math.pi * 2.0 * t + 0.3
     points = torch.stack([4.0 * t, 0.6 * angle.cos(), 0.6 * angle.sin()], 1) + 1.0
     points = points + 0.01 * torch.randn(81, 3, generator=g, dtype=torch.float64)
-    helix = fit_helix(points, steps=1500)
+    helix, hist = fit_helix(points, steps=1500)
+    assert hist.steps == 1500 and hist.loss.shape == (1500,)
+    assert hist.loss[-1] < hist.loss[0]
     assert helix.r2 > 0.99
     assert helix.radius == pytest.approx(0.6, rel=0.05)
     assert abs(helix.frequency) == pytest.approx(2.0, rel=0.03)

@@ -47,8 +47,6 @@ NO_CHAPTER: set[str] = {
     "physml.lattice.phi4.free_propagator",
     "physml.phases.autoencoders.Autoencoder",  # the chapter uses AutoencoderReplicas
     "physml.phases.autoencoders.VariationalAutoencoder",
-    "physml.phases.autoencoders.fit",
-    "physml.phases.autoencoders.latent",
     "physml.learning.effective_theory.losses",
     "physml.lipschitz.layers.slope_bounds",
     "physml.generative.gan.discriminator_loss_at_optimum",

@@ -1,8 +1,9 @@
 """The one training history type (physml.train.History) and the loops' settings dataclasses.
 
 It lives in contracts/ because it checks one contract across the training loops of train, generative.gan,
-learning.toy, learning.transformer and nuclear.embedding (each returns History; more than five
-hyperparameters come as one frozen settings dataclass)."""
+learning.toy, learning.transformer, nuclear.embedding and the loops built on train.fit (fits.regression,
+lipschitz.toys, phases, representations.fit_helix): each returns History; more than five
+hyperparameters come as one frozen settings dataclass."""
 
 import dataclasses
 
@@ -10,10 +11,14 @@ import numpy as np
 import pytest
 import torch
 
-from physml import train
+from physml import representations, train
+from physml.fits import regression
 from physml.generative import gan
 from physml.learning import toy, transformer
+from physml.lipschitz import LipschitzMLP
+from physml.lipschitz import toys as lip_toys
 from physml.nuclear import embedding
+from physml.phases import autoencoders
 from physml.train import History
 
 
@@ -180,3 +185,38 @@ def test_loops_refuse_loose_settings():
     task_model = toy.AdditionToys(2, toy.AdditionTask(10), hidden=4)
     with pytest.raises(TypeError, match="settings"):
         toy.train(task_model, torch.ones(2, 55, dtype=torch.bool), {"steps": 1})
+
+
+def _tiny_fits():
+    x = torch.linspace(-1, 1, 16)
+    y = x**2 + 1
+    few = regression.RegressionSettings(steps=3, batch_size=8, hidden=4, depth=1)
+    t = torch.linspace(0, 1, 8, dtype=torch.float64)
+    helix = torch.stack([t, (6 * t).cos(), (6 * t).sin()], 1)
+    return {
+        "fit_curve": lambda: regression.fit_curve(x, y, few, loss="mse"),
+        "fit_heteroscedastic_ensemble": lambda: regression.fit_heteroscedastic_ensemble(
+            x, y, few, n_members=2
+        ),
+        "fit_mc_dropout": lambda: regression.fit_mc_dropout(x, y, few, dropout=0.1),
+        "fit_helix": lambda: representations.fit_helix(helix, steps=3),
+        "lipschitz fit_1d": lambda: lip_toys.fit_1d(
+            LipschitzMLP(1, [4]), x, y, steps=3, lr=1e-3
+        ),
+        "autoencoders.fit": lambda: autoencoders.fit(
+            autoencoders.Autoencoder(4, hidden=4),
+            torch.rand(8, 4),
+            steps=3,
+            batch_size=4,
+            device="cpu",
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_tiny_fits()))
+def test_loops_on_fit_return_a_history(name):
+    """A loop that builds what it trains returns (it, history); one that trains a model in place
+    returns the history alone."""
+    out = _tiny_fits()[name]()
+    hist = out[1] if isinstance(out, tuple) else out
+    assert isinstance(hist, History) and hist.steps == 3 and hist.loss.shape == (3,)

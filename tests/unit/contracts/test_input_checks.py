@@ -268,13 +268,19 @@ NAN_CASES = {
     ),
     "fit_curve": (
         lambda: regression.fit_curve(
-            _with(torch.rand(8), NAN), torch.rand(8), loss="mse", steps=1, batch_size=4
+            _with(torch.rand(8), NAN),
+            torch.rand(8),
+            regression.RegressionSettings(steps=1, batch_size=4),
+            loss="mse",
         ),
         "x",
     ),
     "fit_heteroscedastic_ensemble": (
         lambda: regression.fit_heteroscedastic_ensemble(
-            torch.rand(8), _with(torch.rand(8), INF), n_members=2, steps=1, batch_size=4
+            torch.rand(8),
+            _with(torch.rand(8), INF),
+            regression.RegressionSettings(steps=1, batch_size=4),
+            n_members=2,
         ),
         "y",
     ),
@@ -390,10 +396,9 @@ def test_values_outside_a_domain_are_refused():
         regression.fit_curve(
             torch.rand(4),
             torch.rand(4),
+            regression.RegressionSettings(steps=1, batch_size=2),
             loss="chi2",
             sigma=torch.zeros(4),
-            steps=1,
-            batch_size=2,
         )
     with pytest.raises(ValueError, match="sigma is a width"):
         uncertainty.fit_parameter_uncertainties(

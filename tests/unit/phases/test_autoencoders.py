@@ -40,7 +40,7 @@ def test_autoencoder_replicas_shapes_and_independence():
     ):
         model = kind(36, k, hidden=16)
         assert model.encoder[-1].weight.shape[-1] == (2 if model.variational else 1)
-        assert autoencoders.latent_replicas(model, px).shape == (k, 40)
+        assert autoencoders.latent(model, px).shape == (k, 40)
         assert model.reconstruction_loss(px).shape == (k, 40)
         assert model.loss(px).ndim == 0
     # the summed loss gives each replica exactly the gradient of its own loss
@@ -63,10 +63,10 @@ def test_autoencoder_replicas_fit_learns_a_two_state_sample():
     flip = torch.rand(200, 6, 6, generator=g) < 0.05
     px = autoencoders.as_pixels(torch.where(flip, -spins, spins))
     model = autoencoders.AutoencoderReplicas(36, 2, hidden=32)
-    autoencoders.fit_replicas(
+    autoencoders.fit(
         model, px, steps=300, batch_size=32, lr=3e-3, generator=g, device="cpu"
     )
-    zr = autoencoders.latent_replicas(model, px)
+    zr = autoencoders.latent(model, px)
     for r in range(2):
         assert abs(torch.corrcoef(torch.stack([zr[r], signs]))[0, 1]) > 0.9
 
@@ -77,7 +77,7 @@ def test_autoencoder_replicas_fit_learns_a_two_state_sample():
         (lambda: autoencoders.AutoencoderReplicas(36, 0), "replicas"),
         (lambda: autoencoders.VariationalAutoencoderReplicas(36, 0), "replicas"),
         (
-            lambda: autoencoders.fit_replicas(
+            lambda: autoencoders.fit(
                 autoencoders.AutoencoderReplicas(36, 2),
                 torch.zeros(4, 35),
                 steps=1,
