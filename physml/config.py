@@ -490,8 +490,10 @@ class Sizes(Mapping[str, Any]):
             ``"<profile> sizes: name value, name value, ..."``.
 
         Used in:
+            - :doc:`/book/foundations/fits-likelihoods-uncertainties`
             - :doc:`/book/generative/invertible-networks`
             - :doc:`/book/generative/diffusion-and-flow-matching`
+            - :doc:`/book/lattice/hmc-critical-slowing-down`
 
         Examples:
             >>> Sizes(quick=dict(n=20_000, widths=(2, 4)), full=dict(n=1, widths=(8,)),

@@ -13,6 +13,7 @@
 """
 
 from physml.flows import benchmark, box_muller, checkerboard, coupling, trivializing
+from physml.flows.benchmark import ZukoOnBox
 from physml.flows.checkerboard import AffineCheckerboard, TrivializingFlow
 from physml.flows.coupling import (
     AffineCoupling,
@@ -40,6 +41,7 @@ __all__ = [
     "trivializing",
     "AffineCheckerboard",
     "TrivializingFlow",
+    "ZukoOnBox",
     "AffineCoupling",
     "BoxLogit",
     "CouplingFlow",
