@@ -481,6 +481,44 @@ class Sizes(Mapping[str, Any]):
         knobs = ", ".join(f"{k}={v!r}" for k, v in self._tables[self.profile].items())
         return f"Sizes[{self.profile}]({knobs})"
 
+    def summary(self) -> str:
+        """The active knobs as one readable line for a page (no Python repr).
+
+        Integers get thousands separators; tuples, lists and dicts are written out item by item.
+
+        Returns:
+            ``"<profile> sizes: name value, name value, ..."``.
+
+        Used in:
+            - :doc:`/book/foundations/fits-likelihoods-uncertainties`
+            - :doc:`/book/generative/invertible-networks`
+            - :doc:`/book/generative/diffusion-and-flow-matching`
+            - :doc:`/book/lattice/hmc-critical-slowing-down`
+
+        Examples:
+            >>> Sizes(quick=dict(n=20_000, widths=(2, 4)), full=dict(n=1, widths=(8,)),
+            ...       profile="quick").summary()
+            'quick sizes: n 20,000, widths 2/4'
+        """
+
+        def fmt(value: Any) -> str:
+            if isinstance(value, bool):
+                return str(value).lower()
+            if isinstance(value, int):
+                return f"{value:,}"
+            if isinstance(value, float):
+                return f"{value:g}"
+            if isinstance(value, Mapping):
+                return "; ".join(f"{fmt(k)}: {fmt(v)}" for k, v in value.items())
+            if isinstance(value, (tuple, list)):
+                return "/".join(fmt(v) for v in value)
+            return str(value)
+
+        knobs = ", ".join(
+            f"{k} {fmt(v)}" for k, v in self._tables[self.profile].items()
+        )
+        return f"{self.profile} sizes: {knobs}"
+
 
 def describe() -> dict[str, str]:
     """Profile, device and library versions, as printed by each chapter's set-up cell.

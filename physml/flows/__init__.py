@@ -4,6 +4,7 @@
   shared by every flow of the book, dense RealNVP-style couplings, the (optionally Bayesian)
   coupling flow for event-like data and its likelihood training.
 - :mod:`physml.flows.box_muller`: the Box-Muller transform, an analytic flow.
+- :mod:`physml.flows.benchmark`: zuko's spline flow on a box, and a table comparing flows.
 
 - :mod:`physml.flows.checkerboard`: checkerboard affine coupling layers for lattice fields with
   tanh CNNs and the Z₂-equivariant ``|s|`` form, and the trivializing flow built from them.
@@ -11,7 +12,8 @@
   independent Metropolis proposal, and flow HMC.
 """
 
-from physml.flows import box_muller, checkerboard, coupling, trivializing
+from physml.flows import benchmark, box_muller, checkerboard, coupling, trivializing
+from physml.flows.benchmark import ZukoOnBox
 from physml.flows.checkerboard import AffineCheckerboard, TrivializingFlow
 from physml.flows.coupling import (
     AffineCoupling,
@@ -32,12 +34,14 @@ from physml.flows.trivializing import (
 )
 
 __all__ = [
+    "benchmark",
     "box_muller",
     "checkerboard",
     "coupling",
     "trivializing",
     "AffineCheckerboard",
     "TrivializingFlow",
+    "ZukoOnBox",
     "AffineCoupling",
     "BoxLogit",
     "CouplingFlow",

@@ -240,3 +240,14 @@ def test_results_dir(monkeypatch, tmp_path):
         config.results_dir()
         == tmp_path.resolve() / "_build" / "claims" / "by-hand" / "full"
     )
+
+
+def test_sizes_summary_is_one_readable_line():
+    s = Sizes(
+        quick=dict(n=20_000, widths=(2, 4), runs={6: (1, 2)}, lr=3e-3, on=False),
+        full=dict(n=1, widths=(8,), runs={}, lr=1e-3, on=True),
+        profile="quick",
+    )
+    line = s.summary()
+    assert line == "quick sizes: n 20,000, widths 2/4, runs 6: 1/2, lr 0.003, on false"
+    assert "{" not in line and "(" not in line
