@@ -36,6 +36,11 @@ def positive_int(name: str, value: Any, minimum: int = 1) -> int:
     return value
 
 
+def _is_real(value: Any) -> bool:
+    """Whether ``value`` is a real Python number: an int or a float, not a bool."""
+    return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
 def positive_number(name: str, value: Any) -> float:
     """``value`` as a float if it is a real number (not a bool) > 0, else a ValueError naming ``name``.
 
@@ -53,7 +58,7 @@ def positive_number(name: str, value: Any) -> float:
         >>> positive_number("lr", 1)
         1.0
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    if not (_is_real(value) and value > 0):
         raise ValueError(f"{name} must be a positive number, got {value!r}")
     return float(value)
 
@@ -75,7 +80,7 @@ def non_negative_number(name: str, value: Any) -> float:
         >>> non_negative_number("weight_decay", 0)
         0.0
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+    if not (_is_real(value) and value >= 0):
         raise ValueError(f"{name} must be a number >= 0, got {value!r}")
     return float(value)
 
@@ -102,8 +107,7 @@ def fraction(name: str, value: Any, allow_one: bool = True) -> float:
         ...
         ValueError: train_fraction must be a number in (0, 1), got 1
     """
-    number = not isinstance(value, bool) and isinstance(value, (int, float))
-    if not (number and 0 < value and (value <= 1 if allow_one else value < 1)):
+    if not (_is_real(value) and 0 < value and (value <= 1 if allow_one else value < 1)):
         interval = "(0, 1]" if allow_one else "(0, 1)"
         raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
     return float(value)

@@ -307,6 +307,14 @@ def ordered_probability(
     return torch.cat(out)
 
 
+def _check_blockable(x: torch.Tensor) -> None:
+    """Raise a ValueError unless ``x`` has shape ``(n, L, L)`` with an even L (a block-spin input)."""
+    if x.ndim != 3 or x.shape[-1] % 2 or x.shape[-2] % 2:
+        raise ValueError(
+            f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}"
+        )
+
+
 def block_spin(x: torch.Tensor) -> torch.Tensor:
     """Kadanoff block-spin step: the average over 2x2 plaquettes, ``(n, L, L) -> (n, L/2, L/2)``.
 
@@ -328,10 +336,7 @@ def block_spin(x: torch.Tensor) -> torch.Tensor:
         >>> block_spin(torch.arange(16.0).view(1, 4, 4)).tolist()
         [[[2.5, 4.5], [10.5, 12.5]]]
     """
-    if x.ndim != 3 or x.shape[-1] % 2 or x.shape[-2] % 2:
-        raise ValueError(
-            f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}"
-        )
+    _check_blockable(x)
     return F.avg_pool2d(x.unsqueeze(1), 2).squeeze(1)
 
 
@@ -353,9 +358,6 @@ def block_spin_as_convolution(x: torch.Tensor) -> torch.Tensor:
     References:
         Pawlowski & Plehn 2025, eq. 3.36.
     """
-    if x.ndim != 3 or x.shape[-1] % 2 or x.shape[-2] % 2:
-        raise ValueError(
-            f"x must have shape (n, L, L) with even L, got {tuple(x.shape)}"
-        )
+    _check_blockable(x)
     weight = torch.full((1, 1, 2, 2), 0.25, dtype=x.dtype, device=x.device)
     return F.conv2d(x.unsqueeze(1), weight, stride=2).squeeze(1)

@@ -65,19 +65,22 @@ def test_hmc_trajectories_beat_numpy(L, chains, timer):
         3,
     )
 
-    results = {}
-    for n_threads in sorted({1, threads}):
-        torch.set_num_threads(n_threads)
-        hmc = phi4.Phi4Chains(
+    def batch(n_chains, device):
+        return phi4.Phi4Chains(
             L,
             phi4.kappa_from_beta(beta),
             LAM,
-            chains,
+            n_chains,
             step_size=1 / n_steps,
             n_steps=n_steps,
-            device="cpu",
+            device=device,
             dtype=torch.float64,
         )
+
+    results = {}
+    for n_threads in sorted({1, threads}):
+        torch.set_num_threads(n_threads)
+        hmc = batch(chains, "cpu")
         results[n_threads] = timer(lambda: hmc.trajectory(trajectories), 3)
     torch.set_num_threads(threads)
 
@@ -93,16 +96,7 @@ def test_hmc_trajectories_beat_numpy(L, chains, timer):
     print(line)
     if torch.cuda.is_available():
         big = 64 * chains
-        gpu = phi4.Phi4Chains(
-            L,
-            phi4.kappa_from_beta(beta),
-            LAM,
-            big,
-            step_size=1 / n_steps,
-            n_steps=n_steps,
-            device="cuda",
-            dtype=torch.float64,
-        )
+        gpu = batch(big, "cuda")
 
         def run():
             gpu.trajectory(trajectories)

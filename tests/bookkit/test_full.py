@@ -205,15 +205,15 @@ def test_recorded_chapters_are_skipped_unless_redo(book, tmp_path, monkeypatch):
     assert [r["chapter"] for r in res["ran"]] == ["demo"]
 
 
-def test_budget_skips_chapters_that_do_not_fit(book, tmp_path):
+def run_over_budget(book, tmp_path, **kw):
+    """:func:`run` of both chapters, estimated at 30 s (demo) and 1000 s (broken), in 60 s."""
     chapters = [book / "book/part/demo.md", book / "book/part/broken.md"]
-    res = run(
-        book,
-        tmp_path,
-        chapters=chapters,
-        budget=60,
-        estimates={"demo": 30, "broken": 1000},
-    )
+    estimates = {"demo": 30, "broken": 1000}
+    return run(book, tmp_path, chapters=chapters, budget=60, estimates=estimates, **kw)
+
+
+def test_budget_skips_chapters_that_do_not_fit(book, tmp_path):
+    res = run_over_budget(book, tmp_path)
     assert res["skipped_budget"] == ["broken"] and [
         r["chapter"] for r in res["ran"]
     ] == ["demo"]
@@ -221,16 +221,7 @@ def test_budget_skips_chapters_that_do_not_fit(book, tmp_path):
 
 
 def test_start_all_ignores_guessed_estimates_and_logs_cells(book, tmp_path):
-    chapters = [book / "book/part/demo.md", book / "book/part/broken.md"]
-    res = run(
-        book,
-        tmp_path,
-        chapters=chapters,
-        budget=60,
-        estimates={"demo": 30, "broken": 1000},
-        skip_by_estimate=False,
-        out=tmp_path / "out",
-    )
+    res = run_over_budget(book, tmp_path, skip_by_estimate=False, out=tmp_path / "out")
     assert res["skipped_budget"] == [] and sorted(r["chapter"] for r in res["ran"]) == [
         "broken",
         "demo",

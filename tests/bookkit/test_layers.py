@@ -1,16 +1,14 @@
 """bookkit sits beside physml: it imports physml, physml never imports it."""
 
 import ast
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT, fresh_python, physml_modules
 
 
 def test_no_physml_module_imports_bookkit():
     offenders = []
-    for path in sorted((ROOT / "physml").rglob("*.py")):
+    for path in physml_modules().values():
         for node in ast.walk(ast.parse(path.read_text())):
             names = []
             if isinstance(node, ast.Import):
@@ -27,14 +25,7 @@ def test_no_physml_module_imports_bookkit():
 
 def test_importing_physml_does_not_import_bookkit():
     code = "import sys, physml, physml.claims, physml.config; print('bookkit' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    assert out.stdout.strip() == "False"
+    assert fresh_python(code).strip() == "False"
 
 
 #: The layers of physml, bottom to top; a module may import its own layer and those below it,
@@ -68,9 +59,7 @@ def _layer_of(module: str) -> int | None:
 
 def test_physml_never_imports_upward():
     offenders, unplaced = [], []
-    for path in sorted((ROOT / "physml").rglob("*.py")):
-        rel = path.relative_to(ROOT).with_suffix("")
-        module = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+    for module, path in physml_modules().items():
         if module == "physml":
             continue  # the package's start_chapter sits above every layer
         mine = _layer_of(module)
@@ -118,11 +107,6 @@ def test_nn_sits_below_train_below_bayesian():
     }
 
 
-def _module_of(path: Path) -> str:
-    rel = path.relative_to(ROOT).with_suffix("")
-    return ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
-
-
 def _import_graph() -> dict[str, set[str]]:
     """physml's modules (package faces included) and the physml modules each imports.
 
@@ -130,7 +114,7 @@ def _import_graph() -> dict[str, set[str]]:
     that is not a module (``from physml.flows import TrivializingFlow``) at the package face that
     exports it; imports inside functions count too.
     """
-    paths = {_module_of(p): p for p in sorted((ROOT / "physml").rglob("*.py"))}
+    paths = physml_modules()
 
     def resolve(name: str) -> str | None:
         while name not in paths and "." in name:
@@ -214,8 +198,7 @@ def test_no_physml_module_uses_another_modules_private_name():
     """One set of argument checks (issue 19): a helper two modules need lives in ``physml._checks``
     (the private module shared by design), not as ``stats._helper`` called from elsewhere."""
     offenders = []
-    for path in sorted((ROOT / "physml").rglob("*.py")):
-        module = _module_of(path)
+    for module, path in physml_modules().items():
         tree = ast.parse(path.read_text())
         bound = {}  # local name -> physml module it stands for
         for node in ast.walk(tree):

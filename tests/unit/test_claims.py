@@ -15,6 +15,14 @@ def chapter(tmp_path, monkeypatch):
 
 SRC = "Paper 2025, Table 1"
 
+#: The arguments most claims below share; a test passes only what it is about.
+DEFAULTS = {"reference": 1.0, "tolerance": Abs(1), "source": SRC, "kind": "paper"}
+
+
+def claim(ch, key="x", value=1.0, **kw):
+    """``ch.claim(key, value, ...)`` with :data:`DEFAULTS` for the arguments not given."""
+    return ch.claim(key, value, **{**DEFAULTS, **kw})
+
 
 def records(ch):
     return [json.loads(line) for line in ch.path.read_text().splitlines()]
@@ -41,92 +49,66 @@ def test_tolerance_bad_input():
         Abs("0.1")
 
 
+#: A profile-specific tolerance: 5% in the quick profile, 1% in the full one.
+BY_PROFILE = {"quick": Rel(0.05), "full": Rel(0.01)}
+
+
 def test_claim_passes_records_its_kind_and_returns_nothing(chapter):
-    out = chapter.claim(
-        "x",
-        1.02,
-        reference=1.0,
-        tolerance={"quick": Rel(0.05), "full": Rel(0.01)},
-        source=SRC,
-        kind="paper",
-        quantity="a ratio",
-    )
+    out = claim(chapter, "x", 1.02, tolerance=BY_PROFILE, quantity="a ratio")
     assert out is None
     table = chapter.finish()
     recs = records(chapter)
-    assert (
-        recs[0]["key"] == "x"
-        and recs[0]["kind"] == "paper"
-        and recs[0]["status"] == "pass"
+    first, last = recs[0], recs[-1]
+    assert (first["key"], first["kind"], first["status"]) == ("x", "paper", "pass")
+    assert (first["profile"], first["source"], first["tolerance"]) == (
+        "quick",
+        SRC,
+        "±5%",
     )
-    assert (
-        recs[0]["profile"] == "quick"
-        and recs[0]["source"] == SRC
-        and recs[0]["tolerance"] == "±5%"
-    )
-    assert (
-        recs[-1]["record"] == "chapter"
-        and recs[-1]["n_claims"] == 1
-        and recs[-1]["wall_s"] >= 0
-    )
+    assert last["record"] == "chapter" and last["n_claims"] == 1 and last["wall_s"] >= 0
     assert recs[-1]["kinds"]["paper"] == 1
-    assert (
-        "a ratio" in table.to_markdown() and "✓ reproduced" in table._repr_markdown_()
-    )
+    assert "a ratio" in table.to_markdown()
+    assert "✓ reproduced" in table._repr_markdown_()
 
 
 def test_kind_is_required_and_checked(chapter):
     with pytest.raises(TypeError, match="kind"):
         chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC)
     with pytest.raises(ValueError, match="kind must be one of"):
-        chapter.claim(
-            "x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="card"
-        )
+        claim(chapter, kind="card")
     with pytest.raises(ValueError, match="why"):
-        chapter.claim(
-            "x", 1.0, reference=1.0, tolerance=AtLeast(), source=SRC, kind="bound"
-        )
-    chapter.claim(
-        "x",
-        1.0,
-        reference=1.0,
-        tolerance=AtLeast(),
-        source="this book",
-        kind="bound",
-        why="an untrained model gives 0.5",
-    )
+        claim(chapter, tolerance=AtLeast(), kind="bound")
+    why = "an untrained model gives 0.5"
+    claim(chapter, tolerance=AtLeast(), source="this book", kind="bound", why=why)
     assert records(chapter)[0]["why"] == "an untrained model gives 0.5"
 
 
 def test_declared_miss_is_recorded_and_does_not_abort(chapter):
-    chapter.claim(
+    reason = "the fit here uses another subset"
+    claim(
+        chapter,
         "m",
         5.47,
         reference=4.6,
         tolerance=Abs(0.3),
-        source=SRC,
-        kind="paper",
         expect="miss",
-        reason="the fit here uses another subset",
+        reason=reason,
     )
     rec = records(chapter)[0]
-    assert (
-        rec["status"] == "miss" and rec["passed"] is False and rec["expect"] == "miss"
-    )
+    assert rec["status"] == "miss" and rec["passed"] is False
+    assert rec["expect"] == "miss"
     html = chapter.finish()._repr_html_()
-    assert (
-        "not reproduced" in html and "another subset" in html and 'id="claim-m"' in html
-    )
+    assert "not reproduced" in html and "another subset" in html
+    assert 'id="claim-m"' in html
 
 
 def test_declared_miss_that_passes_is_now_reproduced(chapter):
-    chapter.claim(
+    claim(
+        chapter,
         "m",
         4.62,
         reference=4.6,
         tolerance=Abs(0.3),
-        source=SRC,
-        kind="paper",
         expect="miss",
         reason="was off before",
     )
@@ -136,62 +118,43 @@ def test_declared_miss_that_passes_is_now_reproduced(chapter):
     assert any("now reproduced" in p for p in record_problems(records(chapter)))
 
 
-def test_miss_only_for_paper_or_data_and_needs_reason(chapter):
-    with pytest.raises(ValueError, match="only a paper or data"):
-        chapter.claim(
+@pytest.mark.parametrize(
+    "kind, expect, reason, match",
+    [
+        ("exact", "miss", "r", "only a paper or data"),
+        ("paper", "miss", None, "reason"),
+        ("paper", "maybe", None, "expect"),
+    ],
+)
+def test_miss_only_for_paper_or_data_and_needs_reason(
+    chapter, kind, expect, reason, match
+):
+    extra = {} if reason is None else {"reason": reason}
+    with pytest.raises(ValueError, match=match):
+        claim(
+            chapter,
             "m",
             1.0,
             reference=2.0,
             tolerance=Abs(0.1),
-            source=SRC,
-            kind="exact",
-            expect="miss",
-            reason="r",
-        )
-    with pytest.raises(ValueError, match="reason"):
-        chapter.claim(
-            "m",
-            1.0,
-            reference=2.0,
-            tolerance=Abs(0.1),
-            source=SRC,
-            kind="paper",
-            expect="miss",
-        )
-    with pytest.raises(ValueError, match="expect"):
-        chapter.claim(
-            "m",
-            1.0,
-            reference=2.0,
-            tolerance=Abs(0.1),
-            source=SRC,
-            kind="paper",
-            expect="maybe",
+            kind=kind,
+            expect=expect,
+            **extra,
         )
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf])
 @pytest.mark.parametrize("expect", ["pass", "miss"])
 def test_undefined_value_fails_whatever_was_expected(chapter, value, expect):
+    reason = "r" if expect == "miss" else ""
     with pytest.raises(AssertionError, match="undefined"):
-        chapter.claim(
-            "u",
-            value,
-            reference=1.0,
-            tolerance=AtMost(),
-            source=SRC,
-            kind="paper",
-            expect=expect,
-            reason="r" if expect == "miss" else "",
-        )
+        claim(chapter, "u", value, tolerance=AtMost(), expect=expect, reason=reason)
     assert records(chapter)[0]["status"] == "fail"
 
 
 def test_claim_failure_is_recorded_then_raises(chapter):
     with pytest.raises(AssertionError) as err:
-        chapter.claim(
-            "kappa", 0.31, reference=0.27, tolerance=Abs(0.01), source=SRC, kind="paper"
-        )
+        claim(chapter, "kappa", 0.31, reference=0.27, tolerance=Abs(0.01))
     msg = str(err.value)
     for part in ("demo/kappa", "0.31", "0.27", "±0.01", SRC, "quick", "paper"):
         assert part in msg
@@ -203,122 +166,58 @@ def test_profile_specific_tolerance(tmp_path, monkeypatch):
     monkeypatch.setenv("PHYSML_PROFILE", "full")
     ch = Chapter("full-demo", directory=tmp_path)
     with pytest.raises(AssertionError):
-        ch.claim(
-            "x",
-            1.02,
-            reference=1.0,
-            tolerance={"quick": Rel(0.05), "full": Rel(0.01)},
-            source=SRC,
-            kind="paper",
-        )
+        claim(ch, "x", 1.02, tolerance=BY_PROFILE)
 
 
 def test_sigma_claim_uses_combined_error(chapter):
-    chapter.claim(
-        "a",
-        1.09,
-        reference=1.0,
-        value_err=0.03,
-        reference_err=0.04,
-        tolerance=Sigma(2),
-        source=SRC,
-        kind="paper",
-    )
+    errors = {"value_err": 0.03, "reference_err": 0.04, "tolerance": Sigma(2)}
+    claim(chapter, "a", 1.09, **errors)
     with pytest.raises(AssertionError):
-        chapter.claim(
-            "b",
-            1.11,
-            reference=1.0,
-            value_err=0.03,
-            reference_err=0.04,
-            tolerance=Sigma(2),
-            source=SRC,
-            kind="paper",
-        )
+        claim(chapter, "b", 1.11, **errors)
     with pytest.raises(ValueError, match="Sigma"):
-        chapter.claim(
-            "c", 1.0, reference=1.0, tolerance=Sigma(2), source=SRC, kind="paper"
-        )
+        claim(chapter, "c", 1.0, tolerance=Sigma(2))
 
 
 def test_value_with_error_as_one_object(chapter):
-    chapter.claim(
-        "m",
-        stats.Measurement(1.05, 0.03),
-        reference=1.0,
-        tolerance=Sigma(2),
-        source=SRC,
-        kind="exact",
-    )
-    chapter.claim(
-        "t", (1.05, 0.03), reference=1.0, tolerance=Sigma(2), source=SRC, kind="exact"
-    )
-    chapter.claim(
-        "tau",
-        stats.Measurement(0.52, 0.02, tau=0.52, window=3),  # as tau_int returns it
-        reference=0.5,
-        tolerance=Sigma(2),
-        source=SRC,
-        kind="exact",
-    )
+    exact = {"tolerance": Sigma(2), "kind": "exact"}
+    claim(chapter, "m", stats.Measurement(1.05, 0.03), **exact)
+    claim(chapter, "t", (1.05, 0.03), **exact)
+    as_tau_int_returns_it = stats.Measurement(0.52, 0.02, tau=0.52, window=3)
+    claim(chapter, "tau", as_tau_int_returns_it, reference=0.5, **exact)
     recs = records(chapter)
     assert [r["value_err"] for r in recs] == [0.03, 0.03, 0.02]
     with pytest.raises(TypeError, match="own error"):
-        chapter.claim(
-            "d",
-            stats.Measurement(1.0, 0.1),
-            reference=1.0,
-            value_err=0.1,
-            tolerance=Sigma(2),
-            source=SRC,
-            kind="exact",
-        )
+        claim(chapter, "d", stats.Measurement(1.0, 0.1), value_err=0.1, **exact)
     with pytest.raises(TypeError, match="tuple"):
-        chapter.claim(
-            "e",
-            (1.0, 0.1, 3),
-            reference=1.0,
-            tolerance=Sigma(2),
-            source=SRC,
-            kind="exact",
-        )
+        claim(chapter, "e", (1.0, 0.1, 3), **exact)
 
 
-def test_claim_bad_input(chapter):
-    with pytest.raises(ValueError, match="source"):
-        chapter.claim(
-            "x", 1.0, reference=1.0, tolerance=Abs(1), source=" ", kind="paper"
-        )
-    with pytest.raises(TypeError, match="value"):
-        chapter.claim(
-            "x", "1.0", reference=1.0, tolerance=Abs(1), source=SRC, kind="paper"
-        )
-    with pytest.raises(ValueError, match="reference must be finite"):
-        chapter.claim(
-            "x", 1.0, reference=math.nan, tolerance=Abs(1), source=SRC, kind="paper"
-        )
-    with pytest.raises(ValueError, match="missing: \\['full'\\]"):
-        chapter.claim(
-            "x",
-            1.0,
-            reference=1.0,
-            tolerance={"quick": Abs(1)},
-            source=SRC,
-            kind="paper",
-        )
-    with pytest.raises(TypeError, match="tolerance"):
-        chapter.claim("x", 1.0, reference=1.0, tolerance=0.1, source=SRC, kind="paper")
-    chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="paper")
+@pytest.mark.parametrize(
+    "error, match, bad",
+    [
+        (ValueError, "source", {"source": " "}),
+        (TypeError, "value", {"value": "1.0"}),
+        (ValueError, "reference must be finite", {"reference": math.nan}),
+        (ValueError, "missing: \\['full'\\]", {"tolerance": {"quick": Abs(1)}}),
+        (TypeError, "tolerance", {"tolerance": 0.1}),
+    ],
+)
+def test_claim_bad_input(chapter, error, match, bad):
+    with pytest.raises(error, match=match):
+        claim(chapter, **bad)
+    claim(chapter)  # a claim that raised on its input does not take its key
+
+
+def test_claim_key_is_used_once_and_chapter_name_checked(chapter):
+    claim(chapter)
     with pytest.raises(ValueError, match="already used"):
-        chapter.claim(
-            "x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="paper"
-        )
+        claim(chapter)
     with pytest.raises(ValueError, match="name"):
         Chapter("bad name", directory=chapter.directory)
 
 
 def test_reopening_a_chapter_starts_a_fresh_record(chapter):
-    chapter.claim("x", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="paper")
+    claim(chapter)
     again = Chapter("demo", directory=chapter.directory)
     assert again.path.read_text() == ""
 
@@ -339,20 +238,11 @@ def test_load_records_corrupt(tmp_path):
 
 
 def test_claim_table_html_has_run_facts_and_anchors(chapter):
-    chapter.claim(
-        "x",
-        1.0,
-        reference=1.0,
-        tolerance=Abs(1),
-        source="A & B <2025>",
-        quantity="q",
-        kind="exact",
-    )
+    claim(chapter, source="A & B <2025>", quantity="q", kind="exact")
     html = chapter.finish()._repr_html_()
     assert '<details class="physml-run-facts">' in html and "1 of 1 checks pass" in html
-    assert (
-        "quick profile" in html and "&lt;2025&gt;" in html and "<b>torch:</b>" in html
-    )
+    assert "quick profile" in html and "&lt;2025&gt;" in html
+    assert "<b>torch:</b>" in html
     assert 'id="claim-x"' in html and "(exact)" in html
 
 
@@ -388,12 +278,8 @@ def test_claim_table_shows_the_committed_full_run(tmp_path, monkeypatch):
     )
     monkeypatch.chdir(book)
     chapter = Chapter("demo", directory=tmp_path / "claims")
-    chapter.claim(
-        "x", 1.0, reference=1.0, tolerance=Abs(1), source="exact", kind="exact"
-    )
-    chapter.claim(
-        "y", 2.0, reference=2.0, tolerance=Abs(1), source="exact", kind="exact"
-    )
+    claim(chapter, "x", source="exact", kind="exact")
+    claim(chapter, "y", 2.0, reference=2.0, source="exact", kind="exact")
     table = chapter.finish()
     assert "full profile" in table.columns
     md = table._repr_markdown_()
@@ -419,37 +305,20 @@ def test_read_jsonl_skips_blank_lines_and_names_a_bad_line(tmp_path):
 
 
 def test_count_claims_of_objects_and_records(chapter):
-    chapter.claim("p", 1.0, reference=1.0, tolerance=Abs(1), source=SRC, kind="paper")
-    chapter.claim(
-        "m",
-        9.0,
-        reference=1.0,
-        tolerance=Abs(1),
-        source=SRC,
-        kind="data",
-        expect="miss",
-        reason="a reason",
-    )
-    chapter.claim(
-        "b", 1.0, reference=2.0, tolerance=AtMost(), source="x", kind="bound", why="why"
-    )
+    claim(chapter, "p")
+    claim(chapter, "m", 9.0, kind="data", expect="miss", reason="a reason")
+    why = {"source": "x", "kind": "bound", "why": "why"}
+    claim(chapter, "b", reference=2.0, tolerance=AtMost(), **why)
     with pytest.raises(AssertionError):
-        chapter.claim(
-            "e", 5.0, reference=1.0, tolerance=Abs(1), source="x", kind="exact"
-        )
+        claim(chapter, "e", 5.0, source="x", kind="exact")
     n = claims.count_claims(chapter.claims)
     assert n == claims.count_claims(
         r for r in records(chapter) if r["record"] == "claim"
     )
     assert (n["claims"], n["pass"], n["miss"], n["now"], n["fail"]) == (4, 2, 1, 0, 1)
     assert (n["paper"], n["paper_pass"], n["own"], n["own_pass"]) == (2, 1, 2, 1)
-    assert (
-        n["exact"],
-        n["exact_pass"],
-        n["bound"],
-        n["bound_pass"],
-        n["same-run"],
-    ) == (1, 0, 1, 1, 0)
+    own = ("exact", "exact_pass", "bound", "bound_pass", "same-run")
+    assert tuple(n[k] for k in own) == (1, 0, 1, 1, 0)
     assert claims.count_claims([{"kind": "exact"}])["fail"] == 1  # no status: failed
     run = chapter.finish()
     assert (
@@ -457,12 +326,8 @@ def test_count_claims_of_objects_and_records(chapter):
         in run._repr_html_()
     )
     last = records(chapter)[-1]
-    assert (
-        last["n_passed"],
-        last["n_missed"],
-        last["n_now_reproduced"],
-        last["n_failed"],
-    ) == (2, 1, 0, 1)
+    totals = ("n_passed", "n_missed", "n_now_reproduced", "n_failed")
+    assert tuple(last[k] for k in totals) == (2, 1, 0, 1)
 
 
 @pytest.mark.parametrize(
@@ -487,32 +352,10 @@ def test_status_label(kind, status, label):
 
 def test_results_table_footnotes_long_sources_and_labels_cells(chapter):
     long_src = "Pawlowski & Plehn 2025, §8.5.1, Fig. 56 (left): the loss saturates after O(100) iterations"
-    chapter.claim(
-        "a",
-        1.0,
-        reference=1.0,
-        tolerance=Abs(1),
-        source=long_src,
-        kind="paper",
-        quantity="first",
-    )
-    chapter.claim(
-        "b",
-        2.0,
-        reference=2.0,
-        tolerance=Abs(1),
-        source=long_src,
-        kind="paper",
-        quantity="second",
-    )
-    chapter.claim(
-        "c",
-        3.0,
-        reference=3.0,
-        tolerance=Abs(1),
-        source="short",
-        kind="exact",
-        quantity="third",
+    claim(chapter, "a", source=long_src, quantity="first")
+    claim(chapter, "b", 2.0, reference=2.0, source=long_src, quantity="second")
+    claim(
+        chapter, "c", 3.0, reference=3.0, source="short", kind="exact", quantity="third"
     )
     html = chapter.finish()._repr_html_()
     # one footnote for the shared long source, linked from both rows; the short one stays inline

@@ -19,19 +19,15 @@ def mse_loss(model, x, y):
     return likelihood.mse(model(x), y)
 
 
+def fit_line(model, x, y, **kw):
+    """``train.fit`` of ``model`` to the points ``(x, y)`` under the MSE, on the CPU, quietly."""
+    return train.fit(model, mse_loss, (x, y), device="cpu", progress=False, **kw)
+
+
 def test_fit_learns_a_line():
     x, y = line_data()
     model = torch.nn.Linear(1, 1)
-    hist = train.fit(
-        model,
-        mse_loss,
-        (x, y),
-        steps=600,
-        batch_size=64,
-        lr=0.05,
-        device="cpu",
-        progress=False,
-    )
+    hist = fit_line(model, x, y, steps=600, batch_size=64, lr=0.05)
     assert hist.steps == 600 and hist.loss[-1] < 1e-3
     assert model.weight.item() == pytest.approx(3, abs=0.05)
 
@@ -42,16 +38,8 @@ def test_fit_is_reproducible():
     for _ in range(2):
         torch.manual_seed(0)
         m = MLP(1, 1, hidden=8, depth=1)
-        train.fit(
-            m,
-            mse_loss,
-            (x, y),
-            steps=50,
-            batch_size=32,
-            generator=torch.Generator().manual_seed(3),
-            device="cpu",
-            progress=False,
-        )
+        generator = torch.Generator().manual_seed(3)
+        fit_line(m, x, y, steps=50, batch_size=32, generator=generator)
         w.append(torch.cat([p.flatten() for p in m.parameters()]))
     assert torch.equal(w[0], w[1])
 
@@ -63,18 +51,16 @@ def test_early_stopping_restores_best():
         yv + 5.0
     )  # validation data the model cannot fit: the first evaluation stays the best
     model = torch.nn.Linear(1, 1)
-    hist = train.fit(
+    hist = fit_line(
         model,
-        mse_loss,
-        (x, y),
+        x,
+        y,
         steps=1000,
         batch_size=16,
         lr=0.05,
         val_data=(xv, yv),
         eval_every=10,
         patience=3,
-        device="cpu",
-        progress=False,
     )
     assert hist.stopped_early and hist.steps < 1000
     assert hist.best_val == min(hist["val_loss"])
@@ -93,14 +79,7 @@ def test_early_stopping_restores_best():
 def test_fit_bad_arguments(kwargs, err, match):
     x, y = line_data(8)
     with pytest.raises(err, match=match):
-        train.fit(
-            torch.nn.Linear(1, 1),
-            mse_loss,
-            (x, y),
-            device="cpu",
-            progress=False,
-            **kwargs,
-        )
+        fit_line(torch.nn.Linear(1, 1), x, y, **kwargs)
 
 
 def test_fit_bad_data():
@@ -135,26 +114,22 @@ def test_full_batch_uses_every_row_every_step():
         seen.append(rows.clone())
         return m(rows.float()[:, None]).sum()
 
-    train.fit(
-        model,
-        loss_fn,
-        (torch.arange(10),),
-        steps=3,
-        batch_size=10,
-        lr=1e-3,
-        progress=False,
-    )
+    def fit(batch_size):
+        rows = (torch.arange(10),)
+        train.fit(
+            model,
+            loss_fn,
+            rows,
+            steps=3,
+            batch_size=batch_size,
+            lr=1e-3,
+            progress=False,
+        )
+
+    fit(10)
     assert all(torch.equal(s, torch.arange(10)) for s in seen) and len(seen) == 3
     seen.clear()
-    train.fit(
-        model,
-        loss_fn,
-        (torch.arange(10),),
-        steps=3,
-        batch_size=4,
-        lr=1e-3,
-        progress=False,
-    )
+    fit(4)
     assert all(len(s) == 4 for s in seen)
 
 

@@ -4,10 +4,6 @@ Bayesian from outside; :mod:`physml.nn` knows nothing of Bayesian layers or trai
 It lives in contracts/ because one parametrised contract covers six networks of four modules (nn,
 generative.networks, generative.ddpm, generative.cfm, flows.coupling) and the bayesian factory."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -17,8 +13,7 @@ from physml.generative.cfm import CFM
 from physml.generative.ddpm import DDPM, linear_betas
 from physml.generative.networks import TimeMLP
 from physml.nn import MLP, zero_output_
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import fresh_python
 
 BUILDERS = {
     "MLP": lambda linear: MLP(3, 2, hidden=8, depth=2, linear=linear),
@@ -137,11 +132,4 @@ def test_zero_output_zeroes_a_layer_in_place_and_rejects_one_without_weights():
 
 def test_importing_physml_nn_loads_neither_train_nor_bayesian():
     code = "import sys, physml.nn; print(sorted(m for m in ('physml.train', 'physml.bayesian') if m in sys.modules))"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    assert out.stdout.strip() == "[]"
+    assert fresh_python(code).strip() == "[]"

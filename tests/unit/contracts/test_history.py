@@ -88,30 +88,28 @@ def test_fit_returns_history_with_validation_series():
     x = torch.linspace(-1, 1, 32)[:, None]
     y = 2 * x
     model = torch.nn.Linear(1, 1)
-    hist = train.fit(
-        model,
-        lambda m, a, b: ((m(a) - b) ** 2).mean(),
-        (x, y),
-        steps=25,
-        batch_size=8,
-        val_data=(x, y),
-        eval_every=10,
-        device="cpu",
-        progress=False,
-    )
+
+    def fit(steps, **kw):
+        def mse(m, a, b):
+            return ((m(a) - b) ** 2).mean()
+
+        return train.fit(
+            model,
+            mse,
+            (x, y),
+            steps=steps,
+            batch_size=8,
+            device="cpu",
+            progress=False,
+            **kw,
+        )
+
+    hist = fit(25, val_data=(x, y), eval_every=10)
     assert isinstance(hist, History) and hist.steps == 25 and hist.loss.shape == (25,)
     assert hist.eval_steps.tolist() == [10, 20, 25] and hist["val_loss"].shape == (3,)
     assert hist.best_val == hist["val_loss"].min()
     assert hist.best_step == hist.eval_steps[hist["val_loss"].argmin()]
-    no_val = train.fit(
-        model,
-        lambda m, a, b: ((m(a) - b) ** 2).mean(),
-        (x, y),
-        steps=5,
-        batch_size=8,
-        device="cpu",
-        progress=False,
-    )
+    no_val = fit(5)
     assert (
         no_val.names == []
         and no_val.eval_steps.shape == (0,)

@@ -8,15 +8,12 @@ import ast
 import importlib
 import inspect
 import pkgutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 import physml
+from tests.helpers import ROOT, fresh_python
 
-ROOT = Path(__file__).resolve().parents[3]
 SUBPACKAGES = sorted(m.name for m in pkgutil.iter_modules(physml.__path__) if m.ispkg)
 # The shared blocks at the top level; a module used by one part only lives in that part's subpackage.
 TOP_LEVEL_MODULES = {
@@ -126,11 +123,4 @@ def test_face_is_complete(sub):
 def test_importing_physml_and_its_faces_does_not_import_bookkit():
     imports = "; ".join(f"import physml.{sub}" for sub in SUBPACKAGES)
     code = f"import sys, physml; a = 'bookkit' in sys.modules; {imports}; print(a, 'bookkit' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    assert out.stdout.split() == ["False", "False"]
+    assert fresh_python(code).split() == ["False", "False"]

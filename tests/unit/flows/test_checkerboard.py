@@ -5,15 +5,7 @@ import pytest
 import torch
 
 from physml.flows import TrivializingFlow, checkerboard
-
-
-def _random_flow(k=3, n_layers=1, seed=0):
-    flow = TrivializingFlow(
-        k, n_layers, init_scale=0.3, generator=torch.Generator().manual_seed(seed)
-    )
-    with torch.no_grad():
-        flow.log_scale.fill_(0.2)
-    return flow
+from tests.unit.flows.conftest import random_flow
 
 
 def test_parameter_count_is_eq_8_34():
@@ -23,7 +15,7 @@ def test_parameter_count_is_eq_8_34():
 
 
 def test_inverse_and_log_determinant_against_the_brute_force_jacobian():
-    flow = _random_flow(n_layers=2)
+    flow = random_flow(n_layers=2)
     g = torch.Generator().manual_seed(1)
     phi = torch.randn(3, 4, 4, generator=g, dtype=torch.float64)
     z, logdet = flow(phi)
@@ -38,7 +30,7 @@ def test_inverse_and_log_determinant_against_the_brute_force_jacobian():
 
 
 def test_flow_is_odd_and_translation_covariant_on_any_even_lattice():
-    flow = _random_flow(k=5)
+    flow = random_flow(k=5)
     g = torch.Generator().manual_seed(2)
     for L in (4, 8, 12):
         phi = torch.randn(2, L, L, generator=g, dtype=torch.float64)

@@ -9,18 +9,9 @@ import torch
 
 from physml.flows import TrivializingFlow, trivializing
 from physml.lattice import measure, phi4
-
+from tests.unit.flows.conftest import random_flow
 
 CPU = torch.device("cpu")
-
-
-def _random_flow(k=3, n_layers=1, seed=0):
-    flow = TrivializingFlow(
-        k, n_layers, init_scale=0.3, generator=torch.Generator().manual_seed(seed)
-    )
-    with torch.no_grad():
-        flow.log_scale.fill_(0.2)
-    return flow
 
 
 def _action(beta=0.3, lam=0.5):
@@ -97,16 +88,15 @@ def test_flow_hmc_samples_the_target():
     L, beta = 4, 0.4
     act = _action(beta)
     sampler = trivializing.FlowHMC(
-        _random_flow(), act, L, 64, n_steps=6, seed=1, device=CPU
+        random_flow(), act, L, 64, n_steps=6, seed=1, device=CPU
     )
+    alike = {"thermalization": 30, "smoothing_t": 0.25, "progress": False}
     s_flow = measure.series(
         sampler.trajectory,
         sampler.state,
         n_trajectories=250,
-        thermalization=30,
-        smoothing_t=0.25,
         acceptance=lambda: sampler.acceptance,
-        progress=False,
+        **alike,
     )
     s_hmc = measure.hmc_run(
         L,
@@ -115,11 +105,9 @@ def test_flow_hmc_samples_the_target():
         n_steps=4,
         n_chains=64,
         n_trajectories=500,
-        thermalization=30,
-        smoothing_t=0.25,
         seed=2,
         device=CPU,
-        progress=False,
+        **alike,
     )
     a, b = measure.summarize(s_flow), measure.summarize(s_hmc)
     assert a["acceptance"].value > 0.8
