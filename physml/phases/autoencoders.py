@@ -227,7 +227,7 @@ class VariationalAutoencoderReplicas(AutoencoderReplicas):
     The layers of :class:`VariationalAutoencoder` per replica, batched as in
     :class:`AutoencoderReplicas`: the encoder gives a mean and a log-variance, the loss is the
     reconstruction cross-entropy of a latent drawn from ``q(z|x)`` plus ``KL(q(z|x) ‖ N(0, 1))``
-    (each replica its own noise, from torch's global generator), and :meth:`encode` returns the
+    (each replica its own noise, from torch's global generator), and ``encode`` returns the
     mean.
 
     Args:
