@@ -23,7 +23,7 @@ import zuko
 from torch import nn
 
 from physml import stats
-from physml._checks import positive_int
+from physml._checks import positive_int, positive_number
 from physml.flows import coupling
 
 
@@ -66,8 +66,7 @@ class ZukoOnBox(nn.Module):
         super().__init__()
         positive_int("dim", dim)
         positive_int("transforms", transforms)
-        if not scale > 0:
-            raise ValueError(f"scale must be > 0, got {scale}")
+        positive_number("scale", scale)
         self.dim, self.scale = dim, float(scale)
         self.box = coupling.BoxLogit(low, high)
         self.nsf = zuko.flows.NSF(
