@@ -48,6 +48,7 @@ LAYERS = (
         "phases",
         "lipschitz",
         "fits",
+        "jets",
     ),
 )
 
