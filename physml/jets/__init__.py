@@ -3,9 +3,10 @@ Sec. 3.2.3-3.3.5).
 
 - :mod:`physml.jets.kinematics`: four-momenta ``(E, px, py, pz)``: pT, eta, phi, mass,
   Minkowski products with a diagonal metric, Lorentz boosts.
+- :mod:`physml.jets.sample`: :class:`JetSample`, labelled jets as constituent four-momenta.
 """
 
-from physml.jets import kinematics
+from physml.jets import kinematics, sample
 from physml.jets.kinematics import (
     MINKOWSKI,
     boost,
@@ -19,9 +20,13 @@ from physml.jets.kinematics import (
     phi,
     pt,
 )
+from physml.jets.sample import QCD, TOP, JetSample
 
 __all__ = [
     "MINKOWSKI",
+    "QCD",
+    "TOP",
+    "JetSample",
     "boost",
     "delta_phi",
     "delta_r",
@@ -33,4 +38,5 @@ __all__ = [
     "minkowski_dot",
     "phi",
     "pt",
+    "sample",
 ]

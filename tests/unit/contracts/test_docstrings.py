@@ -50,23 +50,11 @@ NO_CHAPTER: set[str] = {
     "physml.learning.effective_theory.losses",
     "physml.lipschitz.layers.slope_bounds",
     "physml.generative.gan.discriminator_loss_at_optimum",
-    # physml.jets before its chapters land (issue 24): each gets its "Used in:" then
-    *(
-        f"physml.jets.kinematics.{name}"
-        for name in (
-            "pt",
-            "phi",
-            "eta",
-            "delta_phi",
-            "delta_r",
-            "minkowski_dot",
-            "mass_squared",
-            "mass",
-            "four_momentum",
-            "boost",
-        )
-    ),
 }
+
+# Subpackages whose chapters are being written (issue 24, physml.jets): their public names get
+# their "Used in:" when the chapters land; until then they are held to the rest of the template.
+CHAPTERS_PENDING: tuple[str, ...] = ("physml.jets.",)
 
 SECTION = re.compile(r"^(\w[\w ]*):\s*$")
 DOC_REF = re.compile(r"^- :doc:`(/book/[\w/-]+)`")
@@ -191,7 +179,7 @@ def problems(qualname: str, obj) -> list[str]:
         found.append("raises but has no Raises: section")
     if qualname not in NO_CHAPTER:
         entries = secs.get("Used in", [])
-        if not entries:
+        if not entries and not qualname.startswith(CHAPTERS_PENDING):
             found.append('no "Used in:" section')
         for entry in entries:
             match = DOC_REF.match(entry)
