@@ -13,9 +13,7 @@ import json
 import re
 from pathlib import Path
 
-import yaml
-
-from test_rendered_book import CHAPTERS, ROOT, SITE
+from test_rendered_book import CHAPTERS, REPOSITORY, ROOT, SITE
 
 PARTS = sorted({Path(c).parent.as_posix() for c in CHAPTERS})
 
@@ -140,9 +138,7 @@ def test_bibliography_labels_capitals_and_links(visit):
 
 
 def test_colab_cell_and_downloads(visit):
-    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"][
-        "url"
-    ].rstrip("/")
+    repo = REPOSITORY
     for chapter in CHAPTERS:
         page = visit(chapter).page
         cell = page.locator(".cell.tag_physml-colab-install")

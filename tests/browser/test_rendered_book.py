@@ -32,6 +32,11 @@ PAGES = [
 CHAPTERS = [
     p.relative_to(ROOT).with_suffix(".html").as_posix() for p in book.chapters(ROOT)
 ]
+#: The book's repository address (``_config.yml``, no trailing slash): the install cell,
+#: the Colab and the repository buttons point there.
+REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"][
+    "url"
+].rstrip("/")
 
 
 def _md_title(html_path: str) -> str:
@@ -141,9 +146,7 @@ def test_search_finds_each_chapter(visit):
 
 
 def test_chapter_buttons(visit):
-    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"][
-        "url"
-    ].rstrip("/")
+    repo = REPOSITORY
     for chapter in CHAPTERS:
         page = visit(chapter).page
         ipynb = Path(chapter).with_suffix(".ipynb").as_posix()
