@@ -44,7 +44,7 @@ def knn(
             (or ``n_nodes <= k``) the missing ones are flagged invalid.
 
     Returns:
-        ``(index, valid)``: int64 ``(n_jets, n_nodes, k')`` neighbour indices and bool
+        The pair ``(index, valid)``, int64 ``(n_jets, n_nodes, k')`` neighbour indices and bool
         ``(n_jets, n_nodes, k')`` flags of real edges, ``k' = min(k, n_nodes - 1)`` (at least 1).
 
     Raises:

@@ -55,7 +55,8 @@ def constituent_batch(
             ``pT > 0`` (:attr:`physml.jets.JetSample.mask`).
 
     Returns:
-        ``(constituents, mask)``: the constituents with masked entries zeroed, and the bool mask.
+        The pair ``(constituents, mask)``, the constituents with masked entries zeroed and the
+        bool mask.
 
     Raises:
         TypeError: if ``constituents`` is neither a floating-point tensor nor a JetSample, or

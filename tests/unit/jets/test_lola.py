@@ -22,7 +22,9 @@ def _model(**kw) -> lola.LoLa:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_minkowski_features_are_lorentz_invariant(seed):
-    model = _model(metric_init="minkowski", trainable_metric=False)
+    model = _model(metric_init="minkowski", trainable_metric=False).requires_grad_(
+        False
+    )
     k = model.ordered_inputs(random_jets(seed=seed))
     k_boosted = boost(k, random_boost(seed))
     before, after = model.lorentz_features(k), model.lorentz_features(k_boosted)
@@ -34,7 +36,9 @@ def test_minkowski_features_are_lorentz_invariant(seed):
 
 
 def test_a_euclidean_metric_is_not_invariant():
-    model = _model(metric_init="euclidean", trainable_metric=False)
+    model = _model(metric_init="euclidean", trainable_metric=False).requires_grad_(
+        False
+    )
     k = model.ordered_inputs(random_jets())
     before = model.lorentz_features(k)
     after = model.lorentz_features(boost(k, random_boost()))
