@@ -54,8 +54,9 @@ def exclusive_kt_axes(
 ) -> torch.Tensor:
     """Each jet's ``n_axes`` exclusive-kT subjets: the axes of N-subjettiness.
 
-    The kT algorithm (R = 0.8, E-scheme) reclusters each jet's constituents until ``n_axes``
-    subjets remain (fewer when the jet has fewer constituents: then every constituent is an
+    The kT algorithm (E-scheme; R = FastJet's ``max_allowable_R`` as in the Nsubjettiness
+    contrib's ``KT_Axes``, so that nothing merges with the beam and the subjets add up to the
+    jet) reclusters each jet's constituents until ``n_axes`` subjets remain (fewer when the jet has fewer constituents: then every constituent is an
     axis). FastJet runs on the CPU, all jets in one call; the result returns to the input's
     device.
 
@@ -98,7 +99,11 @@ def exclusive_kt_axes(
         ),
         counts.cpu().numpy(),
     )
-    definition = fastjet.JetDefinition(fastjet.kt_algorithm, 0.8)
+    # R = max_allowable_R, as the Nsubjettiness contrib's KT_Axes: no constituent merges with
+    # the beam, so the axes partition the whole jet
+    definition = fastjet.JetDefinition(
+        fastjet.kt_algorithm, fastjet.JetDefinition.max_allowable_R
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         subjets = fastjet.ClusterSequence(particles, definition).exclusive_jets_up_to(
@@ -126,6 +131,8 @@ def n_subjettiness(
 
     ``tau_N = sum_k pT_k min_j Delta R_jk / (sum_k pT_k R0)``, with Delta R in (rapidity, phi)
     between constituent ``k`` and axis ``j``. Zero when the jet has at most N constituents.
+    The exclusive-kT axes are not minimised (no one-pass refinement), so ``tau_{N+1} <= tau_N``
+    holds for nearly every jet but is not guaranteed for each.
 
     Args:
         sample_or_constituents: a :class:`~physml.jets.sample.JetSample` or constituents

@@ -80,8 +80,17 @@ class JetCNN(nn.Module):
             raise ValueError(f"n_pixels must be divisible by 4, got {n_pixels}")
         self.n_pixels = n_pixels
 
+        lo = (kernel_size - 1) // 2  # zero padding that keeps the size (eq. 3.26), also
+        hi = (
+            kernel_size - 1 - lo
+        )  # for an even kernel, without torch's padding="same" warning
+
         def conv(n_in: int) -> list[nn.Module]:
-            return [nn.Conv2d(n_in, channels, kernel_size, padding="same"), nn.ReLU()]
+            return [
+                nn.ZeroPad2d((lo, hi, lo, hi)),
+                nn.Conv2d(n_in, channels, kernel_size),
+                nn.ReLU(),
+            ]
 
         self.features = nn.Sequential(
             *conv(1),
