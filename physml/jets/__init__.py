@@ -16,6 +16,7 @@ Sec. 3.2.3-3.3.5).
 from physml.jets import images, kinematics, sample, substructure, taggers, toy
 from physml.jets.images import (
     PIXEL_SIZE,
+    as_constituents,
     class_means,
     jet_coordinates,
     jet_image,
@@ -65,6 +66,7 @@ __all__ = [
     "W_MASS",
     "JetCNN",
     "JetSample",
+    "as_constituents",
     "bce_loss",
     "bdt_features",
     "bdt_scores",

@@ -34,6 +34,7 @@ from physml.jets.sample import QCD, TOP, JetSample
 
 __all__ = [
     "PIXEL_SIZE",
+    "as_constituents",
     "class_means",
     "jet_coordinates",
     "jet_image",
@@ -46,7 +47,25 @@ PIXEL_SIZE = 0.04
 """The pixel size in Delta eta (and, here, Delta phi) of the notes' jet images (Sec. 3.2.3)."""
 
 
-def _constituents(name: str, x) -> torch.Tensor:
+def as_constituents(
+    x: JetSample | torch.Tensor, name: str = "sample_or_constituents"
+) -> torch.Tensor:
+    """The constituents of a :class:`~physml.jets.sample.JetSample`, or a checked tensor of them.
+
+    The one argument check of the functions of :mod:`physml.jets` that take either.
+
+    Args:
+        x: a JetSample, or a tensor of shape ``(n_jets, n_constituents, 4)``, floating point,
+            ``(E, px, py, pz)`` in GeV.
+        name: the argument's name, for the messages.
+
+    Returns:
+        The tensor ``(n_jets, n_constituents, 4)`` itself (not copied).
+
+    Raises:
+        TypeError: naming ``name`` if ``x`` is neither a JetSample nor a floating-point tensor.
+        ValueError: naming ``name`` if the tensor's shape is not ``(n_jets, n_constituents, 4)``.
+    """
     if isinstance(x, JetSample):
         return x.constituents
     if not isinstance(x, torch.Tensor):
@@ -84,9 +103,9 @@ def jet_coordinates(sample_or_constituents: JetSample | torch.Tensor) -> torch.T
             ``(n_jets, n_constituents, 4)``, floating point, ``(E, px, py, pz)`` in GeV.
 
     Returns:
-        Shape ``(n_jets, n_constituents, 3)``, float64 on the input's device: Delta eta,
-        Delta phi (radians, wrapped into ``[-pi, pi)``) and ``pT / sum pT`` (each jet's weights
-        sum to 1; a jet without constituents keeps weight 0).
+        Shape ``(n_jets, n_constituents, 3)``, float64, on the input's device, holding
+        Delta eta, Delta phi (radians, wrapped into ``[-pi, pi)``) and ``pT / sum pT`` (each
+        jet's weights sum to 1; a jet without constituents keeps weight 0).
 
     Raises:
         TypeError: if the argument is neither a JetSample nor a floating-point tensor.
@@ -95,9 +114,7 @@ def jet_coordinates(sample_or_constituents: JetSample | torch.Tensor) -> torch.T
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3 and eq. 3.44 (Delta R in the (eta, phi) plane).
     """
-    c = _constituents("sample_or_constituents", sample_or_constituents).to(
-        torch.float64
-    )
+    c = as_constituents(sample_or_constituents).to(torch.float64)
     jet = four_momentum(c)
     weight = pt(c)
     real = weight > 0
@@ -292,7 +309,7 @@ def class_means(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         labels: shape ``(n_jets,)``, integer, 0 (QCD) or 1 (top), both present.
 
     Returns:
-        Shape ``(2, height, width)``, the dtype of ``images``: ``means[QCD]`` and ``means[TOP]``.
+        Shape ``(2, height, width)``, the dtype of ``images``, ``means[QCD]`` and ``means[TOP]``.
 
     Raises:
         TypeError: if ``images`` is not floating point or ``labels`` not integer.

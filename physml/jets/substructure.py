@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from physml._checks import positive_int, positive_number
-from physml.jets.images import _constituents
+from physml.jets.images import as_constituents
 from physml.jets.kinematics import delta_phi, four_momentum, mass, phi, pt
 from physml.jets.sample import JetSample
 
@@ -80,7 +80,7 @@ def exclusive_kt_axes(
         Salam and Soyez, Eur. Phys. J. C 72 (2012) 1896 (FastJet); Pawlowski and Plehn 2025,
         eq. 3.45 (the kT measure) and the exclusive algorithm after it.
     """
-    c = _constituents("sample_or_constituents", sample_or_constituents)
+    c = as_constituents(sample_or_constituents)
     positive_int("n_axes", n_axes)
     import awkward as ak
     import fastjet
@@ -162,7 +162,7 @@ def n_subjettiness(
         >>> round(float(n_subjettiness(c, 1)[0]), 6)
         0.25
     """
-    c = _constituents("sample_or_constituents", sample_or_constituents)
+    c = as_constituents(sample_or_constituents)
     positive_int("n", n)
     r0 = positive_number("r0", r0)
     if axes is None:
@@ -241,9 +241,7 @@ def jet_mass(sample_or_constituents: JetSample | torch.Tensor) -> torch.Tensor:
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3 (m_fat, Fig. 15).
     """
-    return mass(
-        four_momentum(_constituents("sample_or_constituents", sample_or_constituents))
-    )
+    return mass(four_momentum(as_constituents(sample_or_constituents)))
 
 
 def subjet_pair_masses(
@@ -258,7 +256,7 @@ def subjet_pair_masses(
             ``(n_jets, n_constituents, 4)``, floating point, GeV.
 
     Returns:
-        Shape ``(n_jets, 3)``, GeV: the pairs (1, 2), (1, 3), (2, 3) of the pT-ordered subjets.
+        Shape ``(n_jets, 3)``, GeV, the pairs (1, 2), (1, 3), (2, 3) of the pT-ordered subjets.
         In a jet of fewer than three constituents the missing subjet is a zero four-vector, so
         its pairs carry the single subjet's mass.
 

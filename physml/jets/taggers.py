@@ -169,8 +169,16 @@ def train_cnn(
         model: e.g. a :class:`JetCNN`, trained in place.
         images: shape ``(n, n_pixels, n_pixels)``, floating point.
         labels: shape ``(n,)``, 0 (QCD) or 1 (top).
-        steps, batch_size, lr, val_data, eval_every, patience, generator, device, progress:
-            as in :func:`physml.train.fit` (``val_data`` is ``(images, labels)``).
+        steps: optimiser steps, a positive int.
+        batch_size: images per step (drawn with replacement; all when ``>= n``).
+        lr: learning rate of AdamW, > 0.
+        val_data: ``(images, labels)`` for the validation loss, or ``None``.
+        eval_every: steps between validation evaluations.
+        patience: evaluations without improvement before stopping (needs ``val_data``).
+        generator: CPU generator of the minibatch draws (:func:`physml.train.fit`'s default if
+            ``None``).
+        device: where to train (``config.device()`` if ``None``).
+        progress: show a progress bar (``progress_enabled()`` if ``None``).
 
     Returns:
         The :class:`~physml.train.History` of :func:`physml.train.fit`.
@@ -218,7 +226,7 @@ def cnn_scores(
         batch_size: images per forward pass, a positive int.
 
     Returns:
-        Shape ``(n,)``, float, on the CPU (larger: more top-like).
+        Shape ``(n,)``, float, on the CPU, larger for more top-like jets.
 
     Raises:
         ValueError: if ``batch_size`` is not a positive int.
@@ -242,8 +250,8 @@ def bdt_features(sample_or_constituents: JetSample | torch.Tensor) -> np.ndarray
             ``(n_jets, n_constituents, 4)``, floating point, GeV.
 
     Returns:
-        float64 array of shape ``(n_jets, 2)``: ``m`` in GeV, ``tau_3 / tau_2`` (NaN where
-        undefined, which the histogram BDT treats as missing).
+        float64 array of shape ``(n_jets, 2)``, columns ``m`` in GeV and ``tau_3 / tau_2``
+        (NaN where undefined, which the histogram BDT treats as missing).
 
     Raises:
         TypeError, ValueError: as :func:`physml.jets.substructure.tau_ratio`.
@@ -303,7 +311,7 @@ def bdt_scores(bdt, features) -> np.ndarray:
         features: shape ``(n, n_features)``, the features it was trained on.
 
     Returns:
-        float64 array of shape ``(n,)`` in ``[0, 1]`` (larger: more top-like).
+        float64 array of shape ``(n,)`` in ``[0, 1]``, larger for more top-like jets.
 
     Raises:
         ValueError: if ``features`` is not 2-dimensional.

@@ -110,8 +110,8 @@ def toy_jets(
         dtype: floating dtype of the constituents.
 
     Returns:
-        A :class:`~physml.jets.sample.JetSample` on the CPU: massless constituents
-        ``(E, px, py, pz)`` in GeV, pT-descending, jets at |eta| < 1.5 in random azimuth,
+        A :class:`~physml.jets.sample.JetSample` on the CPU, massless constituents
+        ``(E, px, py, pz)`` in GeV, pT-descending, jets at ``|eta| < 1.5`` in random azimuth,
         the classes shuffled together.
 
     Raises:
