@@ -56,9 +56,9 @@ def exclusive_kt_axes(
 
     The kT algorithm (E-scheme; R = FastJet's ``max_allowable_R`` as in the Nsubjettiness
     contrib's ``KT_Axes``, so that nothing merges with the beam and the subjets add up to the
-    jet) reclusters each jet's constituents until ``n_axes`` subjets remain (fewer when the jet has fewer constituents: then every constituent is an
-    axis). FastJet runs on the CPU, all jets in one call; the result returns to the input's
-    device.
+    jet) reclusters each jet's constituents until ``n_axes`` subjets remain (fewer when the
+    jet has fewer constituents: then every constituent is an axis). FastJet runs on the CPU,
+    all jets in one call; the result returns to the input's device.
 
     Args:
         sample_or_constituents: a :class:`~physml.jets.sample.JetSample` or constituents
@@ -82,6 +82,11 @@ def exclusive_kt_axes(
     """
     c = as_constituents(sample_or_constituents)
     positive_int("n_axes", n_axes)
+    return _kt_axes(c, (n_axes,))[0]
+
+
+def _kt_axes(c: torch.Tensor, ns: tuple[int, ...]) -> list[torch.Tensor]:
+    """:func:`exclusive_kt_axes` for each ``n`` in ``ns`` from one clustering of the jets."""
     import awkward as ak
     import fastjet
 
@@ -105,10 +110,16 @@ def exclusive_kt_axes(
         fastjet.kt_algorithm, fastjet.JetDefinition.max_allowable_R
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        subjets = fastjet.ClusterSequence(particles, definition).exclusive_jets_up_to(
-            n_axes
-        )
+        # FastJet's awkward interface warns about exclusive jets for every algorithm
+        warnings.filterwarnings("ignore", message="dcut and exclusive jets")
+        sequence = fastjet.ClusterSequence(particles, definition)
+        return [_padded(sequence.exclusive_jets_up_to(n), n, c) for n in ns]
+
+
+def _padded(subjets, n_axes: int, c: torch.Tensor) -> torch.Tensor:
+    """FastJet's jagged subjets as ``(n_jets, n_axes, 4)``, zero-padded, pT-ordered, like ``c``."""
+    import awkward as ak
+
     n_sub = ak.to_numpy(ak.num(subjets))
     comps = [ak.to_numpy(ak.flatten(subjets[k])) for k in ("E", "px", "py", "pz")]
     out = np.zeros((len(n_sub), n_axes, 4))
@@ -166,7 +177,7 @@ def n_subjettiness(
     positive_int("n", n)
     r0 = positive_number("r0", r0)
     if axes is None:
-        axes = exclusive_kt_axes(c, n)
+        axes = _kt_axes(c, (n,))[0]
     elif (
         not isinstance(axes, torch.Tensor)
         or axes.ndim != 3
@@ -220,8 +231,10 @@ def tau_ratio(
     positive_int("b", b)
     if a == b:
         raise ValueError(f"a and b must differ, got a = b = {a}")
-    num = n_subjettiness(sample_or_constituents, a)
-    den = n_subjettiness(sample_or_constituents, b)
+    c = as_constituents(sample_or_constituents)
+    axes_a, axes_b = _kt_axes(c, (a, b))  # one clustering serves both
+    num = n_subjettiness(c, a, axes=axes_a)
+    den = n_subjettiness(c, b, axes=axes_b)
     return torch.where(den > 0, num / torch.where(den > 0, den, 1.0), torch.nan)
 
 

@@ -117,6 +117,7 @@ def test_toy_tops_have_a_mass_peak_a_w_and_three_prongs(jets):
     assert float(((w[top] - 80.4).abs() < 10).float().mean()) > 0.7
     assert float(((w[~top] - 80.4).abs() < 10).float().mean()) < 0.3
     ratio = tau_ratio(jets, 3, 2)
+    assert torch.equal(ratio, n_subjettiness(jets, 3) / n_subjettiness(jets, 2))
     assert float(ratio[~top].median()) > float(ratio[top].median()) + 0.2
 
 
