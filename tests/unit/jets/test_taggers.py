@@ -26,6 +26,8 @@ def test_cnn_shapes_and_width_knob():
     assert small(x).shape == (3,) and small(x[:, None]).shape == (3,)
     count = lambda m: sum(p.numel() for p in m.parameters())
     assert count(wide) > count(small)
+    # the competitive CNN of the notes (64 feature maps): 610k parameters
+    assert count(JetCNN(channels=64)) == pytest.approx(610_000, rel=0.01)
     assert JetCNN(n_pixels=32)(torch.rand(2, 32, 32)).shape == (2,)
 
 
