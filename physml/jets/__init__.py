@@ -10,9 +10,28 @@ Sec. 3.2.3-3.3.5).
 - :mod:`physml.jets.graphs`: kNN graphs, EdgeConv, a ParticleNet-like dynamic graph CNN.
 - :mod:`physml.jets.transformer`: a transformer tagger with the IR-safe attention of eq. 3.79.
 - :mod:`physml.jets.lola`: CoLa and LoLa with a trainable diagonal metric (eqs. 3.54-3.58).
+- :mod:`physml.jets.images`: jet images in (Delta eta, Delta phi), their preprocessing (centre,
+  rotate, flip, normalise), the Pearson correlation map and the average image per class.
+- :mod:`physml.jets.substructure`: N-subjettiness with exclusive-kT axes, tau_3/tau_2, the jet
+  mass and the subjet-pair masses (the W inside a top jet).
+- :mod:`physml.jets.taggers`: the toy CNN of the notes' Fig. 7 trained through
+  :func:`physml.train.fit`, and a BDT baseline on (m, tau_3/tau_2).
+- :mod:`physml.jets.toy`: a numpy toy shower of top and QCD jets, for unit tests only.
 """
 
-from physml.jets import deepsets, graphs, inputs, kinematics, lola, sample, transformer
+from physml.jets import (
+    deepsets,
+    graphs,
+    images,
+    inputs,
+    kinematics,
+    lola,
+    sample,
+    substructure,
+    taggers,
+    toy,
+    transformer,
+)
 from physml.jets.deepsets import (
     EFN,
     PFN,
@@ -22,6 +41,16 @@ from physml.jets.deepsets import (
     pt_dispersion_as_deep_set,
 )
 from physml.jets.graphs import EdgeConv, ParticleNet, knn
+from physml.jets.images import (
+    PIXEL_SIZE,
+    as_constituents,
+    class_means,
+    jet_coordinates,
+    jet_image,
+    pearson_map,
+    pixelise,
+    preprocess,
+)
 from physml.jets.inputs import (
     FEATURES,
     angular_coordinates,
@@ -46,6 +75,25 @@ from physml.jets.kinematics import (
 )
 from physml.jets.lola import METRIC_INITS, LoLa
 from physml.jets.sample import QCD, TOP, JetSample
+from physml.jets.substructure import (
+    W_MASS,
+    exclusive_kt_axes,
+    jet_mass,
+    n_subjettiness,
+    subjet_pair_masses,
+    tau_ratio,
+    w_candidate_mass,
+)
+from physml.jets.taggers import (
+    JetCNN,
+    bce_loss,
+    bdt_features,
+    bdt_scores,
+    cnn_scores,
+    fit_bdt,
+    train_cnn,
+)
+from physml.jets.toy import toy_jets
 from physml.jets.transformer import JetTransformer, MaskedSelfAttention
 
 __all__ = [
@@ -54,25 +102,40 @@ __all__ = [
     "METRIC_INITS",
     "MINKOWSKI",
     "PFN",
+    "PIXEL_SIZE",
     "QCD",
     "TOP",
+    "W_MASS",
     "EdgeConv",
+    "JetCNN",
     "JetSample",
     "JetTransformer",
     "LoLa",
     "MaskedSelfAttention",
     "ParticleNet",
     "angular_coordinates",
+    "as_constituents",
+    "bce_loss",
+    "bdt_features",
+    "bdt_scores",
     "boost",
+    "class_means",
+    "cnn_scores",
     "constituent_batch",
     "deep_set",
     "deepsets",
     "delta_phi",
     "delta_r",
     "eta",
+    "exclusive_kt_axes",
+    "fit_bdt",
     "four_momentum",
     "graphs",
+    "images",
     "inputs",
+    "jet_coordinates",
+    "jet_image",
+    "jet_mass",
     "kinematics",
     "knn",
     "lola",
@@ -82,12 +145,24 @@ __all__ = [
     "minkowski_dot",
     "multiplicity_as_deep_set",
     "n_parameters",
+    "n_subjettiness",
     "particle_features",
+    "pearson_map",
     "phi",
+    "pixelise",
+    "preprocess",
     "pt",
     "pt_dispersion_as_deep_set",
     "pt_fraction",
     "sample",
+    "subjet_pair_masses",
+    "substructure",
     "tagger_loss",
+    "taggers",
+    "tau_ratio",
+    "toy",
+    "toy_jets",
+    "train_cnn",
     "transformer",
+    "w_candidate_mass",
 ]

@@ -43,6 +43,8 @@ SEED_TAKERS = {
     "physml.flows.trivializing.independence_metropolis": "numpy resampling",
     "physml.flows.trivializing.equilibrium_acceptance": "numpy resampling",
     "physml.nuclear.embedding.split_nuclei": "numpy resampling",
+    "physml.jets.toy.toy_jets": "numpy test entry point",
+    "physml.jets.taggers.fit_bdt": "numpy resampling",
     # the makers
     "physml.config.seed_everything": "maker",
     "physml.lattice.chains.seeded_generator": "maker",

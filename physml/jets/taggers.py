@@ -1,0 +1,325 @@
+"""Top taggers on jet images and on high-level observables: the toy CNN of the notes' Fig. 7 and
+a boosted-decision-tree baseline on ``(m, tau_3/tau_2)`` (Pawlowski and Plehn 2025, Sec. 3.2).
+
+The CNN trains through :func:`physml.train.fit` (binary cross-entropy on one logit, the notes'
+sigmoid output of eq. 3.25); ROC curves, AUC and the rejection 1/eps_B at fixed eps_S come from
+:mod:`physml.stats` (``roc_curve``, ``auc``, ``rejection_at``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from physml._checks import positive_int
+from physml.jets.sample import JetSample
+from physml.jets.substructure import jet_mass, tau_ratio
+from physml.train import History, fit
+
+__all__ = [
+    "JetCNN",
+    "bce_loss",
+    "bdt_features",
+    "bdt_scores",
+    "cnn_scores",
+    "fit_bdt",
+    "train_cnn",
+]
+
+
+class JetCNN(nn.Module):
+    """The toy CNN of the notes' Fig. 7: four convolutional layers, max-pooling, a dense head.
+
+    Two blocks of two ``kernel_size`` x ``kernel_size`` convolutions (zero padding keeps the size,
+    eq. 3.26; ReLU after each, eq. 3.27) with ``channels`` feature maps (eq. 3.28), each block
+    followed by 2 x 2 max-pooling (a factor 4 in pixels per block), then flattening (eq. 3.29)
+    and a dense head of two hidden layers of ``hidden`` nodes (eq. 3.30) ending in one logit.
+    ``channels=8`` is the toy network of ref. [7] (58.7k parameters); ``channels=64`` the width
+    of the competitive CNN of ref. [8], whose 612k parameters match the notes' 610k.
+
+    Args:
+        n_pixels: image side, a positive int divisible by 4 (40 in the notes).
+        channels: feature maps per convolutional layer, a positive int.
+        hidden: nodes per dense hidden layer, a positive int.
+        kernel_size: filter size, a positive int (4 in ref. [7]).
+
+    Input and output: images ``(n, n_pixels, n_pixels)`` or ``(n, 1, n_pixels, n_pixels)``,
+    floating point; logits ``(n,)`` (larger: more top-like; ``sigmoid`` gives the probability).
+
+    Raises:
+        ValueError: naming the argument if a size is not a positive int or ``n_pixels`` is not
+            divisible by 4.
+
+    References:
+        Pawlowski and Plehn 2025, Sec. 3.2.1, eqs. 3.26-3.30, Fig. 7; Kasieczka, Plehn, Russell
+        and Schell, JHEP 05 (2017) 006 (ref. [7]); Macaluso and Shih, JHEP 10 (2018) 121
+        (ref. [8]).
+
+    Examples:
+        >>> JetCNN()(torch.zeros(5, 40, 40)).shape
+        torch.Size([5])
+    """
+
+    def __init__(
+        self,
+        n_pixels: int = 40,
+        channels: int = 8,
+        hidden: int = 64,
+        kernel_size: int = 4,
+    ) -> None:
+        super().__init__()
+        for name, value in (
+            ("n_pixels", n_pixels),
+            ("channels", channels),
+            ("hidden", hidden),
+            ("kernel_size", kernel_size),
+        ):
+            positive_int(name, value)
+        if n_pixels % 4:
+            raise ValueError(f"n_pixels must be divisible by 4, got {n_pixels}")
+        self.n_pixels = n_pixels
+
+        lo = (kernel_size - 1) // 2  # zero padding that keeps the size (eq. 3.26), also
+        hi = (
+            kernel_size - 1 - lo
+        )  # for an even kernel, without torch's padding="same" warning
+
+        def conv(n_in: int) -> list[nn.Module]:
+            return [
+                nn.ZeroPad2d((lo, hi, lo, hi)),
+                nn.Conv2d(n_in, channels, kernel_size),
+                nn.ReLU(),
+            ]
+
+        self.features = nn.Sequential(
+            *conv(1),
+            *conv(channels),
+            nn.MaxPool2d(2),
+            *conv(channels),
+            *conv(channels),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+        )
+        self.head = nn.Sequential(
+            nn.Linear(channels * (n_pixels // 4) ** 2, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, 1),
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Logits ``(n,)`` for images ``(n, n_pixels, n_pixels)`` or ``(n, 1, ...)``."""
+        if images.ndim == 3:
+            images = images[:, None]
+        if images.ndim != 4 or tuple(images.shape[1:]) != (
+            1,
+            self.n_pixels,
+            self.n_pixels,
+        ):
+            raise ValueError(
+                f"images must have shape (n, {self.n_pixels}, {self.n_pixels}), "
+                f"got {tuple(images.shape)}"
+            )
+        return self.head(self.features(images))[:, 0]
+
+
+def bce_loss(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor
+) -> torch.Tensor:
+    """Binary cross-entropy of the model's logits against the labels (1 top, 0 QCD).
+
+    The ``loss_fn(model, *batch)`` of :func:`physml.train.fit`.
+
+    Args:
+        model: returns logits ``(n,)`` for ``images``.
+        images: a batch of inputs, shape ``(n, ...)``.
+        labels: shape ``(n,)``, 0 or 1, any numeric dtype.
+
+    Returns:
+        The mean loss, a scalar tensor (nats).
+
+    References:
+        Pawlowski and Plehn 2025, eq. 3.25 (sigmoid output) and the cross-entropy of Sec. 3.1.
+    """
+    return nn.functional.binary_cross_entropy_with_logits(
+        model(images), labels.to(images.dtype)
+    )
+
+
+def train_cnn(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    val_data: tuple[torch.Tensor, torch.Tensor] | None = None,
+    eval_every: int = 100,
+    patience: int | None = None,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+    progress: bool | None = None,
+) -> History:
+    """Train an image tagger with :func:`bce_loss` through :func:`physml.train.fit`.
+
+    Args:
+        model: e.g. a :class:`JetCNN`, trained in place.
+        images: shape ``(n, n_pixels, n_pixels)``, floating point.
+        labels: shape ``(n,)``, 0 (QCD) or 1 (top).
+        steps: optimiser steps, a positive int.
+        batch_size: images per step (drawn with replacement; all when ``>= n``).
+        lr: learning rate of AdamW, > 0.
+        val_data: ``(images, labels)`` for the validation loss, or ``None``.
+        eval_every: steps between validation evaluations.
+        patience: evaluations without improvement before stopping (needs ``val_data``).
+        generator: CPU generator of the minibatch draws (:func:`physml.train.fit`'s default if
+            ``None``).
+        device: where to train (``config.device()`` if ``None``).
+        progress: show a progress bar (``progress_enabled()`` if ``None``).
+
+    Returns:
+        The :class:`~physml.train.History` of :func:`physml.train.fit`.
+
+    Raises:
+        TypeError: if ``images`` is not a floating-point tensor; as :func:`physml.train.fit`.
+        ValueError: if ``labels`` is not of shape ``(n,)`` with values 0 or 1; as
+            :func:`physml.train.fit`.
+
+    References:
+        Pawlowski and Plehn 2025, Sec. 3.2.3.
+    """
+    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
+        raise TypeError("images must be a floating-point torch.Tensor")
+    if not isinstance(labels, torch.Tensor) or labels.shape != images.shape[:1]:
+        raise ValueError(f"labels must be a tensor of shape ({images.shape[0]},)")
+    if bool(((labels != 0) & (labels != 1)).any()):
+        raise ValueError("labels must be 0 (QCD) or 1 (top)")
+    return fit(
+        model,
+        bce_loss,
+        (images, labels),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        val_data=val_data,
+        eval_every=eval_every,
+        patience=patience,
+        generator=generator,
+        device=device,
+        desc="CNN tagger",
+        progress=progress,
+    )
+
+
+@torch.no_grad()
+def cnn_scores(
+    model: nn.Module, images: torch.Tensor, batch_size: int = 4096
+) -> torch.Tensor:
+    """The model's logits on ``images``, in evaluation mode, batch by batch, without gradients.
+
+    Args:
+        model: returns logits ``(n,)``.
+        images: shape ``(n, ...)``, floating point, moved to the model's device.
+        batch_size: images per forward pass, a positive int.
+
+    Returns:
+        Shape ``(n,)``, float, on the CPU, larger for more top-like jets.
+
+    Raises:
+        ValueError: if ``batch_size`` is not a positive int.
+
+    References:
+        Pawlowski and Plehn 2025, Sec. 3.2.3.
+    """
+    positive_int("batch_size", batch_size)
+    model.eval()
+    device = next(model.parameters()).device
+    return torch.cat(
+        [model(chunk.to(device)).cpu() for chunk in torch.split(images, batch_size)]
+    )
+
+
+def bdt_features(sample_or_constituents: JetSample | torch.Tensor) -> np.ndarray:
+    """The BDT's inputs: jet mass (GeV) and tau_3/tau_2, per jet.
+
+    Args:
+        sample_or_constituents: a :class:`~physml.jets.sample.JetSample` or constituents
+            ``(n_jets, n_constituents, 4)``, floating point, GeV.
+
+    Returns:
+        float64 array of shape ``(n_jets, 2)``, columns ``m`` in GeV and ``tau_3 / tau_2``
+        (NaN where undefined, which the histogram BDT treats as missing).
+
+    Raises:
+        TypeError, ValueError: as :func:`physml.jets.substructure.tau_ratio`.
+
+    References:
+        Pawlowski and Plehn 2025, Sec. 3.2.3, Fig. 15 (m_fat and tau_3/tau_2).
+    """
+    m = jet_mass(sample_or_constituents)
+    r = tau_ratio(sample_or_constituents, 3, 2)
+    return torch.stack([m, r], -1).detach().cpu().to(torch.float64).numpy()
+
+
+def fit_bdt(features, labels, seed: int = 0, max_iter: int = 200):
+    """A boosted-decision-tree tagger: scikit-learn's ``HistGradientBoostingClassifier``.
+
+    Args:
+        features: shape ``(n, n_features)``, real (e.g. :func:`bdt_features`; NaN is missing).
+        labels: shape ``(n,)``, 0 (QCD) or 1 (top), both present; array or tensor.
+        seed: the classifier's ``random_state`` (its early-stopping split and binning subsample).
+        max_iter: boosting iterations, a positive int.
+
+    Returns:
+        The fitted ``sklearn.ensemble.HistGradientBoostingClassifier``.
+
+    Raises:
+        TypeError: if ``seed`` is not an int.
+        ValueError: on mismatched shapes, labels other than 0/1 or of one class, ``max_iter``
+            not a positive int.
+
+    References:
+        Pawlowski and Plehn 2025, Sec. 3.2.3 (the BDT baseline, Fig. 15); Ke et al., NeurIPS
+        2017 (LightGBM, the algorithm behind scikit-learn's histogram boosting).
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    positive_int("max_iter", max_iter)
+    x = np.asarray(features, dtype=np.float64)
+    y = np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels)
+    if x.ndim != 2 or y.shape != x.shape[:1]:
+        raise ValueError(
+            f"features must have shape (n, n_features) and labels (n,), got {x.shape} and "
+            f"{y.shape}"
+        )
+    if not np.all((y == 0) | (y == 1)) or y.min() == y.max():
+        raise ValueError("labels must be 0 (QCD) or 1 (top), both present")
+    bdt = HistGradientBoostingClassifier(max_iter=max_iter, random_state=seed)
+    return bdt.fit(x, y.astype(np.int64))
+
+
+def bdt_scores(bdt, features) -> np.ndarray:
+    """The BDT's top probability for each jet.
+
+    Args:
+        bdt: a classifier from :func:`fit_bdt`.
+        features: shape ``(n, n_features)``, the features it was trained on.
+
+    Returns:
+        float64 array of shape ``(n,)`` in ``[0, 1]``, larger for more top-like jets.
+
+    Raises:
+        ValueError: if ``features`` is not 2-dimensional.
+
+    References:
+        Pawlowski and Plehn 2025, Sec. 3.2.3.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"features must have shape (n, n_features), got {x.shape}")
+    return bdt.predict_proba(x)[:, 1].astype(np.float64)

@@ -1,0 +1,137 @@
+"""physml.jets.images: pixel sums, preprocessing (idempotent, rotation and flip on a hand-made
+three-prong jet, invariance under rotations and mirrors), Pearson map and class means."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from physml.jets import (
+    QCD,
+    TOP,
+    class_means,
+    jet_coordinates,
+    jet_image,
+    pearson_map,
+    pixelise,
+    preprocess,
+    toy_jets,
+)
+
+
+def _massless(pt, eta, phi):
+    pt, eta, phi = (torch.as_tensor(v, dtype=torch.float64) for v in (pt, eta, phi))
+    return torch.stack(
+        [
+            pt * torch.cosh(eta),
+            pt * torch.cos(phi),
+            pt * torch.sin(phi),
+            pt * torch.sinh(eta),
+        ],
+        -1,
+    )
+
+
+@pytest.mark.parametrize("extent", [0.8, 0.2])
+def test_pixel_sum_is_the_pt_fraction_inside_the_window(extent):
+    jets = toy_jets(20, 20, seed=3, dtype=torch.float64)
+    coords = jet_coordinates(jets)
+    assert torch.allclose(coords[..., 2].sum(-1), torch.ones(40, dtype=torch.float64))
+    inside = (coords[..., :2].abs() < extent).all(-1)
+    expected = (coords[..., 2] * inside).sum(-1)
+    images = jet_image(jets, 40, extent, preprocessed=False, dtype=torch.float64)
+    assert images.shape == (40, 40, 40)
+    assert torch.allclose(images.sum((1, 2)), expected, atol=1e-12)
+    if extent == 0.2:
+        assert bool((expected < 0.999).any())  # the small window does cut
+
+
+def test_a_single_constituent_lands_in_its_pixel():
+    coords = torch.tensor([[[0.05, -0.13, 1.0]]], dtype=torch.float64)
+    image = pixelise(coords, 40, 0.8)
+    row, col = int((-0.13 + 0.8) // 0.04), int((0.05 + 0.8) // 0.04)
+    assert image[0, row, col] == 1.0 and image.sum() == 1.0
+
+
+def test_preprocessing_is_idempotent():
+    jets = toy_jets(50, 50, seed=4)
+    once = preprocess(jet_coordinates(jets))
+    twice = preprocess(once)
+    assert (pixelise(once) - pixelise(twice)).abs().max() < 1e-6
+    assert (once - twice).abs().max() < 1e-9
+
+
+def _three_prong(angle=0.0, mirror=False):
+    """Hard prong A at the origin, B (second) at distance 0.4, a soft C off the A-B line."""
+    xy = torch.tensor([[0.0, 0.0], [0.4, 0.0], [0.2, -0.1]], dtype=torch.float64)
+    if mirror:
+        xy[:, 1] = -xy[:, 1]
+    c, s = math.cos(angle), math.sin(angle)
+    xy = xy @ torch.tensor([[c, s], [-s, c]], dtype=torch.float64)
+    w = torch.tensor([300.0, 150.0, 10.0], dtype=torch.float64)
+    return torch.cat([xy, w[:, None]], -1)[None]
+
+
+def test_rotation_puts_the_second_prong_at_twelve_and_the_third_on_the_right():
+    out = preprocess(_three_prong())[0]
+    a, b, c = out[:, :2]
+    assert b[1] > 0.1 and abs(float(b[0])) < 0.02  # B straight up (12 o'clock)
+    assert a[1] < 0  # the hard prong below the centroid
+    assert c[0] > 0  # C in the right half-plane
+    assert torch.allclose(out[:, 2].sum(), torch.tensor(1.0, dtype=torch.float64))
+    assert torch.allclose(
+        (out[:, 2:] * out[:, :2]).sum(0), torch.zeros(2, dtype=torch.float64)
+    )
+
+
+@pytest.mark.parametrize("angle, mirror", [(0.7, False), (2.5, True), (-1.9, False)])
+def test_preprocessing_removes_rotations_and_mirrors(angle, mirror):
+    ref = preprocess(_three_prong())
+    assert torch.allclose(preprocess(_three_prong(angle, mirror)), ref, atol=1e-12)
+
+
+def test_preprocessed_images_of_a_boosted_three_prong_jet():
+    """The same through four-momenta: B at 12 o'clock in the image, C to the right."""
+    p = _massless([300.0, 150.0, 10.0], [0.5, 0.5, 0.8], [1.0, 1.4, 1.2])
+    image = jet_image(p[None], dtype=torch.float64)[0]
+    rows, cols = torch.nonzero(image, as_tuple=True)
+    weights = image[rows, cols]
+    b = rows[weights.argsort()[1]], cols[weights.argsort()[1]]
+    assert int(b[0]) > 20 and int(b[1]) in (19, 20)
+    assert int(cols[weights.argmin()]) >= 20
+
+
+def test_pearson_map_matches_numpy_and_marks_signal_pixels():
+    images = torch.zeros(6, 2, 2)
+    labels = torch.tensor([TOP, TOP, TOP, QCD, QCD, QCD])
+    images[:3, 0, 0] = 1.0  # top only
+    images[3:, 0, 1] = 1.0  # QCD only
+    images[:, 1, 0] = torch.tensor([0.1, 0.5, 0.2, 0.3, 0.0, 0.9])
+    r = pearson_map(images, labels)
+    assert r[0, 0] == pytest.approx(1.0) and r[0, 1] == pytest.approx(-1.0)
+    expected = np.corrcoef(images[:, 1, 0].numpy(), labels.numpy())[0, 1]
+    assert float(r[1, 0]) == pytest.approx(expected, rel=1e-5)
+    assert torch.isnan(r[1, 1])  # a constant pixel has no correlation
+    means = class_means(images, labels)
+    assert means.shape == (2, 2, 2)
+    assert means[TOP, 0, 0] == 1.0 and means[QCD, 0, 0] == 0.0
+
+
+def test_bad_arguments_raise_naming_them():
+    with pytest.raises(TypeError, match="sample_or_constituents"):
+        jet_image([[0.0]])
+    with pytest.raises(ValueError, match="sample_or_constituents"):
+        jet_image(torch.zeros(2, 3, 3))
+    with pytest.raises(ValueError, match="n_pixels"):
+        pixelise(torch.zeros(1, 2, 3), n_pixels=0)
+    with pytest.raises(ValueError, match="extent"):
+        pixelise(torch.zeros(1, 2, 3), extent=-1.0)
+    with pytest.raises(ValueError, match="coords"):
+        preprocess(torch.zeros(1, 2, 4))
+    with pytest.raises(ValueError, match="weights"):
+        preprocess(-torch.ones(1, 2, 3))
+    with pytest.raises(ValueError, match="both classes"):
+        pearson_map(torch.zeros(3, 2, 2), torch.tensor([1, 1, 1]))
+    with pytest.raises(TypeError, match="labels"):
+        class_means(torch.zeros(2, 2, 2), torch.tensor([0.0, 1.0]))
