@@ -42,7 +42,7 @@ def _is_real(value: Any) -> bool:
 
 
 def positive_number(name: str, value: Any) -> float:
-    """``value`` as a float if it is a real number (not a bool) > 0, else a ValueError naming ``name``.
+    """``value`` as a float if it is a finite real number (not a bool) > 0, else a ValueError.
 
     Args:
         name: the argument's name, for the message.
@@ -52,14 +52,14 @@ def positive_number(name: str, value: Any) -> float:
         ``float(value)``.
 
     Raises:
-        ValueError: if ``value`` is not a real number > 0.
+        ValueError: naming ``name``, if ``value`` is not a real number > 0, or is infinite or NaN.
 
     Examples:
         >>> positive_number("lr", 1)
         1.0
     """
-    if not (_is_real(value) and value > 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    if not (_is_real(value) and 0 < value < float("inf")):
+        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
     return float(value)
 
 

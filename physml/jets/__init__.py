@@ -86,7 +86,6 @@ from physml.jets.substructure import (
 )
 from physml.jets.taggers import (
     JetCNN,
-    bce_loss,
     bdt_features,
     bdt_scores,
     cnn_scores,
@@ -115,7 +114,6 @@ __all__ = [
     "ParticleNet",
     "angular_coordinates",
     "as_constituents",
-    "bce_loss",
     "bdt_features",
     "bdt_scores",
     "boost",

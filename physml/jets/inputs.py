@@ -229,11 +229,13 @@ def tagger_loss(
     """Binary cross-entropy of a tagger's logits, as ``loss_fn`` of :func:`physml.train.fit`.
 
     ``fit(model, tagger_loss, (sample.constituents, sample.labels), ...)`` trains any tagger of
-    :mod:`physml.jets` (top = 1, QCD = 0); the mask is recomputed from ``pT > 0`` per batch.
+    :mod:`physml.jets` (top = 1, QCD = 0): the point-cloud taggers on constituents (their mask is
+    recomputed from ``pT > 0`` per batch) and the CNN on jet images alike.
 
     Args:
         model: a tagger, ``model(constituents) -> (n_jets,)`` logits.
-        constituents: ``(n_jets, n_constituents, 4)`` GeV.
+        constituents: the tagger's input: ``(n_jets, n_constituents, 4)`` GeV, or for the CNN
+            the images ``(n_jets, 40, 40)``.
         labels: ``(n_jets,)`` int or float, 1 for top, 0 for QCD.
 
     Returns:

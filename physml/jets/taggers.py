@@ -13,13 +13,13 @@ import torch
 from torch import nn
 
 from physml._checks import positive_int
+from physml.jets.inputs import tagger_loss
 from physml.jets.sample import JetSample
 from physml.jets.substructure import jet_mass, tau_ratio
 from physml.train import History, fit
 
 __all__ = [
     "JetCNN",
-    "bce_loss",
     "bdt_features",
     "bdt_scores",
     "cnn_scores",
@@ -125,29 +125,6 @@ class JetCNN(nn.Module):
         return self.head(self.features(images))[:, 0]
 
 
-def bce_loss(
-    model: nn.Module, images: torch.Tensor, labels: torch.Tensor
-) -> torch.Tensor:
-    """Binary cross-entropy of the model's logits against the labels (1 top, 0 QCD).
-
-    The ``loss_fn(model, *batch)`` of :func:`physml.train.fit`.
-
-    Args:
-        model: returns logits ``(n,)`` for ``images``.
-        images: a batch of inputs, shape ``(n, ...)``.
-        labels: shape ``(n,)``, 0 or 1, any numeric dtype.
-
-    Returns:
-        The mean loss, a scalar tensor (nats).
-
-    References:
-        Pawlowski and Plehn 2025, eq. 3.25 (sigmoid output) and the cross-entropy of Sec. 3.1.
-    """
-    return nn.functional.binary_cross_entropy_with_logits(
-        model(images), labels.to(images.dtype)
-    )
-
-
 def train_cnn(
     model: nn.Module,
     images: torch.Tensor,
@@ -163,7 +140,7 @@ def train_cnn(
     device: torch.device | str | None = None,
     progress: bool | None = None,
 ) -> History:
-    """Train an image tagger with :func:`bce_loss` through :func:`physml.train.fit`.
+    """Train an image tagger with the cross-entropy :func:`~physml.jets.inputs.tagger_loss`.
 
     Args:
         model: e.g. a :class:`JetCNN`, trained in place.
@@ -199,7 +176,7 @@ def train_cnn(
         raise ValueError("labels must be 0 (QCD) or 1 (top)")
     return fit(
         model,
-        bce_loss,
+        tagger_loss,
         (images, labels),
         steps=steps,
         batch_size=batch_size,

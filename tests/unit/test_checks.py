@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from physml._checks import finite, real_array
+from physml._checks import finite, positive_number, real_array
 
 
 NAN = float("nan")
@@ -51,3 +51,10 @@ def test_real_array_converts_and_names_the_argument():
         with pytest.raises(error, match=word) as info:
             real_array("weights", bad)
         assert "weights" in str(info.value)
+
+
+def test_positive_number_refuses_zero_negative_nan_inf_and_bools():
+    assert positive_number("lr", 1) == 1.0
+    for bad in (0, -1.0, NAN, INF, True, "1"):
+        with pytest.raises(ValueError, match="^lr must be a finite positive number"):
+            positive_number("lr", bad)

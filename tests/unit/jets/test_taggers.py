@@ -7,12 +7,12 @@ import torch
 
 from physml.jets import (
     JetCNN,
-    bce_loss,
     bdt_features,
     bdt_scores,
     cnn_scores,
     fit_bdt,
     jet_image,
+    tagger_loss,
     toy_jets,
     train_cnn,
 )
@@ -37,7 +37,7 @@ def test_one_training_step_lowers_the_loss():
     torch.manual_seed(0)
     model = JetCNN()
     with torch.no_grad():
-        before = float(bce_loss(model, images, labels))
+        before = float(tagger_loss(model, images, labels))
     hist = train_cnn(
         model,
         images,
@@ -50,7 +50,7 @@ def test_one_training_step_lowers_the_loss():
     )
     assert hist.steps == 1 and hist.loss.shape == (1,)
     with torch.no_grad():
-        after = float(bce_loss(model.eval(), images, labels))
+        after = float(tagger_loss(model.eval(), images, labels))
     assert after < before
     scores = cnn_scores(model, images, batch_size=10)
     assert scores.shape == (64,) and torch.isfinite(scores).all()
