@@ -43,6 +43,9 @@ SEED_TAKERS = {
     "physml.flows.trivializing.independence_metropolis": "numpy resampling",
     "physml.flows.trivializing.equilibrium_acceptance": "numpy resampling",
     "physml.nuclear.embedding.split_nuclei": "numpy resampling",
+    # the event generator: Pythia takes integer seeds, one per chunk, derived from this one
+    "physml.jets.generation.generate": "event generator",
+    "physml.jets.generation.top_and_qcd": "event generator",
     # the makers
     "physml.config.seed_everything": "maker",
     "physml.lattice.chains.seeded_generator": "maker",
