@@ -216,6 +216,10 @@ def _select_batch(settings: GeneratorSettings, batch) -> list[np.ndarray]:
     import awkward as ak
     import fastjet
 
+    try:  # FastJet's banner would go to stdout of every worker
+        fastjet._swig.ClusterSequence.set_fastjet_banner_stream(None)
+    except AttributeError:  # pragma: no cover - another build of the bindings
+        pass
     prt = batch.prt
     aid = abs(prt.id)
     visible = (prt.status > 0) & (aid != 12) & (aid != 14) & (aid != 16)
