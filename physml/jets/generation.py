@@ -52,7 +52,10 @@ class GeneratorSettings:
         sqrt_s: the proton-proton collision energy, GeV.
         pt_hat_min: the lowest transverse momentum of the hard 2 -> 2 process
             (``PhaseSpace:pTHatMin``, applies to tt-bar too), GeV; a little below the pT window
-            so the window is populated efficiently.
+            so the window is populated efficiently. Jets of events below it are missing: with
+            400 GeV, 14% of the top and 25% of the QCD jets in 550-650 GeV came from pT-hat
+            below 500 (8% and 10% below 450; about 450 jets each), and 500 GeV accepts 1.6
+            (top) and 1.7 (QCD) times as many jets a CPU second as 450 GeV.
         mpi: multi-parton interactions (``PartonLevel:MPI``); off in the notes' data set.
         jet_radius: the anti-kT radius R (> 0).
         pt_window: ``(low, high)`` jet pT in GeV, ``0 <= low < high``.
@@ -391,9 +394,11 @@ def generate(
         settings: the process, collider and selection (:class:`GeneratorSettings`).
         n_jets: how many jets (>= 1).
         seed: an int in ``[0, 2**63)``; Pythia's seeds are derived from it per chunk.
-        executor: where the chunks run, any :class:`concurrent.futures.Executor` (e.g. a
-            ``dask.distributed`` client's ``get_executor()``); ``None``: a local process pool
-            over the available cores, or inline for one chunk or one core.
+        executor: where the chunks run, any process-based :class:`concurrent.futures.Executor`
+            (e.g. a ``dask.distributed`` client's ``get_executor()`` with one thread a worker;
+            Pythia is not safe in several threads of one process, so no thread pool);
+            ``None``: a local process pool over the available cores, or inline for one chunk
+            or one core.
         chunk_size: jets per chunk (>= 1); part of the result's identity.
         cache_dir: the cache folder; ``None``: :func:`physml.config.cache_dir`.
         progress: show a progress bar over the chunks (``None``: the ``PHYSML_PROGRESS``

@@ -6,7 +6,7 @@ determinism, executor, Dask and cache tests generate a handful more. About 30 s 
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from unittest import mock
 
 import pytest
@@ -129,12 +129,13 @@ def test_top_jets_peak_near_the_top_mass(sample):
 
 def test_same_seed_same_jets_whatever_the_executor(tmp_path):
     s = GeneratorSettings("qcd")
-    inline = generate(s, 6, 3, chunk_size=3, cache_dir=tmp_path / "a")
-    with ThreadPoolExecutor(2) as pool:
-        threaded = generate(
+    with mock.patch.object(generation, "_available_cores", return_value=1):
+        inline = generate(s, 6, 3, chunk_size=3, cache_dir=tmp_path / "a")
+    with ProcessPoolExecutor(1) as pool:  # one worker, where the default pool has two
+        pooled = generate(
             s, 6, 3, chunk_size=3, executor=pool, cache_dir=tmp_path / "b"
         )
-    assert torch.equal(inline.constituents, threaded.constituents)
+    assert torch.equal(inline.constituents, pooled.constituents)
     other = generate(s, 6, 4, chunk_size=3, cache_dir=tmp_path / "c")
     assert not torch.equal(inline.constituents, other.constituents)
 
