@@ -3,7 +3,7 @@
 The notes' top-tagging data set (1M top and 1M QCD jets from Pythia 8 and Delphes) cannot be
 downloaded at run time, so the book generates its own with the same settings: 14 TeV, no
 multi-parton interactions, hadronic tt-bar against QCD dijets, anti-kT jets with R = 0.8,
-550 < pT < 650 GeV and |eta| < 2, tops truth-matched (the top and its decay quarks b, q, q'
+550 < pT < 650 GeV and ``|eta| < 2``, tops truth-matched (the top and its decay quarks b, q, q'
 within Delta R = 0.8 of the jet axis), the leading 200 constituents as four-momenta. Delphes is
 left out: the constituents are the visible final-state particles (no neutrinos).
 
@@ -11,6 +11,10 @@ The work is split into seeded chunks that run through any :class:`concurrent.fut
 (local processes by default; a ``dask.distributed`` client's ``get_executor()`` spreads them
 over a cluster); the jets depend only on the settings, the number of jets, the seed and the
 chunk size. Results are cached on disk (:func:`physml.config.cache_dir`).
+
+Cost, measured in CPU time on one core (chunks of 1,000 jets, the default settings): tops
+222 events/s and 74 accepted jets/s (0.33 jets an event), QCD 208 events/s and 114 jets/s
+(0.54), i.e. about 22 ms of CPU for a top and a QCD jet, plus a few seconds a worker to start.
 
 Pawlowski and Plehn, *Physics and Machine Learning* (2025), Sec. 3.2.3, ll. 1266-1279.
 """
@@ -59,7 +63,7 @@ class GeneratorSettings:
         mpi: multi-parton interactions (``PartonLevel:MPI``); off in the notes' data set.
         jet_radius: the anti-kT radius R (> 0).
         pt_window: ``(low, high)`` jet pT in GeV, ``0 <= low < high``.
-        eta_max: the largest jet |eta| (> 0).
+        eta_max: the largest jet ``|eta|`` (> 0).
         match_radius: the largest Delta R of the top and of its decay quarks b, q, q' to the jet
             axis (top jets only; QCD jets are not matched), > 0.
         n_constituents: constituents kept per jet, the leading in pT (>= 1), zero-padded.
@@ -68,7 +72,7 @@ class GeneratorSettings:
     Raises:
         TypeError: if ``mpi`` is not a bool.
         ValueError: naming the field, for an unknown process, a non-positive energy, radius,
-            |eta| limit or count, or an empty or negative pT window.
+            ``|eta|`` limit or count, or an empty or negative pT window.
 
     References:
         Pawlowski and Plehn, *Physics and Machine Learning* (2025), Sec. 3.2.3, ll. 1266-1279
@@ -405,7 +409,7 @@ def generate(
             setting, :func:`physml.train.progress_enabled`).
 
     Returns:
-        A :class:`~physml.jets.sample.JetSample`: constituents ``(n_jets,
+        A :class:`~physml.jets.sample.JetSample` with constituents ``(n_jets,
         settings.n_constituents, 4)`` float32, ``(E, px, py, pz)`` in GeV, pT-descending and
         zero-padded; labels ``(n_jets,)`` int64, all :data:`~physml.jets.sample.TOP` or all
         ``QCD``.
