@@ -140,6 +140,14 @@ ENV_VARS: tuple[EnvVar, ...] = (
         Path,
     ),
     EnvVar(
+        "PHYSML_CACHE_DIR",
+        "a folder",
+        "`<book root>/_build/cache`; outside a book `./_build/cache`",
+        "where generated data sets (the Pythia jets of `physml.jets.generation`) are cached, "
+        "keyed by their settings and seeds; safe to share between chapters run at once",
+        Path,
+    ),
+    EnvVar(
         "PHYSML_FULL_FACTS",
         "a file",
         "unset: no facts written",
@@ -337,6 +345,25 @@ def results_dir() -> Path:
     if root is not None:
         return root / "_build" / "claims" / "by-hand" / profile()
     return Path.cwd().resolve() / "_build" / "claims"
+
+
+def cache_dir() -> Path:
+    """Where generated data sets are cached (the Pythia jets of :mod:`physml.jets.generation`).
+
+    ``PHYSML_CACHE_DIR`` when set; else ``<book root>/_build/cache`` (:func:`book_root` of the
+    working directory), so every chapter of a checkout shares one cache; outside a book,
+    ``./_build/cache``.
+
+    Returns:
+        The folder (not created here).
+    """
+    folder = env("PHYSML_CACHE_DIR")
+    if folder is not None:
+        return folder
+    root = book_root()
+    if root is not None:
+        return root / "_build" / "cache"
+    return Path.cwd().resolve() / "_build" / "cache"
 
 
 def seed_everything(seed: int) -> torch.Generator:

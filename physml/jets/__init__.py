@@ -4,6 +4,9 @@ Sec. 3.2.3-3.3.5).
 - :mod:`physml.jets.kinematics`: four-momenta ``(E, px, py, pz)``: pT, eta, phi, mass,
   Minkowski products with a diagonal metric, Lorentz boosts.
 - :mod:`physml.jets.sample`: :class:`JetSample`, labelled jets as constituent four-momenta.
+- :mod:`physml.jets.generation`: top and QCD jets from Pythia 8 and FastJet
+  (:class:`GeneratorSettings`, :func:`generate`, :func:`top_and_qcd`), in seeded chunks over any
+  executor, cached on disk.
 - :mod:`physml.jets.inputs`: constituents, padding mask and per-particle features from the jet
   axis, shared by the point-cloud taggers; parameter counts and the taggers' loss.
 - :mod:`physml.jets.deepsets`: deep sets, the PFN and the IRC-safe EFN, Table 1's observables.
@@ -21,6 +24,7 @@ Sec. 3.2.3-3.3.5).
 
 from physml.jets import (
     deepsets,
+    generation,
     graphs,
     images,
     inputs,
@@ -40,6 +44,7 @@ from physml.jets.deepsets import (
     multiplicity_as_deep_set,
     pt_dispersion_as_deep_set,
 )
+from physml.jets.generation import GeneratorSettings, generate, top_and_qcd
 from physml.jets.graphs import EdgeConv, ParticleNet, knn
 from physml.jets.images import (
     PIXEL_SIZE,
@@ -106,6 +111,7 @@ __all__ = [
     "TOP",
     "W_MASS",
     "EdgeConv",
+    "GeneratorSettings",
     "JetCNN",
     "JetSample",
     "JetTransformer",
@@ -128,6 +134,8 @@ __all__ = [
     "exclusive_kt_axes",
     "fit_bdt",
     "four_momentum",
+    "generate",
+    "generation",
     "graphs",
     "images",
     "inputs",
@@ -158,6 +166,7 @@ __all__ = [
     "tagger_loss",
     "taggers",
     "tau_ratio",
+    "top_and_qcd",
     "toy",
     "toy_jets",
     "train_cnn",

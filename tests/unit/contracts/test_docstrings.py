@@ -50,6 +50,7 @@ NO_CHAPTER: set[str] = {
     "physml.learning.effective_theory.losses",
     "physml.lipschitz.layers.slope_bounds",
     "physml.generative.gan.discriminator_loss_at_optimum",
+    "physml.config.cache_dir",  # until the jets chapters (issue 24) call generation
 }
 
 # Subpackages whose chapters are being written (issue 24, physml.jets): their public names get

@@ -45,6 +45,9 @@ SEED_TAKERS = {
     "physml.nuclear.embedding.split_nuclei": "numpy resampling",
     "physml.jets.toy.toy_jets": "numpy test entry point",
     "physml.jets.taggers.fit_bdt": "numpy resampling",
+    # the event generator: Pythia takes integer seeds, one per chunk, derived from this one
+    "physml.jets.generation.generate": "event generator",
+    "physml.jets.generation.top_and_qcd": "event generator",
     # the makers
     "physml.config.seed_everything": "maker",
     "physml.lattice.chains.seeded_generator": "maker",
