@@ -306,6 +306,41 @@ def test_equations_fit_and_pages_fit_a_phone(visit, path):
     )
 
 
+# Every code cell opened (collapsed ones too): none scrolls sideways, and a line of 88 characters
+# (the formatter's width) fits the cell without wrapping.
+_CODE_CELLS = """() => {
+  document.querySelectorAll('article details').forEach(d => { d.open = true; });
+  const pres = Array.from(document.querySelectorAll('article .cell_input pre'));
+  if (!pres.length) return null;
+  const probe = document.createElement('span');
+  probe.style.whiteSpace = 'pre';
+  probe.textContent = 'x'.repeat(88);
+  pres[0].appendChild(probe);
+  const cs = getComputedStyle(pres[0]);
+  const room = pres[0].clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const line88 = probe.getBoundingClientRect().width;
+  probe.remove();
+  return {line88, room, wide: pres.filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => `${p.scrollWidth} px in ${p.clientWidth} px: ${p.textContent.trim().slice(0, 60)}`)};
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_code_cells_fit_the_column(visit, path, width):
+    """At desktop and tablet widths no code cell scrolls sideways and a formatted line (88
+    columns) fits the content column; on a phone code scrolls inside its box."""
+    found = visit(path, width=width).page.evaluate(_CODE_CELLS)
+    assert found, f"{path}: no code cell"
+    assert found["line88"] <= found["room"], (
+        f"{path}: an 88-column line is {found['line88']:.0f} px, the code cell has "
+        f"{found['room']:.0f} px at {width} px"
+    )
+    assert not found["wide"], (
+        f"{path}: code cells that scroll sideways at {width} px: {found['wide']}"
+    )
+
+
 @pytest.mark.parametrize("width", [400, 800])
 @pytest.mark.parametrize(
     "button, dialog",
