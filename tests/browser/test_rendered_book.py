@@ -221,6 +221,16 @@ def test_figures_are_opaque_and_readable_in_dark_mode(visit):
         assert not transparent, (
             f"{chapter}: figures with transparent pixels (unreadable in dark mode): {transparent}"
         )
+        # the results table follows the dark theme's colours, so it must not sit on the light
+        # panel the theme gives HTML outputs (its muted source notes were light grey on light grey)
+        panels = v.page.evaluate(
+            """() => Array.from(document.querySelectorAll('article .cell_output .text_html'))
+                 .filter(o => o.querySelector('table.physml-claims'))
+                 .map(o => getComputedStyle(o).backgroundColor)"""
+        )
+        assert panels and all(
+            p in ("transparent", "rgba(0, 0, 0, 0)") for p in panels
+        ), f"{chapter}: the results table sits on a panel {panels} in dark mode"
         if chapter == CHAPTERS[0]:
             v.page.screenshot(path=str(SHOTS / "chapter-dark.png"), full_page=False)
 
@@ -289,10 +299,22 @@ _WIDE_EQUATIONS = """() => Array.from(document.querySelectorAll('mjx-container[d
   .map(m => `${m.scrollWidth} px in ${m.clientWidth} px: ${(m.textContent || '').slice(0, 70)}`)"""
 
 
+# A table (Markdown, DataFrame, the scoreboard's) and every box around it inside the article
+# fit their width: on a phone the results tables become cards, the others a smaller font.
+_WIDE_TABLES = """() => Array.from(document.querySelectorAll('article table')).map(t => {
+  for (let el = t; el && el.tagName !== 'ARTICLE'; el = el.parentElement)
+    if (el.scrollWidth > el.clientWidth + 1)
+      return `${t.className || 'table'} (${(t.textContent || '').trim().slice(0, 40)}): `
+        + `${el.scrollWidth} px in ${el.clientWidth} px`;
+  return null;
+}).filter(x => x)"""
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_equations_fit_and_pages_fit_a_phone(visit, path):
     """No display equation is wider than its column at 1400 px or on a 400 px phone (long ones
-    are broken into aligned lines), and no page is wider than the phone's screen."""
+    are broken into aligned lines), no page is wider than the phone's screen and no table
+    scrolls sideways on it."""
     wide = visit(path, width=1400).page.evaluate(_WIDE_EQUATIONS)
     assert not wide, (
         f"{path}: display equations wider than the column at 1400 px: {wide}"
@@ -304,6 +326,8 @@ def test_equations_fit_and_pages_fit_a_phone(visit, path):
     assert not wide, (
         f"{path}: display equations wider than the column at 400 px: {wide}"
     )
+    wide = phone.evaluate(_WIDE_TABLES)
+    assert not wide, f"{path}: tables that scroll sideways at 400 px: {wide}"
 
 
 # Every code cell opened (collapsed ones too): none scrolls sideways, and a line of 88 characters
