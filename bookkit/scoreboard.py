@@ -78,10 +78,23 @@ def _summary_cell(records: Sequence[Mapping] | None) -> list[str]:
     ]
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], cls: str) -> str:
+def _table(
+    head: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    cls: str,
+    row_classes: Sequence[str] | None = None,
+) -> str:
+    """An HTML table in its scrolling wrapper; every cell carries its column name
+    (``data-label``), which a phone shows before the cell when the rows become cards."""
     th = "".join(f"<th>{h}</th>" for h in head)
     body = "".join(
-        "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows
+        (f'<tr class="{row_classes[i]}">' if row_classes and row_classes[i] else "<tr>")
+        + "".join(
+            f'<td data-label="{escape(h)}">{c}</td>'
+            for h, c in zip(head, row, strict=True)
+        )
+        + "</tr>"
+        for i, row in enumerate(rows)
     )
     return (
         f'<div class="physml-table-wrap"><table class="table {cls}"><thead><tr>{th}</tr></thead>'
@@ -141,7 +154,7 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
         "same-run",
         "wall time",
     ]
-    rows = []
+    rows, row_classes = [], []
     for slug, title, rel in order:
         link = f'<a href="{page(rel)}">{escape(title)}</a>' if rel else escape(title)
         quick = by_chapter.get(slug)
@@ -152,6 +165,8 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
             else ("did not finish" if quick else "not run")
         )
         rows.append([link, "quick"] + _summary_cell(quick) + [wall])
+        # the full row continues the chapter's quick row (one card per chapter on a phone)
+        row_classes += ["", "physml-summary-full"]
         frun = full_runs.get(slug)
         if slug in full:
             fwall = f"{frun['wall_s']:.0f} s" if frun and "wall_s" in frun else "?"
@@ -165,7 +180,7 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
             rows.append(["", f"full{facts}"] + _summary_cell(full[slug]) + [fwall])
         else:
             rows.append(["", "full"] + ["full: not run"] + ["—"] * 4 + ["—"])
-    out += [_table(head, rows, "physml-summary"), ""]
+    out += [_table(head, rows, "physml-summary", row_classes), ""]
 
     misses = [c for c in claims if c.get("status") in ("miss", "now reproduced")]
     out += ["## Not reproduced", ""]

@@ -21,6 +21,11 @@
   Jupyter cache the page was rendered from (MyST-NB writes the source notebook there, without
   outputs), and the download menu offers the chapter's claims records: those of this build
   (copied to ``claims/<chapter>.jsonl``) and the committed full-profile run, where there is one.
+- Figure numbers per chapter: the toctree is not numbered (section numbers would clutter the
+  sidebar and the part index pages), and Sphinx then counts figures across the whole book ("Fig.
+  22" for a chapter's first figure). After Sphinx assigns the numbers, each document's figures
+  (tables, code blocks) are renumbered from 1 in page order, so captions and ``{numref}``
+  references (which read the same numbers) say "Fig. 1", "Fig. 2", ... within a chapter.
 - Theme mode: sphinx-book-theme's head script sets an empty colour mode on a first visit, which
   pydata-sphinx-theme reports as a console error; an empty mode is set to ``auto`` before that.
 
@@ -249,6 +254,24 @@ def _claims_downloads(app, pagename, templatename, context, doctree) -> None:
 NORMALISE_MODE = "if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = 'auto'; }"
 
 
+def _number_figures_per_document(app, env) -> list[str]:
+    """Renumber each document's figures (and tables, code blocks) from 1, keeping their order.
+
+    Runs after Sphinx's own assignment (``env.toc_fignumbers``, book-wide counters when the toctree
+    is not numbered). A numbered toctree's section prefix is kept, the count restarting under each prefix.
+    """
+    for fignumbers in env.toc_fignumbers.values():
+        for figtype, numbers in fignumbers.items():
+            counters: dict[tuple[int, ...], int] = {}
+            renumbered = {}
+            for fid in sorted(numbers, key=lambda fid: numbers[fid]):
+                prefix = tuple(numbers[fid][:-1])
+                counters[prefix] = counters.get(prefix, 0) + 1
+                renumbered[fid] = (*prefix, counters[prefix])
+            fignumbers[figtype] = renumbered
+    return []
+
+
 def setup(app):
     _register_bibliography_style()
     app.connect("config-inited", _use_local_mathjax, priority=900)
@@ -259,6 +282,8 @@ def setup(app):
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     app.add_js_file(None, body=NORMALISE_MODE, priority=1)
     app.add_directive("chapter-cards", ChapterCards)
+    # after the toctree collector's assign_figure_numbers (default priority 500)
+    app.connect("env-get-updated", _number_figures_per_document, priority=900)
     app.connect("html-page-context", _executed_notebook, priority=500)
     app.connect("html-page-context", _claims_downloads, priority=510)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

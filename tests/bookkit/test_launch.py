@@ -83,3 +83,41 @@ def test_download_carries_the_cached_outputs(tmp_path, notebook_front):
         md.read_text().replace("6 * 7", "6 * 8")
     )  # the code changed: the cache is stale
     assert cached_outputs(md, cache) is None
+
+
+def test_each_notebook_colab_runs_installs_from_the_one_setting(monkeypatch):
+    """The first code cell of every chapter's .ipynb (the file the Colab button opens), executed
+    with pip mocked: off Colab it runs nothing; with ``google.colab`` imported it runs one
+    ``pip install`` of the package this repository builds, from ``_config.yml``'s repository."""
+    import tomllib
+
+    import nbformat
+
+    url, branch = launch.repository(ROOT)
+    name = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
+    for md in chapters(ROOT):
+        nb = nbformat.read(str(md.with_suffix(".ipynb")), as_version=4)
+        cell = next(c for c in nb.cells if c.cell_type == "code")
+        assert launch.TAG in cell.metadata.get("tags", []), (
+            f"{md.with_suffix('.ipynb').name}: the first code cell is not the install cell"
+        )
+        calls = []
+        monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append((a, k)))
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+        exec(cell.source, {})
+        assert calls == [], f"{md.name}: the install cell ran a command off Colab"
+        monkeypatch.setitem(sys.modules, "google.colab", object())
+        exec(cell.source, {})
+        assert len(calls) == 1, f"{md.name}: {len(calls)} commands on Colab"
+        (args,), kwargs = calls[0]
+        assert args == [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            f"{name} @ git+{url}@{branch}",
+        ], f"{md.name}: the install cell runs {args}"
+        assert kwargs.get("check") is True, (
+            f"{md.name}: a failed install would pass silently"
+        )

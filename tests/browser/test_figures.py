@@ -10,6 +10,7 @@ Screenshots of every chapter at 400, 800 and 1400 px and in dark mode go to
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,36 @@ def test_figure_screenshots(visit):
         v.page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
         v.page.screenshot(path=str(out / f"{stem}-dark.png"), full_page=True)
         assert (out / f"{stem}-dark.png").stat().st_size > 0
+
+
+_NUMBERS = """() => ({
+    captions: Array.from(document.querySelectorAll('article figure')).map(f => {
+        const n = f.querySelector('figcaption .caption-number');
+        return {id: f.id, number: n ? n.textContent.trim() : ''};
+    }).filter(f => f.number),
+    refs: Array.from(document.querySelectorAll('article a.reference.internal span.std-numref'))
+        .map(s => ({href: s.parentElement.getAttribute('href'), text: s.textContent.trim()})),
+})"""
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_figures_numbered_within_their_chapter(visit, path):
+    """A chapter's figures read "Fig. 1", "Fig. 2", ... (not the book-wide count, "Fig. 22"), and
+    every {numref} to a figure of the page says the number of that figure's caption."""
+    found = visit(path, width=DESKTOP).page.evaluate(_NUMBERS)
+    figures = [c for c in found["captions"] if c["number"].startswith("Fig.")]
+    assert figures, f"{path}: no numbered figure"
+    numbers = [re.sub(r"\s+", " ", c["number"]).rstrip(" :.") for c in figures]
+    expected = [f"Fig. {i}" for i in range(1, len(figures) + 1)]
+    assert numbers == expected, (
+        f"{path}: figure numbers {numbers}, expected {expected} (numbered per chapter)"
+    )
+    by_id = {c["id"]: n for c, n in zip(figures, numbers)}
+    wrong = [
+        f"{r['href']} says {r['text']!r}, its caption {by_id[r['href'][1:]]!r}"
+        for r in found["refs"]
+        if r["href"].startswith("#")
+        and r["href"][1:] in by_id
+        and not r["text"].startswith(by_id[r["href"][1:]])
+    ]
+    assert not wrong, f"{path}: references that disagree with the captions: {wrong}"

@@ -224,6 +224,16 @@ def test_figures_are_opaque_and_readable_in_dark_mode(visit):
         assert not transparent, (
             f"{chapter}: figures with transparent pixels (unreadable in dark mode): {transparent}"
         )
+        # the results table follows the dark theme's colours, so it must not sit on the light
+        # panel the theme gives HTML outputs (its muted source notes were light grey on light grey)
+        panels = v.page.evaluate(
+            """() => Array.from(document.querySelectorAll('article .cell_output .text_html'))
+                 .filter(o => o.querySelector('table.physml-claims'))
+                 .map(o => getComputedStyle(o).backgroundColor)"""
+        )
+        assert panels and all(
+            p in ("transparent", "rgba(0, 0, 0, 0)") for p in panels
+        ), f"{chapter}: the results table sits on a panel {panels} in dark mode"
         if chapter == CHAPTERS[0]:
             v.page.screenshot(path=str(SHOTS / "chapter-dark.png"), full_page=False)
 
@@ -292,10 +302,22 @@ _WIDE_EQUATIONS = """() => Array.from(document.querySelectorAll('mjx-container[d
   .map(m => `${m.scrollWidth} px in ${m.clientWidth} px: ${(m.textContent || '').slice(0, 70)}`)"""
 
 
+# A table (Markdown, DataFrame, the scoreboard's) and every box around it inside the article
+# fit their width: on a phone the results tables become cards, the others a smaller font.
+_WIDE_TABLES = """() => Array.from(document.querySelectorAll('article table')).map(t => {
+  for (let el = t; el && el.tagName !== 'ARTICLE'; el = el.parentElement)
+    if (el.scrollWidth > el.clientWidth + 1)
+      return `${t.className || 'table'} (${(t.textContent || '').trim().slice(0, 40)}): `
+        + `${el.scrollWidth} px in ${el.clientWidth} px`;
+  return null;
+}).filter(x => x)"""
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_equations_fit_and_pages_fit_a_phone(visit, path):
     """No display equation is wider than its column at 1400 px or on a 400 px phone (long ones
-    are broken into aligned lines), and no page is wider than the phone's screen."""
+    are broken into aligned lines), no page is wider than the phone's screen and no table
+    scrolls sideways on it."""
     wide = visit(path, width=1400).page.evaluate(_WIDE_EQUATIONS)
     assert not wide, (
         f"{path}: display equations wider than the column at 1400 px: {wide}"
@@ -306,6 +328,43 @@ def test_equations_fit_and_pages_fit_a_phone(visit, path):
     wide = phone.evaluate(_WIDE_EQUATIONS)
     assert not wide, (
         f"{path}: display equations wider than the column at 400 px: {wide}"
+    )
+    wide = phone.evaluate(_WIDE_TABLES)
+    assert not wide, f"{path}: tables that scroll sideways at 400 px: {wide}"
+
+
+# Every code cell opened (collapsed ones too): none scrolls sideways, and a line of 88 characters
+# (the formatter's width) fits the cell without wrapping.
+_CODE_CELLS = """() => {
+  document.querySelectorAll('article details').forEach(d => { d.open = true; });
+  const pres = Array.from(document.querySelectorAll('article .cell_input pre'));
+  if (!pres.length) return null;
+  const probe = document.createElement('span');
+  probe.style.whiteSpace = 'pre';
+  probe.textContent = 'x'.repeat(88);
+  pres[0].appendChild(probe);
+  const cs = getComputedStyle(pres[0]);
+  const room = pres[0].clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const line88 = probe.getBoundingClientRect().width;
+  probe.remove();
+  return {line88, room, wide: pres.filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => `${p.scrollWidth} px in ${p.clientWidth} px: ${p.textContent.trim().slice(0, 60)}`)};
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_code_cells_fit_the_column(visit, path, width):
+    """At desktop and tablet widths no code cell scrolls sideways and a formatted line (88
+    columns) fits the content column; on a phone code scrolls inside its box."""
+    found = visit(path, width=width).page.evaluate(_CODE_CELLS)
+    assert found, f"{path}: no code cell"
+    assert found["line88"] <= found["room"], (
+        f"{path}: an 88-column line is {found['line88']:.0f} px, the code cell has "
+        f"{found['room']:.0f} px at {width} px"
+    )
+    assert not found["wide"], (
+        f"{path}: code cells that scroll sideways at {width} px: {found['wide']}"
     )
 
 
