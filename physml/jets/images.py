@@ -33,6 +33,7 @@ from physml.jets.kinematics import delta_phi, eta, four_momentum, phi, pt
 from physml.jets.sample import QCD, TOP, JetSample
 
 __all__ = [
+    "CENTRES",
     "PIXEL_SIZE",
     "as_constituents",
     "class_means",
@@ -45,6 +46,9 @@ __all__ = [
 
 PIXEL_SIZE = 0.04
 """The pixel size in Delta eta (and, here, Delta phi) of the notes' jet images (Sec. 3.2.3)."""
+
+CENTRES = ("centroid", "leading")
+"""The reference points :func:`preprocess` can centre a jet on."""
 
 
 def as_constituents(
@@ -127,12 +131,15 @@ def jet_coordinates(sample_or_constituents: JetSample | torch.Tensor) -> torch.T
     return torch.stack([d_eta, d_phi, frac], dim=-1)
 
 
-def preprocess(coords: torch.Tensor) -> torch.Tensor:
+def preprocess(coords: torch.Tensor, centre: str = "centroid") -> torch.Tensor:
     """The notes' preprocessing of jet images, on the constituents' planar coordinates.
 
     Steps, per jet (Sec. 3.2.3, l. 1246):
 
-    1. **centre**: shift so that the pT-weighted centroid sits at the origin;
+    1. **centre**: shift so that the reference point sits at the origin: the pT-weighted
+       centroid (``centre="centroid"``, the notes' "center of gravity") or the hardest
+       constituent (``centre="leading"``, the notes' "dominant energy deposition", which puts
+       the hard prong of a top jet, not the point between its prongs, at the centre);
     2. **rotate** so that the second prong points to 12 o'clock: the major principal axis of the
        pT-weighted second moments becomes the Delta phi axis, oriented so that the pT-weighted
        third moment along it is positive. Around the centroid the hard prong sits close and the
@@ -151,6 +158,7 @@ def preprocess(coords: torch.Tensor) -> torch.Tensor:
         coords: shape ``(n_jets, n_constituents, 3)``, floating point: Delta eta, Delta phi
             (radians) and a non-negative weight (e.g. from :func:`jet_coordinates`); weight 0
             marks padding.
+        centre: ``"centroid"`` or ``"leading"``, the reference point of step 1.
 
     Returns:
         Shape ``(n_jets, n_constituents, 3)``, float64 on the input's device; padding stays
@@ -158,12 +166,15 @@ def preprocess(coords: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError: if ``coords`` is not a floating-point tensor.
-        ValueError: if its shape is not ``(n_jets, n_constituents, 3)`` or a weight is negative.
+        ValueError: if its shape is not ``(n_jets, n_constituents, 3)``, a weight is negative,
+            or ``centre`` is neither ``"centroid"`` nor ``"leading"``.
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3, l. 1246 and Fig. 12; Kasieczka, Plehn, Russell and
         Schell, JHEP 05 (2017) 006 (DeepTop, ref. [7] of the notes).
     """
+    if centre not in CENTRES:
+        raise ValueError(f"centre must be one of {CENTRES}, got {centre!r}")
     coords = _coordinates("coords", coords).to(torch.float64)
     w = coords[..., 2]
     if bool((w < 0).any()):
@@ -172,8 +183,12 @@ def preprocess(coords: torch.Tensor) -> torch.Tensor:
     w = w / torch.where(total > 0, total, torch.ones_like(total))
     real = w > 0
     xy = coords[..., :2]
-    # 1. centre on the pT centroid
-    xy = xy - (w[..., None] * xy).sum(-2, keepdim=True)
+    # 1. centre on the pT centroid or on the hardest constituent
+    if centre == "centroid":
+        origin = (w[..., None] * xy).sum(-2, keepdim=True)
+    else:
+        origin = xy.gather(-2, w.argmax(-1)[:, None, None].expand(-1, 1, 2))
+    xy = xy - origin
     # 2. rotate the principal axis to 12 o'clock, oriented by the third moment
     x, y = xy[..., 0], xy[..., 1]
     cxx, cyy, cxy = (w * x * x).sum(-1), (w * y * y).sum(-1), (w * x * y).sum(-1)
@@ -245,6 +260,7 @@ def jet_image(
     extent: float = 0.8,
     *,
     preprocessed: bool = True,
+    centre: str = "centroid",
     dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
     """Jet images: pT-fraction histograms in (Delta eta, Delta phi), preprocessed or not.
@@ -258,6 +274,7 @@ def jet_image(
         n_pixels: pixels per side (default 40, as in the notes).
         extent: half-width of the window in radians (default 0.8: pixels of 0.04).
         preprocessed: apply :func:`preprocess` (centre, rotate, flip, normalise) first.
+        centre: the reference point of the preprocessing, as in :func:`preprocess`.
         dtype: the images' dtype (the coordinates are computed in float64).
 
     Returns:
@@ -277,7 +294,7 @@ def jet_image(
     """
     coords = jet_coordinates(sample_or_constituents)
     if preprocessed:
-        coords = preprocess(coords)
+        coords = preprocess(coords, centre)
     return pixelise(coords, n_pixels, extent).to(dtype)
 
 

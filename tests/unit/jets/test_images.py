@@ -135,3 +135,18 @@ def test_bad_arguments_raise_naming_them():
         pearson_map(torch.zeros(3, 2, 2), torch.tensor([1, 1, 1]))
     with pytest.raises(TypeError, match="labels"):
         class_means(torch.zeros(2, 2, 2), torch.tensor([0.0, 1.0]))
+
+
+def test_centre_on_the_leading_constituent_is_a_fixed_point_and_checked():
+    from physml.jets import jet_coordinates, preprocess, toy_jets
+
+    coords = jet_coordinates(toy_jets(20, 20, seed=3))
+    once = preprocess(coords, centre="leading")
+    lead = once[..., 2].argmax(-1)
+    at_lead = once[torch.arange(len(once)), lead, :2]
+    assert (
+        float(at_lead.abs().max()) < 1e-12
+    )  # the hardest constituent sits at the origin
+    assert float((preprocess(once, centre="leading") - once).abs().max()) < 1e-9
+    with pytest.raises(ValueError, match="centre must be one of"):
+        preprocess(coords, centre="middle")
