@@ -13,6 +13,8 @@ Sec. 3.2.3-3.3.5).
 - :mod:`physml.jets.graphs`: kNN graphs, EdgeConv, a ParticleNet-like dynamic graph CNN.
 - :mod:`physml.jets.transformer`: a transformer tagger with the IR-safe attention of eq. 3.79.
 - :mod:`physml.jets.lola`: CoLa and LoLa with a trainable diagonal metric (eqs. 3.54-3.58).
+- :mod:`physml.jets.perturbations`: a random permutation of the constituents, a soft emission, a
+  collinear splitting: the transformations the taggers' symmetries are tested with.
 - :mod:`physml.jets.images`: jet images in (Delta eta, Delta phi), their preprocessing (centre,
   rotate, flip, normalise), the Pearson correlation map and the average image per class.
 - :mod:`physml.jets.substructure`: N-subjettiness with exclusive-kT axes, tau_3/tau_2, the jet
@@ -30,6 +32,7 @@ from physml.jets import (
     inputs,
     kinematics,
     lola,
+    perturbations,
     sample,
     substructure,
     taggers,
@@ -79,6 +82,11 @@ from physml.jets.kinematics import (
     pt,
 )
 from physml.jets.lola import METRIC_INITS, LoLa
+from physml.jets.perturbations import (
+    collinear_split,
+    permute_constituents,
+    with_soft_particle,
+)
 from physml.jets.sample import QCD, TOP, JetSample
 from physml.jets.substructure import (
     W_MASS,
@@ -125,6 +133,7 @@ __all__ = [
     "boost",
     "class_means",
     "cnn_scores",
+    "collinear_split",
     "constituent_batch",
     "deep_set",
     "deepsets",
@@ -154,6 +163,8 @@ __all__ = [
     "n_subjettiness",
     "particle_features",
     "pearson_map",
+    "permute_constituents",
+    "perturbations",
     "phi",
     "pixelise",
     "preprocess",
@@ -172,4 +183,5 @@ __all__ = [
     "train_cnn",
     "transformer",
     "w_candidate_mass",
+    "with_soft_particle",
 ]
