@@ -103,7 +103,9 @@ from physml.jets.taggers import (
     bdt_scores,
     cnn_scores,
     fit_bdt,
+    tagger_scores,
     train_cnn,
+    train_tagger,
 )
 from physml.jets.toy import toy_jets
 from physml.jets.transformer import JetTransformer, MaskedSelfAttention
@@ -175,12 +177,14 @@ __all__ = [
     "subjet_pair_masses",
     "substructure",
     "tagger_loss",
+    "tagger_scores",
     "taggers",
     "tau_ratio",
     "top_and_qcd",
     "toy",
     "toy_jets",
     "train_cnn",
+    "train_tagger",
     "transformer",
     "w_candidate_mass",
     "with_soft_particle",

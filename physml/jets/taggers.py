@@ -24,7 +24,9 @@ __all__ = [
     "bdt_scores",
     "cnn_scores",
     "fit_bdt",
+    "tagger_scores",
     "train_cnn",
+    "train_tagger",
 ]
 
 
@@ -125,6 +127,83 @@ class JetCNN(nn.Module):
         return self.head(self.features(images))[:, 0]
 
 
+def train_tagger(
+    model: nn.Module,
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    val_data: tuple[torch.Tensor, torch.Tensor] | None = None,
+    eval_every: int = 100,
+    patience: int | None = None,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+    progress: bool | None = None,
+    desc: str = "tagger",
+) -> History:
+    """Train any tagger of :mod:`physml.jets` with the cross-entropy
+    :func:`~physml.jets.inputs.tagger_loss` through :func:`physml.train.fit`.
+
+    The point-cloud taggers (:class:`~physml.jets.PFN`, :class:`~physml.jets.EFN`,
+    :class:`~physml.jets.ParticleNet`, :class:`~physml.jets.JetTransformer`,
+    :class:`~physml.jets.LoLa`) read constituents ``(n, n_constituents, 4)`` in GeV, the CNN
+    images ``(n, n_pixels, n_pixels)``.
+
+    Args:
+        model: the tagger, ``model(inputs) -> (n,)`` logits, trained in place.
+        inputs: shape ``(n, ...)``, floating point (constituents or images).
+        labels: shape ``(n,)``, 0 (QCD) or 1 (top).
+        steps: optimiser steps, a positive int.
+        batch_size: jets per step (drawn with replacement; all when ``>= n``).
+        lr: learning rate of AdamW, > 0.
+        val_data: ``(inputs, labels)`` for the validation loss, or ``None``.
+        eval_every: steps between validation evaluations.
+        patience: evaluations without improvement before stopping (needs ``val_data``).
+        generator: CPU generator of the minibatch draws (:func:`physml.train.fit`'s default if
+            ``None``).
+        device: where to train (``config.device()`` if ``None``).
+        progress: show a progress bar (``progress_enabled()`` if ``None``).
+        desc: the progress bar's label.
+
+    Returns:
+        The :class:`~physml.train.History` of :func:`physml.train.fit`.
+
+    Raises:
+        TypeError: if ``inputs`` is not a floating-point tensor; as :func:`physml.train.fit`.
+        ValueError: if ``labels`` is not of shape ``(n,)`` with values 0 or 1; as
+            :func:`physml.train.fit`.
+
+    References:
+        Pawlowski and Plehn 2025, Secs. 3.2.3 and 3.3.4 (trained through a cross-entropy loss).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
+    """
+    if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point():
+        raise TypeError("inputs must be a floating-point torch.Tensor")
+    if not isinstance(labels, torch.Tensor) or labels.shape != inputs.shape[:1]:
+        raise ValueError(f"labels must be a tensor of shape ({inputs.shape[0]},)")
+    if bool(((labels != 0) & (labels != 1)).any()):
+        raise ValueError("labels must be 0 (QCD) or 1 (top)")
+    return fit(
+        model,
+        tagger_loss,
+        (inputs, labels),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        val_data=val_data,
+        eval_every=eval_every,
+        patience=patience,
+        generator=generator,
+        device=device,
+        desc=desc,
+        progress=progress,
+    )
+
+
 def train_cnn(
     model: nn.Module,
     images: torch.Tensor,
@@ -140,7 +219,7 @@ def train_cnn(
     device: torch.device | str | None = None,
     progress: bool | None = None,
 ) -> History:
-    """Train an image tagger with the cross-entropy :func:`~physml.jets.inputs.tagger_loss`.
+    """Train an image tagger: :func:`train_tagger` on images.
 
     Args:
         model: e.g. a :class:`JetCNN`, trained in place.
@@ -170,14 +249,10 @@ def train_cnn(
     """
     if not isinstance(images, torch.Tensor) or not images.is_floating_point():
         raise TypeError("images must be a floating-point torch.Tensor")
-    if not isinstance(labels, torch.Tensor) or labels.shape != images.shape[:1]:
-        raise ValueError(f"labels must be a tensor of shape ({images.shape[0]},)")
-    if bool(((labels != 0) & (labels != 1)).any()):
-        raise ValueError("labels must be 0 (QCD) or 1 (top)")
-    return fit(
+    return train_tagger(
         model,
-        tagger_loss,
-        (images, labels),
+        images,
+        labels,
         steps=steps,
         batch_size=batch_size,
         lr=lr,
@@ -186,8 +261,40 @@ def train_cnn(
         patience=patience,
         generator=generator,
         device=device,
-        desc="CNN tagger",
         progress=progress,
+        desc="CNN tagger",
+    )
+
+
+@torch.no_grad()
+def tagger_scores(
+    model: nn.Module, inputs: torch.Tensor, batch_size: int = 4096
+) -> torch.Tensor:
+    """Any tagger's logits on ``inputs``, in evaluation mode, batch by batch, without gradients.
+
+    Args:
+        model: returns logits ``(n,)``.
+        inputs: shape ``(n, ...)``, floating point (constituents or images), moved to the
+            model's device.
+        batch_size: jets per forward pass, a positive int.
+
+    Returns:
+        Shape ``(n,)``, float, on the CPU, larger for more top-like jets.
+
+    Raises:
+        ValueError: if ``batch_size`` is not a positive int.
+
+    References:
+        Pawlowski and Plehn 2025, Sec. 3.2.3.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
+    """
+    positive_int("batch_size", batch_size)
+    model.eval()
+    device = next(model.parameters()).device
+    return torch.cat(
+        [model(chunk.to(device)).cpu() for chunk in torch.split(inputs, batch_size)]
     )
 
 
@@ -195,7 +302,7 @@ def train_cnn(
 def cnn_scores(
     model: nn.Module, images: torch.Tensor, batch_size: int = 4096
 ) -> torch.Tensor:
-    """The model's logits on ``images``, in evaluation mode, batch by batch, without gradients.
+    """The model's logits on ``images``: :func:`tagger_scores` on images, in evaluation mode, batch by batch, without gradients.
 
     Args:
         model: returns logits ``(n,)``.
@@ -211,12 +318,7 @@ def cnn_scores(
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3.
     """
-    positive_int("batch_size", batch_size)
-    model.eval()
-    device = next(model.parameters()).device
-    return torch.cat(
-        [model(chunk.to(device)).cpu() for chunk in torch.split(images, batch_size)]
-    )
+    return tagger_scores(model, images, batch_size)
 
 
 def bdt_features(sample_or_constituents: JetSample | torch.Tensor) -> np.ndarray:

@@ -92,3 +92,30 @@ def test_bad_arguments_raise_naming_them():
         bdt_scores(None, np.zeros(4))
     with pytest.raises(ValueError, match="batch_size"):
         cnn_scores(JetCNN(), torch.zeros(2, 40, 40), batch_size=0)
+
+
+def test_train_tagger_trains_a_point_cloud_tagger():
+    from physml.jets import PFN, tagger_scores, train_tagger
+    from tests.unit.jets.toyjets import separable_sample
+
+    s = separable_sample(64)
+    torch.manual_seed(0)
+    model = PFN(8, 16, 1, 16, 1)
+    hist = train_tagger(
+        model,
+        s.constituents,
+        s.labels,
+        steps=40,
+        batch_size=64,
+        lr=1e-2,
+        generator=torch.Generator().manual_seed(0),
+        device="cpu",
+        progress=False,
+    )
+    assert float(hist.loss[-5:].mean()) < float(hist.loss[:5].mean())
+    scores = tagger_scores(model, s.constituents, batch_size=7)
+    assert scores.shape == (128,) and torch.isfinite(scores).all()
+    with pytest.raises(TypeError, match="inputs"):
+        train_tagger(model, s.constituents.long(), s.labels, steps=1)
+    with pytest.raises(ValueError, match="labels"):
+        train_tagger(model, s.constituents, s.labels[:3], steps=1)
