@@ -56,7 +56,7 @@ def as_constituents(
 ) -> torch.Tensor:
     """The constituents of a :class:`~physml.jets.sample.JetSample`, or a checked tensor of them.
 
-    The one argument check of the functions of :mod:`physml.jets` that take either.
+    The one argument check of the functions of ``physml.jets`` that take either.
 
     Args:
         x: a JetSample, or a tensor of shape ``(n_jets, n_constituents, 4)``, floating point,

@@ -1,4 +1,4 @@
-"""The one container of labelled jets that every part of :mod:`physml.jets` passes around.
+"""The one container of labelled jets that every part of ``physml.jets`` passes around.
 
 Generation (Pythia 8 and FastJet), the numpy toy shower of the unit tests, the jet images and
 every tagger read and return :class:`JetSample`. Used in the chapters "Jets as images" and "Jets
