@@ -18,19 +18,7 @@ from physml.jets import (
     preprocess,
     toy_jets,
 )
-
-
-def _massless(pt, eta, phi):
-    pt, eta, phi = (torch.as_tensor(v, dtype=torch.float64) for v in (pt, eta, phi))
-    return torch.stack(
-        [
-            pt * torch.cosh(eta),
-            pt * torch.cos(phi),
-            pt * torch.sin(phi),
-            pt * torch.sinh(eta),
-        ],
-        -1,
-    )
+from tests.unit.jets.toyjets import massless_from_values
 
 
 @pytest.mark.parametrize("extent", [0.8, 0.2])
@@ -93,7 +81,7 @@ def test_preprocessing_removes_rotations_and_mirrors(angle, mirror):
 
 def test_preprocessed_images_of_a_boosted_three_prong_jet():
     """The same through four-momenta: B at 12 o'clock in the image, C to the right."""
-    p = _massless([300.0, 150.0, 10.0], [0.5, 0.5, 0.8], [1.0, 1.4, 1.2])
+    p = massless_from_values([300.0, 150.0, 10.0], [0.5, 0.5, 0.8], [1.0, 1.4, 1.2])
     image = jet_image(p[None], dtype=torch.float64)[0]
     rows, cols = torch.nonzero(image, as_tuple=True)
     weights = image[rows, cols]
