@@ -39,7 +39,7 @@ from physml.jets.sample import QCD, TOP, JetSample
 __all__ = ["GENERATOR_VERSION", "GeneratorSettings", "generate", "top_and_qcd"]
 
 GENERATOR_VERSION = "1"
-"""The version of the generator code, part of the cache key: bump it when the jets change."""
+"""The version of the generator code, part of the cache key; bump it when the jets change."""
 
 PROCESSES = ("top", "qcd")
 _NEUTRINOS = (12, 14, 16)
@@ -142,7 +142,7 @@ class GeneratorSettings:
 
     @property
     def label(self) -> int:
-        """The label of the jets: :data:`~physml.jets.sample.TOP` or ``QCD``."""
+        """The label of the jets, :data:`~physml.jets.sample.TOP` or ``QCD``."""
         return TOP if self.process == "top" else QCD
 
     def pythia_strings(self, chunk_seed: int) -> list[str]:

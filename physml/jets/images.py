@@ -56,7 +56,7 @@ def as_constituents(
 ) -> torch.Tensor:
     """The constituents of a :class:`~physml.jets.sample.JetSample`, or a checked tensor of them.
 
-    The one argument check of the functions of :mod:`physml.jets` that take either.
+    The one argument check of the functions of ``physml.jets`` that take either.
 
     Args:
         x: a JetSample, or a tensor of shape ``(n_jets, n_constituents, 4)``, floating point,
@@ -339,30 +339,51 @@ def class_means(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return torch.stack([images[labels == QCD].mean(0), images[labels == TOP].mean(0)])
 
 
-def pearson_map(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Per-pixel Pearson correlation ``r_ij`` between pixel intensity and the label (eq. 3.47).
+def pearson_map(images: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-pixel Pearson correlation ``r_ij`` between pixel intensity and ``y`` (eq. 3.47).
 
     ``r_ij = sum (x_ij - mean x_ij)(y - mean y) / sqrt(sum (x_ij - mean x_ij)^2 sum (y - mean y)^2)``
-    over the images, with ``y`` the truth label (1 top, 0 QCD): positive for signal-like pixels,
-    negative for background-like ones (Fig. 14).
+    over the images. In the notes (Fig. 14, after DeepTop) ``y`` is the network's signal
+    probability: positive ``r_ij`` marks pixels that make the network say "top", negative ones
+    pixels that make it say "QCD". With the truth label as ``y`` the map shows where the classes
+    differ, whatever a network learned.
 
     Args:
         images: shape ``(n_jets, height, width)``, floating point.
-        labels: shape ``(n_jets,)``, integer, 0 (QCD) or 1 (top), both present.
+        y: shape ``(n_jets,)``: a network's output (floating point, e.g. probabilities in
+            ``[0, 1]``) or the truth labels (integer, 0 QCD or 1 top, both present).
 
     Returns:
         Shape ``(height, width)``, the dtype of ``images``, in ``[-1, 1]``; NaN where a pixel is
-        the same in every image (its correlation is undefined; it shows blank in a plot).
+        the same in every image or ``y`` is constant (the correlation is undefined; it shows
+        blank in a plot).
 
     Raises:
-        TypeError, ValueError: as :func:`class_means`.
+        TypeError: if ``images`` is not floating point or ``y`` not a tensor.
+        ValueError: on mismatched shapes, integer labels other than 0/1 or a class missing, or
+            a non-finite ``y``.
 
     References:
-        Pawlowski and Plehn 2025, eq. 3.47 and Fig. 14.
+        Pawlowski and Plehn 2025, eq. 3.47 and Fig. 14; Kasieczka, Plehn, Russell and Schell,
+        JHEP 05 (2017) 006.
     """
-    images, labels = _images_labels(images, labels)
+    if isinstance(y, torch.Tensor) and y.is_floating_point():
+        if not isinstance(images, torch.Tensor) or not images.is_floating_point():
+            raise TypeError("images must be a floating-point torch.Tensor")
+        if images.ndim != 3 or y.shape != images.shape[:1]:
+            raise ValueError(
+                "images must have shape (n_jets, height, width) and y shape (n_jets,), "
+                f"got {tuple(images.shape)} and {tuple(y.shape)}"
+            )
+        if not bool(torch.isfinite(y).all()):
+            raise ValueError("y must be finite")
+        y = y.to(images.device)
+    else:
+        if not isinstance(y, torch.Tensor):
+            raise TypeError(f"y must be a torch.Tensor, got {type(y).__name__}")
+        images, y = _images_labels(images, y)
     x = images.to(torch.float64)
-    y = labels.to(torch.float64)
+    y = y.to(torch.float64)
     dx = x - x.mean(0)
     dy = (y - y.mean())[:, None, None]
     num = (dx * dy).sum(0)

@@ -3,7 +3,7 @@
 The taggers of :mod:`physml.jets.deepsets`, :mod:`physml.jets.graphs`,
 :mod:`physml.jets.transformer` and :mod:`physml.jets.lola` take the constituents' four-momenta
 ``(n_jets, n_constituents, 4)`` (``(E, px, py, pz)`` in GeV, zero-padded, as in
-:class:`physml.jets.JetSample`) and a padding mask. This module turns them into the features
+:class:`~physml.jets.sample.JetSample`) and a padding mask. This module turns them into the features
 relative to the jet axis that the networks see (the notes' eq. 3.52 extended as in Sec. 3.3.4),
 counts a network's parameters and gives the loss the taggers are trained with through
 :func:`physml.train.fit`. Every function is vectorised over jets and constituents and keeps the
@@ -50,9 +50,9 @@ def constituent_batch(
 
     Args:
         constituents: four-momenta ``(n_jets, n_constituents, 4)``, floating point,
-            ``(E, px, py, pz)`` in GeV, or a :class:`physml.jets.JetSample` (its constituents).
+            ``(E, px, py, pz)`` in GeV, or a :class:`~physml.jets.sample.JetSample` (its constituents).
         mask: ``(n_jets, n_constituents)`` bool, True for a real constituent; ``None`` for
-            ``pT > 0`` (:attr:`physml.jets.JetSample.mask`).
+            ``pT > 0`` (:attr:`~physml.jets.sample.JetSample.mask`).
 
     Returns:
         The pair ``(constituents, mask)``, the constituents with masked entries zeroed and the
@@ -229,7 +229,7 @@ def tagger_loss(
     """Binary cross-entropy of a tagger's logits, as ``loss_fn`` of :func:`physml.train.fit`.
 
     ``fit(model, tagger_loss, (sample.constituents, sample.labels), ...)`` trains any tagger of
-    :mod:`physml.jets` (top = 1, QCD = 0): the point-cloud taggers on constituents (their mask is
+    ``physml.jets`` (top = 1, QCD = 0): the point-cloud taggers on constituents (their mask is
     recomputed from ``pT > 0`` per batch) and the CNN on jet images alike.
 
     Args:

@@ -30,7 +30,7 @@ from physml.jets.sample import JetSample
 __all__ = ["METRIC_INITS", "LoLa"]
 
 METRIC_INITS = ("euclidean", "minkowski", "random")
-"""The starting points of LoLa's metric: ``diag(1, 1, 1, 1)``, ``diag(1, -1, -1, -1)``, or
+"""The starting points of LoLa's metric, ``diag(1, 1, 1, 1)``, ``diag(1, -1, -1, -1)``, or
 each entry uniform in ``[-1, 1]`` (drawn from torch's global generator, as a weight init)."""
 
 N_LORENTZ_FEATURES = 5

@@ -1,8 +1,8 @@
-"""The one container of labelled jets that every part of :mod:`physml.jets` passes around.
+"""The one container of labelled jets that every part of ``physml.jets`` passes around.
 
 Generation (Pythia 8 and FastJet), the numpy toy shower of the unit tests, the jet images and
-every tagger read and return :class:`JetSample`. Used in the chapters "Jets as images" and "Jets
-as point clouds" (Pawlowski and Plehn 2025, Sec. 3.2.3-3.3.5).
+every tagger read and return :class:`JetSample`. Used in the chapter "Jets as images" (Pawlowski
+and Plehn 2025, Sec. 3.2.3-3.3.5).
 """
 
 from __future__ import annotations

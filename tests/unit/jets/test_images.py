@@ -18,19 +18,7 @@ from physml.jets import (
     preprocess,
     toy_jets,
 )
-
-
-def _massless(pt, eta, phi):
-    pt, eta, phi = (torch.as_tensor(v, dtype=torch.float64) for v in (pt, eta, phi))
-    return torch.stack(
-        [
-            pt * torch.cosh(eta),
-            pt * torch.cos(phi),
-            pt * torch.sin(phi),
-            pt * torch.sinh(eta),
-        ],
-        -1,
-    )
+from tests.unit.jets.toyjets import massless_from_values
 
 
 @pytest.mark.parametrize("extent", [0.8, 0.2])
@@ -93,7 +81,7 @@ def test_preprocessing_removes_rotations_and_mirrors(angle, mirror):
 
 def test_preprocessed_images_of_a_boosted_three_prong_jet():
     """The same through four-momenta: B at 12 o'clock in the image, C to the right."""
-    p = _massless([300.0, 150.0, 10.0], [0.5, 0.5, 0.8], [1.0, 1.4, 1.2])
+    p = massless_from_values([300.0, 150.0, 10.0], [0.5, 0.5, 0.8], [1.0, 1.4, 1.2])
     image = jet_image(p[None], dtype=torch.float64)[0]
     rows, cols = torch.nonzero(image, as_tuple=True)
     weights = image[rows, cols]
@@ -150,3 +138,28 @@ def test_centre_on_the_leading_constituent_is_a_fixed_point_and_checked():
     assert float((preprocess(once, centre="leading") - once).abs().max()) < 1e-9
     with pytest.raises(ValueError, match="centre must be one of"):
         preprocess(coords, centre="middle")
+
+
+def test_pearson_map_with_a_network_output_as_y():
+    from physml.jets import pearson_map
+
+    g = torch.Generator().manual_seed(0)
+    images = torch.rand(200, 4, 4, generator=g)
+    y = images[:, 1, 2] * 0.5 + 0.1 * torch.rand(
+        200, generator=g
+    )  # depends on one pixel
+    r = pearson_map(images, y)
+    assert r.shape == (4, 4)
+    assert (
+        float(r[1, 2]) > 0.9
+        and float(r.nan_to_num().abs().flatten()[[0, 5]].max()) < 0.3
+    )
+    np.testing.assert_allclose(
+        float(r[1, 2]), np.corrcoef(images[:, 1, 2].numpy(), y.numpy())[0, 1], rtol=1e-5
+    )
+    with pytest.raises(ValueError, match="y must be finite"):
+        pearson_map(images, torch.full((200,), float("nan")))
+    with pytest.raises(ValueError, match="y shape"):
+        pearson_map(images, torch.rand(3))
+    with pytest.raises(TypeError, match="y must be a torch.Tensor"):
+        pearson_map(images, [0.0] * 200)

@@ -18,19 +18,7 @@ from physml.jets import (
     toy_jets,
     w_candidate_mass,
 )
-
-
-def _massless(pt, eta, phi):
-    pt, eta, phi = (torch.as_tensor(v, dtype=torch.float64) for v in (pt, eta, phi))
-    return torch.stack(
-        [
-            pt * torch.cosh(eta),
-            pt * torch.cos(phi),
-            pt * torch.sin(phi),
-            pt * torch.sinh(eta),
-        ],
-        -1,
-    )
+from tests.unit.jets.toyjets import massless_from_values
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +36,9 @@ def test_tau_n_decreases_with_n(jets):
 
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_tau_n_vanishes_with_n_constituents(n):
-    p = _massless([300.0, 200.0, 100.0][:n], [0.1, -0.2, 0.3][:n], [0.0, 0.3, -0.2][:n])
+    p = massless_from_values(
+        [300.0, 200.0, 100.0][:n], [0.1, -0.2, 0.3][:n], [0.0, 0.3, -0.2][:n]
+    )
     c = torch.cat([p, torch.zeros(4, 4, dtype=torch.float64)])[None]  # zero padding too
     assert float(n_subjettiness(c, n)[0]) == pytest.approx(0.0, abs=1e-12)
     if n > 1:
@@ -58,7 +48,7 @@ def test_tau_n_vanishes_with_n_constituents(n):
 @pytest.mark.parametrize("d", [0.1, 0.4, 0.7])
 def test_tau_1_of_two_symmetric_prongs(d):
     """Equal pT at phi = +-d/2, eta = 0: the axis bisects them, tau_1 = d / (2 R0)."""
-    c = _massless([250.0, 250.0], [0.0, 0.0], [d / 2, -d / 2])[None]
+    c = massless_from_values([250.0, 250.0], [0.0, 0.0], [d / 2, -d / 2])[None]
     assert float(n_subjettiness(c, 1)[0]) == pytest.approx(d / (2 * 0.8), rel=1e-10)
     assert float(n_subjettiness(c, 1, r0=0.4)[0]) == pytest.approx(d / 0.8, rel=1e-10)
 

@@ -13,6 +13,20 @@ from physml.jets.inputs import n_parameters, tagger_loss
 from physml.train import fit
 
 
+def massless_from_values(pt, eta, phi):
+    """Four-momenta (E, px, py, pz) in float64 of massless particles given as numbers or lists."""
+    pt, eta, phi = (torch.as_tensor(v, dtype=torch.float64) for v in (pt, eta, phi))
+    return torch.stack(
+        [
+            pt * torch.cosh(eta),
+            pt * torch.cos(phi),
+            pt * torch.sin(phi),
+            pt * torch.sinh(eta),
+        ],
+        -1,
+    )
+
+
 def massless(pt, eta, phi):
     """Four-momenta (E, px, py, pz) of massless particles, shape (..., 4)."""
     px, py, pz = pt * torch.cos(phi), pt * torch.sin(phi), pt * torch.sinh(eta)
