@@ -8,6 +8,8 @@ sigmoid output of eq. 3.25); ROC curves, AUC and the rejection 1/eps_B at fixed 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -24,6 +26,7 @@ __all__ = [
     "bdt_scores",
     "cnn_scores",
     "fit_bdt",
+    "rejection_text",
     "tagger_scores",
     "train_cnn",
     "train_tagger",
@@ -402,3 +405,38 @@ def bdt_scores(bdt, features) -> np.ndarray:
     if x.ndim != 2:
         raise ValueError(f"features must have shape (n, n_features), got {x.shape}")
     return bdt.predict_proba(x)[:, 1].astype(np.float64)
+
+
+def rejection_text(rejection: float, n_background: int) -> str:
+    """The background rejection ``1/eps_B`` as a table entry, a lower bound if nothing passed.
+
+    When no background jet passes the cut, :func:`physml.stats.rejection_at` returns ``inf``;
+    the measurement then says only that the rejection exceeds the number of background jets,
+    shown as ``"> n_background"``. Otherwise the rejection is rounded to an integer.
+
+    Args:
+        rejection: ``1/eps_B`` (float, > 0, may be ``inf``).
+        n_background: background (QCD) jets in the test set, a positive int.
+
+    Returns:
+        The entry, e.g. ``"87"`` or ``"> 400"``.
+
+    Raises:
+        ValueError: naming the argument if ``rejection`` is NaN or not positive, or
+            ``n_background`` is not a positive int.
+
+    References:
+        Kasieczka et al., SciPost Phys. 7 (2019) 014, Table 1 (1/eps_B at eps_S = 0.3).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
+
+    Examples:
+        >>> rejection_text(87.4, 400), rejection_text(float("inf"), 400)
+        ('87', '> 400')
+    """
+    n_background = positive_int("n_background", n_background)
+    if not rejection > 0:
+        raise ValueError(f"rejection must be > 0 (it may be inf), got {rejection!r}")
+    return f"> {n_background}" if math.isinf(rejection) else f"{rejection:.0f}"

@@ -12,6 +12,7 @@ from physml.jets import (
     cnn_scores,
     fit_bdt,
     jet_image,
+    rejection_text,
     tagger_loss,
     toy_jets,
     train_cnn,
@@ -119,3 +120,22 @@ def test_train_tagger_trains_a_point_cloud_tagger():
         train_tagger(model, s.constituents.long(), s.labels, steps=1)
     with pytest.raises(ValueError, match="labels"):
         train_tagger(model, s.constituents, s.labels[:3], steps=1)
+
+
+def test_rejection_text_rounds_or_bounds():
+    assert rejection_text(87.4, 400) == "87"
+    assert rejection_text(float("inf"), 400) == "> 400"
+
+
+@pytest.mark.parametrize(
+    ("rejection", "n_background", "name"),
+    [
+        (float("nan"), 400, "rejection"),
+        (0.0, 400, "rejection"),
+        (5.0, 0, "n_background"),
+        (5.0, True, "n_background"),
+    ],
+)
+def test_rejection_text_rejects_bad_input(rejection, n_background, name):
+    with pytest.raises(ValueError, match=name):
+        rejection_text(rejection, n_background)
