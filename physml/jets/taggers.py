@@ -146,9 +146,9 @@ def train_tagger(
     progress: bool | None = None,
     desc: str = "tagger",
 ) -> History:
-    """Train any tagger of :mod:`physml.jets` with the cross-entropy
-    :func:`~physml.jets.inputs.tagger_loss` through :func:`physml.train.fit`.
+    """Train any tagger of :mod:`physml.jets` with the cross-entropy through ``fit``.
 
+    The loss is :func:`~physml.jets.inputs.tagger_loss`, the loop :func:`physml.train.fit`.
     The point-cloud taggers (:class:`~physml.jets.PFN`, :class:`~physml.jets.EFN`,
     :class:`~physml.jets.ParticleNet`, :class:`~physml.jets.JetTransformer`,
     :class:`~physml.jets.LoLa`) read constituents ``(n, n_constituents, 4)`` in GeV, the CNN
