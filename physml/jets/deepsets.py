@@ -226,7 +226,10 @@ class _DeepSetTagger(nn.Module):
     def forward(
         self, constituents: torch.Tensor | JetSample, mask: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """One logit per jet, ``(n_jets,)`` (top > 0): ``F`` of :meth:`latent`, same inputs."""
+        """One logit per jet, ``(n_jets,)``, top > 0: ``F`` of :meth:`latent`.
+
+        Inputs, shapes and errors are every point-cloud tagger's (:mod:`physml.jets.inputs`).
+        """
         return self.function(self.latent(constituents, mask))[:, 0]
 
 
