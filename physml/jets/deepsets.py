@@ -162,12 +162,78 @@ def _latent_net(n_in: int, latent: int, hidden: int, depth: int) -> nn.Sequentia
     )
 
 
-def _check_widths(**sizes: int) -> None:
-    for name, value in sizes.items():
-        positive_int(name, value)
+class _DeepSetTagger(nn.Module):
+    """What :class:`PFN` and :class:`EFN` share: ``F[sum_i w_i Phi(x_i)]`` with one logit out.
+
+    A subclass sets ``_n_inputs`` (the width of ``x_i``) and ``_weighted_inputs`` (the weights
+    ``w_i`` and inputs ``x_i`` of each constituent); the size checks, ``Phi`` and ``F`` (built in
+    this order, so a seed gives the same parameters), the sum and the logit live here.
+    """
+
+    _n_inputs: int
+
+    def __init__(
+        self,
+        latent: int = 256,
+        phi_hidden: int = 100,
+        phi_depth: int = 2,
+        f_hidden: int = 100,
+        f_depth: int = 3,
+    ) -> None:
+        for name, value in (
+            ("latent", latent),
+            ("phi_hidden", phi_hidden),
+            ("phi_depth", phi_depth),
+            ("f_hidden", f_hidden),
+            ("f_depth", f_depth),
+        ):
+            positive_int(name, value)
+        super().__init__()
+        self.phi = _latent_net(self._n_inputs, latent, phi_hidden, phi_depth)
+        self.function = MLP(
+            latent, 1, hidden=f_hidden, depth=f_depth, activation="relu"
+        )
+
+    def _weighted_inputs(
+        self, constituents: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``w_i`` ``(n_jets, n_constituents)`` and ``x_i`` ``(n_jets, n_constituents, n)``."""
+        raise NotImplementedError
+
+    def latent(
+        self, constituents: torch.Tensor | JetSample, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The weighted latent sum ``sum_i w_i Phi(x_i)`` over the real constituents.
+
+        :class:`PFN`: ``w_i = 1`` and ``x_i`` the per-particle features, the summed latent
+        vector ``sum_i Phi(x_i)``; :class:`EFN`: the energy-weighted sum
+        ``sum_i z_i Phi(eta_hat_i, phi_hat_i)``.
+
+        Args:
+            constituents: ``(n_jets, n_constituents, 4)`` GeV, or a JetSample.
+            mask: ``(n_jets, n_constituents)`` bool, or ``None`` for ``pT > 0``.
+
+        Returns:
+            ``(n_jets, latent)``.
+
+        Raises:
+            TypeError, ValueError: as :func:`physml.jets.inputs.constituent_batch`.
+        """
+        constituents, mask = constituent_batch(constituents, mask)
+        weight, x = self._weighted_inputs(constituents, mask)
+        return (weight[..., None] * self.phi(x)).sum(1)
+
+    def forward(
+        self, constituents: torch.Tensor | JetSample, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """One logit per jet, ``(n_jets,)``, top > 0: ``F`` of :meth:`latent`.
+
+        Inputs, shapes and errors are every point-cloud tagger's (:mod:`physml.jets.inputs`).
+        """
+        return self.function(self.latent(constituents, mask))[:, 0]
 
 
-class PFN(nn.Module):
+class PFN(_DeepSetTagger):
     """Particle flow network: ``F[sum_i Phi(x_i)]`` on every per-particle feature (eq. 3.80).
 
     ``Phi`` maps the seven features of :func:`physml.jets.inputs.particle_features` through
@@ -193,65 +259,15 @@ class PFN(nn.Module):
         JHEP 01 (2019) 121.
     """
 
-    def __init__(
-        self,
-        latent: int = 256,
-        phi_hidden: int = 100,
-        phi_depth: int = 2,
-        f_hidden: int = 100,
-        f_depth: int = 3,
-    ) -> None:
-        _check_widths(
-            latent=latent,
-            phi_hidden=phi_hidden,
-            phi_depth=phi_depth,
-            f_hidden=f_hidden,
-            f_depth=f_depth,
-        )
-        super().__init__()
-        self.phi = _latent_net(len(FEATURES), latent, phi_hidden, phi_depth)
-        self.function = MLP(
-            latent, 1, hidden=f_hidden, depth=f_depth, activation="relu"
-        )
+    _n_inputs = len(FEATURES)
 
-    def latent(
-        self, constituents: torch.Tensor | JetSample, mask: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """The summed latent vector ``sum_i Phi(x_i)`` over the real constituents.
-
-        Args:
-            constituents: ``(n_jets, n_constituents, 4)`` GeV, or a JetSample.
-            mask: ``(n_jets, n_constituents)`` bool, or ``None`` for ``pT > 0``.
-
-        Returns:
-            ``(n_jets, latent)``.
-
-        Raises:
-            TypeError, ValueError: as :func:`physml.jets.inputs.constituent_batch`.
-        """
-        constituents, mask = constituent_batch(constituents, mask)
-        x = particle_features(constituents, mask)
-        return (self.phi(x) * mask[..., None]).sum(1)
-
-    def forward(
-        self, constituents: torch.Tensor | JetSample, mask: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """One logit per jet (top > 0).
-
-        Args:
-            constituents: ``(n_jets, n_constituents, 4)`` GeV, or a JetSample.
-            mask: ``(n_jets, n_constituents)`` bool, or ``None`` for ``pT > 0``.
-
-        Returns:
-            ``(n_jets,)`` logits.
-
-        Raises:
-            TypeError, ValueError: as :func:`physml.jets.inputs.constituent_batch`.
-        """
-        return self.function(self.latent(constituents, mask))[:, 0]
+    def _weighted_inputs(
+        self, constituents: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return mask, particle_features(constituents, mask)
 
 
-class EFN(nn.Module):
+class EFN(_DeepSetTagger):
     """Energy flow network: ``F[sum_i z_i Phi(eta_hat_i, phi_hat_i)]``, IRC safe (eq. 3.80).
 
     ``Phi`` sees only the angular coordinates from the jet axis
@@ -275,60 +291,9 @@ class EFN(nn.Module):
         Metodiev and Thaler, JHEP 01 (2019) 121.
     """
 
-    def __init__(
-        self,
-        latent: int = 256,
-        phi_hidden: int = 100,
-        phi_depth: int = 2,
-        f_hidden: int = 100,
-        f_depth: int = 3,
-    ) -> None:
-        _check_widths(
-            latent=latent,
-            phi_hidden=phi_hidden,
-            phi_depth=phi_depth,
-            f_hidden=f_hidden,
-            f_depth=f_depth,
-        )
-        super().__init__()
-        self.phi = _latent_net(2, latent, phi_hidden, phi_depth)
-        self.function = MLP(
-            latent, 1, hidden=f_hidden, depth=f_depth, activation="relu"
-        )
+    _n_inputs = 2
 
-    def latent(
-        self, constituents: torch.Tensor | JetSample, mask: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """The energy-weighted latent sum ``sum_i z_i Phi(eta_hat_i, phi_hat_i)``.
-
-        Args:
-            constituents: ``(n_jets, n_constituents, 4)`` GeV, or a JetSample.
-            mask: ``(n_jets, n_constituents)`` bool, or ``None`` for ``pT > 0``.
-
-        Returns:
-            ``(n_jets, latent)``.
-
-        Raises:
-            TypeError, ValueError: as :func:`physml.jets.inputs.constituent_batch`.
-        """
-        constituents, mask = constituent_batch(constituents, mask)
-        z = pt_fraction(constituents, mask)
-        angles = angular_coordinates(constituents, mask)
-        return (z[..., None] * self.phi(angles)).sum(1)
-
-    def forward(
-        self, constituents: torch.Tensor | JetSample, mask: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """One logit per jet (top > 0).
-
-        Args:
-            constituents: ``(n_jets, n_constituents, 4)`` GeV, or a JetSample.
-            mask: ``(n_jets, n_constituents)`` bool, or ``None`` for ``pT > 0``.
-
-        Returns:
-            ``(n_jets,)`` logits.
-
-        Raises:
-            TypeError, ValueError: as :func:`physml.jets.inputs.constituent_batch`.
-        """
-        return self.function(self.latent(constituents, mask))[:, 0]
+    def _weighted_inputs(
+        self, constituents: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return pt_fraction(constituents, mask), angular_coordinates(constituents, mask)

@@ -227,17 +227,9 @@ class ParticleNet(nn.Module):
     def forward(
         self, constituents: torch.Tensor | JetSample, mask: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """One logit per jet (top > 0).
+        """One logit per jet, ``(n_jets,)``, top > 0.
 
-        Args:
-            constituents: ``(n_jets, n_constituents, 4)`` GeV, or a JetSample.
-            mask: ``(n_jets, n_constituents)`` bool, or ``None`` for ``pT > 0``.
-
-        Returns:
-            ``(n_jets,)`` logits.
-
-        Raises:
-            TypeError, ValueError: as :func:`physml.jets.inputs.constituent_batch`.
+        Inputs, shapes and errors are every point-cloud tagger's (:mod:`physml.jets.inputs`).
         """
         constituents, mask = constituent_batch(constituents, mask)
         x = particle_features(constituents, mask)

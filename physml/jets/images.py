@@ -298,24 +298,35 @@ def jet_image(
     return pixelise(coords, n_pixels, extent).to(dtype)
 
 
-def _images_labels(images, labels) -> tuple[torch.Tensor, torch.Tensor]:
+def _images_labels(
+    images, y, name: str = "labels", *, scores: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check ``images`` ``(n_jets, height, width)`` and one ``y`` per jet; ``y`` on their device.
+
+    ``y`` are truth labels (integer, 0 QCD or 1 top, both present) or, with ``scores``, also a
+    network's output (floating point, finite). ``name`` is ``y``'s argument name, for the messages.
+    """
     if not isinstance(images, torch.Tensor) or not images.is_floating_point():
         raise TypeError("images must be a floating-point torch.Tensor")
-    if images.ndim != 3:
+    kind = "a" if scores else "an integer"
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"{name} must be {kind} torch.Tensor, got {type(y).__name__}")
+    if images.ndim != 3 or y.shape != images.shape[:1]:
         raise ValueError(
-            f"images must have shape (n_jets, height, width), got {tuple(images.shape)}"
+            f"images must have shape (n_jets, height, width) and {name} shape (n_jets,), "
+            f"got {tuple(images.shape)} and {tuple(y.shape)}"
         )
-    if not isinstance(labels, torch.Tensor) or labels.is_floating_point():
-        raise TypeError("labels must be an integer torch.Tensor")
-    if labels.shape != images.shape[:1]:
-        raise ValueError(
-            f"labels must have shape ({images.shape[0]},), got {tuple(labels.shape)}"
-        )
-    if bool(((labels != TOP) & (labels != QCD)).any()):
-        raise ValueError("labels must be 0 (QCD) or 1 (top)")
-    if not (bool((labels == TOP).any()) and bool((labels == QCD).any())):
-        raise ValueError("labels must contain both classes, top (1) and QCD (0)")
-    return images, labels.to(images.device)
+    if y.is_floating_point():
+        if not scores:
+            raise TypeError(f"{name} must be {kind} torch.Tensor, got {y.dtype}")
+        if not bool(torch.isfinite(y).all()):
+            raise ValueError(f"{name} must be finite")
+    else:
+        if bool(((y != TOP) & (y != QCD)).any()):
+            raise ValueError(f"{name} must be 0 (QCD) or 1 (top)")
+        if not (bool((y == TOP).any()) and bool((y == QCD).any())):
+            raise ValueError(f"{name} must contain both classes, top (1) and QCD (0)")
+    return images, y.to(images.device)
 
 
 def class_means(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -367,21 +378,7 @@ def pearson_map(images: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         Pawlowski and Plehn 2025, eq. 3.47 and Fig. 14; Kasieczka, Plehn, Russell and Schell,
         JHEP 05 (2017) 006.
     """
-    if isinstance(y, torch.Tensor) and y.is_floating_point():
-        if not isinstance(images, torch.Tensor) or not images.is_floating_point():
-            raise TypeError("images must be a floating-point torch.Tensor")
-        if images.ndim != 3 or y.shape != images.shape[:1]:
-            raise ValueError(
-                "images must have shape (n_jets, height, width) and y shape (n_jets,), "
-                f"got {tuple(images.shape)} and {tuple(y.shape)}"
-            )
-        if not bool(torch.isfinite(y).all()):
-            raise ValueError("y must be finite")
-        y = y.to(images.device)
-    else:
-        if not isinstance(y, torch.Tensor):
-            raise TypeError(f"y must be a torch.Tensor, got {type(y).__name__}")
-        images, y = _images_labels(images, y)
+    images, y = _images_labels(images, y, "y", scores=True)
     x = images.to(torch.float64)
     y = y.to(torch.float64)
     dx = x - x.mean(0)

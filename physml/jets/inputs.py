@@ -3,7 +3,11 @@
 The taggers of :mod:`physml.jets.deepsets`, :mod:`physml.jets.graphs`,
 :mod:`physml.jets.transformer` and :mod:`physml.jets.lola` take the constituents' four-momenta
 ``(n_jets, n_constituents, 4)`` (``(E, px, py, pz)`` in GeV, zero-padded, as in
-:class:`~physml.jets.sample.JetSample`) and a padding mask. This module turns them into the features
+:class:`~physml.jets.sample.JetSample`) and a padding mask. Each is called as
+``tagger(constituents, mask=None)``: ``constituents`` that tensor or a JetSample, ``mask``
+``(n_jets, n_constituents)`` bool, True for a real constituent, or ``None`` for ``pT > 0``; it
+returns one logit per jet, ``(n_jets,)``, positive for top, and raises the TypeError and
+ValueError of :func:`constituent_batch` on bad inputs. This module turns them into the features
 relative to the jet axis that the networks see (the notes' eq. 3.52 extended as in Sec. 3.3.4),
 counts a network's parameters and gives the loss the taggers are trained with through
 :func:`physml.train.fit`. Every function is vectorised over jets and constituents and keeps the

@@ -222,17 +222,11 @@ class LoLa(nn.Module):
     def forward(
         self, constituents: torch.Tensor | JetSample, mask: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """One logit per jet (top > 0).
+        """One logit per jet, ``(n_jets,)``, top > 0.
 
-        Args:
-            constituents: ``(n_jets, n, 4)`` GeV, or a JetSample.
-            mask: ``(n_jets, n)`` bool, or ``None`` for ``pT > 0``.
-
-        Returns:
-            ``(n_jets,)`` logits.
-
-        Raises:
-            TypeError, ValueError: as :func:`physml.jets.inputs.constituent_batch`.
+        Inputs, shapes and errors are every point-cloud tagger's (:mod:`physml.jets.inputs`),
+        with any number of constituents (:meth:`ordered_inputs` reads the leading
+        ``n_constituents``).
         """
         f = self.lorentz_features(self.ordered_inputs(constituents, mask))
         names = ("m2", "pt", "energy", "d2_sum", "d2_min")

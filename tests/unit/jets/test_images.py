@@ -163,3 +163,42 @@ def test_pearson_map_with_a_network_output_as_y():
         pearson_map(images, torch.rand(3))
     with pytest.raises(TypeError, match="y must be a torch.Tensor"):
         pearson_map(images, [0.0] * 200)
+
+
+@pytest.mark.parametrize(
+    ("function", "name"), [(class_means, "labels"), (pearson_map, "y")]
+)
+def test_class_means_and_pearson_map_check_images_and_labels_alike(function, name):
+    images, labels = torch.zeros(4, 2, 2), torch.tensor([TOP, TOP, QCD, QCD])
+    for bad_images, bad_labels, error, message in [
+        (images.long(), labels, TypeError, "images must be a floating-point"),
+        (
+            images[0],
+            labels,
+            ValueError,
+            r"images must have shape \(n_jets, height, width\)",
+        ),
+        (images, labels[:3], ValueError, rf"{name} shape \(n_jets,\)"),
+        (
+            images,
+            [1, 1, 0, 0],
+            TypeError,
+            f"{name} must be an? (integer )?torch.Tensor",
+        ),
+        (images, labels + 1, ValueError, rf"{name} must be 0 \(QCD\) or 1 \(top\)"),
+        (images, labels * 0, ValueError, f"{name} must contain both classes"),
+    ]:
+        with pytest.raises(error, match=message):
+            function(bad_images, bad_labels)
+
+
+def test_a_floating_point_y_is_a_network_output_for_pearson_map_only():
+    images, labels = torch.zeros(4, 2, 2), torch.tensor([TOP, TOP, QCD, QCD])
+    with pytest.raises(TypeError, match="labels must be an integer torch.Tensor"):
+        class_means(images, labels.float())
+    with pytest.raises(TypeError, match="images must be a floating-point"):
+        pearson_map(images.long(), labels.float())
+    with pytest.raises(ValueError, match=r"y shape \(n_jets,\)"):
+        pearson_map(images, labels[:3].float())
+    with pytest.raises(ValueError, match="y must be finite"):
+        pearson_map(images, labels / 0)
