@@ -356,6 +356,10 @@ def cache_dir() -> Path:
 
     Returns:
         The folder (not created here).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     folder = env("PHYSML_CACHE_DIR")
     if folder is not None:

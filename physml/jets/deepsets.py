@@ -67,6 +67,9 @@ def deep_set(
 
     References:
         Pawlowski and Plehn (2025), eq. 3.80.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     for name, f in (("per_particle", per_particle), ("function", function)):
         if not callable(f):
@@ -98,6 +101,9 @@ def mass_as_deep_set(
 
     References:
         Pawlowski and Plehn (2025), Table 1 (from Komiske, Metodiev and Thaler 2019).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
 
     def minkowski_norm(x: torch.Tensor) -> torch.Tensor:
@@ -124,6 +130,9 @@ def multiplicity_as_deep_set(
 
     References:
         Pawlowski and Plehn (2025), Table 1.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     return deep_set(
         constituents, lambda p: torch.ones_like(p[..., :1]), lambda x: x[:, 0], mask
@@ -147,6 +156,9 @@ def pt_dispersion_as_deep_set(
 
     References:
         Pawlowski and Plehn (2025), Table 1.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
 
     def moments(p: torch.Tensor) -> torch.Tensor:
@@ -257,6 +269,9 @@ class PFN(_DeepSetTagger):
     References:
         Pawlowski and Plehn (2025), Sec. 3.3.4, eq. 3.80, l. 1548; Komiske, Metodiev and Thaler,
         JHEP 01 (2019) 121.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
 
     _n_inputs = len(FEATURES)
@@ -289,6 +304,9 @@ class EFN(_DeepSetTagger):
     References:
         Pawlowski and Plehn (2025), Sec. 3.3.4, l. 1542 (``phi(k_i) -> pT_i phi``); Komiske,
         Metodiev and Thaler, JHEP 01 (2019) 121.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
 
     _n_inputs = 2

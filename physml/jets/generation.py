@@ -78,6 +78,10 @@ class GeneratorSettings:
         Pawlowski and Plehn, *Physics and Machine Learning* (2025), Sec. 3.2.3, ll. 1266-1279
         (the top-tagging data set); Kasieczka et al., SciPost Phys. 7 (2019) 014 (its card).
 
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
+
     Examples:
         >>> GeneratorSettings("top").pt_window
         (550.0, 650.0)
@@ -424,6 +428,10 @@ def generate(
         Pawlowski and Plehn, *Physics and Machine Learning* (2025), Sec. 3.2.3, ll. 1266-1279;
         T. Sjostrand et al., SciPost Phys. Codeb. 8 (2022) (Pythia 8.3); M. Cacciari, G. P.
         Salam and G. Soyez, JHEP 04 (2008) 063 (anti-kT) and EPJC 72 (2012) 1896 (FastJet).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     if not isinstance(settings, GeneratorSettings):
         raise TypeError(
@@ -535,6 +543,10 @@ def top_and_qcd(
 
     References:
         Pawlowski and Plehn, *Physics and Machine Learning* (2025), Sec. 3.2.3, ll. 1266-1279.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     if settings is None:
         settings = GeneratorSettings("top")

@@ -54,6 +54,9 @@ def knn(
     References:
         Pawlowski and Plehn (2025), Sec. 3.3.2 (nearest-neighbour graph, l. 1425).
 
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
+
     Examples:
         >>> x = torch.tensor([[[0.0], [1.0], [5.0], [0.0]]])
         >>> idx, ok = knn(x, torch.tensor([[True, True, True, False]]), 1)
@@ -104,6 +107,9 @@ class EdgeConv(nn.Module):
     References:
         Pawlowski and Plehn (2025), eqs. 3.63 and 3.65; Wang et al. (2019), Qu and Gouskos
         (2020).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
 
     def __init__(self, n_in: int, widths: Sequence[int], k: int) -> None:
@@ -178,6 +184,9 @@ class ParticleNet(nn.Module):
     References:
         Pawlowski and Plehn (2025), Sec. 3.3.2, Fig. 19, l. 1452; Qu and Gouskos, Phys. Rev. D
         101 (2020) 056019.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
 
     def __init__(

@@ -69,6 +69,10 @@ def as_constituents(
     Raises:
         TypeError: naming ``name`` if ``x`` is neither a JetSample nor a floating-point tensor.
         ValueError: naming ``name`` if the tensor's shape is not ``(n_jets, n_constituents, 4)``.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     if isinstance(x, JetSample):
         return x.constituents
@@ -117,6 +121,10 @@ def jet_coordinates(sample_or_constituents: JetSample | torch.Tensor) -> torch.T
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3 and eq. 3.44 (Delta R in the (eta, phi) plane).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     c = as_constituents(sample_or_constituents).to(torch.float64)
     jet = four_momentum(c)
@@ -172,6 +180,10 @@ def preprocess(coords: torch.Tensor, centre: str = "centroid") -> torch.Tensor:
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3, l. 1246 and Fig. 12; Kasieczka, Plehn, Russell and
         Schell, JHEP 05 (2017) 006 (DeepTop, ref. [7] of the notes).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     if centre not in CENTRES:
         raise ValueError(f"centre must be one of {CENTRES}, got {centre!r}")
@@ -235,6 +247,10 @@ def pixelise(
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3 (40 x 40 pixels of 0.04 in eta).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     coords = _coordinates("coords", coords)
     positive_int("n_pixels", n_pixels)
@@ -286,6 +302,10 @@ def jet_image(
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3, Fig. 12.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
 
     Examples:
         >>> from physml.jets.toy import toy_jets
@@ -345,6 +365,9 @@ def class_means(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3, Fig. 12.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
     """
     images, labels = _images_labels(images, labels)
     return torch.stack([images[labels == QCD].mean(0), images[labels == TOP].mean(0)])
@@ -377,6 +400,9 @@ def pearson_map(images: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     References:
         Pawlowski and Plehn 2025, eq. 3.47 and Fig. 14; Kasieczka, Plehn, Russell and Schell,
         JHEP 05 (2017) 006.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
     """
     images, y = _images_labels(images, y, "y", scores=True)
     x = images.to(torch.float64)

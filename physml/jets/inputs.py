@@ -68,6 +68,9 @@ def constituent_batch(
         ValueError: if ``constituents`` is not of shape ``(n_jets, n_constituents, 4)``, ``mask``
             not of shape ``(n_jets, n_constituents)``, or a jet has no real constituent.
 
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
+
     Examples:
         >>> c = torch.tensor([[[5.0, 3.0, 4.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])
         >>> constituent_batch(c)[1]
@@ -127,6 +130,9 @@ def angular_coordinates(
 
     References:
         Pawlowski and Plehn (2025), eq. 3.52.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     constituents, mask = constituent_batch(constituents, mask)
     eta_j, phi_j = _jet_axis(constituents)
@@ -153,6 +159,9 @@ def pt_fraction(
 
     References:
         Komiske, Metodiev and Thaler, JHEP 01 (2019) 121 (energy flow networks).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     constituents, mask = constituent_batch(constituents, mask)
     transverse = pt(constituents) * mask
@@ -181,6 +190,9 @@ def particle_features(
     References:
         Pawlowski and Plehn (2025), eqs. 3.52 and 3.82; Qu and Gouskos, Phys. Rev. D 101
         (2020) 056019 (ParticleNet's inputs).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
 
     Examples:
         >>> c = torch.tensor([[[5.0, 3.0, 4.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])
@@ -218,6 +230,10 @@ def n_parameters(model: nn.Module) -> int:
     Raises:
         TypeError: if ``model`` is not a module.
 
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
+
     Examples:
         >>> n_parameters(torch.nn.Linear(3, 2))
         8
@@ -250,6 +266,10 @@ def tagger_loss(
 
     References:
         Pawlowski and Plehn (2025), Sec. 3.3.4 (trained through a cross-entropy loss).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     logits = model(constituents)
     if logits.shape != labels.shape:

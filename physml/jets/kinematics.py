@@ -61,6 +61,10 @@ def pt(p: torch.Tensor) -> torch.Tensor:
         TypeError: if ``p`` is not a floating-point tensor.
         ValueError: if its last dimension is not 4.
 
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
+
     Examples:
         >>> pt(torch.tensor([5.0, 3.0, 4.0, 0.0]))
         tensor(5.)
@@ -80,6 +84,10 @@ def phi(p: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError, ValueError: as :func:`pt`.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     p = _four_vectors("p", p)
     return torch.atan2(p[..., 2], p[..., 1])
@@ -97,6 +105,10 @@ def eta(p: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError, ValueError: as :func:`pt`.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
 
     Examples:
         >>> round(float(eta(torch.tensor([2.0, 1.0, 0.0, 1.1752]))), 4)
@@ -119,6 +131,10 @@ def delta_phi(phi_a: torch.Tensor, phi_b: torch.Tensor) -> torch.Tensor:
 
     Returns:
         The broadcast shape, radians in ``[-pi, pi)``.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     return torch.remainder(phi_a - phi_b + math.pi, 2 * math.pi) - math.pi
 
@@ -157,6 +173,10 @@ def minkowski_dot(
     Raises:
         TypeError, ValueError: as :func:`pt`; ValueError if ``metric`` is not of shape ``(4,)``.
 
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
+
     Examples:
         >>> minkowski_dot(torch.tensor([5.0, 0.0, 0.0, 3.0]), torch.tensor([5.0, 0.0, 0.0, 3.0]))
         tensor(16.)
@@ -181,6 +201,10 @@ def mass_squared(p: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError, ValueError: as :func:`pt`.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     return minkowski_dot(p, p)
 
@@ -197,6 +221,10 @@ def mass(p: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError, ValueError: as :func:`pt`.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
 
     Examples:
         >>> mass(torch.tensor([5.0, 0.0, 0.0, 3.0]))
@@ -217,6 +245,10 @@ def four_momentum(constituents: torch.Tensor) -> torch.Tensor:
     Raises:
         TypeError, ValueError: as :func:`pt`, naming ``constituents``; ValueError if it has
             fewer than two dimensions.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     constituents = _four_vectors("constituents", constituents)
     if constituents.ndim < 2:
@@ -244,6 +276,9 @@ def boost(p: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     Raises:
         TypeError, ValueError: as :func:`pt`; ValueError if some ``|beta| >= 1`` or ``beta``
             does not end in 3.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
 
     Examples:
         >>> q = boost(torch.tensor([5.0, 0.0, 0.0, 3.0], dtype=torch.float64),

@@ -62,6 +62,9 @@ class LoLa(nn.Module):
     References:
         Pawlowski and Plehn (2025), Sec. 3.3.1, eqs. 3.54-3.58, l. 1372 (127k parameters);
         Butter et al., SciPost Phys. 5 (2018) 028.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
 
     def __init__(

@@ -45,6 +45,9 @@ def permute_constituents(
 
     References:
         Pawlowski and Plehn (2025), Sec. 3.3 (the permutation symmetry of eq. 3.51).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     c = _constituents(constituents)
     n_jets, n = c.shape[:2]
@@ -79,6 +82,9 @@ def with_soft_particle(
 
     References:
         Pawlowski and Plehn (2025), Sec. 3.3.3-3.3.4 (infrared safety).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
 
     Examples:
         >>> c = torch.tensor([[[5.0, 3.0, 4.0, 0.0]]], dtype=torch.float64)
@@ -124,6 +130,9 @@ def collinear_split(
 
     References:
         Pawlowski and Plehn (2025), Sec. 3.3.4 (collinear safety, l. 1542).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
 
     Examples:
         >>> c = torch.tensor([[[5.0, 3.0, 4.0, 0.0]]], dtype=torch.float64)

@@ -40,6 +40,10 @@ class JetSample:
         Pawlowski and Plehn, *Physics and Machine Learning* (2025), Sec. 3.2.3, ll. 1266-1279
         (the top-tagging data set).
 
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
+
     Examples:
         >>> s = JetSample(torch.zeros(3, 5, 4), torch.tensor([1, 0, 1]))
         >>> len(s), s.n_constituents, s.n_top

@@ -79,6 +79,9 @@ def exclusive_kt_axes(
         Thaler and Van Tilburg, JHEP 03 (2011) 015, Sec. 2 (exclusive-kT axes); Cacciari,
         Salam and Soyez, Eur. Phys. J. C 72 (2012) 1896 (FastJet); Pawlowski and Plehn 2025,
         eq. 3.45 (the kT measure) and the exclusive algorithm after it.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
     """
     c = as_constituents(sample_or_constituents)
     positive_int("n_axes", n_axes)
@@ -164,6 +167,10 @@ def n_subjettiness(
         Thaler and Van Tilburg, JHEP 03 (2011) 015, eqs. 1.1-1.2; Pawlowski and Plehn 2025,
         Sec. 3.2.3 (tau_3/tau_2 for top tagging, Fig. 15).
 
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
+
     Examples:
         Two equal prongs at Delta phi = +-0.2 around the axis: tau_1 = 0.2 / 0.8.
 
@@ -226,6 +233,10 @@ def tau_ratio(
     References:
         Thaler and Van Tilburg, JHEP 03 (2011) 015, Sec. 3; Pawlowski and Plehn 2025,
         Sec. 3.2.3, Fig. 15.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     positive_int("a", a)
     positive_int("b", b)
@@ -253,6 +264,10 @@ def jet_mass(sample_or_constituents: JetSample | torch.Tensor) -> torch.Tensor:
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3 (m_fat, Fig. 15).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     return mass(four_momentum(as_constituents(sample_or_constituents)))
 
@@ -278,6 +293,9 @@ def subjet_pair_masses(
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3 (two mass drops and three prongs in a top jet).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
     """
     sub = exclusive_kt_axes(sample_or_constituents, 3)
     return torch.stack([mass(sub[:, i] + sub[:, j]) for i, j in _PAIRS], dim=-1)

@@ -61,6 +61,10 @@ class JetCNN(nn.Module):
         and Schell, JHEP 05 (2017) 006 (ref. [7]); Macaluso and Shih, JHEP 10 (2018) 121
         (ref. [8]).
 
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
+
     Examples:
         >>> JetCNN()(torch.zeros(5, 40, 40)).shape
         torch.Size([5])
@@ -182,6 +186,7 @@ def train_tagger(
         Pawlowski and Plehn 2025, Secs. 3.2.3 and 3.3.4 (trained through a cross-entropy loss).
 
     Used in:
+        - :doc:`/book/particles/jets-as-images`
         - :doc:`/book/particles/jets-as-point-clouds`
     """
     if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point():
@@ -249,6 +254,10 @@ def train_cnn(
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     if not isinstance(images, torch.Tensor) or not images.is_floating_point():
         raise TypeError("images must be a floating-point torch.Tensor")
@@ -291,6 +300,7 @@ def tagger_scores(
         Pawlowski and Plehn 2025, Sec. 3.2.3.
 
     Used in:
+        - :doc:`/book/particles/jets-as-images`
         - :doc:`/book/particles/jets-as-point-clouds`
     """
     positive_int("batch_size", batch_size)
@@ -320,6 +330,9 @@ def cnn_scores(
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
     """
     return tagger_scores(model, images, batch_size)
 
@@ -340,6 +353,10 @@ def bdt_features(sample_or_constituents: JetSample | torch.Tensor) -> np.ndarray
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3, Fig. 15 (m_fat and tau_3/tau_2).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     m = jet_mass(sample_or_constituents)
     r = tau_ratio(sample_or_constituents, 3, 2)
@@ -366,6 +383,10 @@ def fit_bdt(features, labels, seed: int = 0, max_iter: int = 200):
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3 (the BDT baseline, Fig. 15); Ke et al., NeurIPS
         2017 (LightGBM, the algorithm behind scikit-learn's histogram boosting).
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -400,6 +421,10 @@ def bdt_scores(bdt, features) -> np.ndarray:
 
     References:
         Pawlowski and Plehn 2025, Sec. 3.2.3.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
     x = np.asarray(features, dtype=np.float64)
     if x.ndim != 2:

@@ -49,6 +49,9 @@ class MaskedSelfAttention(nn.Module):
 
     References:
         Pawlowski and Plehn (2025), eqs. 3.78-3.79; Vaswani et al., NeurIPS 2017.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
 
     def __init__(self, dim: int, n_heads: int) -> None:
@@ -124,6 +127,9 @@ class JetTransformer(nn.Module):
 
     References:
         Pawlowski and Plehn (2025), Sec. 3.3.3, eqs. 3.78-3.79.
+
+    Used in:
+        - :doc:`/book/particles/jets-as-point-clouds`
     """
 
     def __init__(
