@@ -64,11 +64,17 @@ DEFAULT_ESTIMATE_S = 600.0
 COMMIT_FILE = "COMMIT.json"
 
 #: cp312 wheels the device image lacks (pinned to the versions of the CPU set-up): what physml and
-#: the chapters import beyond the image (nucleardatapy, zuko) and IPython (for ``display``) with
-#: its pure-python dependencies. Checked by ``full-bundle`` against each wheel's Requires-Dist.
+#: the chapters import beyond the image (nucleardatapy, zuko; Pythia 8 and FastJet with awkward and
+#: vector for the jets chapters, about 34 MiB) and IPython (for ``display``) with its pure-python
+#: dependencies. Checked by ``full-bundle`` against each wheel's Requires-Dist.
 WHEELS = (
     "nucleardatapy==1.0.2",
     "zuko==1.6.0",
+    "pythia8mc==8.317.2",
+    "fastjet==3.5.2.0",
+    "awkward==2.14.0",
+    "awkward_cpp==57",
+    "vector==1.9.0",
     "ipython==9.18.1",
     "ipython_pygments_lexers==1.1.1",
     "jedi==0.20.1",
