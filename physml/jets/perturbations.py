@@ -4,7 +4,7 @@
 A permutation-invariant tagger (every network of :mod:`physml.jets.deepsets`,
 :mod:`physml.jets.graphs`, :mod:`physml.jets.transformer`, :mod:`physml.jets.lola`) returns the
 same output for :func:`permute_constituents`; an infrared and collinear (IRC) safe one, such as the
-:class:`physml.jets.EFN`, also for :func:`with_soft_particle` (a particle of vanishing pT) and
+:class:`physml.jets.deepsets.EFN`, also for :func:`with_soft_particle` (a particle of vanishing pT) and
 :func:`collinear_split` (one particle replaced by two with the same direction). Every function
 is vectorised over jets, keeps the input's dtype and device and returns a new tensor.
 

@@ -150,12 +150,12 @@ def train_tagger(
     progress: bool | None = None,
     desc: str = "tagger",
 ) -> History:
-    """Train any tagger of :mod:`physml.jets` with the cross-entropy through ``fit``.
+    """Train any jet tagger of this package with the cross-entropy through ``fit``.
 
     The loss is :func:`~physml.jets.inputs.tagger_loss`, the loop :func:`physml.train.fit`.
-    The point-cloud taggers (:class:`~physml.jets.PFN`, :class:`~physml.jets.EFN`,
-    :class:`~physml.jets.ParticleNet`, :class:`~physml.jets.JetTransformer`,
-    :class:`~physml.jets.LoLa`) read constituents ``(n, n_constituents, 4)`` in GeV, the CNN
+    The point-cloud taggers (:class:`~physml.jets.deepsets.PFN`, :class:`~physml.jets.deepsets.EFN`,
+    :class:`~physml.jets.graphs.ParticleNet`, :class:`~physml.jets.transformer.JetTransformer`,
+    :class:`~physml.jets.lola.LoLa`) read constituents ``(n, n_constituents, 4)`` in GeV, the CNN
     images ``(n, n_pixels, n_pixels)``.
 
     Args:
