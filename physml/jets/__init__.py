@@ -101,11 +101,9 @@ from physml.jets.taggers import (
     JetCNN,
     bdt_features,
     bdt_scores,
-    cnn_scores,
     fit_bdt,
     rejection_text,
     tagger_scores,
-    train_cnn,
     train_tagger,
 )
 from physml.jets.toy import toy_jets
@@ -135,7 +133,6 @@ __all__ = [
     "bdt_scores",
     "boost",
     "class_means",
-    "cnn_scores",
     "collinear_split",
     "constituent_batch",
     "deep_set",
@@ -185,7 +182,6 @@ __all__ = [
     "top_and_qcd",
     "toy",
     "toy_jets",
-    "train_cnn",
     "train_tagger",
     "transformer",
     "w_candidate_mass",

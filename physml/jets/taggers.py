@@ -24,11 +24,9 @@ __all__ = [
     "JetCNN",
     "bdt_features",
     "bdt_scores",
-    "cnn_scores",
     "fit_bdt",
     "rejection_text",
     "tagger_scores",
-    "train_cnn",
     "train_tagger",
 ]
 
@@ -212,72 +210,6 @@ def train_tagger(
     )
 
 
-def train_cnn(
-    model: nn.Module,
-    images: torch.Tensor,
-    labels: torch.Tensor,
-    *,
-    steps: int,
-    batch_size: int = 128,
-    lr: float = 1e-3,
-    val_data: tuple[torch.Tensor, torch.Tensor] | None = None,
-    eval_every: int = 100,
-    patience: int | None = None,
-    generator: torch.Generator | None = None,
-    device: torch.device | str | None = None,
-    progress: bool | None = None,
-) -> History:
-    """Train an image tagger: :func:`train_tagger` on images.
-
-    Args:
-        model: e.g. a :class:`JetCNN`, trained in place.
-        images: shape ``(n, n_pixels, n_pixels)``, floating point.
-        labels: shape ``(n,)``, 0 (QCD) or 1 (top).
-        steps: optimiser steps, a positive int.
-        batch_size: images per step (drawn with replacement; all when ``>= n``).
-        lr: learning rate of AdamW, > 0.
-        val_data: ``(images, labels)`` for the validation loss, or ``None``.
-        eval_every: steps between validation evaluations.
-        patience: evaluations without improvement before stopping (needs ``val_data``).
-        generator: CPU generator of the minibatch draws (:func:`physml.train.fit`'s default if
-            ``None``).
-        device: where to train (``config.device()`` if ``None``).
-        progress: show a progress bar (``progress_enabled()`` if ``None``).
-
-    Returns:
-        The :class:`~physml.train.History` of :func:`physml.train.fit`.
-
-    Raises:
-        TypeError: if ``images`` is not a floating-point tensor; as :func:`physml.train.fit`.
-        ValueError: if ``labels`` is not of shape ``(n,)`` with values 0 or 1; as
-            :func:`physml.train.fit`.
-
-    References:
-        Pawlowski and Plehn 2025, Sec. 3.2.3.
-
-    Used in:
-        - :doc:`/book/particles/jets-as-images`
-        - :doc:`/book/particles/jets-as-point-clouds`
-    """
-    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
-        raise TypeError("images must be a floating-point torch.Tensor")
-    return train_tagger(
-        model,
-        images,
-        labels,
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        val_data=val_data,
-        eval_every=eval_every,
-        patience=patience,
-        generator=generator,
-        device=device,
-        progress=progress,
-        desc="CNN tagger",
-    )
-
-
 @torch.no_grad()
 def tagger_scores(
     model: nn.Module, inputs: torch.Tensor, batch_size: int = 4096
@@ -309,32 +241,6 @@ def tagger_scores(
     return torch.cat(
         [model(chunk.to(device)).cpu() for chunk in torch.split(inputs, batch_size)]
     )
-
-
-@torch.no_grad()
-def cnn_scores(
-    model: nn.Module, images: torch.Tensor, batch_size: int = 4096
-) -> torch.Tensor:
-    """The model's logits on ``images``: :func:`tagger_scores` on images, in evaluation mode, batch by batch, without gradients.
-
-    Args:
-        model: returns logits ``(n,)``.
-        images: shape ``(n, ...)``, floating point, moved to the model's device.
-        batch_size: images per forward pass, a positive int.
-
-    Returns:
-        Shape ``(n,)``, float, on the CPU, larger for more top-like jets.
-
-    Raises:
-        ValueError: if ``batch_size`` is not a positive int.
-
-    References:
-        Pawlowski and Plehn 2025, Sec. 3.2.3.
-
-    Used in:
-        - :doc:`/book/particles/jets-as-images`
-    """
-    return tagger_scores(model, images, batch_size)
 
 
 def bdt_features(sample_or_constituents: JetSample | torch.Tensor) -> np.ndarray:

@@ -9,13 +9,13 @@ from physml.jets import (
     JetCNN,
     bdt_features,
     bdt_scores,
-    cnn_scores,
     fit_bdt,
     jet_image,
     rejection_text,
     tagger_loss,
+    tagger_scores,
     toy_jets,
-    train_cnn,
+    train_tagger,
 )
 from physml.stats import auc
 
@@ -39,7 +39,7 @@ def test_one_training_step_lowers_the_loss():
     model = JetCNN()
     with torch.no_grad():
         before = float(tagger_loss(model, images, labels))
-    hist = train_cnn(
+    hist = train_tagger(
         model,
         images,
         labels,
@@ -53,7 +53,7 @@ def test_one_training_step_lowers_the_loss():
     with torch.no_grad():
         after = float(tagger_loss(model.eval(), images, labels))
     assert after < before
-    scores = cnn_scores(model, images, batch_size=10)
+    scores = tagger_scores(model, images, batch_size=10)
     assert scores.shape == (64,) and torch.isfinite(scores).all()
 
 
@@ -76,15 +76,15 @@ def test_bad_arguments_raise_naming_them():
         JetCNN(channels=0)
     with pytest.raises(ValueError, match="images"):
         JetCNN()(torch.zeros(2, 32, 32))
-    with pytest.raises(TypeError, match="images"):
-        train_cnn(
+    with pytest.raises(TypeError, match="inputs"):
+        train_tagger(
             JetCNN(),
             torch.zeros(2, 40, 40, dtype=torch.int64),
             torch.tensor([0, 1]),
             steps=1,
         )
     with pytest.raises(ValueError, match="labels"):
-        train_cnn(JetCNN(), torch.zeros(2, 40, 40), torch.tensor([0, 2]), steps=1)
+        train_tagger(JetCNN(), torch.zeros(2, 40, 40), torch.tensor([0, 2]), steps=1)
     with pytest.raises(TypeError, match="seed"):
         fit_bdt(np.zeros((4, 2)), np.array([0, 1, 0, 1]), seed="0")
     with pytest.raises(ValueError, match="labels"):
@@ -92,11 +92,11 @@ def test_bad_arguments_raise_naming_them():
     with pytest.raises(ValueError, match="features"):
         bdt_scores(None, np.zeros(4))
     with pytest.raises(ValueError, match="batch_size"):
-        cnn_scores(JetCNN(), torch.zeros(2, 40, 40), batch_size=0)
+        tagger_scores(JetCNN(), torch.zeros(2, 40, 40), batch_size=0)
 
 
 def test_train_tagger_trains_a_point_cloud_tagger():
-    from physml.jets import PFN, tagger_scores, train_tagger
+    from physml.jets import PFN
     from tests.unit.jets.toyjets import separable_sample
 
     s = separable_sample(64)
