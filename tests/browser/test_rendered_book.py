@@ -66,7 +66,14 @@ def test_page_renders(visit, path):
         assert images, f"{path}: a chapter page shows no executed figure"
     text = page.locator("article").inner_text()
     outputs = "\n".join(page.locator("article .cell_output").all_inner_texts())
-    for raw in ("np.float64(", "np.int64(", "Claim(", "History(", "object at 0x"):
+    for raw in (
+        "np.float64(",
+        "np.int64(",
+        "Claim(",
+        "History(",
+        "Sizes[",
+        "object at 0x",
+    ):
         assert raw not in outputs, (
             f"{path}: a raw Python repr {raw!r} in a cell output: print a formatted value"
         )
@@ -366,6 +373,16 @@ def test_code_cells_fit_the_column(visit, path, width):
     assert not found["wide"], (
         f"{path}: code cells that scroll sideways at {width} px: {found['wide']}"
     )
+
+
+def test_landing_page_code_fits_the_column(visit):
+    """The landing page's code blocks (the make commands) fit its content column at 1400 px."""
+    wide = visit("book/intro.html", width=1400).page.evaluate(
+        """() => Array.from(document.querySelectorAll('article div.highlight pre'))
+          .filter(p => p.scrollWidth > p.clientWidth + 1)
+          .map(p => `${p.scrollWidth} px in ${p.clientWidth} px: ${p.textContent.slice(0, 40)}`)"""
+    )
+    assert not wide, f"landing page code blocks that scroll sideways at 1400 px: {wide}"
 
 
 @pytest.mark.parametrize("width", [400, 800])
