@@ -153,7 +153,7 @@ class Tolerance:
     def describe(self) -> str:
         """A short human-readable form, e.g. ``±10%`` or ``≥ ref``.
 
-        The amount is written with three significant digits (:func:`_amount`), so a computed
+        The amount is written with three significant digits, so a computed
         tolerance reads ``≤ ref + 0.148``, never ``0.30000000000000004``; the check itself uses
         the exact amount.
 
