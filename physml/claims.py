@@ -151,16 +151,33 @@ class Tolerance:
         return value <= reference + self.amount
 
     def describe(self) -> str:
-        """A short human-readable form, e.g. ``±10%`` or ``≥ ref``."""
+        """A short human-readable form, e.g. ``±10%`` or ``≥ ref``.
+
+        The amount is written with three significant digits, so a computed
+        tolerance reads ``≤ ref + 0.148``, never ``0.30000000000000004``; the check itself uses
+        the exact amount.
+
+        Examples:
+            >>> Abs(0.1 + 0.2).describe(), Rel(0.1 + 0.2).describe(), AtMost(0.147542).describe()
+            ('±0.3', '±30%', '≤ ref + 0.148')
+        """
         if self.kind == "abs":
-            return f"±{self.amount:g}"
+            return f"±{_amount(self.amount)}"
         if self.kind == "rel":
-            return f"±{100 * self.amount:g}%"
+            return f"±{_amount(100 * self.amount)}%"
         if self.kind == "sigma":
-            return f"±{self.amount:g}σ"
+            return f"±{_amount(self.amount)}σ"
         if self.kind == "le":
-            return "≤ ref" + (f" + {self.amount:g}" if self.amount else "")
-        return "≥ ref" + (f" − {self.amount:g}" if self.amount else "")
+            return "≤ ref" + (f" + {_amount(self.amount)}" if self.amount else "")
+        return "≥ ref" + (f" − {_amount(self.amount)}" if self.amount else "")
+
+
+def _amount(x: float) -> str:
+    """A tolerance amount for a table: three significant digits, thousands separated from
+    1,000 up (``0.148``, ``30``, ``1e-05``, ``12,346``)."""
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{float(f'{x:.3g}'):g}"
 
 
 def Abs(amount: float) -> Tolerance:  # noqa: N802 - reads like a unit in claims

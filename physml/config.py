@@ -449,7 +449,7 @@ class Sizes(Mapping[str, Any]):
         >>> S.for_profile("full")
         {'steps': 1000, 'n': 64}
         >>> S
-        Sizes[quick](steps=10, n=4)
+        Sizes[quick](2 knobs: steps, n)
         >>> Sizes(quick=dict(steps=10), full=dict(n=64))
         Traceback (most recent call last):
         ...
@@ -509,8 +509,62 @@ class Sizes(Mapping[str, Any]):
         return len(self._tables[self.profile])
 
     def __repr__(self) -> str:
-        knobs = ", ".join(f"{k}={v!r}" for k, v in self._tables[self.profile].items())
-        return f"Sizes[{self.profile}]({knobs})"
+        names = list(self._tables[self.profile])
+        shown = ", ".join(names[:_REPR_KNOBS]) + (
+            ", ..." if len(names) > _REPR_KNOBS else ""
+        )
+        return f"Sizes[{self.profile}]({len(names)} knob{'s' * (len(names) != 1)}: {shown})"
+
+    def _repr_html_(self) -> str:
+        """The notebook display: a folded table "knob | quick | full", the active profile marked.
+
+        Jupyter (and the rendered book) shows this instead of the text repr under a chapter's
+        set-up cell, so a reader sees both profiles' sizes in words, not a Python repr. Values
+        are written as :meth:`summary` writes them; every string is HTML-escaped.
+
+        Returns:
+            An HTML ``<details>`` element holding a ``<table class="physml-sizes">``.
+
+        Used in:
+            - the set-up cell of every chapter (its last line, ``S``)
+
+        Examples:
+            >>> html = Sizes(quick=dict(n=20_000), full=dict(n=10**6), profile="quick")._repr_html_()
+            >>> ">20,000</td>" in html and "quick (this run)" in html
+            True
+        """
+        from html import escape
+
+        cols = [
+            (name, f"{name} (this run)" if name == self.profile else name)
+            for name in PROFILES
+        ]
+        head = "".join(
+            f'<th class="physml-sizes-active">{escape(label)}</th>'
+            if name == self.profile
+            else f"<th>{escape(label)}</th>"
+            for name, label in cols
+        )
+        rows = "".join(
+            "<tr><th>"
+            + escape(str(knob))
+            + "</th>"
+            + "".join(
+                ('<td class="physml-sizes-active">' if name == self.profile else "<td>")
+                + escape(_format_knob(self._tables[name][knob]))
+                + "</td>"
+                for name, _ in cols
+            )
+            + "</tr>"
+            for knob in self._tables[self.profile]
+        )
+        n = len(self._tables[self.profile])
+        return (
+            f"<details><summary>Sizes of this run: the {escape(self.profile)} profile "
+            f"({n} knob{'s' * (n != 1)}; both profiles in the table)</summary>"
+            f'<table class="physml-sizes"><thead><tr><th>knob</th>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></details>"
+        )
 
     def summary(self) -> str:
         """The active knobs as one readable line for a page (no Python repr).
@@ -532,23 +586,31 @@ class Sizes(Mapping[str, Any]):
             'quick sizes: n 20,000, widths 2/4'
         """
 
-        def fmt(value: Any) -> str:
-            if isinstance(value, bool):
-                return str(value).lower()
-            if isinstance(value, int):
-                return f"{value:,}"
-            if isinstance(value, float):
-                return f"{value:g}"
-            if isinstance(value, Mapping):
-                return "; ".join(f"{fmt(k)}: {fmt(v)}" for k, v in value.items())
-            if isinstance(value, (tuple, list)):
-                return "/".join(fmt(v) for v in value)
-            return str(value)
-
         knobs = ", ".join(
-            f"{k} {fmt(v)}" for k, v in self._tables[self.profile].items()
+            f"{k} {_format_knob(v)}" for k, v in self._tables[self.profile].items()
         )
         return f"{self.profile} sizes: {knobs}"
+
+
+#: How many knob names :class:`Sizes`' text repr lists before it writes "...".
+_REPR_KNOBS = 6
+
+
+def _format_knob(value: Any) -> str:
+    """One knob value in words: ``20,000``, ``0.003``, ``2/4``, ``6: 1/2``, ``false``."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, Mapping):
+        return "; ".join(
+            f"{_format_knob(k)}: {_format_knob(v)}" for k, v in value.items()
+        )
+    if isinstance(value, (tuple, list)):
+        return "/".join(_format_knob(v) for v in value)
+    return str(value)
 
 
 def describe() -> dict[str, str]:

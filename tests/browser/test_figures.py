@@ -78,6 +78,22 @@ def test_figures_keep_their_shape_on_a_phone(visit, path):
     )
 
 
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_figures_use_the_whole_phone_screen(visit, path):
+    """On a 400 px phone a figure wider than the screen spans the whole screen (the figure's
+    padding and the article's margin given back), and the page does not scroll sideways."""
+    v = visit(path, width=400)
+    figures = v.page.evaluate(_FIGURES)
+    narrow = [
+        f"{f['id'] or f['src']} ({f['shown']:.0f} px)"
+        for f in figures
+        if f["shown"] < min(f["intended"], 400) - 1
+    ]
+    assert not narrow, f"{path}: figures narrower than the 400 px screen: {narrow}"
+    over = v.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert over <= 0, f"{path} is {over} px wider than a 400 px screen"
+
+
 def test_figure_screenshots(visit):
     out = SHOTS / "figures"
     out.mkdir(parents=True, exist_ok=True)

@@ -85,6 +85,33 @@ def test_api_reference_is_split_into_pages(visit):
         )
 
 
+#: An API page taller than this opens with a table linking each of its modules.
+LONG_API_PAGE = 40_000
+
+
+def test_long_api_pages_open_with_a_module_table(visit):
+    """A reader of a long API page (physml.jets: thirteen modules, about 47,000 px) can jump to
+    each module: the page's first table links every module the page documents."""
+    for md in sorted((ROOT / "book" / "api").glob("*.md")):
+        page = visit(md.relative_to(ROOT).with_suffix(".html").as_posix()).page
+        found = page.evaluate(
+            """() => ({
+              height: document.documentElement.scrollHeight,
+              modules: Array.from(document.querySelectorAll('article [id^="module-"]')).map(e => e.id),
+              linked: Array.from(document.querySelectorAll('article table')).slice(0, 1)
+                .flatMap(t => Array.from(t.querySelectorAll('a[href^="#module-"]')))
+                .map(a => a.getAttribute('href').slice(1)),
+            })"""
+        )
+        if found["height"] < LONG_API_PAGE:
+            continue
+        missing = sorted(set(found["modules"]) - set(found["linked"]))
+        assert not missing, (
+            f"{md.name} is {found['height']} px long and its first table does not link "
+            f"{missing}"
+        )
+
+
 def test_one_search_box(visit):
     for width in (1400, 400):
         page = visit("book/intro.html", width=width).page

@@ -11,6 +11,7 @@ per recorded claim, none failing). Screenshots go to `_build/screenshots/`.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -66,7 +67,14 @@ def test_page_renders(visit, path):
         assert images, f"{path}: a chapter page shows no executed figure"
     text = page.locator("article").inner_text()
     outputs = "\n".join(page.locator("article .cell_output").all_inner_texts())
-    for raw in ("np.float64(", "np.int64(", "Claim(", "History(", "object at 0x"):
+    for raw in (
+        "np.float64(",
+        "np.int64(",
+        "Claim(",
+        "History(",
+        "Sizes[",
+        "object at 0x",
+    ):
         assert raw not in outputs, (
             f"{path}: a raw Python repr {raw!r} in a cell output: print a formatted value"
         )
@@ -366,6 +374,38 @@ def test_code_cells_fit_the_column(visit, path, width):
     assert not found["wide"], (
         f"{path}: code cells that scroll sideways at {width} px: {found['wide']}"
     )
+
+
+#: The MIME type MyST-NB's glue stores a value's text under (scrapbook's record prefix).
+GLUE_TEXT = "application/papermill.record/text/plain"
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_glued_numbers_are_plain_values(path):
+    """Every glue record of the executed notebook (the one the page offers for download) holds a
+    plain number or text: a numpy scalar's text is ``np.float64(...)``, which the prose's
+    {glue:text} role cannot format, so the sentence shows an empty gap (glue ``float(v)``)."""
+    nb = json.loads((SITE / "_sources" / Path(path).with_suffix(".ipynb")).read_text())
+    bad = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is None:
+                continue
+            text = "".join(out.get("data", {}).get(GLUE_TEXT, ""))
+            if not text.strip() or text.startswith(("np.", "numpy.", "tensor(")):
+                bad.append(f"{name} = {text!r}")
+    assert not bad, f"{path}: glued values that are not plain numbers or text: {bad}"
+
+
+def test_landing_page_code_fits_the_column(visit):
+    """The landing page's code blocks (the make commands) fit its content column at 1400 px."""
+    wide = visit("book/intro.html", width=1400).page.evaluate(
+        """() => Array.from(document.querySelectorAll('article div.highlight pre'))
+          .filter(p => p.scrollWidth > p.clientWidth + 1)
+          .map(p => `${p.scrollWidth} px in ${p.clientWidth} px: ${p.textContent.slice(0, 40)}`)"""
+    )
+    assert not wide, f"landing page code blocks that scroll sideways at 1400 px: {wide}"
 
 
 @pytest.mark.parametrize("width", [400, 800])

@@ -107,7 +107,7 @@ _CONTRAST = """() => {
     return [255, 255, 255];
   };
   const worst = [];
-  for (const td of document.querySelectorAll('article table.physml-claims td, article table.physml-claims th')) {
+  for (const td of document.querySelectorAll(SELECTOR)) {
     if (!td.textContent.trim()) continue;
     const a = lum(rgb(getComputedStyle(td).color)), b = lum(bg(td));
     const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
@@ -115,13 +115,25 @@ _CONTRAST = """() => {
   }
   return worst;
 }"""
+_CLAIM_CELLS = "article table.physml-claims td, article table.physml-claims th"
+#: Tables printed by code cells: DataFrames, their Stylers (ids T_...), the set-up cell's Sizes.
+_PRINTED = ", ".join(
+    f"article .cell_output {t} {c}"
+    for t in ("table.dataframe", "table[id^='T_']", "table.physml-sizes")
+    for c in ("td", "th")
+)
+
+
+def _contrast(selector: str) -> str:
+    """The contrast check of ``_CONTRAST`` over the cells ``selector`` finds."""
+    return _CONTRAST.replace("SELECTOR", repr(selector))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_results_table_readable_in_dark_mode(browser, site, chapter, scheme):
     page = _open(browser, site, chapter, 1400, scheme=scheme)
-    low = page.evaluate(_CONTRAST)
+    low = page.evaluate(_contrast(_CLAIM_CELLS))
     assert not low, (
         f"{chapter}: results-table text below contrast 4.5 in the {scheme} theme: {low[:5]}"
     )
@@ -129,5 +141,47 @@ def test_results_table_readable_in_dark_mode(browser, site, chapter, scheme):
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.locator("article table.physml-claims").screenshot(
             path=str(SHOTS / "results-dark.png")
+        )
+    page.close()
+
+
+_PADDING = """(sel) => Array.from(document.querySelectorAll(sel))
+  .filter(c => c.textContent.trim())
+  .map(c => ({text: c.textContent.trim().slice(0, 30), left: parseFloat(getComputedStyle(c).paddingLeft),
+              border: getComputedStyle(c).borderTopStyle}))
+  .filter(c => c.left < 4 || c.border === 'none')"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_printed_tables_padded_and_readable(browser, site, chapter, scheme):
+    """Tables printed by code cells (DataFrames, Stylers, the Sizes table) have cell padding and
+    borders like the results tables, and their text keeps contrast >= 4.5 on the theme's own
+    background in light and dark mode (no light panel behind them in dark mode)."""
+    page = _open(browser, site, chapter, 1400, scheme=scheme)
+    page.evaluate(
+        "() => document.querySelectorAll('.cell_output details').forEach(d => d.open = true)"
+    )
+    tight = page.evaluate(_PADDING, _PRINTED)
+    assert not tight, (
+        f"{chapter}: printed table cells without padding or borders: {tight[:5]}"
+    )
+    low = page.evaluate(_contrast(_PRINTED))
+    assert not low, (
+        f"{chapter}: printed-table text below contrast 4.5 in the {scheme} theme: {low[:5]}"
+    )
+    if scheme == "dark":
+        light_panels = page.evaluate(
+            """(sel) => Array.from(document.querySelectorAll(sel)).map(c => c.closest('table'))
+              .filter((t, i, a) => a.indexOf(t) === i)
+              .map(t => { for (let e = t; e; e = e.parentElement) {
+                  const c = (getComputedStyle(e).backgroundColor.match(/[\\d.]+/g) || []).map(Number);
+                  if (c.length === 3 || c[3] > 0.5) return c[0] + c[1] + c[2] > 3 * 128 ? t.id || t.className : null; }
+                return null; })
+              .filter(x => x)""",
+            _PRINTED,
+        )
+        assert not light_panels, (
+            f"{chapter}: printed tables on a light panel in dark mode: {light_panels}"
         )
     page.close()

@@ -38,6 +38,21 @@ def test_tolerance_kinds():
     assert not Abs(1.0).check(math.nan, 0.0, None)
 
 
+def test_tolerance_descriptions_are_short():
+    # float noise and computed amounts read with three significant digits in the tables
+    assert Abs(0.1 + 0.2).describe() == "±0.3"
+    assert Rel(0.1 + 0.2).describe() == "±30%"
+    assert Sigma(3).describe() == "±3σ"
+    assert AtMost(0.1475421234567).describe() == "≤ ref + 0.148"
+    assert AtLeast(0.0665).describe() == "≥ ref − 0.0665"
+    assert AtMost(1e-4).describe() == "≤ ref + 0.0001"
+    assert Abs(1.23456e-5).describe() == "±1.23e-05"
+    assert Abs(12345.678).describe() == "±12,346"
+    assert AtLeast().describe() == "≥ ref" and AtMost().describe() == "≤ ref"
+    # the check still uses the exact amount, not the rounded text
+    assert not AtMost(0.1475421).check(0.1476, 0.0, None)
+
+
 def test_tolerance_bad_input():
     with pytest.raises(ValueError, match="kind"):
         claims.Tolerance("close", 1)

@@ -251,3 +251,28 @@ def test_sizes_summary_is_one_readable_line():
     line = s.summary()
     assert line == "quick sizes: n 20,000, widths 2/4, runs 6: 1/2, lr 0.003, on false"
     assert "{" not in line and "(" not in line
+
+
+def test_sizes_display_a_table_of_both_profiles_not_a_repr():
+    s = Sizes(
+        quick=dict(n=20_000, lr=3e-3, widths=(2, 4), tag="<a&b>"),
+        full=dict(n=10**6, lr=1e-3, widths=(8,), tag="x"),
+        profile="full",
+    )
+    # the text repr is one short line naming the profile and the knobs, never the values
+    assert repr(s) == "Sizes[full](4 knobs: n, lr, widths, tag)"
+    many = Sizes(
+        quick={f"k{i}": i for i in range(9)}, full={f"k{i}": i for i in range(9)}
+    )
+    assert repr(many).endswith("(9 knobs: k0, k1, k2, k3, k4, k5, ...)")
+    html = s._repr_html_()
+    assert html.startswith("<details><summary>") and "the full profile (4 knobs" in html
+    assert "<th>knob</th><th>quick</th>" in html
+    assert '<th class="physml-sizes-active">full (this run)</th>' in html
+    # one row per knob: the quick value, then the active full value
+    assert "<tr><th>n</th><td>20,000</td>" in html
+    assert '<td class="physml-sizes-active">1,000,000</td>' in html
+    assert "<td>0.003</td>" in html and "<td>2/4</td>" in html
+    assert html.count("<tr>") == 1 + 4
+    # values are escaped, so a knob cannot inject markup
+    assert "&lt;a&amp;b&gt;" in html and "<a&b>" not in html
