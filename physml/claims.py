@@ -796,7 +796,8 @@ def explanation(record: Mapping[str, Any]) -> str:
         parts.append(f"Why this bound: {record['why']}")
     if record.get("note"):
         parts.append(record["note"])
-    return " ".join(parts)
+    # each part a sentence: one that does not end in punctuation gets a full stop
+    return " ".join(p if p.rstrip()[-1:] in ".!?" else f"{p.rstrip()}." for p in parts)
 
 
 #: The columns of a chapter's results table, the same on the scoreboard's per-chapter tables.
