@@ -313,8 +313,11 @@ _WIDE_EQUATIONS = """() => Array.from(document.querySelectorAll('mjx-container[d
 # A table (Markdown, DataFrame, the scoreboard's) and every box around it inside the article
 # fit their width: on a phone the results tables become cards, the others a smaller font.
 _WIDE_TABLES = """() => Array.from(document.querySelectorAll('article table')).map(t => {
+  // only a box that scrolls or clips its content makes a table scroll sideways; a visible
+  // overflow (e.g. a phone figure bleeding into the margins) would widen the page instead
   for (let el = t; el && el.tagName !== 'ARTICLE'; el = el.parentElement)
-    if (el.scrollWidth > el.clientWidth + 1)
+    if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(el).overflowX)
+        && el.scrollWidth > el.clientWidth + 1)
       return `${t.className || 'table'} (${(t.textContent || '').trim().slice(0, 40)}): `
         + `${el.scrollWidth} px in ${el.clientWidth} px`;
   return null;
