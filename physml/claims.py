@@ -797,7 +797,8 @@ def explanation(record: Mapping[str, Any]) -> str:
     if record.get("note"):
         parts.append(record["note"])
     # each part a sentence: one that does not end in punctuation gets a full stop
-    return " ".join(p if p.rstrip()[-1:] in ".!?" else f"{p.rstrip()}." for p in parts)
+    sentences = [p[:1].upper() + p[1:].rstrip() for p in parts]
+    return " ".join(p if p[-1:] in ".!?" else f"{p}." for p in sentences)
 
 
 #: The columns of a chapter's results table, the same on the scoreboard's per-chapter tables.

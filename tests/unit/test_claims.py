@@ -387,7 +387,12 @@ def test_results_table_footnotes_long_sources_and_labels_cells(chapter):
 def test_explanation_makes_each_part_a_sentence():
     from physml.claims import explanation
 
-    text = explanation({"reason": "a smaller network", "note": "one training, not five."})
-    assert text == "Not reproduced: a smaller network. one training, not five."
-    assert explanation({"why": "it separates them!"}) == "Why this bound: it separates them!"
+    text = explanation(
+        {"reason": "a smaller network", "note": "one training, not five."}
+    )
+    assert text == "Not reproduced: a smaller network. One training, not five."
+    assert (
+        explanation({"why": "it separates them!"})
+        == "Why this bound: it separates them!"
+    )
     assert explanation({}) == ""
