@@ -9,7 +9,7 @@ Conventions as in Pawlowski and Plehn, *Physics and Machine Learning* (lecture n
 Sec. 3.2-3.3: metric
 ``g = diag(+1, -1, -1, -1)``, pseudorapidity ``eta = artanh(pz / |p|)``, azimuth
 ``phi = atan2(py, px)`` in (-pi, pi], ``Delta R^2 = Delta eta^2 + Delta phi^2``.
-Used in the chapter "Jets as images".
+Used in the chapters "Jets as images" and "Jets as point clouds".
 """
 
 from __future__ import annotations
