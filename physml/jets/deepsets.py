@@ -267,7 +267,7 @@ class PFN(_DeepSetTagger):
         ValueError: naming a size that is not a positive int.
 
     References:
-        Pawlowski and Plehn (2025), Sec. 3.3.4, eq. 3.80, l. 1548; Komiske, Metodiev and Thaler,
+        Pawlowski and Plehn (2025), Sec. 3.3.4, eq. 3.80 and below Table 1; Komiske, Metodiev and Thaler,
         JHEP 01 (2019) 121.
 
     Used in:
@@ -302,7 +302,7 @@ class EFN(_DeepSetTagger):
         ValueError: naming a size that is not a positive int.
 
     References:
-        Pawlowski and Plehn (2025), Sec. 3.3.4, l. 1542 (``phi(k_i) -> pT_i phi``); Komiske,
+        Pawlowski and Plehn (2025), Sec. 3.3.4, below eq. 3.80 (``phi(k_i) -> pT_i phi``); Komiske,
         Metodiev and Thaler, JHEP 01 (2019) 121.
 
     Used in:

@@ -10,7 +10,7 @@ is vectorised over jets, keeps the input's dtype and device and returns a new te
 
 References:
     Pawlowski and Plehn, *Physics and Machine Learning* (2025), Sec. 3.3.3 (eq. 3.79) and
-    Sec. 3.3.4 (l. 1542); Komiske, Metodiev and Thaler, JHEP 01 (2019) 121.
+    Sec. 3.3.4 (below eq. 3.80); Komiske, Metodiev and Thaler, JHEP 01 (2019) 121.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def collinear_split(
             :func:`physml.jets.inputs.constituent_batch`.
 
     References:
-        Pawlowski and Plehn (2025), Sec. 3.3.4 (collinear safety, l. 1542).
+        Pawlowski and Plehn (2025), Sec. 3.3.4 (collinear safety, below eq. 3.80).
 
     Used in:
         - :doc:`/book/particles/jets-as-point-clouds`
