@@ -115,6 +115,9 @@ class JetCNN(nn.Module):
             nn.ReLU(),
             nn.Linear(hidden, 1),
         )
+        # channels-last (NHWC) weights: oneDNN's convolutions and their gradients run about a
+        # third faster this way on CPU (measured at 8 maps, batch 128, one and two threads)
+        self.features.to(memory_format=torch.channels_last)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Logits ``(n,)`` for images ``(n, n_pixels, n_pixels)`` or ``(n, 1, ...)``."""
@@ -129,6 +132,7 @@ class JetCNN(nn.Module):
                 f"images must have shape (n, {self.n_pixels}, {self.n_pixels}), "
                 f"got {tuple(images.shape)}"
             )
+        images = images.contiguous(memory_format=torch.channels_last)
         return self.head(self.features(images))[:, 0]
 
 
