@@ -292,14 +292,14 @@ class EFN(_DeepSetTagger):
     the sum unchanged. Sizes as :class:`PFN` (82,257 parameters at the defaults).
 
     Args:
-        latent: dimension of the latent space, a positive int.
-        phi_hidden: width of ``Phi``'s hidden layers.
-        phi_depth: number of ``Phi``'s hidden layers.
-        f_hidden: width of ``F``'s hidden layers.
-        f_depth: number of ``F``'s hidden layers.
+        latent: number of energy-weighted sums ``sum_i z_i Phi_a``, a positive int.
+        phi_hidden: width of the hidden layers of ``Phi``, which reads the two angles; positive int.
+        phi_depth: how many hidden layers ``Phi`` has, a positive int.
+        f_hidden: width of the hidden layers of ``F``, which reads the sums; a positive int.
+        f_depth: how many hidden layers ``F`` has, a positive int.
 
     Raises:
-        ValueError: naming a size that is not a positive int.
+        ValueError: naming the size (``latent``, ``phi_hidden``, ...) that is not a positive int.
 
     References:
         Pawlowski and Plehn (2025), Sec. 3.3.4, below eq. 3.80 (``phi(k_i) -> pT_i phi``); Komiske,
