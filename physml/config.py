@@ -575,10 +575,8 @@ class Sizes(Mapping[str, Any]):
             ``"<profile> sizes: name value, name value, ..."``.
 
         Used in:
-            - :doc:`/book/foundations/fits-likelihoods-uncertainties`
-            - :doc:`/book/generative/invertible-networks`
-            - :doc:`/book/generative/diffusion-and-flow-matching`
-            - :doc:`/book/lattice/hmc-critical-slowing-down`
+            - :meth:`_repr_html_`, which writes each value as this line does; chapters show
+              ``S`` itself (the table of both profiles), scripts and logs this line
 
         Examples:
             >>> Sizes(quick=dict(n=20_000, widths=(2, 4)), full=dict(n=1, widths=(8,)),
