@@ -15,6 +15,9 @@ Sec. 3.2.3-3.3.5).
 - :mod:`physml.jets.lola`: CoLa and LoLa with a trainable diagonal metric (eqs. 3.54-3.58).
 - :mod:`physml.jets.perturbations`: a random permutation of the constituents, a soft emission, a
   collinear splitting: the transformations the taggers' symmetries are tested with.
+- :mod:`physml.jets.contrastive`: JetCLR, representations learned by contrast: rotations,
+  translations, soft smearing and collinear splittings as augmentations, the NT-Xent loss, a
+  deep-set encoder and the linear classifier test (Sec. 3.4).
 - :mod:`physml.jets.images`: jet images in (Delta eta, Delta phi), their preprocessing (centre,
   rotate, flip, normalise), the Pearson correlation map and the average image per class.
 - :mod:`physml.jets.substructure`: N-subjettiness with exclusive-kT axes, tau_3/tau_2, the jet
@@ -25,6 +28,7 @@ Sec. 3.2.3-3.3.5).
 """
 
 from physml.jets import (
+    contrastive,
     deepsets,
     generation,
     graphs,
@@ -38,6 +42,20 @@ from physml.jets import (
     taggers,
     toy,
     transformer,
+)
+from physml.jets.contrastive import (
+    AUGMENTATIONS,
+    LAMBDA_SOFT,
+    ContrastiveEncoder,
+    augment,
+    collinear_splittings,
+    linear_classifier_test,
+    nt_xent,
+    rotate,
+    rotation_similarity,
+    soft_smear,
+    train_contrastive,
+    translate,
 )
 from physml.jets.deepsets import (
     EFN,
@@ -110,8 +128,10 @@ from physml.jets.toy import toy_jets
 from physml.jets.transformer import JetTransformer, MaskedSelfAttention
 
 __all__ = [
+    "AUGMENTATIONS",
     "EFN",
     "FEATURES",
+    "LAMBDA_SOFT",
     "METRIC_INITS",
     "MINKOWSKI",
     "PFN",
@@ -119,6 +139,7 @@ __all__ = [
     "QCD",
     "TOP",
     "W_MASS",
+    "ContrastiveEncoder",
     "EdgeConv",
     "GeneratorSettings",
     "JetCNN",
@@ -129,12 +150,15 @@ __all__ = [
     "ParticleNet",
     "angular_coordinates",
     "as_constituents",
+    "augment",
     "bdt_features",
     "bdt_scores",
     "boost",
     "class_means",
     "collinear_split",
+    "collinear_splittings",
     "constituent_batch",
+    "contrastive",
     "deep_set",
     "deepsets",
     "delta_phi",
@@ -153,6 +177,7 @@ __all__ = [
     "jet_mass",
     "kinematics",
     "knn",
+    "linear_classifier_test",
     "lola",
     "mass",
     "mass_as_deep_set",
@@ -161,6 +186,7 @@ __all__ = [
     "multiplicity_as_deep_set",
     "n_parameters",
     "n_subjettiness",
+    "nt_xent",
     "particle_features",
     "pearson_map",
     "permute_constituents",
@@ -172,7 +198,10 @@ __all__ = [
     "pt_dispersion_as_deep_set",
     "pt_fraction",
     "rejection_text",
+    "rotate",
+    "rotation_similarity",
     "sample",
+    "soft_smear",
     "subjet_pair_masses",
     "substructure",
     "tagger_loss",
@@ -182,8 +211,10 @@ __all__ = [
     "top_and_qcd",
     "toy",
     "toy_jets",
+    "train_contrastive",
     "train_tagger",
     "transformer",
+    "translate",
     "w_candidate_mass",
     "with_soft_particle",
 ]
