@@ -151,6 +151,9 @@ def delta_r(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError, ValueError: as :func:`pt`, naming ``p``.
+
+    Used in:
+        - :doc:`/book/particles/symmetries-by-contrast`
     """
     return torch.hypot(eta(p) - eta(q), delta_phi(phi(p), phi(q)))
 

@@ -50,7 +50,6 @@ NO_CHAPTER: set[str] = {
     "physml.learning.effective_theory.losses",
     "physml.lipschitz.layers.slope_bounds",
     "physml.generative.gan.discriminator_loss_at_optimum",
-    "physml.jets.kinematics.delta_r",
     "physml.jets.substructure.w_candidate_mass",
     "physml.jets.toy.toy_jets",  # the unit tests' jets with known substructure
 }
