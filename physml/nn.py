@@ -227,6 +227,7 @@ class EnsembleMLP(nn.Module):
         - :doc:`/book/learning/grokking-effective-theory`
         - :doc:`/book/learning/grokking-beyond-the-toy`
         - :doc:`/book/trustworthy/monotonic-lipschitz-trigger`
+        - :doc:`/book/particles/classification-without-labels`
 
     Examples:
         >>> net = EnsembleMLP(4, n_in=1, n_out=2, hidden=8)

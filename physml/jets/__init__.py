@@ -24,6 +24,9 @@ Sec. 3.2.3-3.3.5).
   mass and the subjet-pair masses (the W inside a top jet).
 - :mod:`physml.jets.taggers`: the toy CNN of the notes' Fig. 7 trained through
   :func:`physml.train.fit`, and a BDT baseline on (m, tau_3/tau_2).
+- :mod:`physml.jets.weak_supervision`: learning from label proportions and classification without
+  labels (CWoLa): two-Gaussian mixtures, the inversion of eq. 4.1, the likelihood ratios of
+  eq. 4.2, batched training of every member of a sweep, mixed samples of jets (Sec. 4.1).
 - :mod:`physml.jets.toy`: a numpy toy shower of top and QCD jets, for unit tests only.
 """
 
@@ -42,6 +45,7 @@ from physml.jets import (
     taggers,
     toy,
     transformer,
+    weak_supervision,
 )
 from physml.jets.contrastive import (
     AUGMENTATIONS,
@@ -126,6 +130,23 @@ from physml.jets.taggers import (
 )
 from physml.jets.toy import toy_jets
 from physml.jets.transformer import JetTransformer, MaskedSelfAttention
+from physml.jets.weak_supervision import (
+    Mixtures,
+    auc_error,
+    auc_per_member,
+    gaussian_auc,
+    gaussian_roc_integral,
+    llp_densities,
+    llp_histogram_scores,
+    llp_likelihood_ratio,
+    member_scores,
+    mixed_ratio,
+    mixed_ratio_slope,
+    mixed_samples,
+    pad_members,
+    train_classifiers,
+    two_gaussian_mixtures,
+)
 
 __all__ = [
     "AUGMENTATIONS",
@@ -147,10 +168,13 @@ __all__ = [
     "JetTransformer",
     "LoLa",
     "MaskedSelfAttention",
+    "Mixtures",
     "ParticleNet",
     "angular_coordinates",
     "as_constituents",
     "augment",
+    "auc_error",
+    "auc_per_member",
     "bdt_features",
     "bdt_scores",
     "boost",
@@ -167,6 +191,8 @@ __all__ = [
     "exclusive_kt_axes",
     "fit_bdt",
     "four_momentum",
+    "gaussian_auc",
+    "gaussian_roc_integral",
     "generate",
     "generation",
     "graphs",
@@ -178,15 +204,23 @@ __all__ = [
     "kinematics",
     "knn",
     "linear_classifier_test",
+    "llp_densities",
+    "llp_histogram_scores",
+    "llp_likelihood_ratio",
     "lola",
     "mass",
     "mass_as_deep_set",
     "mass_squared",
+    "member_scores",
     "minkowski_dot",
+    "mixed_ratio",
+    "mixed_ratio_slope",
+    "mixed_samples",
     "multiplicity_as_deep_set",
     "n_parameters",
     "n_subjettiness",
     "nt_xent",
+    "pad_members",
     "particle_features",
     "pearson_map",
     "permute_constituents",
@@ -215,6 +249,9 @@ __all__ = [
     "train_tagger",
     "transformer",
     "translate",
+    "train_classifiers",
+    "two_gaussian_mixtures",
     "w_candidate_mass",
+    "weak_supervision",
     "with_soft_particle",
 ]

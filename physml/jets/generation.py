@@ -547,6 +547,7 @@ def top_and_qcd(
     Used in:
         - :doc:`/book/particles/jets-as-images`
         - :doc:`/book/particles/jets-as-point-clouds`
+        - :doc:`/book/particles/classification-without-labels`
     """
     if settings is None:
         settings = GeneratorSettings("top")

@@ -267,6 +267,7 @@ def bdt_features(sample_or_constituents: JetSample | torch.Tensor) -> np.ndarray
     Used in:
         - :doc:`/book/particles/jets-as-images`
         - :doc:`/book/particles/jets-as-point-clouds`
+        - :doc:`/book/particles/classification-without-labels`
     """
     m = jet_mass(sample_or_constituents)
     r = tau_ratio(sample_or_constituents, 3, 2)
