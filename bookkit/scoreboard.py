@@ -243,6 +243,9 @@ def scoreboard_markdown(root: str | Path, directory: str | Path) -> str:
         summary = (
             f"{escape(title)}: {n['paper_pass']} / {n['paper']} paper/data numbers reproduced, "
             f"{n['miss']} not reproduced, {len(mine) - n['paper']} own checks"
+            if n["paper"]
+            else f"{escape(title)}: no paper or data numbers (the sources give none), "
+            f"{len(mine)} own checks"
         )
         # the chapter page's table (same columns, marks and footnoted sources), explanations inline
         table = claims_table_html(

@@ -1022,8 +1022,10 @@ class ClaimTable:
         n = count_claims(self.claims)
         text = (
             f"{n['paper_pass']} of {n['paper']} paper/data numbers reproduced, "
-            f"{n['miss']} declared not reproduced; {n['own_pass']} of {n['own']} checks pass"
-        )
+            f"{n['miss']} declared not reproduced"
+            if n["paper"]
+            else "no paper or data numbers (the sources give none)"
+        ) + f"; {n['own_pass']} of {n['own']} checks pass"
         if n["fail"]:
             text += f"; {n['fail']} FAIL"
         if n["now"]:

@@ -551,7 +551,8 @@ class Sizes(Mapping[str, Any]):
             + "</th>"
             + "".join(
                 ('<td class="physml-sizes-active">' if name == self.profile else "<td>")
-                + escape(_format_knob(self._tables[name][knob]))
+                # a break opportunity after each "/" of a list, so long lists wrap on a phone
+                + escape(_format_knob(self._tables[name][knob])).replace("/", "/<wbr>")
                 + "</td>"
                 for name, _ in cols
             )

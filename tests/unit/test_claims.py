@@ -345,6 +345,15 @@ def test_count_claims_of_objects_and_records(chapter):
     assert tuple(last[k] for k in totals) == (2, 1, 0, 1)
 
 
+def test_a_chapter_without_paper_numbers_says_so(chapter):
+    claim(chapter, "e", 0.0, reference=0.0, kind="exact")
+    html = chapter.finish()._repr_html_()
+    assert (
+        "no paper or data numbers (the sources give none); 1 of 1 checks pass" in html
+    )
+    assert "0 of 0" not in html
+
+
 @pytest.mark.parametrize(
     "kind, status, label",
     [
