@@ -326,7 +326,7 @@ def vae_loss(
         generator: CPU generator of the reparametrisation draw (torch's default if ``None``).
 
     Returns:
-        ``(loss, kl)``: the scalar loss ⟨MSE + β_KL KL⟩ over the batch, and the KL term per
+        A tuple ``(loss, kl)``, the scalar loss ⟨MSE + β_KL KL⟩ over the batch and the KL term per
         image ``(n,)`` in nats (>= 0 by construction).
 
     Raises:
@@ -498,7 +498,7 @@ def nae_negatives(
         generator: CPU generator of the starting points and the chains' noise.
 
     Returns:
-        ``(z, x)``: the latent end points ``(n, latent)`` and the negatives
+        A tuple ``(z, x)``, the latent end points ``(n, latent)`` and the negatives
         ``(n, n_pixels, n_pixels)``, detached.
 
     Raises:
@@ -567,7 +567,8 @@ def nae_loss(
         gamma: the regulariser's weight, >= 0.
 
     Returns:
-        ``(loss, e_data, e_negatives)``: the scalar loss, and the energies ``(n,)`` and ``(m,)``.
+        A tuple ``(loss, e_data, e_negatives)``, the scalar loss and the energies ``(n,)`` and
+        ``(m,)``.
 
     Raises:
         TypeError, ValueError: as :func:`reconstruction_error`, or on a negative ``gamma``.
