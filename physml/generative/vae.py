@@ -27,6 +27,41 @@ from physml._checks import non_negative_number, positive_int
 from physml.nn import MLP
 
 
+def gaussian_kl(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """KL[N(μ, σ²) ‖ N(0, 1)] per point, summed over the latent dimensions (eq. 5.12).
+
+    The closed form ½ Σ (μ² + σ² - 1 - log σ²), which is >= 0 and zero only at μ = 0, σ = 1.
+
+    Args:
+        mu: the encoder's means, float ``(n, latent)``.
+        log_var: the encoder's log-variances log σ², float ``(n, latent)``.
+
+    Returns:
+        The KL divergence per point, ``(n,)``, in nats.
+
+    Raises:
+        ValueError: if ``mu`` and ``log_var`` differ in shape or are not 2-D.
+
+    References:
+        D. P. Kingma and M. Welling, arXiv:1312.6114, App. B; Pawlowski & Plehn 2025, eqs. 4.5
+        and 5.12.
+
+    Used in:
+        - :doc:`/book/generative/invertible-networks`
+        - :doc:`/book/particles/anomalies-and-the-normalised-autoencoder`
+
+    Examples:
+        >>> float(gaussian_kl(torch.zeros(1, 2), torch.zeros(1, 2))[0])
+        0.0
+    """
+    if mu.ndim != 2 or mu.shape != log_var.shape:
+        raise ValueError(
+            "mu and log_var must both have shape (n, latent), got "
+            f"{tuple(mu.shape)} and {tuple(log_var.shape)}"
+        )
+    return 0.5 * (mu**2 + torch.exp(log_var) - 1 - log_var).sum(dim=1)
+
+
 class VAE(nn.Module):
     """A VAE with MLP encoder and decoder and a Gaussian decoder, trained on the β-weighted ELBO.
 
@@ -76,8 +111,7 @@ class VAE(nn.Module):
             + log_sigma
             + 0.5 * math.log(2 * math.pi)
         ).sum(dim=1)
-        kl = 0.5 * (mu**2 + torch.exp(log_var) - 1 - log_var).sum(dim=1)
-        return recon, kl
+        return recon, gaussian_kl(mu, log_var)
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         """The negative ELBO with weight β_KL (eq. 5.13), averaged over the batch.

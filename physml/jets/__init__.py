@@ -27,10 +27,14 @@ Sec. 3.2.3-3.3.5).
 - :mod:`physml.jets.weak_supervision`: learning from label proportions and classification without
   labels (CWoLa): two-Gaussian mixtures, the inversion of eq. 4.1, the likelihood ratios of
   eq. 4.2, batched training of every member of a sweep, mixed samples of jets (Sec. 4.1).
+- :mod:`physml.jets.anomalies`: anomaly searches without a signal model: the convolutional AE and
+  VAE of Fig. 25, the reconstruction error as anomaly score, Langevin chains and the normalised
+  autoencoder (Sec. 4.2, eqs. 4.4-4.14).
 - :mod:`physml.jets.toy`: a numpy toy shower of top and QCD jets, for unit tests only.
 """
 
 from physml.jets import (
+    anomalies,
     contrastive,
     deepsets,
     generation,
@@ -46,6 +50,18 @@ from physml.jets import (
     toy,
     transformer,
     weak_supervision,
+)
+from physml.jets.anomalies import (
+    JetAutoencoder,
+    NAESettings,
+    gaussian_filter,
+    langevin,
+    nae_loss,
+    nae_negatives,
+    reconstruction_error,
+    train_autoencoder,
+    train_nae,
+    vae_loss,
 )
 from physml.jets.contrastive import (
     AUGMENTATIONS,
@@ -163,14 +179,17 @@ __all__ = [
     "ContrastiveEncoder",
     "EdgeConv",
     "GeneratorSettings",
+    "JetAutoencoder",
     "JetCNN",
     "JetSample",
     "JetTransformer",
     "LoLa",
     "MaskedSelfAttention",
     "Mixtures",
+    "NAESettings",
     "ParticleNet",
     "angular_coordinates",
+    "anomalies",
     "as_constituents",
     "augment",
     "auc_error",
@@ -192,6 +211,7 @@ __all__ = [
     "fit_bdt",
     "four_momentum",
     "gaussian_auc",
+    "gaussian_filter",
     "gaussian_roc_integral",
     "generate",
     "generation",
@@ -203,6 +223,7 @@ __all__ = [
     "jet_mass",
     "kinematics",
     "knn",
+    "langevin",
     "linear_classifier_test",
     "llp_densities",
     "llp_histogram_scores",
@@ -218,6 +239,8 @@ __all__ = [
     "mixed_samples",
     "multiplicity_as_deep_set",
     "n_parameters",
+    "nae_loss",
+    "nae_negatives",
     "n_subjettiness",
     "nt_xent",
     "pad_members",
@@ -228,6 +251,7 @@ __all__ = [
     "phi",
     "pixelise",
     "preprocess",
+    "reconstruction_error",
     "pt",
     "pt_dispersion_as_deep_set",
     "pt_fraction",
@@ -245,12 +269,15 @@ __all__ = [
     "top_and_qcd",
     "toy",
     "toy_jets",
+    "train_autoencoder",
     "train_contrastive",
     "train_tagger",
     "transformer",
+    "train_nae",
     "translate",
     "train_classifiers",
     "two_gaussian_mixtures",
+    "vae_loss",
     "w_candidate_mass",
     "weak_supervision",
     "with_soft_particle",
