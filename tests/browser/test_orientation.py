@@ -90,7 +90,7 @@ LONG_API_PAGE = 40_000
 
 
 def test_long_api_pages_open_with_a_module_table(visit):
-    """A reader of a long API page (physml.jets: fifteen modules, a page tens of thousands of pixels tall) can jump to
+    """A reader of a long API page (physml.jets: sixteen modules, tens of thousands of pixels tall) can jump to
     each module: the page's first table links every module the page documents."""
     for md in sorted((ROOT / "book" / "api").glob("*.md")):
         page = visit(md.relative_to(ROOT).with_suffix(".html").as_posix()).page
