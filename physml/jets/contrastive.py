@@ -11,7 +11,8 @@ batched over jets, drawn from a ``torch.Generator`` and respecting the padding m
 permutation symmetry is built into the encoder, a deep set
 (:class:`ContrastiveEncoder`, the body of :class:`physml.jets.deepsets.PFN`).
 :func:`train_contrastive` trains it through :func:`physml.train.fit` with :func:`nt_xent`, and
-:func:`linear_classifier_test` scores the frozen representation with a linear classifier.
+:func:`linear_classifier_test` scores the frozen representation with a linear classifier;
+:func:`rotation_similarity` and :func:`pair_similarity` measure the learned invariance (Fig. 23).
 
 The augmentations read and return four-momenta ``(E, px, py, pz)`` in GeV like every tagger of
 :mod:`physml.jets`; they work on each constituent's ``(pT, eta, phi)`` and return massless
@@ -597,6 +598,39 @@ def rotation_similarity(
         turned = _representations(model, rotate(constituents, float(a)))
         out.append(nn.functional.cosine_similarity(z, turned, dim=1).double())
     return torch.stack(out).numpy()
+
+
+@torch.no_grad()
+def pair_similarity(model: nn.Module, constituents: torch.Tensor) -> float:
+    """Mean cosine similarity ``s(z_i, z_j)`` between the representations of different jets.
+
+    The scale against which a rotation similarity is read: an encoder that maps every jet to
+    nearly the same direction (an untrained one, whose output is dominated by its biases) has
+    ``s(z, z_rotated)`` close to 1 for any jet and any angle, and a pair similarity close to 1
+    as well; a trained one spreads different jets over the sphere (the uniformity term of
+    eq. 3.96) and its pair similarity is far below 1.
+
+    Args:
+        model: the encoder, ``model(constituents) -> (n, d)``.
+        constituents: ``(n_jets, n_constituents, 4)`` GeV, at least two jets.
+
+    Returns:
+        The mean of ``s(z_i, z_j)`` over all pairs ``i != j`` (eq. 3.93), a float in ``[-1, 1]``.
+
+    Raises:
+        ValueError: if there are fewer than two jets; as :func:`physml.jets.inputs.constituent_batch`.
+
+    References:
+        Pawlowski and Plehn (2025), eqs. 3.93 and 3.96.
+
+    Used in:
+        - :doc:`/book/particles/symmetries-by-contrast`
+    """
+    if len(constituents) < 2:
+        raise ValueError(f"constituents must hold at least two jets, got {len(constituents)}")
+    z = nn.functional.normalize(_representations(model, constituents).double(), dim=1)
+    n = len(z)
+    return float(((z @ z.T).sum() - z.pow(2).sum()) / (n * (n - 1)))
 
 
 def linear_classifier_test(

@@ -184,6 +184,26 @@ def test_encoder_is_permutation_invariant_and_trains():
     np.testing.assert_allclose(sim[0], 1.0, atol=1e-5)
 
 
+def test_pair_similarity_mean_over_different_jets():
+    class Fixed(torch.nn.Module):
+        def __init__(self, z):
+            super().__init__()
+            self.z = torch.nn.Parameter(z)
+
+        def forward(self, x):
+            return self.z[: len(x)]
+
+    c = _jets()[:3].float()
+    # three unit vectors: (1, 0), (0, 1), (1, 1)/sqrt 2 -> pair cosines 0, 1/sqrt2, 1/sqrt2
+    z = torch.tensor([[2.0, 0.0], [0.0, 3.0], [1.0, 1.0]])
+    got = clr.pair_similarity(Fixed(z), c)
+    assert got == pytest.approx(2 / math.sqrt(2) / 3, abs=1e-12)
+    # every jet mapped to the same direction: similarity 1, as an untrained encoder nearly does
+    assert clr.pair_similarity(Fixed(torch.ones(3, 2)), c) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="constituents"):
+        clr.pair_similarity(Fixed(z), c[:1])
+
+
 def test_linear_classifier_test_separates_linearly_separable_jets():
     torch.manual_seed(0)
     c = _jets().float()
