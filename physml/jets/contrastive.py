@@ -627,7 +627,9 @@ def pair_similarity(model: nn.Module, constituents: torch.Tensor) -> float:
         - :doc:`/book/particles/symmetries-by-contrast`
     """
     if len(constituents) < 2:
-        raise ValueError(f"constituents must hold at least two jets, got {len(constituents)}")
+        raise ValueError(
+            f"constituents must hold at least two jets, got {len(constituents)}"
+        )
     z = nn.functional.normalize(_representations(model, constituents).double(), dim=1)
     n = len(z)
     return float(((z @ z.T).sum() - z.pow(2).sum()) / (n * (n - 1)))
