@@ -576,7 +576,7 @@ class Sizes(Mapping[str, Any]):
             ``"<profile> sizes: name value, name value, ..."``.
 
         Used in:
-            - :meth:`_repr_html_`, which writes each value as this line does; chapters show
+            - ``_repr_html_``, which writes each value as this line does; chapters show
               ``S`` itself (the table of both profiles), scripts and logs this line
 
         Examples:

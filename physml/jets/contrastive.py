@@ -15,7 +15,7 @@ permutation symmetry is built into the encoder, a deep set
 :func:`rotation_similarity` and :func:`pair_similarity` measure the learned invariance (Fig. 23).
 
 The augmentations read and return four-momenta ``(E, px, py, pz)`` in GeV like every tagger of
-:mod:`physml.jets`; they work on each constituent's ``(pT, eta, phi)`` and return massless
+``physml.jets``; they work on each constituent's ``(pT, eta, phi)`` and return massless
 four-momenta (the generator's constituents are massless), padding as exact zeros.
 
 References:
@@ -50,6 +50,7 @@ __all__ = [
     "collinear_splittings",
     "linear_classifier_test",
     "nt_xent",
+    "pair_similarity",
     "rotate",
     "rotation_similarity",
     "soft_smear",
