@@ -477,6 +477,16 @@ class NAESettings:
             non_negative_number(name, getattr(self, name))
 
 
+def _check_nae(model: object, settings: object) -> None:
+    """The NAE's argument checks: a spherical :class:`JetAutoencoder` and :class:`NAESettings`."""
+    if not isinstance(model, JetAutoencoder):
+        raise TypeError(f"model must be a JetAutoencoder, got {type(model).__name__}")
+    if not isinstance(settings, NAESettings):
+        raise TypeError(f"settings must be NAESettings, got {type(settings).__name__}")
+    if not model.spherical:
+        raise ValueError("model must have a spherical latent (spherical=True)")
+
+
 def nae_negatives(
     model: JetAutoencoder,
     n: int,
@@ -513,12 +523,7 @@ def nae_negatives(
     Used in:
         - :doc:`/book/particles/anomalies-and-the-normalised-autoencoder`
     """
-    if not isinstance(model, JetAutoencoder):
-        raise TypeError(f"model must be a JetAutoencoder, got {type(model).__name__}")
-    if not isinstance(settings, NAESettings):
-        raise TypeError(f"settings must be NAESettings, got {type(settings).__name__}")
-    if not model.spherical:
-        raise ValueError("model must have a spherical latent (spherical=True)")
+    _check_nae(model, settings)
     positive_int("n", n)
     ref = next(model.parameters())
     z0 = torch.randn((n, model.latent), generator=generator, dtype=ref.dtype)
@@ -695,12 +700,7 @@ def train_nae(
     Used in:
         - :doc:`/book/particles/anomalies-and-the-normalised-autoencoder`
     """
-    if not isinstance(model, JetAutoencoder):
-        raise TypeError(f"model must be a JetAutoencoder, got {type(model).__name__}")
-    if not isinstance(settings, NAESettings):
-        raise TypeError(f"settings must be NAESettings, got {type(settings).__name__}")
-    if not model.spherical:
-        raise ValueError("model must have a spherical latent (spherical=True)")
+    _check_nae(model, settings)
     _images("images", images, model.n_pixels)
     e_data: list[float] = []
     e_neg: list[float] = []
