@@ -5,7 +5,8 @@
 outside: pass ``linear=physml.bayesian.bayes_linear(prior_std)`` and every layer is a
 :class:`physml.bayesian.BayesLinear`. This module knows nothing of Bayesian layers or training; it
 imports only ``physml._checks``. :func:`zero_output_` starts a layer (plain or Bayesian) at
-zero, as the last layer of a coupling block needs.
+zero, as the last layer of a coupling block needs. :func:`forward_in_batches` evaluates a trained
+network (or ensemble) on a test set, batch by batch, without gradients.
 
 :class:`EnsembleMLP` holds ``n_members`` independent MLPs in stacked weight tensors, so a whole
 deep ensemble trains and predicts as one batched matrix product instead of a Python loop over
@@ -104,6 +105,51 @@ def zero_output_(layer: nn.Module) -> nn.Module:
         for p in params:
             p.zero_()
     return layer
+
+
+@torch.no_grad()
+def forward_in_batches(
+    model: nn.Module, inputs: torch.Tensor, batch_size: int = 4096, dim: int = 0
+) -> torch.Tensor:
+    """A trained model's outputs on many inputs: evaluation mode, no gradients, batch by batch.
+
+    The one way physml evaluates a network on a test set: ``model`` is put in evaluation mode,
+    each slice of ``batch_size`` rows of ``inputs`` is moved to the model's device, and the outputs
+    come back to the CPU joined along ``dim`` (0 for a plain network; 1 for a batched ensemble such
+    as :class:`EnsembleMLP`, whose outputs are ``(n_members, n, ...)``).
+
+    Args:
+        model: a ``torch.nn.Module`` with at least one parameter (its device is used).
+        inputs: shape ``(n, ...)``, split along its first dimension.
+        batch_size: rows per forward pass, a positive int (bounds the memory).
+        dim: the dimension of the model's output along which the batches are joined.
+
+    Returns:
+        The outputs for all ``n`` rows, on the CPU, in the model's output dtype.
+
+    Raises:
+        TypeError: if ``model`` is not a ``torch.nn.Module`` or ``inputs`` not a tensor.
+        ValueError: if ``batch_size`` is not a positive int, or ``model`` has no parameters.
+
+    Used in:
+        - :doc:`/book/phases/neural-network-phase-transition`
+        - :doc:`/book/particles/jets-as-images`
+        - :doc:`/book/particles/jets-as-point-clouds`
+        - :doc:`/book/particles/symmetries-by-contrast`
+        - :doc:`/book/particles/classification-without-labels`
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(inputs, torch.Tensor):
+        raise TypeError(f"inputs must be a torch.Tensor, got {type(inputs).__name__}")
+    positive_int("batch_size", batch_size)
+    first = next(model.parameters(), None)
+    if first is None:
+        raise ValueError("model has no parameters, so no device to run it on")
+    model.eval()
+    return torch.cat(
+        [model(chunk.to(first.device)).cpu() for chunk in inputs.split(batch_size)], dim
+    )
 
 
 class MLP(nn.Sequential):

@@ -39,7 +39,7 @@ from physml.jets.deepsets import PFN
 from physml.jets.inputs import constituent_batch
 from physml.jets.kinematics import delta_phi, four_momentum, phi
 from physml.jets.sample import JetSample
-from physml.nn import MLP
+from physml.nn import MLP, forward_in_batches
 from physml.train import History, fit
 
 __all__ = [
@@ -558,15 +558,6 @@ def train_contrastive(
 
 
 @torch.no_grad()
-def _representations(model: nn.Module, constituents: torch.Tensor) -> torch.Tensor:
-    model.eval()
-    device = next(model.parameters()).device
-    return torch.cat(
-        [model(chunk.to(device)).cpu() for chunk in torch.split(constituents, 4096)]
-    )
-
-
-@torch.no_grad()
 def rotation_similarity(
     model: nn.Module, constituents: torch.Tensor, angles: Sequence[float] | np.ndarray
 ) -> np.ndarray:
@@ -593,10 +584,10 @@ def rotation_similarity(
     angles = np.asarray(angles, dtype=float)
     if angles.ndim != 1 or angles.size == 0:
         raise ValueError("angles must be a non-empty one-dimensional sequence")
-    z = _representations(model, constituents)
+    z = forward_in_batches(model, constituents)
     out = []
     for a in angles:
-        turned = _representations(model, rotate(constituents, float(a)))
+        turned = forward_in_batches(model, rotate(constituents, float(a)))
         out.append(nn.functional.cosine_similarity(z, turned, dim=1).double())
     return torch.stack(out).numpy()
 
@@ -631,7 +622,7 @@ def pair_similarity(model: nn.Module, constituents: torch.Tensor) -> float:
         raise ValueError(
             f"constituents must hold at least two jets, got {len(constituents)}"
         )
-    z = nn.functional.normalize(_representations(model, constituents).double(), dim=1)
+    z = nn.functional.normalize(forward_in_batches(model, constituents).double(), dim=1)
     n = len(z)
     return float(((z @ z.T).sum() - z.pow(2).sum()) / (n * (n - 1)))
 
@@ -682,8 +673,8 @@ def linear_classifier_test(
         raise ValueError(
             "train_labels must be (n_train,) with the values 0 (QCD) and 1 (top), both present"
         )
-    z_train = _representations(model, train_constituents).double().numpy()
-    z_test = _representations(model, test_constituents).double().numpy()
+    z_train = forward_in_batches(model, train_constituents).double().numpy()
+    z_test = forward_in_batches(model, test_constituents).double().numpy()
     classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
     classifier.fit(z_train, y)
     return classifier.decision_function(z_test)

@@ -18,6 +18,7 @@ from physml._checks import positive_int
 from physml.jets.inputs import tagger_loss
 from physml.jets.sample import JetSample
 from physml.jets.substructure import jet_mass, tau_ratio
+from physml.nn import forward_in_batches
 from physml.train import History, fit
 
 __all__ = [
@@ -239,12 +240,7 @@ def tagger_scores(
         - :doc:`/book/particles/jets-as-images`
         - :doc:`/book/particles/jets-as-point-clouds`
     """
-    positive_int("batch_size", batch_size)
-    model.eval()
-    device = next(model.parameters()).device
-    return torch.cat(
-        [model(chunk.to(device)).cpu() for chunk in torch.split(inputs, batch_size)]
-    )
+    return forward_in_batches(model, inputs, batch_size)
 
 
 def bdt_features(sample_or_constituents: JetSample | torch.Tensor) -> np.ndarray:

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from physml._checks import positive_int, positive_number
-from physml.nn import EnsembleMLP
+from physml.nn import EnsembleMLP, forward_in_batches
 from physml.train import History
 
 __all__ = [
@@ -629,11 +629,7 @@ def member_scores(
         raise ValueError(
             f"x must have shape (n_test, {model.n_in}), got {tuple(x.shape)}"
         )
-    device = next(model.parameters()).device
-    model.eval()
-    return torch.cat(
-        [model(c.to(device))[..., 0].cpu() for c in torch.split(x, chunk_size)], 1
-    )
+    return forward_in_batches(model, x, chunk_size, dim=1)[..., 0]
 
 
 def auc_per_member(labels, scores: torch.Tensor) -> torch.Tensor:

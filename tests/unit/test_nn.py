@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from physml.nn import EnsembleLinear, EnsembleMLP, MLP
+from physml.nn import MLP, EnsembleLinear, EnsembleMLP, forward_in_batches
 
 
 def test_ensemble_mlp_equals_separate_mlps():
@@ -52,3 +52,42 @@ def test_ensemble_bad_input_shape():
     with pytest.raises(ValueError, match="x must have shape"):
         EnsembleMLP(3, 2, 1)(torch.randn(4, 3))
     assert EnsembleLinear(2, 3, 4)(torch.randn(2, 5, 3)).shape == (2, 5, 4)
+
+
+def test_forward_in_batches_equals_one_pass_and_leaves_eval_mode():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(3, 8), torch.nn.Dropout(0.5), torch.nn.Linear(8, 2)
+    )
+    x = torch.randn(37, 3)
+    net.eval()
+    with torch.no_grad():
+        whole = net(x)
+    net.train()
+    out = forward_in_batches(net, x, batch_size=5)
+    assert not net.training and not out.requires_grad
+    torch.testing.assert_close(out, whole, rtol=0, atol=0)
+
+
+def test_forward_in_batches_joins_ensemble_members_along_dim_1():
+    torch.manual_seed(1)
+    ens = EnsembleMLP(n_in=2, n_out=1, n_members=4, hidden=8, depth=2)
+    x = torch.randn(23, 2)
+    out = forward_in_batches(ens, x, batch_size=4, dim=1)
+    assert out.shape == (4, 23, 1)
+    with torch.no_grad():
+        torch.testing.assert_close(out, ens.eval()(x))
+
+
+@pytest.mark.parametrize(
+    "args, error, word",
+    [
+        ((object(), torch.zeros(2, 1)), TypeError, "model"),
+        ((torch.nn.Linear(1, 1), [[0.0]]), TypeError, "inputs"),
+        ((torch.nn.Linear(1, 1), torch.zeros(2, 1), 0), ValueError, "batch_size"),
+        ((torch.nn.ReLU(), torch.zeros(2, 1)), ValueError, "parameters"),
+    ],
+)
+def test_forward_in_batches_bad_input(args, error, word):
+    with pytest.raises(error, match=word):
+        forward_in_batches(*args)
