@@ -268,7 +268,7 @@ def ibu(
         iterations: the number of updates, an int >= 0.
 
     Returns:
-        float64 array of shape ``(iterations + 1, n_parton)``: the prior (row 0) and every
+        float64 array of shape ``(iterations + 1, n_parton)``, the prior (row 0) and every
         iterate.
 
     Raises:

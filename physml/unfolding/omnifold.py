@@ -99,8 +99,7 @@ class BoostedClassifier:
 
 @dataclass(frozen=True)
 class MLPClassifier:
-    """A small torch network trained with the weighted binary cross-entropy; D at the class-0
-    points.
+    """A small torch network trained with the weighted binary cross-entropy; D at class 0.
 
     Inputs are standardised with the class-0 mean and width. Trained on the CPU by
     :func:`physml.train.fit` (minibatches drawn with ``generator``).

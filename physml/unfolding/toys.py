@@ -23,7 +23,7 @@ from physml._checks import finite, positive_int, positive_number
 
 @dataclass(frozen=True)
 class GaussianToy:
-    """Paired simulation and unpaired-in-use "data" of the Gaussian toy, float64 tensors.
+    """Paired simulation and "data" of the Gaussian toy, float64 tensors.
 
     Args:
         gen_sim: simulated parton-level values, shape ``(n_sim,)``.
@@ -45,12 +45,12 @@ def gaussian_toy(
     n_sim: int,
     n_data: int,
     *,
-    gen: tuple[float, float] = (0.0, 1.0),
+    simulation: tuple[float, float] = (0.0, 1.0),
     truth: tuple[float, float] = (0.2, 0.8),
     smear: float = 0.5,
     generator: torch.Generator | None = None,
 ) -> GaussianToy:
-    """Draw the Gaussian toy: simulation N(gen), data N(truth), both smeared by N(0, smear²).
+    """Draw the Gaussian toy: simulation and data from two Gaussians, both smeared by N(0, smear²).
 
     The defaults are the OmniFold paper's toy (Andreassen et al. 2020): generation N(0, 1),
     truth N(0.2, 0.8), detector N(0, 0.5).
@@ -58,7 +58,7 @@ def gaussian_toy(
     Args:
         n_sim: simulated (paired) events.
         n_data: data events.
-        gen: mean and standard deviation of the simulation's parton level.
+        simulation: mean and standard deviation of the simulation's parton level.
         truth: mean and standard deviation of the data's parton level.
         smear: the detector's Gaussian resolution, > 0.
         generator: a CPU ``torch.Generator``; ``None`` for the global one.
@@ -78,7 +78,7 @@ def gaussian_toy(
     """
     positive_int("n_sim", n_sim)
     positive_int("n_data", n_data)
-    (mu_g, sd_g), (mu_t, sd_t) = _pair("gen", gen), _pair("truth", truth)
+    (mu_g, sd_g), (mu_t, sd_t) = _pair("simulation", simulation), _pair("truth", truth)
     smear = positive_number("smear", smear)
 
     def draw(n: int, mu: float, sd: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -93,7 +93,7 @@ def gaussian_toy(
 def ideal_gaussian_iterations(
     iterations: int,
     *,
-    gen: tuple[float, float] = (0.0, 1.0),
+    simulation: tuple[float, float] = (0.0, 1.0),
     truth: tuple[float, float] = (0.2, 0.8),
     smear: float = 0.5,
 ) -> np.ndarray:
@@ -112,13 +112,13 @@ def ideal_gaussian_iterations(
 
     Args:
         iterations: the number of iterations, an int >= 0.
-        gen: mean and width of the simulation's parton level (the prior).
+        simulation: mean and width of the simulation's parton level (the prior).
         truth: mean and width of the data's parton level.
         smear: the detector resolution σ.
 
     Returns:
-        float64 array of shape ``(iterations + 1, 2)``: (mean, width) of the prior and of each
-        iterate.
+        float64 array of shape ``(iterations + 1, 2)``, the (mean, width) of the prior and of
+        each iterate.
 
     Raises:
         ValueError: on a negative ``iterations``, non-positive widths or ``smear``.
@@ -137,7 +137,7 @@ def ideal_gaussian_iterations(
                [0.1974, 0.8158]])
     """
     positive_int("iterations", iterations, minimum=0)
-    (mu, sd), (mu_t, sd_t) = _pair("gen", gen), _pair("truth", truth)
+    (mu, sd), (mu_t, sd_t) = _pair("simulation", simulation), _pair("truth", truth)
     var_s = positive_number("smear", smear) ** 2
     var, var_data = sd * sd, sd_t * sd_t + var_s
     out = [(mu, sd)]

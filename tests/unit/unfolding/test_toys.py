@@ -25,7 +25,7 @@ def test_ideal_iterations_first_step_and_fixed_point():
     assert it[1, 0] == pytest.approx(0.2 * 1 / 1.25)
     np.testing.assert_allclose(it[-1], [0.2, 0.8], atol=1e-9)
     assert np.all(np.diff(it[:20, 1]) < 0)  # the width shrinks towards 0.8 from above
-    same = toys.ideal_gaussian_iterations(5, gen=(0.2, 0.8))
+    same = toys.ideal_gaussian_iterations(5, simulation=(0.2, 0.8))
     np.testing.assert_allclose(same, [[0.2, 0.8]] * 6, atol=1e-12)
 
 
@@ -35,9 +35,9 @@ def test_ideal_iterations_first_step_and_fixed_point():
         (lambda: toys.gaussian_toy(0, 5), "n_sim"),
         (lambda: toys.gaussian_toy(5, 5, smear=0.0), "smear"),
         (lambda: toys.gaussian_toy(5, 5, truth=(0.2, -1.0)), "truth"),
-        (lambda: toys.gaussian_toy(5, 5, gen=(np.nan, 1.0)), "gen"),
+        (lambda: toys.gaussian_toy(5, 5, simulation=(np.nan, 1.0)), "simulation"),
         (lambda: toys.ideal_gaussian_iterations(-1), "iterations"),
-        (lambda: toys.ideal_gaussian_iterations(2, gen=(0.0,)), "gen"),
+        (lambda: toys.ideal_gaussian_iterations(2, simulation=(0.0,)), "simulation"),
     ],
 )
 def test_bad_inputs(call, word):
