@@ -86,10 +86,9 @@ def exact_inverse(matrix: np.ndarray, max_condition: float = 1e12) -> np.ndarray
         - :doc:`/book/unfolding/from-a-matrix-to-omnifold`
 
     Examples:
-        >>> np.round(exact_inverse(smearing_matrix(0.1)) @ smearing_matrix(0.1), 12)
-        array([[ 1.,  0.,  0.],
-               [ 0.,  1.,  0.],
-               [-0., -0.,  1.]])
+        >>> g = smearing_matrix(0.1)
+        >>> bool(np.abs(exact_inverse(g) @ g - np.eye(3)).max() < 1e-12)
+        True
     """
     g = _square("matrix", matrix)
     cond = np.linalg.cond(g)
