@@ -43,6 +43,8 @@ MODULES = [
     "physml.lipschitz.toys",
     "physml.lipschitz.trigger",
     "physml.lipschitz.layers",
+    "physml.unfolding.binned",
+    "physml.unfolding.toys",
     "physml.nn",
 ]
 
