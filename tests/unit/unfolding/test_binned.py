@@ -130,3 +130,26 @@ def test_response_matrix_and_sampled_variance():
 def test_bad_inputs(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+@pytest.mark.parametrize("iterations", [1, 3, 7])
+def test_ibu_agrees_with_pyunfold(iterations):
+    """D'Agostini's iteration as PyUnfold writes it (flat prior, efficiencies < 1)."""
+    pyunfold = pytest.importorskip("pyunfold")
+    response = binned.smearing_matrix(0.2) * np.array([0.9, 0.8, 0.95])
+    data = response @ np.array([100.0, 200.0, 150.0]) + np.array([3.0, -5.0, 2.0])
+    theirs = pyunfold.iterative_unfold(
+        data=data,
+        data_err=np.sqrt(data),
+        response=response,
+        response_err=np.zeros_like(response),
+        efficiencies=response.sum(0),
+        efficiencies_err=np.zeros(3),
+        ts="ks",
+        ts_stopping=1e-15,  # never stop early: exactly `iterations` updates
+        max_iter=iterations,
+    )
+    assert theirs["num_iterations"] == iterations
+    np.testing.assert_allclose(
+        binned.ibu(response, data, iterations=iterations)[-1], theirs["unfolded"], rtol=1e-12
+    )
