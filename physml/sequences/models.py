@@ -158,7 +158,9 @@ class SequenceTransformer(nn.Module):
             ValueError: if ``tokens`` is not 2-D.
         """
         if tokens.ndim != 2:
-            raise ValueError(f"tokens must have shape (n, L), got {tuple(tokens.shape)}")
+            raise ValueError(
+                f"tokens must have shape (n, L), got {tuple(tokens.shape)}"
+            )
         h = self.embed(tokens)
         for block in self.blocks:
             h = block(h, self.causal)
@@ -169,7 +171,9 @@ class SequenceTransformer(nn.Module):
 
 
 @torch.no_grad()
-def decode(model: SequenceTransformer, prompts: torch.Tensor, n_answer: int) -> torch.Tensor:
+def decode(
+    model: SequenceTransformer, prompts: torch.Tensor, n_answer: int
+) -> torch.Tensor:
     """Greedy left-to-right completion of ``prompts`` by ``n_answer`` tokens.
 
     A causal model predicts each next token from the prompt and its own previous predictions.
@@ -200,11 +204,15 @@ def decode(model: SequenceTransformer, prompts: torch.Tensor, n_answer: int) -> 
             f"model must be a SequenceTransformer, got {type(model).__name__}"
         )
     if prompts.ndim != 2 or prompts.shape[1] < 1:
-        raise ValueError(f"prompts must have shape (m, P >= 1), got {tuple(prompts.shape)}")
+        raise ValueError(
+            f"prompts must have shape (m, P >= 1), got {tuple(prompts.shape)}"
+        )
     positive_int("n_answer", n_answer)
     model.eval()
     m, P = prompts.shape
-    seq = torch.cat([prompts, torch.full((m, n_answer), MASK, device=prompts.device)], 1)
+    seq = torch.cat(
+        [prompts, torch.full((m, n_answer), MASK, device=prompts.device)], 1
+    )
     for j in range(n_answer):
         if model.causal:
             logits = model(seq[:, : P + j])[:, -1]
@@ -239,4 +247,3 @@ def exact_match(predicted: torch.Tensor, answers: torch.Tensor) -> torch.Tensor:
             f"{tuple(predicted.shape)} and {tuple(answers.shape)}"
         )
     return (predicted == answers.to(predicted.device)).all(1)
-

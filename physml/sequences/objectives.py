@@ -61,7 +61,9 @@ def _check_chunks(tokens: torch.Tensor, chunks: torch.Tensor) -> None:
     step = chunks[:, 1:] - chunks[:, :-1]
     ok = (step == 0) | (step == 1) | ~valid[:, 1:]
     if not ok.all() or (valid[:, 0] & (chunks[:, 0] != 0)).any():
-        raise ValueError("chunks must count 0, 1, 2, ... from the left, each contiguous")
+        raise ValueError(
+            "chunks must count 0, 1, 2, ... from the left, each contiguous"
+        )
 
 
 def entity_reverse(
@@ -189,14 +191,14 @@ def augment(
         )
     _check_tokens("tokens", tokens)
     if not isinstance(loss_mask, torch.Tensor) or loss_mask.shape != tokens.shape:
-        raise ValueError(f"loss_mask must be a bool tensor of shape {tuple(tokens.shape)}")
+        raise ValueError(
+            f"loss_mask must be a bool tensor of shape {tuple(tokens.shape)}"
+        )
     if reversal is None:
         return tokens, loss_mask
     use = chunks if reversal.startswith("entity") else token_chunks(tokens)
     rev, _ = entity_reverse(tokens, use)
-    rev_mask = torch.empty_like(loss_mask).scatter(
-        1, _positions(use), loss_mask
-    )
+    rev_mask = torch.empty_like(loss_mask).scatter(1, _positions(use), loss_mask)
     if reversal == "entity-delimited":
         n = tokens.shape[0]
         tokens = F.pad(tokens, (0, 1), value=PAD)
@@ -246,7 +248,11 @@ def masking_rates(
         raise ValueError(f"n must be an int >= 1, got {n!r}")
     if rate == "uniform":
         return torch.rand(n, generator=generator)
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= 1:
+    if (
+        isinstance(rate, bool)
+        or not isinstance(rate, (int, float))
+        or not 0 < rate <= 1
+    ):
         raise ValueError(f"rate must be 'uniform' or a number in (0, 1], got {rate!r}")
     return torch.full((n,), float(rate))
 
@@ -266,8 +272,8 @@ def mask_tokens(
         generator: a CPU ``torch.Generator``; None: torch's default generator.
 
     Returns:
-        ``(inputs, masked)``: int64 ``(n, L)`` with ``MASK`` at the masked positions, and the
-        bool ``(n, L)`` mask.
+        The pair ``(inputs, masked)``, int64 ``(n, L)`` with ``MASK`` at the masked positions,
+        and the bool ``(n, L)`` mask.
 
     Raises:
         TypeError: if ``tokens`` is not a tensor.
@@ -281,7 +287,9 @@ def mask_tokens(
     """
     _check_tokens("tokens", tokens)
     if rates.shape != tokens.shape[:1]:
-        raise ValueError(f"rates must have shape ({tokens.shape[0]},), got {tuple(rates.shape)}")
+        raise ValueError(
+            f"rates must have shape ({tokens.shape[0]},), got {tuple(rates.shape)}"
+        )
     if maskable.shape != tokens.shape or maskable.dtype != torch.bool:
         raise ValueError(f"maskable must be bool of shape {tuple(tokens.shape)}")
     u = torch.rand(tokens.shape, generator=generator).to(tokens.device)
@@ -290,12 +298,15 @@ def mask_tokens(
 
 
 def ar_loss(
-    logits: torch.Tensor, tokens: torch.Tensor, loss_mask: torch.Tensor
+    model: torch.nn.Module, tokens: torch.Tensor, loss_mask: torch.Tensor
 ) -> torch.Tensor:
     """Next-token cross-entropy (eq. 7.1) on the positions of ``loss_mask`` after the first.
 
+    The read-out runs on the target positions only (the vocabulary is the largest layer).
+
     Args:
-        logits: float ``(n, L, V)`` of a causal model on ``tokens``.
+        model: a causal model with ``hidden(tokens) -> (n, L, d)`` and a read-out ``head``
+            (:class:`physml.sequences.models.SequenceTransformer`).
         tokens: int64 ``(n, L)``.
         loss_mask: bool ``(n, L)``, the target positions (position 0 is never a target).
 
@@ -311,27 +322,35 @@ def ar_loss(
     Used in:
         - :doc:`/book/learning/the-factorization-curse`
     """
-    if logits.shape[:2] != tokens.shape or loss_mask.shape != tokens.shape:
+    _check_tokens("tokens", tokens)
+    if loss_mask.shape != tokens.shape:
         raise ValueError(
-            f"logits (n, L, V), tokens and loss_mask (n, L) must match, got "
-            f"{tuple(logits.shape)}, {tuple(tokens.shape)}, {tuple(loss_mask.shape)}"
+            f"loss_mask must have the shape of tokens {tuple(tokens.shape)}, got "
+            f"{tuple(loss_mask.shape)}"
         )
     target = loss_mask[:, 1:]
+    h = model.hidden(tokens)[:, :-1][target]
     if not target.any():
-        return logits.sum() * 0.0
-    return F.cross_entropy(logits[:, :-1][target], tokens[:, 1:][target])
+        return model.head(h).sum() * 0.0
+    return F.cross_entropy(model.head(h), tokens[:, 1:][target])
 
 
 def mlm_loss(
-    logits: torch.Tensor, tokens: torch.Tensor, masked: torch.Tensor
+    model: torch.nn.Module,
+    inputs: torch.Tensor,
+    tokens: torch.Tensor,
+    masked: torch.Tensor,
 ) -> torch.Tensor:
     """Cross-entropy of the masked tokens given the rest (the masked-modelling loss).
 
     Averaged over the masked tokens of the batch, without the ``1 / r`` weight of the
-    diffusion bound (as "MLM with a random rate"); 0 when nothing is masked.
+    diffusion bound (as "MLM with a random rate"); 0 when nothing is masked. The read-out runs
+    on the masked positions only.
 
     Args:
-        logits: float ``(n, L, V)`` of a bidirectional model on the masked inputs.
+        model: a bidirectional model with ``hidden`` and ``head``
+            (:class:`physml.sequences.models.SequenceTransformer`).
+        inputs: int64 ``(n, L)``, the sequences with ``MASK`` at the masked positions.
         tokens: int64 ``(n, L)``, the clean sequences.
         masked: bool ``(n, L)``, the masked positions (:func:`mask_tokens`).
 
@@ -347,11 +366,13 @@ def mlm_loss(
     Used in:
         - :doc:`/book/learning/the-factorization-curse`
     """
-    if logits.shape[:2] != tokens.shape or masked.shape != tokens.shape:
+    _check_tokens("tokens", tokens)
+    if inputs.shape != tokens.shape or masked.shape != tokens.shape:
         raise ValueError(
-            f"logits (n, L, V), tokens and masked (n, L) must match, got "
-            f"{tuple(logits.shape)}, {tuple(tokens.shape)}, {tuple(masked.shape)}"
+            f"inputs, tokens and masked must have one shape (n, L), got "
+            f"{tuple(inputs.shape)}, {tuple(tokens.shape)}, {tuple(masked.shape)}"
         )
+    h = model.hidden(inputs)[masked]
     if not masked.any():
-        return logits.sum() * 0.0
-    return F.cross_entropy(logits[masked], tokens[masked])
+        return model.head(h).sum() * 0.0
+    return F.cross_entropy(model.head(h), tokens[masked])

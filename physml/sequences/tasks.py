@@ -170,9 +170,7 @@ def retrieval(
         "backward": torch.cat([torch.full((n_pairs, 1), bwd), values, col, keys], 1),
     }
     trained = _split_queries(2 * n_pairs, query_fraction, generator).reshape(2, n_pairs)
-    train = torch.cat(
-        [pairs] + [q[trained[i]] for i, q in enumerate(queries.values())]
-    )
+    train = torch.cat([pairs] + [q[trained[i]] for i, q in enumerate(queries.values())])
     n_q = int(trained.sum())
     chunks = torch.cat(
         [
@@ -247,8 +245,13 @@ def relationships(
     r = torch.full((n_chains, 1), right)
     lft = torch.full((n_chains, 1), left)
     statements = torch.cat([a, r, b, r, c], 1)
-    queries = {"forward": torch.cat([b, r, c], 1), "backward": torch.cat([b, lft, a], 1)}
-    trained = _split_queries(2 * n_chains, query_fraction, generator).reshape(2, n_chains)
+    queries = {
+        "forward": torch.cat([b, r, c], 1),
+        "backward": torch.cat([b, lft, a], 1),
+    }
+    trained = _split_queries(2 * n_chains, query_fraction, generator).reshape(
+        2, n_chains
+    )
     n_q = int(trained.sum())
     train = torch.cat(
         [statements] + [_pad(q[trained[i]], L) for i, q in enumerate(queries.values())]
@@ -302,7 +305,7 @@ def path_star(
         generator: a CPU ``torch.Generator``; None: torch's default generator.
 
     Returns:
-        A :class:`Task` with the one direction ``"path"``: prompts of ``2 degree arm_length + 4``
+        A :class:`Task` with the one direction ``"path"``, prompts of ``2 degree arm_length + 4``
         tokens, answers of ``arm_length + 1``; ``entities`` the node tokens (one per row),
         ``held_out`` all False.
 

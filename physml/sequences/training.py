@@ -89,7 +89,9 @@ def evaluate(model: SequenceTransformer, task: Task) -> dict[str, float]:
         - :doc:`/book/learning/the-factorization-curse`
     """
     if not isinstance(task, Task):
-        raise TypeError(f"task must be a sequences.tasks.Task, got {type(task).__name__}")
+        raise TypeError(
+            f"task must be a sequences.tasks.Task, got {type(task).__name__}"
+        )
     dev = model.embed.weight.device
     out = {}
     for d, prompts in task.prompts.items():
@@ -145,7 +147,9 @@ def train(
             f"model must be a SequenceTransformer, got {type(model).__name__}"
         )
     if not isinstance(task, Task):
-        raise TypeError(f"task must be a sequences.tasks.Task, got {type(task).__name__}")
+        raise TypeError(
+            f"task must be a sequences.tasks.Task, got {type(task).__name__}"
+        )
     if not isinstance(settings, SequenceSettings):
         raise TypeError(
             f"settings must be a SequenceSettings, got {type(settings).__name__}"
@@ -190,11 +194,11 @@ def train(
         idx = torch.randint(n, (settings.batch_size,), generator=generator).to(dev)
         x, keep = tokens[idx], loss_mask[idx]
         if rate is None:
-            loss = ar_loss(model(x), x, keep)
+            loss = ar_loss(model, x, keep)
         else:
             rates = masking_rates(x.shape[0], rate, generator)
             inputs, masked = mask_tokens(x, rates, keep, generator)
-            loss = mlm_loss(model(inputs), x, masked)
+            loss = mlm_loss(model, inputs, x, masked)
         opt.zero_grad()
         loss.backward()
         opt.step()
