@@ -4,7 +4,9 @@ One architecture for every objective of the factorisation-curse chapter: pre-nor
 multi-head self-attention with rotary position embeddings (RoPE, Su et al. 2021, written out in
 :func:`rotate`) and a GELU MLP, built from ``torch.nn`` layers. ``causal=True`` gives the
 GPT-like left-to-right model trained by AR; ``causal=False`` the bidirectional encoder trained
-by masked modelling (fixed-rate MLM and MLM-U), which sees ``MASK`` tokens in its input. (The
+by masked modelling (fixed-rate MLM and MLM-U), which sees ``MASK`` tokens in its input and
+attends to every position, padding included (so a query is decoded in the padded format of the
+training sequences, ``length`` of :func:`decode`). (The
 thesis trains MLM-U with an XLNet-like encoder-decoder, App. D.7; this is the simpler
 BERT-like alternative.)
 
@@ -22,7 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from physml._checks import positive_int
-from physml.sequences.tasks import MASK
+from physml.sequences.tasks import MASK, PAD
 
 
 def rotate(x: torch.Tensor, base: float = 10000.0) -> torch.Tensor:
@@ -172,26 +174,33 @@ class SequenceTransformer(nn.Module):
 
 @torch.no_grad()
 def decode(
-    model: SequenceTransformer, prompts: torch.Tensor, n_answer: int
+    model: SequenceTransformer,
+    prompts: torch.Tensor,
+    n_answer: int,
+    length: int | None = None,
 ) -> torch.Tensor:
     """Greedy left-to-right completion of ``prompts`` by ``n_answer`` tokens.
 
     A causal model predicts each next token from the prompt and its own previous predictions.
     A bidirectional (masked) model gets the prompt followed by ``n_answer`` ``MASK`` tokens and
     fills them one at a time from the left, each prediction conditioning the next (the thesis's
-    left-to-right inference for every objective).
+    left-to-right inference for every objective). With ``length``, ``PAD`` tokens follow the
+    answer slots up to that length, the format of the padded training sequences (a causal model
+    never sees them).
 
     Args:
         model: a :class:`SequenceTransformer` (put in evaluation mode here).
         prompts: int64 ``(m, P)``, ``P >= 1``.
         n_answer: tokens to generate, ``>= 1``.
+        length: the length of the decoded sequences, ``>= P + n_answer``; None: ``P + n_answer``.
 
     Returns:
         int64 ``(m, n_answer)`` on the prompts' device.
 
     Raises:
         TypeError: if ``model`` is not a :class:`SequenceTransformer`.
-        ValueError: if ``prompts`` is not 2-D with at least one column, or ``n_answer < 1``.
+        ValueError: if ``prompts`` is not 2-D with at least one column, ``n_answer < 1`` or
+            ``length`` shorter than prompt and answer.
 
     References:
         Kitouni thesis App. D.7 ("All inference is performed in left to right AR fashion").
@@ -210,8 +219,18 @@ def decode(
     positive_int("n_answer", n_answer)
     model.eval()
     m, P = prompts.shape
+    length = P + n_answer if length is None else length
+    if length < P + n_answer:
+        raise ValueError(
+            f"length must be >= prompt + answer ({P + n_answer}), got {length}"
+        )
     seq = torch.cat(
-        [prompts, torch.full((m, n_answer), MASK, device=prompts.device)], 1
+        [
+            prompts,
+            torch.full((m, n_answer), MASK, device=prompts.device),
+            torch.full((m, length - P - n_answer), PAD, device=prompts.device),
+        ],
+        1,
     )
     for j in range(n_answer):
         if model.causal:
@@ -219,7 +238,7 @@ def decode(
         else:
             logits = model(seq)[:, P + j]
         seq[:, P + j] = logits.argmax(-1)
-    return seq[:, P:]
+    return seq[:, P : P + n_answer]
 
 
 def exact_match(predicted: torch.Tensor, answers: torch.Tensor) -> torch.Tensor:

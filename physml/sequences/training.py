@@ -70,6 +70,8 @@ class SequenceSettings:
 def evaluate(model: SequenceTransformer, task: Task) -> dict[str, float]:
     """Exact-match accuracy of left-to-right completion on the task's held-out queries.
 
+    Each query is decoded in the format of the training sequences, padded to their length.
+
     Args:
         model: the trained transformer.
         task: the task whose ``prompts`` and ``answers`` are scored.
@@ -96,7 +98,8 @@ def evaluate(model: SequenceTransformer, task: Task) -> dict[str, float]:
     out = {}
     for d, prompts in task.prompts.items():
         answers = task.answers[d].to(dev)
-        pred = decode(model, prompts.to(dev), answers.shape[1])
+        length = max(task.train.shape[1], prompts.shape[1] + answers.shape[1])
+        pred = decode(model, prompts.to(dev), answers.shape[1], length)
         out[d] = float(exact_match(pred, answers).float().mean())
         if d in task.wrong:
             out[f"wrong_{d}"] = float(exact_match(pred, task.wrong[d]).float().mean())

@@ -43,6 +43,10 @@ def test_decoding_fills_masks_left_to_right():
     out = decode(model, torch.tensor([[4, 7], [3, 10]]), 3)
     # each filled token conditions the next: 7 -> 8 -> 9 -> 10
     assert out.tolist() == [[8, 9, 10], [11, 12, 13]]
+    # with a length, padding follows the answer slots and is not predicted
+    assert decode(model, torch.tensor([[4, 7]]), 2, length=6).tolist() == [[8, 9]]
+    with pytest.raises(ValueError, match="length"):
+        decode(model, torch.tensor([[4, 7]]), 2, length=3)
 
 
 def test_exact_match_needs_every_token():
