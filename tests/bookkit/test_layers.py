@@ -50,6 +50,7 @@ LAYERS = (
         "fits",
         "jets",
         "unfolding",
+        "sequences",
     ),
 )
 
