@@ -106,9 +106,9 @@ def ideal_gaussian_iterations(
 
         μ' = μ + k (μ_t - μ),    s'² = k σ² + k² (s_t² + σ²).
 
-    Its fixed point is the truth (μ_t, s_t); the width converges slowly (each iteration closes
-    about a third of the gap in the variance), which is why the number of iterations
-    regularises OmniFold and IBU.
+    Its fixed point is the truth (μ_t, s_t). The mean closes 75-80 % of its gap per iteration,
+    the variance only about half of its gap (0.36, 0.13, 0.056, 0.026 above s_t² for the
+    defaults), which is why the number of iterations regularises OmniFold and IBU.
 
     Args:
         iterations: the number of iterations, an int >= 0.
