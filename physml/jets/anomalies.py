@@ -5,6 +5,8 @@ normalised autoencoder (Pawlowski and Plehn 2025, Sec. 4.2, eqs. 4.4-4.14, Figs.
   PReLU, average pooling 40 -> 20, nearest-neighbour upsampling), with a latent dimension of
   choice and, for the NAE, a spherical latent (z on the unit sphere).
 - :func:`gaussian_filter`: the Gaussian smearing of the images that the NAE code applies.
+- :func:`intensity_scale`: the constant that brings the unit-sum pixel intensities to order one
+  (the mean of the images' largest pixel), by which the networks' inputs are divided.
 - :func:`reconstruction_error`: the per-image MSE, the AE's anomaly score (eq. 4.4) and the NAE's
   energy (eq. 4.14).
 - :func:`vae_loss`: the VAE loss (eq. 4.5), returning its KL term per image.
@@ -16,7 +18,9 @@ normalised autoencoder (Pawlowski and Plehn 2025, Sec. 4.2, eqs. 4.4-4.14, Figs.
 - :func:`train_autoencoder`: AE or VAE training through :func:`physml.train.fit`.
 
 Images are ``(n, n_pixels, n_pixels)`` floats, as :func:`physml.jets.images.jet_image` makes them
-(pixels summing to one per jet).
+(pixels summing to one per jet), divided by :func:`intensity_scale` before the networks see them.
+The functions here move their inputs to the model's device; the scores of
+:func:`reconstruction_error` with a ``batch_size`` come back on the CPU.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from physml.train import History, fit
 __all__ = [
     "JetAutoencoder",
     "gaussian_filter",
+    "intensity_scale",
     "NAESettings",
     "langevin",
     "nae_loss",
@@ -108,6 +113,60 @@ def gaussian_filter(images: torch.Tensor, sigma: float) -> torch.Tensor:
     x = nn.functional.conv2d(x, k.view(1, 1, 1, -1), padding=(0, r))
     x = nn.functional.conv2d(x, k.view(1, 1, -1, 1), padding=(r, 0))
     return x[:, 0]
+
+
+def intensity_scale(images: torch.Tensor) -> float:
+    """The mean over the images of their largest pixel: the unit of pixel intensity.
+
+    Jet images normalised to unit sum have pixels of order 1e-3 (1e-2 for the hardest pixel of
+    a smoothed jet), so an AE's squared error starts near 1e-5 per pixel and its gradients are
+    as small: with the usual learning rates the network barely moves from a nearly constant
+    output. Dividing all images by one constant taken from the training set brings the pixels to
+    order one without changing any image's shape or the ratios between jets (a per-image
+    rescaling would remove the jet's pT spread over pixels, which is part of what the AE should
+    reconstruct). Energies (squared errors) are then in units of this scale squared.
+
+    Args:
+        images: the training images ``(n, n_pixels, n_pixels)``, floating point, n >= 1.
+
+    Returns:
+        The scale, a positive float (divide every image, training and test, by it).
+
+    Raises:
+        TypeError: if ``images`` is not a floating-point tensor.
+        ValueError: on a wrong shape, no images, or images whose largest pixels average to
+            zero or less.
+
+    References:
+        Pawlowski and Plehn 2025, Sec. 1 (preprocessing inputs to order one, l. 410 of the
+        notes: "a standard scaling would preprocess the data to a mean of zero and a standard
+        deviation of one").
+
+    Used in:
+        - :doc:`/book/particles/anomalies-and-the-normalised-autoencoder`
+
+    Examples:
+        >>> x = torch.zeros(2, 4, 4); x[0, 1, 1] = 0.5; x[1, 2, 2] = 0.25
+        >>> intensity_scale(x)
+        0.375
+    """
+    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
+        raise TypeError("images must be a floating-point torch.Tensor")
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError(
+            "images must have shape (n, n_pixels, n_pixels) with n >= 1, "
+            f"got {tuple(images.shape)}"
+        )
+    scale = float(images.flatten(1).max(1).values.double().mean())
+    if not scale > 0:
+        raise ValueError(f"the images' largest pixels average to {scale}, need > 0")
+    return scale
+
+
+def _device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter (CPU for a model without parameters)."""
+    first = next(model.parameters(), None)
+    return first.device if first is not None else torch.device("cpu")
 
 
 class JetAutoencoder(nn.Module):
@@ -216,23 +275,27 @@ class JetAutoencoder(nn.Module):
     def encode_stats(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The VAE encoder's means and log-variances, two ``(n, latent)`` tensors.
 
+        The images are moved to the model's device, and so are the results.
+
         Raises:
             ValueError: for a plain AE (``variational=False``) or images of the wrong shape.
         """
         if not self.variational:
             raise ValueError("encode_stats needs a variational autoencoder")
-        x = _images("images", images, self.n_pixels)
+        x = _images("images", images, self.n_pixels).to(_device(self))
         mu, log_var = self.encoder(x[:, None]).chunk(2, dim=1)
         return mu, log_var.clamp(-15.0, 15.0)
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """The latent coordinates ``(n, latent)`` (the mean for the VAE, on the sphere if spherical).
 
+        The images are moved to the model's device, and so are the results.
+
         Raises:
             TypeError, ValueError: for images that are not a float tensor of shape
                 ``(n, n_pixels, n_pixels)``.
         """
-        x = _images("images", images, self.n_pixels)
+        x = _images("images", images, self.n_pixels).to(_device(self))
         z = self.encoder(x[:, None])[:, : self.latent]
         return self.project(z)
 
@@ -246,7 +309,7 @@ class JetAutoencoder(nn.Module):
             raise ValueError(
                 f"z must have shape (n, {self.latent}), got {tuple(getattr(z, 'shape', ()))}"
             )
-        return self.decoder(z)[:, 0]
+        return self.decoder(z.to(_device(self)))[:, 0]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """The reconstruction ``(n, n_pixels, n_pixels)`` of images, through the latent mean."""
@@ -267,11 +330,14 @@ def reconstruction_error(
             (a :class:`JetAutoencoder`).
         images: ``(n, n_pixels, n_pixels)``, floating point.
         batch_size: evaluate in chunks of this many images without gradients (for scoring large
-            samples); ``None``: in one pass, differentiable (for training and Langevin chains).
+            samples), each chunk moved to the model's device and its errors back to the CPU;
+            ``None``: in one pass on the model's device, differentiable (for training and
+            Langevin chains), the errors on that device.
 
     Returns:
-        ``(n,)`` errors, in squared pixel units (pixel values are pT fractions for
-        :func:`~physml.jets.images.jet_image`).
+        ``(n,)`` errors, in squared units of the images' pixels (the pixels of
+        :func:`~physml.jets.images.jet_image` divided by :func:`intensity_scale` in the
+        chapter).
 
     Raises:
         TypeError: if ``model`` is not a module or ``images`` not a float tensor.
@@ -296,13 +362,18 @@ def reconstruction_error(
         raise ValueError(
             f"images must have shape (n, n_pixels, n_pixels), got {tuple(images.shape)}"
         )
+    device = _device(model)
     if batch_size is None:
+        images = images.to(device)
         return ((images - model(images)) ** 2).flatten(1).mean(1)
     positive_int("batch_size", batch_size)
+
+    def error(x: torch.Tensor) -> torch.Tensor:
+        x = x.to(device)
+        return ((x - model(x)) ** 2).flatten(1).mean(1).cpu()
+
     with torch.no_grad():
-        return torch.cat(
-            [((x - model(x)) ** 2).flatten(1).mean(1) for x in images.split(batch_size)]
-        )
+        return torch.cat([error(x) for x in images.split(batch_size)])
 
 
 def vae_loss(
@@ -327,7 +398,8 @@ def vae_loss(
 
     Returns:
         A tuple ``(loss, kl)``, the scalar loss ⟨MSE + β_KL KL⟩ over the batch and the KL term per
-        image ``(n,)`` in nats (>= 0 by construction).
+        image ``(n,)`` in nats (>= 0 by construction), on the model's device (the images are
+        moved there).
 
     Raises:
         TypeError: if ``model`` is not a :class:`JetAutoencoder`.
@@ -344,6 +416,7 @@ def vae_loss(
         raise TypeError(f"model must be a JetAutoencoder, got {type(model).__name__}")
     beta_kl = non_negative_number("beta_kl", beta_kl)
     mu, log_var = model.encode_stats(images)
+    images = _images("images", images, model.n_pixels).to(mu.device)
     eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype).to(mu.device)
     z = mu + torch.exp(0.5 * log_var) * eps
     mse = ((images - model.decode(z)) ** 2).flatten(1).mean(1)

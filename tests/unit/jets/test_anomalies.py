@@ -1,6 +1,6 @@
 """physml.jets.anomalies: the convolutional AE/VAE's shapes, the reconstruction error, the VAE's
-KL term, the Langevin sampler on a Gaussian energy, the NAE's negatives and loss sign, bad
-inputs."""
+KL term, the Langevin sampler on a Gaussian energy, the NAE's negatives and loss sign, the
+intensity scale, inputs moved to the model's device, bad inputs."""
 
 import math
 
@@ -11,6 +11,7 @@ from physml.jets.anomalies import (
     JetAutoencoder,
     NAESettings,
     gaussian_filter,
+    intensity_scale,
     langevin,
     nae_loss,
     nae_negatives,
@@ -195,6 +196,42 @@ def test_train_autoencoder_lowers_the_error():
     assert h.loss.shape == (2,)
 
 
+def test_intensity_scale_is_the_mean_largest_pixel_and_scales_along():
+    x = torch.zeros(3, 40, 40)
+    x[0, 1, 1], x[1, 5, 5], x[2, 7, 7] = 0.3, 0.6, 0.9
+    x[0, 2, 2] = 0.1  # not the largest pixel: no effect
+    assert intensity_scale(x) == pytest.approx(0.6)
+    images = torch.rand(20, 40, 40) ** 8 * 1e-3
+    images = images / images.flatten(1).sum(1)[:, None, None]  # unit sum, as jet_image
+    scale = intensity_scale(images)
+    assert intensity_scale(7.0 * images) == pytest.approx(7.0 * scale, rel=1e-6)
+    scaled = images / scale
+    assert float(scaled.flatten(1).max(1).values.mean()) == pytest.approx(1.0, rel=1e-6)
+    # one constant for all images: the ratios between jets stay
+    assert torch.allclose(scaled.flatten(1).sum(1), torch.full((20,), 1 / scale))
+
+
+def test_functions_move_the_inputs_to_the_models_device():
+    # a model on the meta device stands in for a GPU: CPU inputs must be moved to it, or the
+    # convolutions fail on mixed devices
+    torch.manual_seed(0)
+    x = torch.rand(3, 40, 40)
+    ae = JetAutoencoder(latent=3, channels=2, hidden=8, spherical=True).to("meta")
+    assert reconstruction_error(ae, x).device.type == "meta"
+    assert ae.encode(x).device.type == "meta"
+    assert ae.decode(torch.rand(3, 3)).device.type == "meta"
+    vae = JetAutoencoder(channels=2, hidden=8, variational=True).to("meta")
+    mu, log_var = vae.encode_stats(x)
+    assert mu.device.type == "meta" and log_var.device.type == "meta"
+    loss, kl = vae_loss(vae, x, generator=torch.Generator().manual_seed(0))
+    assert loss.device.type == "meta" and kl.shape == (3,)
+    # scoring in batches brings the errors back to the CPU (here from a CPU model)
+    cpu_ae = JetAutoencoder(channels=2, hidden=8)
+    scores = reconstruction_error(cpu_ae, x, batch_size=2)
+    assert scores.device.type == "cpu" and scores.shape == (3,)
+    assert torch.allclose(scores, reconstruction_error(cpu_ae, x).detach())
+
+
 @pytest.mark.parametrize(
     "call, error, word",
     [
@@ -285,6 +322,14 @@ def test_train_autoencoder_lowers_the_error():
             "energy",
         ),
         (lambda: NAESettings(steps=0), ValueError, "steps"),
+        (lambda: intensity_scale(torch.rand(40, 40)), ValueError, "images"),
+        (lambda: intensity_scale(torch.zeros(0, 40, 40)), ValueError, "images"),
+        (lambda: intensity_scale(torch.zeros(2, 40, 40)), ValueError, "largest"),
+        (
+            lambda: intensity_scale(torch.zeros(2, 40, 40, dtype=torch.long)),
+            TypeError,
+            "images",
+        ),
         (lambda: gaussian_filter(torch.rand(2, 40, 40), 0.0), ValueError, "sigma"),
         (lambda: gaussian_filter(torch.rand(40, 40), 1.0), ValueError, "images"),
         (lambda: NAESettings(pixel_noise=-1.0), ValueError, "pixel_noise"),
