@@ -52,8 +52,10 @@ def denominator(
 
     Args:
         x: Feynman parameters ``(..., 3)``.
-        s12, s14: the Mandelstam invariants, scalars or broadcastable to ``x[..., 0]``.
-        m_h2, m_t2: the masses squared.
+        s12: the invariant s12 (in units of m_t^2), a scalar or broadcastable to ``x[..., 0]``.
+        s14: the invariant s14, likewise.
+        m_h2: the Higgs mass squared.
+        m_t2: the top mass squared.
 
     Returns:
         ``(...)``, ``x``'s dtype.
@@ -85,7 +87,19 @@ def denominator_expanded(
 ) -> torch.Tensor:
     """``F_1L`` term by term as printed in the notes' eq. 2.31 (the check on :func:`denominator`).
 
-    Args, Returns and Raises as :func:`denominator`.
+    Args:
+        x: Feynman parameters ``(..., 3)``.
+        s12: the invariant s12, a scalar or broadcastable to ``x[..., 0]``.
+        s14: the invariant s14, likewise.
+        m_h2: the Higgs mass squared.
+        m_t2: the top mass squared.
+
+    Returns:
+        ``(...)``, ``x``'s dtype.
+
+    Raises:
+        TypeError: if ``x`` is not a tensor.
+        ValueError: if ``x`` does not end in 3.
 
     Used in:
         - :doc:`/book/foundations/integration-through-a-learned-primitive`
@@ -117,7 +131,8 @@ def integrand(
 
     Args:
         x: ``(..., 3)`` in the unit cube.
-        s12, s14: <= 0 (the Euclidean region), scalars or broadcastable to ``x[..., 0]``.
+        s12: <= 0 (the Euclidean region), a scalar or broadcastable to ``x[..., 0]``.
+        s14: <= 0, likewise.
 
     Returns:
         ``(...)``.
@@ -174,7 +189,8 @@ def normalised(
         dim: the integration dimension.
 
     Returns:
-        ``(f_norm, scale)``: ``f_norm(x, s)`` and ``scale(s) = f(½; s)`` of shape ``s.shape[:-1]``.
+        ``(f_norm, scale)``, the callables ``f_norm(x, s)`` and ``scale(s) = f(½; s)`` (of shape
+        ``s.shape[:-1]``).
 
     Raises:
         TypeError: if ``f`` is not callable.

@@ -141,10 +141,14 @@ class PrimitiveNet(nn.Module):
         hidden: the width of each hidden layer (>= 1).
         depth: the number of hidden layers (>= 1).
         activation: one of :data:`ACTIVATIONS`.
+        input_scale: the inputs in ``[0, 1]`` enter as ``input_scale · (2 v - 1)``, so that the
+            first layer sees a range of several units at initialisation (a sigmoid network
+            initialised like ``torch.nn.Linear`` on ``[0, 1]`` is nearly linear there, and its
+            third derivative starts about ``10^-5`` of the integrand's).
 
     Raises:
-        ValueError: naming the argument, on a size that is not a positive int or an unknown
-            activation.
+        ValueError: naming the argument, on a size that is not a positive int, an unknown
+            activation or an ``input_scale`` that is not a positive number.
 
     Used in:
         - :doc:`/book/foundations/integration-through-a-learned-primitive`
@@ -163,6 +167,7 @@ class PrimitiveNet(nn.Module):
         hidden: int = 64,
         depth: int = 3,
         activation: str = "sigmoid",
+        input_scale: float = 1.0,
     ) -> None:
         positive_int("n_members", n_members)
         positive_int("dim", dim)
@@ -170,6 +175,7 @@ class PrimitiveNet(nn.Module):
         positive_int("hidden", hidden)
         positive_int("depth", depth)
         _check_activation(activation)
+        self.input_scale = positive_number("input_scale", input_scale)
         super().__init__()
         self.n_members, self.dim, self.n_params = n_members, dim, n_params
         self.activation = activation
@@ -180,7 +186,7 @@ class PrimitiveNet(nn.Module):
         self.out = EnsembleLinear(n_members, hidden, 1)
 
     def inputs(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-        """``(n_members, batch, dim + n_params)``: ``x`` then ``s`` (eq. 2.21), checked."""
+        """``(n_members, batch, dim + n_params)``: ``x`` then ``s`` (eq. 2.21), checked and scaled."""
         for name, t, n in (("x", x, self.dim), ("s", s, self.n_params)):
             if not isinstance(t, torch.Tensor):
                 raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
@@ -197,7 +203,7 @@ class PrimitiveNet(nn.Module):
             raise ValueError(
                 f"x and s must have the same batch size, got {x.shape[1]} and {s.shape[1]}"
             )
-        return torch.cat([x, s], dim=-1)
+        return (torch.cat([x, s], dim=-1) - 0.5) * (2 * self.input_scale)
 
     def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
         h = self.inputs(x, s)
@@ -226,7 +232,7 @@ def mixed_derivative(
         with_primitive: also return ``F_θ`` itself.
 
     Returns:
-        ``(n_members, batch)``: the mixed derivative (the network's integrand ``f_θ``); with
+        The mixed derivative (the network's integrand ``f_θ``), ``(n_members, batch)``; with
         ``with_primitive``, the pair ``(f_θ, F_θ)``.
 
     Raises:
@@ -242,7 +248,7 @@ def mixed_derivative(
     dim, full = model.dim, (1 << model.dim) - 1
     n_in = h.shape[-1]
     # channel S (a bit mask over x_1..x_D): ∂_S of the layer's activations
-    eye = torch.eye(n_in, dtype=h.dtype, device=h.device)
+    eye = torch.eye(n_in, dtype=h.dtype, device=h.device) * (2 * model.input_scale)
     chans: dict[int, torch.Tensor] = {0: h}
     for k in range(dim):
         chans[1 << k] = eye[k].expand_as(h)
@@ -298,9 +304,10 @@ def mixed_derivative_autograd(
     """
     if not isinstance(model, PrimitiveNet):
         raise TypeError(f"model must be a PrimitiveNet, got {type(model).__name__}")
-    h = model.inputs(x, s)
-    xs = h[..., : model.dim].detach().clone().requires_grad_(True)
-    out = model(xs, h[..., model.dim :])
+    model.inputs(x, s)  # checks
+    xs = (x if x.ndim == 3 else x.unsqueeze(0).expand(model.n_members, -1, -1))
+    xs = xs.detach().clone().requires_grad_(True)
+    out = model(xs, s)
     for k in range(model.dim):
         (grad,) = torch.autograd.grad(out.sum(), xs, create_graph=True)
         out = grad[..., k]
@@ -431,7 +438,7 @@ def primitive_loss(
         f: the integrand at those points, ``(n_members, batch)`` or ``(batch,)``.
 
     Returns:
-        A scalar: the mean over replicas and points (the sum of the replicas' own losses over
+        A scalar, the mean over replicas and points (the sum of the replicas' own losses over
         ``n_members``, so each replica trains on its own MSE).
 
     Raises:
@@ -462,6 +469,7 @@ class PrimitiveSettings:
         batch_size: points per replica and step.
         lr: the learning rate.
         n_train: training points per replica, drawn uniformly in ``(x, s)``.
+        input_scale: :class:`PrimitiveNet`'s input scale.
 
     Raises:
         ValueError: naming the field, on a size that is not a positive int, an ``lr`` that is not
@@ -479,11 +487,13 @@ class PrimitiveSettings:
     batch_size: int = 1024
     lr: float = 3e-3
     n_train: int = 100_000
+    input_scale: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("n_members", "steps", "hidden", "depth", "batch_size", "n_train"):
             positive_int(name, getattr(self, name))
         positive_number("lr", self.lr)
+        positive_number("input_scale", self.input_scale)
         _check_activation(self.activation)
 
 
@@ -544,7 +554,8 @@ def train_primitive(
     if not torch.isfinite(f).all():
         raise ValueError("integrand returned NaN or inf on the training points")
     model = PrimitiveNet(
-        m, dim, n_params, settings.hidden, settings.depth, settings.activation
+        m, dim, n_params, settings.hidden, settings.depth, settings.activation,
+        settings.input_scale,
     )
 
     def loss_fn(net: PrimitiveNet, xb: torch.Tensor, sb: torch.Tensor, fb: torch.Tensor):

@@ -49,6 +49,7 @@ LAYERS = (
         "lipschitz",
         "fits",
         "jets",
+        "integration",
     ),
 )
 

@@ -23,11 +23,11 @@ from physml.integration.primitive import (
 
 def _net(activation, members=3, dim=3, n_params=2, seed=0):
     torch.manual_seed(seed)
-    net = PrimitiveNet(members, dim, n_params, hidden=12, depth=3, activation=activation)
+    net = PrimitiveNet(members, dim, n_params, 12, 3, activation, input_scale=2.0)
     net = net.double()
     with torch.no_grad():  # larger weights: derivatives of order one, a sharper check
         for p in net.parameters():
-            p.mul_(4.0)
+            p.mul_(1.5)
     return net
 
 
