@@ -38,7 +38,9 @@ def _check_euclidean(s12: torch.Tensor | float, s14: torch.Tensor | float) -> No
     for name, v in (("s12", s12), ("s14", s14)):
         t = torch.as_tensor(v)
         if not torch.isfinite(t).all() or (t > 0).any():
-            raise ValueError(f"{name} must be finite and <= 0 (the Euclidean region), got {v}")
+            raise ValueError(
+                f"{name} must be finite and <= 0 (the Euclidean region), got {v}"
+            )
 
 
 def denominator(
@@ -74,7 +76,10 @@ def denominator(
     x = _check_x(x)
     x1, x2, x3 = x.unbind(-1)
     return (
-        m_t2 * (1 + x1 + x2 + x3) ** 2 - x1 * x3 * s12 - x2 * s14 - (x1 + x3) * x2 * m_h2
+        m_t2 * (1 + x1 + x2 + x3) ** 2
+        - x1 * x3 * s12
+        - x2 * s14
+        - (x1 + x3) * x2 * m_h2
     )
 
 

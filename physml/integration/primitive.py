@@ -189,9 +189,13 @@ class PrimitiveNet(nn.Module):
         """``(n_members, batch, dim + n_params)``: ``x`` then ``s`` (eq. 2.21), checked and scaled."""
         for name, t, n in (("x", x, self.dim), ("s", s, self.n_params)):
             if not isinstance(t, torch.Tensor):
-                raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
-            if t.ndim not in (2, 3) or t.shape[-1] != n or (
-                t.ndim == 3 and t.shape[0] != self.n_members
+                raise TypeError(
+                    f"{name} must be a torch.Tensor, got {type(t).__name__}"
+                )
+            if (
+                t.ndim not in (2, 3)
+                or t.shape[-1] != n
+                or (t.ndim == 3 and t.shape[0] != self.n_members)
             ):
                 raise ValueError(
                     f"{name} must have shape (batch, {n}) or ({self.n_members}, batch, {n}), "
@@ -305,7 +309,7 @@ def mixed_derivative_autograd(
     if not isinstance(model, PrimitiveNet):
         raise TypeError(f"model must be a PrimitiveNet, got {type(model).__name__}")
     model.inputs(x, s)  # checks
-    xs = (x if x.ndim == 3 else x.unsqueeze(0).expand(model.n_members, -1, -1))
+    xs = x if x.ndim == 3 else x.unsqueeze(0).expand(model.n_members, -1, -1)
     xs = xs.detach().clone().requires_grad_(True)
     out = model(xs, s)
     for k in range(model.dim):
@@ -349,7 +353,9 @@ def corners(
     return torch.tensor(pts, dtype=dtype), torch.tensor(signs, dtype=dtype)
 
 
-def corner_sum(primitive: Callable[[torch.Tensor], torch.Tensor], dim: int) -> torch.Tensor:
+def corner_sum(
+    primitive: Callable[[torch.Tensor], torch.Tensor], dim: int
+) -> torch.Tensor:
     """``Σ_{x ∈ {0,1}^D} (-1)^{D - Σ x_i} F(x)``, the integral over the unit cube (eq. 2.14).
 
     Args:
@@ -410,7 +416,9 @@ def integrate(model: PrimitiveNet, s: torch.Tensor) -> torch.Tensor:
     if not isinstance(s, torch.Tensor):
         raise TypeError(f"s must be a torch.Tensor, got {type(s).__name__}")
     if s.ndim != 2 or s.shape[1] != model.n_params:
-        raise ValueError(f"s must have shape (n_points, {model.n_params}), got {tuple(s.shape)}")
+        raise ValueError(
+            f"s must have shape (n_points, {model.n_params}), got {tuple(s.shape)}"
+        )
     net = copy.deepcopy(model).to(device=s.device, dtype=torch.float64).eval()
     s64 = s.to(torch.float64)
     n = s64.shape[0]
@@ -554,11 +562,18 @@ def train_primitive(
     if not torch.isfinite(f).all():
         raise ValueError("integrand returned NaN or inf on the training points")
     model = PrimitiveNet(
-        m, dim, n_params, settings.hidden, settings.depth, settings.activation,
+        m,
+        dim,
+        n_params,
+        settings.hidden,
+        settings.depth,
+        settings.activation,
         settings.input_scale,
     )
 
-    def loss_fn(net: PrimitiveNet, xb: torch.Tensor, sb: torch.Tensor, fb: torch.Tensor):
+    def loss_fn(
+        net: PrimitiveNet, xb: torch.Tensor, sb: torch.Tensor, fb: torch.Tensor
+    ):
         return primitive_loss(net, xb.transpose(0, 1), sb.transpose(0, 1), fb.t())
 
     history = train.fit(
@@ -601,4 +616,3 @@ def digits(estimate: torch.Tensor | float, truth: torch.Tensor | float) -> torch
     if not torch.isfinite(ref).all() or (ref == 0).any():
         raise ValueError("truth must be finite and non-zero")
     return -torch.log10(((est - ref) / ref).abs())
-

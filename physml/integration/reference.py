@@ -63,9 +63,7 @@ def vegas_integral(
     positive_int("warmup", warmup, minimum=0)
     positive_int("seed", seed, minimum=0)
     generator = np.random.default_rng(seed)
-    integ = vegas.Integrator(
-        dim * [[0.0, 1.0]], ran_array_generator=generator.random
-    )
+    integ = vegas.Integrator(dim * [[0.0, 1.0]], ran_array_generator=generator.random)
     batch = vegas.lbatchintegrand(lambda x: np.asarray(f(np.asarray(x)), dtype=float))
     if warmup:
         integ(batch, nitn=warmup, neval=neval)

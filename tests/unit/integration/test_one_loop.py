@@ -33,10 +33,22 @@ def test_euclidean_region_is_positive_and_normalisation():
 @pytest.mark.parametrize(
     "call, error, word",
     [
-        (lambda: one_loop.denominator([0.1, 0.2, 0.3], -1.0, -1.0), TypeError, "x must"),
-        (lambda: one_loop.denominator(torch.rand(4, 2), -1.0, -1.0), ValueError, "x must"),
+        (
+            lambda: one_loop.denominator([0.1, 0.2, 0.3], -1.0, -1.0),
+            TypeError,
+            "x must",
+        ),
+        (
+            lambda: one_loop.denominator(torch.rand(4, 2), -1.0, -1.0),
+            ValueError,
+            "x must",
+        ),
         (lambda: one_loop.integrand(torch.rand(4, 3), 0.5, -1.0), ValueError, "s12"),
-        (lambda: one_loop.integrand(torch.rand(4, 3), -1.0, float("nan")), ValueError, "s14"),
+        (
+            lambda: one_loop.integrand(torch.rand(4, 3), -1.0, float("nan")),
+            ValueError,
+            "s14",
+        ),
         (lambda: one_loop.params(torch.tensor([1.5, 0.0])), ValueError, "u must"),
         (lambda: one_loop.params(torch.rand(3)), ValueError, "u must"),
         (lambda: one_loop.params(0.5), TypeError, "u must"),

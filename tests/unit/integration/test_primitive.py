@@ -51,20 +51,33 @@ def test_recursion_equals_nested_autograd_other_dims(dim):
     x = torch.rand(10, dim, dtype=torch.float64)
     s = torch.rand(10, 1, dtype=torch.float64)
     assert torch.allclose(
-        mixed_derivative(net, x, s), mixed_derivative_autograd(net, x, s), atol=1e-8, rtol=0
+        mixed_derivative(net, x, s),
+        mixed_derivative_autograd(net, x, s),
+        atol=1e-8,
+        rtol=0,
     )
 
 
 def test_recursion_gradients_match_autograd_gradients():
     net = _net("sigmoid", members=2)
-    x, s, f = torch.rand(2, 20, 3).double(), torch.rand(2, 20, 2).double(), torch.rand(2, 20)
+    x, s, f = (
+        torch.rand(2, 20, 3).double(),
+        torch.rand(2, 20, 2).double(),
+        torch.rand(2, 20),
+    )
     grads = []
     for fn in (mixed_derivative, mixed_derivative_autograd):
         net.zero_grad()
         ((fn(net, x, s) - f.double()) ** 2).mean().backward()
         grads.append(
-            torch.cat([torch.zeros_like(p).flatten() if p.grad is None else p.grad.flatten()
-                       for p in net.parameters()])
+            torch.cat(
+                [
+                    torch.zeros_like(p).flatten()
+                    if p.grad is None
+                    else p.grad.flatten()
+                    for p in net.parameters()
+                ]
+            )
         )
     assert torch.allclose(grads[0], grads[1], atol=1e-8, rtol=1e-8)
 
@@ -76,7 +89,9 @@ def test_activation_derivatives_match_autograd(activation):
     for n in range(4):
         (d,) = torch.autograd.grad(phis[n].sum(), z, create_graph=True)
         assert torch.allclose(d, phis[n + 1], atol=1e-12)
-    expected0 = torch.sigmoid(z) if activation == "sigmoid" else torch.nn.functional.softplus(z)
+    expected0 = (
+        torch.sigmoid(z) if activation == "sigmoid" else torch.nn.functional.softplus(z)
+    )
     assert torch.allclose(phis[0], expected0)
     sig = torch.sigmoid(z)
     if activation == "sigmoid":  # eq. 2.20
@@ -95,7 +110,10 @@ def test_corner_sum_of_known_primitives():
     pts, signs = corners(3)
     assert pts.shape == (8, 3) and float(signs.sum()) == 0.0
     # a wrong sign convention gives a different number
-    assert abs(float(-corner_sum(lambda x: torch.exp(x.sum(-1)), 3)) - (math.e - 1) ** 3) > 1
+    assert (
+        abs(float(-corner_sum(lambda x: torch.exp(x.sum(-1)), 3)) - (math.e - 1) ** 3)
+        > 1
+    )
 
 
 def test_integrate_is_the_corner_sum_of_the_network_and_its_derivative():
@@ -117,13 +135,16 @@ def test_training_lowers_the_loss_and_is_reproducible():
     def f(x, s):
         return 1.0 / (1.0 + x.sum(-1) + s[..., 0]) ** 2
 
-    settings = PrimitiveSettings(n_members=2, steps=60, hidden=8, depth=2, n_train=2000,
-                                 batch_size=256)
+    settings = PrimitiveSettings(
+        n_members=2, steps=60, hidden=8, depth=2, n_train=2000, batch_size=256
+    )
     runs = []
     for _ in range(2):
         torch.manual_seed(5)  # the initialisation draws from torch's global generator
         runs.append(
-            train_primitive(f, 3, 1, settings, torch.Generator().manual_seed(0), "cpu", False)
+            train_primitive(
+                f, 3, 1, settings, torch.Generator().manual_seed(0), "cpu", False
+            )
         )
     (model, hist), (model2, _) = runs
     assert hist.loss.shape == (60,) and hist.loss[-10:].mean() < hist.loss[:10].mean()
@@ -152,23 +173,51 @@ def test_digits():
         (lambda: PrimitiveNet(0, 3, 2), ValueError, "n_members"),
         (lambda: PrimitiveNet(1, 0, 2), ValueError, "dim"),
         (lambda: PrimitiveNet(1, 3, 2, activation="relu"), ValueError, "activation"),
-        (lambda: PrimitiveNet(1, 3, 2)(torch.rand(4, 2), torch.rand(4, 2)), ValueError, "x must"),
-        (lambda: PrimitiveNet(1, 3, 2)(torch.rand(4, 3), torch.rand(5, 2)), ValueError, "batch"),
+        (
+            lambda: PrimitiveNet(1, 3, 2)(torch.rand(4, 2), torch.rand(4, 2)),
+            ValueError,
+            "x must",
+        ),
+        (
+            lambda: PrimitiveNet(1, 3, 2)(torch.rand(4, 3), torch.rand(5, 2)),
+            ValueError,
+            "batch",
+        ),
         (lambda: PrimitiveNet(1, 3, 2)([0.1], torch.rand(1, 2)), TypeError, "x must"),
-        (lambda: mixed_derivative("net", torch.rand(1, 3), torch.rand(1, 2)), TypeError, "model"),
+        (
+            lambda: mixed_derivative("net", torch.rand(1, 3), torch.rand(1, 2)),
+            TypeError,
+            "model",
+        ),
         (lambda: mixed_derivative_autograd(None, None, None), TypeError, "model"),
-        (lambda: activation_derivatives(torch.zeros(1), "tanh", 1), ValueError, "activation"),
-        (lambda: activation_derivatives(torch.zeros(1), "sigmoid", -1), ValueError, "order"),
+        (
+            lambda: activation_derivatives(torch.zeros(1), "tanh", 1),
+            ValueError,
+            "activation",
+        ),
+        (
+            lambda: activation_derivatives(torch.zeros(1), "sigmoid", -1),
+            ValueError,
+            "order",
+        ),
         (lambda: activation_derivatives([0.0], "sigmoid", 1), TypeError, "z must"),
         (lambda: corners(0), ValueError, "dim"),
         (lambda: corner_sum(3, 2), TypeError, "primitive"),
         (lambda: corner_sum(lambda x: x[:2, 0], 2), ValueError, "primitive"),
         (lambda: corner_sum(lambda x: 1.0, 2), TypeError, "primitive"),
-        (lambda: integrate(PrimitiveNet(1, 3, 2), torch.rand(4, 3)), ValueError, "s must"),
+        (
+            lambda: integrate(PrimitiveNet(1, 3, 2), torch.rand(4, 3)),
+            ValueError,
+            "s must",
+        ),
         (lambda: integrate(PrimitiveNet(1, 3, 2), [0.5, 0.5]), TypeError, "s must"),
         (lambda: PrimitiveSettings(n_members=0, steps=1), ValueError, "n_members"),
         (lambda: PrimitiveSettings(n_members=1, steps=1, lr=0), ValueError, "lr"),
-        (lambda: PrimitiveSettings(n_members=1, steps=1, activation="x"), ValueError, "activation"),
+        (
+            lambda: PrimitiveSettings(n_members=1, steps=1, activation="x"),
+            ValueError,
+            "activation",
+        ),
         (
             lambda: train_primitive(lambda x, s: x.sum(-1), 3, 1, "settings"),
             TypeError,
@@ -176,7 +225,9 @@ def test_digits():
         ),
         (
             lambda: train_primitive(
-                lambda x, s: x.sum(-1) / 0.0, 3, 1,
+                lambda x, s: x.sum(-1) / 0.0,
+                3,
+                1,
                 PrimitiveSettings(n_members=1, steps=1, n_train=10),
             ),
             ValueError,
@@ -184,7 +235,10 @@ def test_digits():
         ),
         (
             lambda: train_primitive(
-                lambda x, s: x, 3, 1, PrimitiveSettings(n_members=1, steps=1, n_train=10)
+                lambda x, s: x,
+                3,
+                1,
+                PrimitiveSettings(n_members=1, steps=1, n_train=10),
             ),
             ValueError,
             "shape",

@@ -14,7 +14,9 @@ def _f(x):  # ∫_{[0,1]^3} (1 + x1 + x2 + x3)^-2 has a closed form (below)
 
 # The mixed third derivative of G(T) = -T log T at T = 1 + x1 + x2 + x3 is G'''(T) = T^-2, so the
 # integral is the corner sum of G (eq. 2.14): 9 log 3 - 14 log 2.
-EXACT = sum((-1) ** (3 - k) * math.comb(3, k) * (-(1 + k) * math.log(1 + k)) for k in range(4))
+EXACT = sum(
+    (-1) ** (3 - k) * math.comb(3, k) * (-(1 + k) * math.log(1 + k)) for k in range(4)
+)
 
 
 def test_scipy_and_vegas_agree_with_the_closed_form():
