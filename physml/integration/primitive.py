@@ -69,7 +69,9 @@ def activation_derivatives(
 
     For the sigmoid every derivative is a polynomial in ``σ(z)``, ``σ' = σ(1 - σ)``,
     ``σ'' = σ(1 - σ)(1 - 2σ)``, … (eq. 2.20); for the softplus ``φ' = σ`` and
-    ``φ^{(n)} = σ^{(n-1)}``.
+    ``φ^{(n)} = σ^{(n-1)}``. The softplus is ``log(1 + e^z)`` for every ``z`` (torch's
+    ``softplus`` turns linear above ``z = 20``, and nested autograd through it would then
+    disagree with these derivatives at ``e^-20``).
 
     Args:
         z: pre-activations, any shape, floating dtype.
@@ -94,7 +96,10 @@ def activation_derivatives(
     if activation == "sigmoid":
         return [_horner(p, sig) for p in _sigmoid_polynomials(order)]
     polys = _sigmoid_polynomials(max(order - 1, 0))
-    return [nn.functional.softplus(z)] + [_horner(p, sig) for p in polys[:order]]
+    # log(1 + e^z) without torch.nn.functional.softplus's linear branch above z = 20, whose
+    # autograd derivatives (1, then 0) would differ from sigmoid(z) by e^-20
+    softplus = -nn.functional.logsigmoid(-z)
+    return [softplus] + [_horner(p, sig) for p in polys[:order]]
 
 
 def _check_activation(activation: object) -> str:
