@@ -51,6 +51,7 @@ LAYERS = (
         "jets",
         "unfolding",
         "sequences",
+        "integration",
     ),
 )
 

@@ -45,6 +45,8 @@ SEED_TAKERS = {
     "physml.nuclear.embedding.split_nuclei": "numpy resampling",
     "physml.jets.toy.toy_jets": "numpy test entry point",
     "physml.jets.taggers.fit_bdt": "numpy resampling",
+    # vegas draws from numpy (its ran_array_generator, np.random.default_rng(seed).random)
+    "physml.integration.reference.vegas_integral": "numpy resampling",
     # the event generator: Pythia takes integer seeds, one per chunk, derived from this one
     "physml.jets.generation.generate": "event generator",
     "physml.jets.generation.top_and_qcd": "event generator",
