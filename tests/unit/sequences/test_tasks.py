@@ -27,9 +27,16 @@ def test_retrieval_pairs_queries_and_split():
     k = t.prompts["forward"][0, 1 : 1 + e]
     i = (keys == k).all(1).nonzero().item()
     assert torch.equal(t.answers["forward"][0], values[i])
-    # held-out queries never appear among the training sequences
-    q = torch.cat([t.prompts["backward"], t.answers["backward"]], 1)
-    assert not (t.train[:, None, :] == q[None]).all(2).any()
+    # held-out queries of either direction never appear among the training sequences, and
+    # no held-out prompt is the start of a training sequence
+    for d in ("forward", "backward"):
+        q = torch.cat([t.prompts[d], t.answers[d]], 1)
+        assert not (t.train[:, None, :] == q[None]).all(2).any()
+        p = t.prompts[d]
+        assert not (t.train[:, None, : p.shape[1]] == p[None]).all(2).any()
+    # every key-value pair is trained on
+    pairs = torch.cat([keys, torch.full((20, 1), 3), values], 1)
+    assert (t.train[:, None, : 2 * e + 1] == pairs[None]).all(2).any(0).all()
     assert torch.equal(t.loss_mask, t.train != PAD)
     assert torch.equal(t.chunks < 0, t.train == PAD)
 
