@@ -22,7 +22,7 @@ from physml._checks import positive_int
 M_T = 1.0
 #: The Higgs mass squared in units of m_t^2, (125/173)^2.
 M_H2 = (125.0 / 173.0) ** 2
-#: The parameter box of the chapter: s12 and s14 in [S_MIN, 0] (Euclidean, in units of m_t^2).
+#: The lower end of the chapter's parameter box, s12 and s14 in [S_MIN, 0] (Euclidean, in units of m_t^2).
 S_MIN = -4.0
 
 

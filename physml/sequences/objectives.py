@@ -77,7 +77,7 @@ def entity_reverse(
     Args:
         tokens: int64 ``(n, L)``, right-padded with ``PAD``.
         chunks: int64 ``(n, L)``, the chunk index of each position (0, 1, ... from the left,
-            contiguous), ``-1`` exactly on padding (:attr:`physml.sequences.tasks.Task.chunks`).
+            contiguous), ``-1`` exactly on padding (the ``chunks`` of a :class:`physml.sequences.tasks.Task`).
 
     Returns:
         ``(tokens, chunks)`` of the reversed sequences, same shapes; the chunk indices count
@@ -166,7 +166,7 @@ def augment(
 
     Args:
         tokens: int64 ``(n, L)``, right-padded with ``PAD``.
-        chunks: int64 ``(n, L)``, the entity spans (:attr:`physml.sequences.tasks.Task.chunks`).
+        chunks: int64 ``(n, L)``, the entity spans (the ``chunks`` of a :class:`physml.sequences.tasks.Task`).
         loss_mask: bool ``(n, L)``, the positions trained on; reversed with the tokens.
         reversal: None, ``"token"``, ``"entity"`` or ``"entity-delimited"``.
 

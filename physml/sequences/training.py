@@ -122,7 +122,7 @@ def train(
     sequence from U(0, 1) for MLM-U) and minimise the loss of the masked tokens.
 
     Args:
-        model: a :class:`SequenceTransformer`, causal for the AR objectives and bidirectional
+        model: a :class:`physml.sequences.models.SequenceTransformer`, causal for the AR objectives and bidirectional
             for the masked ones; trained in place on the device of its parameters.
         task: the :class:`physml.sequences.tasks.Task`.
         objective: a key of :data:`physml.sequences.objectives.OBJECTIVES`.
