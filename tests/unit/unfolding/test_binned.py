@@ -151,5 +151,7 @@ def test_ibu_agrees_with_pyunfold(iterations):
     )
     assert theirs["num_iterations"] == iterations
     np.testing.assert_allclose(
-        binned.ibu(response, data, iterations=iterations)[-1], theirs["unfolded"], rtol=1e-12
+        binned.ibu(response, data, iterations=iterations)[-1],
+        theirs["unfolded"],
+        rtol=1e-12,
     )
