@@ -52,6 +52,7 @@ LAYERS = (
         "unfolding",
         "sequences",
         "integration",
+        "amplitudes",
     ),
 )
 

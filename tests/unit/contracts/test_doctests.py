@@ -30,6 +30,8 @@ MODULES = [
     "physml.integration.primitive",
     "physml.integration.one_loop",
     "physml.integration.reference",
+    "physml.amplitudes.phase_space",
+    "physml.amplitudes.gluons",
     "physml.lattice.chains",
     "physml.lattice.hmc",
     "physml.lattice.observables",
