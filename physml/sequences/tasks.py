@@ -118,6 +118,20 @@ def _split_queries(
     return mask
 
 
+def _held_out_prompts(
+    queries: dict[str, torch.Tensor], trained: torch.Tensor, prompt_length: int
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """Prompts (first ``prompt_length`` tokens) and answers (the rest) of the held-out queries.
+
+    ``queries`` maps each direction to its ``(n, length)`` query tokens; ``trained`` is the
+    ``(n_directions, n)`` bool mask of the queries trained on, in the dict's order.
+    """
+    held = {d: q[~trained[i]] for i, (d, q) in enumerate(queries.items())}
+    prompts = {d: q[:, :prompt_length] for d, q in held.items()}
+    answers = {d: q[:, prompt_length:] for d, q in held.items()}
+    return prompts, answers
+
+
 def retrieval(
     n_pairs: int,
     entity_length: int = 2,
@@ -178,8 +192,7 @@ def retrieval(
             _chunk_ids([1, e, 1, e], L).expand(n_q, L),
         ]
     )
-    prompts = {d: q[~trained[i], : e + 2] for i, (d, q) in enumerate(queries.items())}
-    answers = {d: q[~trained[i], e + 2 :] for i, (d, q) in enumerate(queries.items())}
+    prompts, answers = _held_out_prompts(queries, trained, e + 2)
     held_out = torch.zeros(2 * n_pairs, dtype=torch.bool)
     held_out[:n_pairs] = ~trained[1]
     held_out[n_pairs:] = ~trained[1]
@@ -262,8 +275,7 @@ def relationships(
             _chunk_ids([e, 1, e], L).expand(n_q, L),
         ]
     )
-    prompts = {d: q[~trained[i], : e + 1] for i, (d, q) in enumerate(queries.items())}
-    answers = {d: q[~trained[i], e + 1 :] for i, (d, q) in enumerate(queries.items())}
+    prompts, answers = _held_out_prompts(queries, trained, e + 1)
     wrong = {"forward": a[~trained[0]], "backward": c[~trained[1]]}
     held_out = torch.cat([~trained[1], ~trained[1], ~trained[1]])
     return Task(
