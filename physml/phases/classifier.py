@@ -18,6 +18,7 @@ from torch.nn import functional as F
 
 from physml import train
 from physml._checks import finite, positive_int
+from physml.nn import forward_in_batches
 
 
 class PhaseCNN(nn.Module):
@@ -298,13 +299,8 @@ def ordered_probability(
         - :doc:`/book/phases/neural-network-phase-transition`
     """
     finite("configs", configs)
-    dev = next(model.parameters()).device
-    model.eval()
-    out = [
-        torch.softmax(model(c.float().to(dev)), dim=-1)[..., 1].cpu()
-        for c in configs.split(batch)
-    ]
-    return torch.cat(out)
+    logits = forward_in_batches(model, configs.float(), batch_size=batch)
+    return torch.softmax(logits, dim=-1)[..., 1]
 
 
 def _check_blockable(x: torch.Tensor) -> None:
