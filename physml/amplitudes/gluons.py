@@ -8,7 +8,7 @@ and helicities, which the Parke-Taylor formula gives exactly for five gluons (ev
 helicity amplitude is MHV or anti-MHV, and the subleading-colour terms cancel for n <= 5).
 
 With all momenta outgoing (``k_1 = -p_1``, ``k_2 = -p_2`` for the incoming gluons) and
-``s_ij = (k_i + k_j)^2 = 2 k_i . k_j``,
+``s_ij = (k_i + k_j)^2 = 2 k_i . k_j``, the squared amplitude is::
 
     sum_{colours, helicities} |M_n|^2
         = h_n g_s^(2n - 4) N^(n - 2) (N^2 - 1) sum_{i<j} s_ij^4

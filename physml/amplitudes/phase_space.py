@@ -20,8 +20,8 @@ import torch
 
 from physml._checks import finite, positive_int, positive_number
 
-#: The acceptance of the amplitude-regression chapter: ``pT > 20 GeV``, ``|eta| < 2.5``,
-#: ``Delta R > 0.4`` between every pair of final-state particles.
+#: The acceptance cuts of the amplitude-regression chapter, ``pT > 20 GeV``, ``|eta| < 2.5``
+#: and ``Delta R > 0.4`` between every pair of final-state particles.
 PT_MIN = 20.0
 ETA_MAX = 2.5
 DELTA_R_MIN = 0.4
