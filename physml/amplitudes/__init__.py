@@ -6,9 +6,14 @@
 - :mod:`physml.amplitudes.gluons`: the tree-level g g -> g g g squared amplitude, summed over
   colours and helicities, from the Parke-Taylor formula: the in-code substitute for the notes'
   one-loop g g -> gamma gamma g amplitudes from NJet.
+- :mod:`physml.amplitudes.regression`: the networks with uncertainties that learn it (inputs,
+  standardised log target, heteroscedastic ensemble, Bayesian network), the metric of eq. 2.10,
+  the tail ratio and boosting.
+
+Used in: :doc:`/book/foundations/learning-scattering-amplitudes`.
 """
 
-from physml.amplitudes import gluons, phase_space
+from physml.amplitudes import gluons, phase_space, regression
 from physml.amplitudes.gluons import HELICITY_FACTOR, invariants, squared_amplitude
 from physml.amplitudes.phase_space import (
     DELTA_R_MIN,
@@ -22,10 +27,24 @@ from physml.amplitudes.phase_space import (
     transverse_momentum,
     two_to_n,
 )
+from physml.amplitudes.regression import (
+    FEATURES,
+    Standardiser,
+    boost_weights,
+    features,
+    fit_bayesian,
+    fit_ensemble,
+    predict_bayesian,
+    predict_ensemble,
+    relative_error,
+    relative_sigma,
+    tail_ratio,
+)
 
 __all__ = [
     "gluons",
     "phase_space",
+    "regression",
     "HELICITY_FACTOR",
     "invariants",
     "squared_amplitude",
@@ -39,4 +58,15 @@ __all__ = [
     "sample_accepted",
     "transverse_momentum",
     "two_to_n",
+    "FEATURES",
+    "Standardiser",
+    "boost_weights",
+    "features",
+    "fit_bayesian",
+    "fit_ensemble",
+    "predict_bayesian",
+    "predict_ensemble",
+    "relative_error",
+    "relative_sigma",
+    "tail_ratio",
 ]

@@ -8,7 +8,7 @@ and helicities, which the Parke-Taylor formula gives exactly for five gluons (ev
 helicity amplitude is MHV or anti-MHV, and the subleading-colour terms cancel for n <= 5).
 
 With all momenta outgoing (``k_1 = -p_1``, ``k_2 = -p_2`` for the incoming gluons) and
-``s_ij = (k_i + k_j)^2 = 2 k_i . k_j``,
+``s_ij = (k_i + k_j)^2 = 2 k_i . k_j``, the squared amplitude is::
 
     sum_{colours, helicities} |M_n|^2
         = h_n g_s^(2n - 4) N^(n - 2) (N^2 - 1) sum_{i<j} s_ij^4
@@ -28,7 +28,7 @@ a direct sum, over SU(3) colour indices and helicities, of the colour-ordered am
 ``<ij>^4 / (<12><23>...<n1>)`` (and their parity conjugates) built from spinor products, with
 ``M = g^(n-2) sum_sigma Tr(T^a1 T^a_sigma2 ...) A(1, sigma)``, ``Tr(T^a T^b) = delta^ab``.
 
-Used in: the amplitude-regression chapter (issue 29), not yet written.
+Used in: :doc:`/book/foundations/learning-scattering-amplitudes`.
 """
 
 from __future__ import annotations
@@ -80,6 +80,9 @@ def invariants(momenta: torch.Tensor, n_incoming: int = 2) -> torch.Tensor:
         TypeError: if ``momenta`` is not a floating-point tensor.
         ValueError: on a wrong shape, NaN or infinite entries, or ``n_incoming`` outside
             ``[0, n]``.
+
+    Used in:
+        - :doc:`/book/foundations/learning-scattering-amplitudes`
 
     Examples:
         >>> p = torch.tensor([[[1.0, 0, 0, 1], [1, 0, 0, -1], [1, 1, 0, 0], [1, -1, 0, 0]]])
@@ -141,6 +144,9 @@ def squared_amplitude(
         S. J. Parke, T. R. Taylor, Phys. Rev. Lett. 56 (1986) 2459; M. L. Mangano, S. J. Parke,
         Phys. Rep. 200 (1991) 301, Sec. 3 (the colour-summed squared amplitude);
         F. A. Berends, W. T. Giele, Nucl. Phys. B 294 (1987) 700.
+
+    Used in:
+        - :doc:`/book/foundations/learning-scattering-amplitudes`
 
     Examples:
         >>> p = torch.tensor([[[1.0, 0, 0, 1], [1, 0, 0, -1], [1, 1, 0, 0], [1, -1, 0, 0]]])

@@ -9,7 +9,7 @@ in front of them, and :func:`cuts` is the acceptance of the amplitude-regression
 
 Momenta are ``(E, px, py, pz)`` in GeV, float64, the particle index second-to-last.
 
-Used in: the amplitude-regression chapter (issue 29), not yet written.
+Used in: :doc:`/book/foundations/learning-scattering-amplitudes`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import torch
 
 from physml._checks import finite, positive_int, positive_number
 
-#: The acceptance of the amplitude-regression chapter: ``pT > 20 GeV``, ``|eta| < 2.5``,
-#: ``Delta R > 0.4`` between every pair of final-state particles.
+#: The acceptance cuts of the amplitude-regression chapter, ``pT > 20 GeV``, ``|eta| < 2.5``
+#: and ``Delta R > 0.4`` between every pair of final-state particles.
 PT_MIN = 20.0
 ETA_MAX = 2.5
 DELTA_R_MIN = 0.4
@@ -58,6 +58,9 @@ def phase_space_volume(n: int, sqrt_s: float) -> float:
 
     References:
         R. Kleiss, W. J. Stirling, S. D. Ellis, Comput. Phys. Commun. 40 (1986) 359, eq. 4.
+
+    Used in:
+        - :doc:`/book/foundations/learning-scattering-amplitudes`
 
     Examples:
         >>> round(phase_space_volume(2, 100.0) * 8 * math.pi, 12)
@@ -103,6 +106,9 @@ def rambo(
 
     References:
         R. Kleiss, W. J. Stirling, S. D. Ellis, Comput. Phys. Commun. 40 (1986) 359, Sec. 3.
+
+    Used in:
+        - :doc:`/book/foundations/learning-scattering-amplitudes`
 
     Examples:
         >>> p = rambo(3, 4, 100.0, generator=torch.Generator().manual_seed(0))
@@ -162,6 +168,9 @@ def two_to_n(
     Raises:
         ValueError: as :func:`rambo`.
 
+    Used in:
+        - :doc:`/book/foundations/learning-scattering-amplitudes`
+
     Examples:
         >>> p = two_to_n(2, 1000.0, generator=torch.Generator().manual_seed(0))
         >>> p.shape
@@ -185,6 +194,9 @@ def transverse_momentum(momenta: torch.Tensor) -> torch.Tensor:
 
     Returns:
         ``pT`` in GeV, shape ``momenta.shape[:-1]``.
+
+    Used in:
+        - :doc:`/book/foundations/learning-scattering-amplitudes`
     """
     return torch.hypot(momenta[..., 1], momenta[..., 2])
 
@@ -197,6 +209,9 @@ def pseudorapidity(momenta: torch.Tensor) -> torch.Tensor:
 
     Returns:
         ``eta``, shape ``momenta.shape[:-1]``.
+
+    Used in:
+        - :doc:`/book/foundations/learning-scattering-amplitudes`
     """
     return torch.asinh(momenta[..., 3] / transverse_momentum(momenta))
 
@@ -230,6 +245,9 @@ def cuts(
         TypeError: if ``momenta`` is not a floating-point tensor.
         ValueError: on a wrong shape, NaN or infinite momenta, negative cut values, or
             ``n_incoming`` not below the number of particles.
+
+    Used in:
+        - :doc:`/book/foundations/learning-scattering-amplitudes`
 
     Examples:
         >>> p = two_to_n(1000, 1000.0, generator=torch.Generator().manual_seed(0))
@@ -291,6 +309,9 @@ def sample_accepted(
     Raises:
         ValueError: on a non-positive count, or when ``max_draws`` events give fewer than
             ``n_events`` accepted ones.
+
+    Used in:
+        - :doc:`/book/foundations/learning-scattering-amplitudes`
 
     Examples:
         >>> p, acc = sample_accepted(10, 1000.0, generator=torch.Generator().manual_seed(0))

@@ -52,16 +52,6 @@ NO_CHAPTER: set[str] = {
     "physml.generative.gan.discriminator_loss_at_optimum",
     "physml.jets.substructure.w_candidate_mass",
     "physml.jets.toy.toy_jets",  # the unit tests' jets with known substructure
-    # issue 29: the amplitude-regression chapter is not written yet; it will list them in Used in:
-    "physml.amplitudes.phase_space.cuts",
-    "physml.amplitudes.phase_space.phase_space_volume",
-    "physml.amplitudes.phase_space.pseudorapidity",
-    "physml.amplitudes.phase_space.rambo",
-    "physml.amplitudes.phase_space.sample_accepted",
-    "physml.amplitudes.phase_space.transverse_momentum",
-    "physml.amplitudes.phase_space.two_to_n",
-    "physml.amplitudes.gluons.invariants",
-    "physml.amplitudes.gluons.squared_amplitude",
 }
 
 SECTION = re.compile(r"^(\w[\w ]*):\s*$")

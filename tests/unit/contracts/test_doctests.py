@@ -32,6 +32,7 @@ MODULES = [
     "physml.integration.reference",
     "physml.amplitudes.phase_space",
     "physml.amplitudes.gluons",
+    "physml.amplitudes.regression",
     "physml.lattice.chains",
     "physml.lattice.hmc",
     "physml.lattice.observables",
