@@ -15,9 +15,10 @@ Training minimises the variational free energy (eq. 2)::
     F_q = <E(s) + T ln q(s)>_q = F + T KL(q || p) >= F
 
 with the score-function (REINFORCE) gradient (eq. 5)
-``∇ β F_q = <(β E + ln q - b) ∇ ln q>_q`` and the batch mean as the baseline ``b`` (the paper's
-variance reduction); optionally with β annealed as ``β (1 - a^step)`` (the paper's
-``--beta_anneal``) and with the Z₂ symmetry imposed, ``q(s) = [q_θ(s) + q_θ(-s)] / 2``.
+``∇ β F_q = <(β E + ln q - b) ∇ ln q>_q`` and the batch mean as the baseline ``b`` (a variance
+reduction that leaves the gradient unbiased); optionally with β annealed as ``β (1 - a^step)``
+(the ``beta_anneal`` option of the authors' code) and with the Z₂ symmetry imposed,
+``q(s) = [q_θ(s) + q_θ(-s)] / 2``.
 
 Samples of q with importance weights ``w = exp(-β E) / q`` give unbiased estimates of Z and
 self-normalised estimates of any observable (:func:`evaluate`), with the effective sample size
@@ -110,7 +111,7 @@ class VAN(nn.Module):
     """``n_models`` masked autoregressive networks over ``n_sites`` spins, run as one program.
 
     Each model is a MADE (:func:`made_masks`) with tanh hidden layers and a direct masked
-    connection from the spins to the logits; with ``hidden=()`` it is the paper's one-layer VAN,
+    connection from the spins to the logits; with ``hidden=()`` it is a one-layer VAN,
     ``logit_i = b_i + Σ_{j<i} W_ij s_j``. Parameters are initialised as in ``torch.nn.Linear``
     (from torch's global generator, the only draw outside ``generator=``), the direct weights at
     zero, so an untrained model is close to the uniform distribution.
