@@ -37,6 +37,8 @@ SEED_TAKERS = {
     "physml.flows.trivializing.FlowHMC.__init__": "device sampler",
     "physml.flows.trivializing.proposal_log_weights": "device sampler",
     "physml.flows.trivializing.train_reverse_kl": "device sampler",
+    "physml.lattice.van.train": "device sampler",
+    "physml.lattice.van.evaluate": "device sampler",
     # numpy resampling and test entry points (np.random.default_rng / scikit-learn random_state)
     "physml.stats.bootstrap": "numpy resampling",
     "physml.stats.classifier_two_sample_auc": "numpy resampling",
