@@ -53,6 +53,7 @@ LAYERS = (
         "sequences",
         "integration",
         "amplitudes",
+        "decorrelation",
     ),
 )
 
