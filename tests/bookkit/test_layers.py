@@ -54,6 +54,7 @@ LAYERS = (
         "integration",
         "amplitudes",
         "fieldtheory",
+        "decorrelation",
     ),
 )
 
