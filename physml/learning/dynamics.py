@@ -84,7 +84,7 @@ def i2(C, activation: str = "erf") -> np.ndarray:
         ValueError: on a non-square, non-symmetric or non-finite ``C`` or an unknown activation.
 
     References:
-        Saad and Solla, Phys. Rev. E 52, 4225 (1995), eq. (A3) (erf); the arc-cosine kernel of
+        Saad and Solla, Phys. Rev. E 52, 4225 (1995), appendix (erf); the arc-cosine kernel of
         degree 1 (ReLU), Cho and Saul 2009.
 
     Used in:
@@ -116,7 +116,7 @@ def i3(C, activation: str = "erf") -> np.ndarray:
         ValueError: on a bad ``C`` or activation.
 
     References:
-        Saad and Solla, Phys. Rev. E 52, 4225 (1995), eq. (A4); Goldt et al., NeurIPS 2019,
+        Saad and Solla, Phys. Rev. E 52, 4225 (1995), appendix; Goldt et al., NeurIPS 2019,
         App. (erf).
 
     Used in:
@@ -157,7 +157,7 @@ def i4(C) -> np.ndarray:
         ValueError: on a bad ``C``.
 
     References:
-        Saad and Solla, Phys. Rev. E 52, 4225 (1995), eq. (A5); Goldt et al., NeurIPS 2019, App.
+        Saad and Solla, Phys. Rev. E 52, 4225 (1995), appendix; Goldt et al., NeurIPS 2019, App.
 
     Used in:
         - :doc:`/book/learning/learning-dynamics-of-two-layer-networks`
@@ -220,7 +220,7 @@ def generalisation_error(Q, R, T, activation: str = "erf") -> float:
         ValueError: on inconsistent shapes, non-finite overlaps or an unknown activation.
 
     References:
-        Saad and Solla, Phys. Rev. Lett. 74, 4337 (1995), eq. (3).
+        Saad and Solla, Phys. Rev. Lett. 74, 4337 (1995).
 
     Used in:
         - :doc:`/book/learning/learning-dynamics-of-two-layer-networks`
@@ -255,7 +255,7 @@ def order_parameter_rhs(
         ValueError: on bad overlaps, a non-positive learning rate or an unknown activation.
 
     References:
-        Saad and Solla, Phys. Rev. E 52, 4225 (1995), eqs. (9)-(10); Biehl and Schwarze, J. Phys.
+        Saad and Solla, Phys. Rev. E 52, 4225 (1995), the equations of motion; Biehl and Schwarze, J. Phys.
         A 28, 643 (1995); ReLU: Straat and Biehl, ESANN 2019.
 
     Used in:
@@ -313,7 +313,7 @@ def integrate(
         ValueError: on bad overlaps, learning rate or times, or when the solver fails.
 
     References:
-        Saad and Solla, Phys. Rev. E 52, 4225 (1995), Sec. III.
+        Saad and Solla, Phys. Rev. E 52, 4225 (1995), the equations of motion.
 
     Used in:
         - :doc:`/book/learning/learning-dynamics-of-two-layer-networks`
@@ -531,7 +531,7 @@ def symmetric_plateau(
         ValueError: on bad arguments.
 
     References:
-        Saad and Solla, Phys. Rev. E 52, 4225 (1995), Sec. IV A (the symmetric phase).
+        Saad and Solla, Phys. Rev. E 52, 4225 (1995), the symmetric phase.
 
     Used in:
         - :doc:`/book/learning/learning-dynamics-of-two-layer-networks`
@@ -636,7 +636,7 @@ def diagonal_network(
         ValueError: on mismatched shapes, non-positive scales, learning rate or steps.
 
     References:
-        Woodworth et al., "Kernel and rich regimes in overparametrized models", COLT 2020, Sec. 4
+        Woodworth et al., "Kernel and rich regimes in overparametrized models", COLT 2020, the diagonal-network theorem
         (small ``alpha``: min-l1; large ``alpha``: min-l2).
 
     Used in:
@@ -745,7 +745,7 @@ def ntk_training(
 
     References:
         Chizat, Oyallon and Bach, "On lazy training in differentiable programming", NeurIPS
-        2019, Sec. 2 and Thm. 2.3; Jacot, Gabriel and Hongler, NeurIPS 2018 (the NTK).
+        2019 (lazy training by the output scale); Jacot, Gabriel and Hongler, NeurIPS 2018 (the NTK).
 
     Used in:
         - :doc:`/book/learning/learning-dynamics-of-two-layer-networks`
