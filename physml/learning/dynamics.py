@@ -48,7 +48,7 @@ __all__ = [
     "teacher_student",
 ]
 
-#: The activations with closed-form averages: ``"erf"`` is ``erf(x / sqrt 2)``, ``"relu"`` is
+#: Activations with closed-form averages, ``"erf"`` for ``erf(x / sqrt 2)`` and ``"relu"`` for
 #: ``max(x, 0)``.
 ACTIVATIONS = ("erf", "relu")
 
