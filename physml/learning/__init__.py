@@ -10,9 +10,12 @@
   learning (Table C.1).
 - :mod:`physml.learning.transformer`: a small transformer learning modular addition.
 - :mod:`physml.learning.images`: grokking on scikit-learn's digits and the image effective loss.
+- :mod:`physml.learning.dynamics`: Saad-Solla order-parameter ODEs of two-layer networks, online
+  SGD of the soft committee machine, and lazy versus rich training.
 """
 
 from physml.learning import (
+    dynamics,
     effective_theory,
     ensemble,
     images,
@@ -20,6 +23,7 @@ from physml.learning import (
     toy,
     transformer,
 )
+from physml.learning.dynamics import OrderParameters
 from physml.learning.effective_theory import Flow
 from physml.learning.ensemble import MemberAdamW
 from physml.learning.parallelograms import (
@@ -37,12 +41,14 @@ from physml.learning.transformer import (
 )
 
 __all__ = [
+    "dynamics",
     "effective_theory",
     "ensemble",
     "images",
     "parallelograms",
     "toy",
     "transformer",
+    "OrderParameters",
     "Flow",
     "MemberAdamW",
     "AdditionTask",
