@@ -414,7 +414,9 @@ def connected_four_point(
         ValueError: on a wrong shape, fewer than 4 members or non-finite entries.
 
     References:
-        Pawlowski & Plehn 2025, eqs. 7.2 and 7.23-7.24 (non-Gaussian corrections at finite width).
+        Pawlowski & Plehn 2025, eqs. 7.23-7.24 (``K^psi`` is an average over ``N_h`` neurons;
+        the notes mention finite-width corrections only in words, Sec. 7.2.1; their
+        ``phi^3 + phi^4`` vertices of eq. 7.2 come from the data average, not the width).
 
     Used in:
         - :doc:`/book/learning/wide-networks-are-gaussian-processes`
@@ -460,7 +462,7 @@ def four_point_theory(
             variance.
 
     References:
-        Pawlowski & Plehn 2025, eqs. 7.23-7.24; the 1/N_h non-Gaussianity of Sec. 7.2.
+        Pawlowski & Plehn 2025, eqs. 7.23-7.24 (the notes do not write this 1/N_h term out).
 
     Used in:
         - :doc:`/book/learning/wide-networks-are-gaussian-processes`
