@@ -81,9 +81,10 @@ def gp_posterior(
     noise = non_negative_number("noise", noise)
     for name, t in (("k_cross", k_cross), ("k_test", k_test), ("y", y)):
         finite(name, t)
-    chol = torch.linalg.cholesky(k_train + noise * torch.eye(d, dtype=k_train.dtype))
-    alpha = torch.cholesky_solve(y[:, None].to(k_train.dtype), chol)[:, 0]
-    v = torch.cholesky_solve(k_cross.T.to(k_train.dtype), chol)
+    eye = torch.eye(d, dtype=k_train.dtype, device=k_train.device)
+    chol = torch.linalg.cholesky(k_train + noise * eye)
+    alpha = torch.cholesky_solve(y[:, None].to(k_train), chol)[:, 0]
+    v = torch.cholesky_solve(k_cross.T.to(k_train), chol)
     return k_cross @ alpha, k_test - (k_cross * v.T).sum(1)
 
 
@@ -187,7 +188,7 @@ def mean_prediction(
         raise ValueError(f"y must have shape ({d},) or ({b}, {d})")
     noise = positive_number("noise", noise)
     finite("k_cross", k_cross)
-    eye = torch.eye(d, dtype=k_train.dtype)
-    yy = y.expand(b, d).to(k_train.dtype)[..., None]
+    eye = torch.eye(d, dtype=k_train.dtype, device=k_train.device)
+    yy = y.expand(b, d).to(k_train)[..., None]
     alpha = torch.linalg.solve(k_train + noise * eye, yy)[..., 0]
     return (k_cross * alpha).sum(-1)

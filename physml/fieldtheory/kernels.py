@@ -224,6 +224,17 @@ def _phi(h: torch.Tensor, activation: str) -> torch.Tensor:
     return torch.relu(h)
 
 
+def _normal(
+    shape: tuple[int, ...], like: torch.Tensor, generator: torch.Generator | None
+) -> torch.Tensor:
+    # N(0, 1) draws of like's dtype on the generator's device (the CPU for torch's default
+    # and for start_chapter's generator), then moved to like's device: the same numbers
+    # whatever device the computation runs on.
+    dev = generator.device if generator is not None else torch.device("cpu")
+    z = torch.randn(shape, generator=generator, dtype=like.dtype, device=dev)
+    return z.to(like.device)
+
+
 def _hidden(
     x: torch.Tensor,
     width: int,
@@ -234,12 +245,13 @@ def _hidden(
     depth: int,
     generator: torch.Generator | None,
 ) -> torch.Tensor:
-    # (n_members, width, P) post-activations of the last hidden layer, all members at once.
+    # (n_members, width, P) post-activations of the last hidden layer, all members at once,
+    # on x's device (the weights are drawn on the generator's device and moved there).
     n_dim = x.shape[1]
-    v = torch.randn(n_members, width, n_dim, generator=generator, dtype=x.dtype)
+    v = _normal((n_members, width, n_dim), x, generator)
     h = math.sqrt(sigma_v2 / n_dim) * v @ x.T
     for _ in range(depth):
-        w = torch.randn(n_members, width, width, generator=generator, dtype=x.dtype)
+        w = _normal((n_members, width, width), x, generator)
         h = math.sqrt(sigma_w2 / width) * w @ _phi(h, activation)
     return _phi(h, activation)
 
@@ -293,10 +305,12 @@ def network_kernels(
         sigma_u2: readout weight variance times ``N_h``, > 0.
         depth: hidden ``W`` layers, >= 0.
         chunk: members per block, >= 1.
-        generator: a CPU generator; ``None`` for torch's default.
+        generator: a CPU generator; ``None`` for torch's default. The weights are drawn on
+            its device and moved to ``x``'s, so a CPU generator gives the same networks
+            whatever device ``x`` is on.
 
     Returns:
-        ``(n_members, P, P)`` tensor, dtype of ``x``.
+        ``(n_members, P, P)`` tensor, dtype and device of ``x``.
 
     Raises:
         TypeError, ValueError: on bad inputs or settings (naming the argument).
@@ -349,10 +363,11 @@ def network_outputs(
         sigma_u2: readout weight variance times ``N_h``, > 0.
         depth: hidden ``W`` layers, >= 0.
         chunk: members per block, >= 1.
-        generator: a CPU generator; ``None`` for torch's default.
+        generator: a CPU generator; ``None`` for torch's default (drawn on its device, moved
+            to ``x``'s).
 
     Returns:
-        ``(n_members, P)`` tensor, dtype of ``x``.
+        ``(n_members, P)`` tensor, dtype and device of ``x``.
 
     Raises:
         TypeError, ValueError: on bad inputs or settings (naming the argument).
@@ -370,7 +385,7 @@ def network_outputs(
     for start in range(0, n_members, chunk):  # memory blocks, each one batched draw
         m = min(chunk, n_members - start)
         psi = _hidden(x, width, m, activation, sigma_v2, sigma_w2, depth, generator)
-        u = torch.randn(m, 1, width, generator=generator, dtype=x.dtype)
+        u = _normal((m, 1, width), x, generator)
         blocks.append((math.sqrt(sigma_u2 / width) * u @ psi)[:, 0])
     return torch.cat(blocks)
 
@@ -399,7 +414,9 @@ def connected_four_point(
         ValueError: on a wrong shape, fewer than 4 members or non-finite entries.
 
     References:
-        Pawlowski & Plehn 2025, eqs. 7.2 and 7.23-7.24 (non-Gaussian corrections at finite width).
+        Pawlowski & Plehn 2025, eqs. 7.23-7.24 (``K^psi`` is an average over ``N_h`` neurons;
+        the notes mention finite-width corrections only in words, Sec. 7.2.1; their
+        ``phi^3 + phi^4`` vertices of eq. 7.2 come from the data average, not the width).
 
     Used in:
         - :doc:`/book/learning/wide-networks-are-gaussian-processes`
@@ -445,7 +462,7 @@ def four_point_theory(
             variance.
 
     References:
-        Pawlowski & Plehn 2025, eqs. 7.23-7.24; the 1/N_h non-Gaussianity of Sec. 7.2.
+        Pawlowski & Plehn 2025, eqs. 7.23-7.24 (the notes do not write this 1/N_h term out).
 
     Used in:
         - :doc:`/book/learning/wide-networks-are-gaussian-processes`
@@ -469,8 +486,10 @@ def four_point_theory(
         import numpy as np
 
         z, w = np.polynomial.hermite_e.hermegauss(120)
-        z = torch.tensor(z, dtype=k0_diag.dtype)
-        w = torch.tensor(w / math.sqrt(2 * math.pi), dtype=k0_diag.dtype)
+        z = torch.tensor(z, dtype=k0_diag.dtype, device=k0_diag.device)
+        w = torch.tensor(
+            w / math.sqrt(2 * math.pi), dtype=k0_diag.dtype, device=k0_diag.device
+        )
         e2 = torch.erf(torch.sqrt(k0_diag)[:, None] * z).pow(2)
         var = (e2.pow(2) * w).sum(1) - (e2 * w).sum(1).pow(2)
     return 3 * sigma_u2**2 * var / width

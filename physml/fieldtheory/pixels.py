@@ -46,7 +46,7 @@ CATEGORIES: tuple[str, ...] = (
 
 
 def class_signs(classes: torch.Tensor) -> torch.Tensor:
-    """``+1`` for class 1 and ``-1`` for class 2, as float64.
+    """``+1`` for class 1 and ``-1`` for class 2, as float64 on the device of ``classes``.
 
     Args:
         classes: ``(D,)`` integer tensor of 1s and 2s.
@@ -97,10 +97,10 @@ def synthetic_pixels(
         n_dim: pixels per pattern ``N_dim``, even, >= 2.
         p: the pixel probability of eq. 7.15, in ``(0, 1]``.
         n_draws: independent data sets, >= 1.
-        generator: a CPU generator; ``None`` for torch's default.
+        generator: a CPU generator; ``None`` for torch's default (drawn on its device).
 
     Returns:
-        ``(n_draws, D, n_dim)`` float64 tensor of ``+-1``.
+        ``(n_draws, D, n_dim)`` float64 tensor of ``+-1``, on the device of ``classes``.
 
     Raises:
         TypeError, ValueError: on bad classes, an odd ``n_dim``, ``p`` outside ``(0, 1]``, or
@@ -121,9 +121,12 @@ def synthetic_pixels(
     c = class_signs(classes)
     n_dim, p = _n_dim(n_dim), _p(p)
     n_draws = positive_int("n_draws", n_draws)
-    half = torch.ones(n_dim, dtype=torch.float64)
+    half = torch.ones(n_dim, dtype=torch.float64, device=c.device)
     half[n_dim // 2 :] = -1
-    u = torch.rand(n_draws, len(c), n_dim, generator=generator, dtype=torch.float64)
+    dev = generator.device if generator is not None else torch.device("cpu")
+    u = torch.rand(
+        n_draws, len(c), n_dim, generator=generator, dtype=torch.float64, device=dev
+    ).to(c.device)  # drawn on the generator's device: the same data on any device
     e = torch.where(u < p, 1.0, -1.0).to(torch.float64)
     return c[None, :, None] * half * e
 
@@ -201,7 +204,7 @@ def kernel_covariance(
     sigma_v2 = positive_number("sigma_v2", sigma_v2)
     kappa, nu = 1 - u * u, u * (1 - u)
     d = len(c)
-    i = torch.arange(d)
+    i = torch.arange(d, device=c.device)
     a, b, g, h = (
         i[:, None, None, None],
         i[None, :, None, None],
@@ -242,7 +245,7 @@ def kernel_categories(classes: torch.Tensor) -> dict[str, torch.Tensor]:
     """
     class_signs(classes)
     d = len(classes)
-    i = torch.arange(d)
+    i = torch.arange(d, device=classes.device)
     ca = classes
     off2 = i[:, None] != i[None, :]
     same2 = ca[:, None] == ca[None, :]
@@ -315,7 +318,7 @@ def category_statistics(
     cov = torch.einsum("bnij,bnkl->bijkl", dk, dk) / k.shape[1]
     out = {}
     for name in CATEGORIES:
-        mask = masks[name]
+        mask = masks[name].to(kernels.device)
         values = (mean if mask.ndim == 2 else cov)[:, mask].mean(1)
         out[name] = (float(values.mean()), float(values.std() / n_batches**0.5))
     return out

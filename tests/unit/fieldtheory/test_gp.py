@@ -105,3 +105,21 @@ def test_mean_prediction_matches_posterior():
 def test_bad_inputs(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
+
+
+@pytest.mark.parametrize(
+    "device", ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+)
+def test_inference_follows_the_device_of_the_kernels(device):
+    x = torch.randn(
+        6, 4, generator=torch.Generator().manual_seed(5), dtype=torch.float64
+    )
+    k = input_kernel(x).to(device)
+    y = torch.tensor([1.0, -1.0, 1.0, -1.0, 1.0], dtype=torch.float64, device=device)
+    m, v = gp.gp_posterior(k[:5, :5], k[5:, :5], k[5:, 5], y, noise=0.1)
+    b = gp.mean_prediction(k[None, :5, :5], k[None, 5, :5], y, 0.1)
+    q, _ = gp.relaxation_flow(
+        k[:5, :5] + 0.1 * torch.eye(5, dtype=k.dtype, device=device), y, 10
+    )
+    assert {t.device.type for t in (m, v, b, q)} == {device}
+    torch.testing.assert_close(b, m)

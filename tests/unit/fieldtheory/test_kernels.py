@@ -126,3 +126,23 @@ def test_four_point_relu_exact_amplitude_and_width_scaling():
 def test_bad_inputs(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
+
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_ensembles_follow_the_device_of_their_inputs(device):
+    # the weights come from the (CPU) generator and are moved: the same networks on any device
+    x = _x()
+    ref = K.network_kernels(x, 16, 5, generator=torch.Generator().manual_seed(3))
+    k = K.network_kernels(
+        x.to(device), 16, 5, generator=torch.Generator().manual_seed(3)
+    )
+    y = K.network_outputs(
+        x.to(device), 16, 5, generator=torch.Generator().manual_seed(3)
+    )
+    assert k.device.type == device and y.device.type == device
+    torch.testing.assert_close(k.cpu(), ref)
+    g4 = K.four_point_theory(K.input_kernel(x.to(device)).diagonal(), 16, "erf")
+    assert g4.device.type == device

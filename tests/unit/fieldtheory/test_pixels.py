@@ -74,3 +74,22 @@ def test_full_covariance_tensor_matches_monte_carlo():
 def test_bad_inputs(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
+
+
+@pytest.mark.parametrize(
+    "device", ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+)
+def test_pixels_and_statistics_follow_the_device_of_the_classes(device):
+    classes = torch.tensor([1, 1, 2, 2])
+    ref = P.synthetic_pixels(
+        classes, 6, 0.8, 40, generator=torch.Generator().manual_seed(2)
+    )
+    x = P.synthetic_pixels(
+        classes.to(device), 6, 0.8, 40, generator=torch.Generator().manual_seed(2)
+    )
+    assert x.device.type == device
+    torch.testing.assert_close(x.cpu(), ref)
+    assert P.kernel_mean(classes.to(device), 0.8).device.type == device
+    assert P.kernel_covariance(classes.to(device), 0.8, 6).device.type == device
+    stats = P.category_statistics(x @ x.transpose(1, 2) / 6, classes.to(device), 2)
+    assert set(stats) == set(P.CATEGORIES)
