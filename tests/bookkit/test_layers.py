@@ -54,7 +54,6 @@ LAYERS = (
         "integration",
         "amplitudes",
         "fieldtheory",
-        "decorrelation",
     ),
 )
 
