@@ -33,6 +33,7 @@ __all__ = [
     "ACTIVATIONS",
     "OrderParameters",
     "diagonal_network",
+    "fixed_point_eigenvalues",
     "generalisation_error",
     "i2",
     "i3",
@@ -270,6 +271,62 @@ def order_parameter_rhs(
     if activation == "erf":
         dQ = dQ + lr**2 * np.einsum("abcd,c,d->ab", i4(C)[:K, :K], s, s)
     return dQ, dR
+
+
+def fixed_point_eigenvalues(
+    Q, R, T, lr: float, activation: str = "erf", step: float = 1e-6
+) -> np.ndarray:
+    """Eigenvalues of the Jacobian of the order-parameter flow at ``(Q, R)``.
+
+    The flow's variables are the upper triangle of ``Q`` and all of ``R``; the Jacobian of
+    :func:`order_parameter_rhs` is taken by central differences. At a fixed point, all real parts
+    negative means the point attracts (the asymptotic phase of learning converges to it).
+
+    Args:
+        Q: ``(K, K)`` student-student overlaps (symmetric).
+        R: ``(K, M)`` student-teacher overlaps.
+        T: ``(M, M)`` teacher-teacher overlaps (constant).
+        lr: learning rate.
+        activation: ``"erf"`` or ``"relu"``.
+        step: finite-difference step.
+
+    Returns:
+        ``(K (K + 1) / 2 + K M,)`` complex array of eigenvalues, per unit of ``alpha``, sorted by
+        decreasing real part.
+
+    Raises:
+        ValueError: on bad overlaps, learning rate, step or activation.
+
+    References:
+        Saad and Solla, Phys. Rev. E 52, 4225 (1995), the asymptotic phase (linearised
+        equations of motion near perfect learning).
+
+    Used in:
+        - :doc:`/book/learning/learning-dynamics-of-two-layer-networks`
+    """
+    _, K, M = _blocks(Q, R, T)
+    step = positive_number("step", step)
+    iu = np.triu_indices(K)
+    t = np.asarray(T, dtype=np.float64)
+
+    def flow(y):
+        q = np.zeros((K, K))
+        q[iu] = y[: len(iu[0])]
+        q = q + np.triu(q, 1).T
+        dq, dr = order_parameter_rhs(
+            q, y[len(iu[0]) :].reshape(K, M), t, lr, activation
+        )
+        return np.r_[dq[iu], dr.ravel()]
+
+    y0 = np.r_[
+        np.asarray(Q, dtype=np.float64)[iu], np.asarray(R, dtype=np.float64).ravel()
+    ]
+    eye = np.eye(y0.size)
+    jac = np.array(
+        [(flow(y0 + step * e) - flow(y0 - step * e)) / (2 * step) for e in eye]
+    ).T
+    ev = np.linalg.eigvals(jac)
+    return ev[np.argsort(-ev.real)]
 
 
 @dataclass(frozen=True)

@@ -154,3 +154,13 @@ def test_plateau_length_and_specialisation():
 def test_bad_inputs(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+def test_perfect_learning_attracts_below_the_critical_learning_rate():
+    T = np.eye(2)
+    ev = D.fixed_point_eigenvalues(T, T, T, 1.0)
+    assert ev.shape == (7,) and ev.real.max() < 0
+    # too large a learning rate, or a wrong sign of the R equation, repels
+    assert D.fixed_point_eigenvalues(T, T, T, 3.0).real.max() > 0
+    with pytest.raises(ValueError, match="step"):
+        D.fixed_point_eigenvalues(T, T, T, 1.0, step=0.0)
